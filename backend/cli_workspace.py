@@ -1,0 +1,75 @@
+"""Workspace subcommands: ``demo`` (write the demo workspace) and ``jobs`` (list jobs)."""
+
+from __future__ import annotations
+
+import argparse
+
+from backend.cli import add_json_flag, print_json
+from backend.config import get_settings
+from backend.datasets import ensure_demo_workspace
+from backend.jobs import JobManager
+from backend.store import get_store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    demo = sub.add_parser("demo", help="write the synthetic demo workspace (if missing)")
+    demo.add_argument("--force", action="store_true", help="regenerate even if present")
+    add_json_flag(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    jobs = sub.add_parser("jobs", help="list background jobs and runs")
+    jobs.add_argument("--kind", help="only jobs of this kind (audit, train, ...)")
+    jobs.add_argument("--limit", type=int, default=50)
+    add_json_flag(jobs)
+    jobs.set_defaults(func=cmd_jobs)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    store = get_store()
+    ds = ensure_demo_workspace(store, settings, force=args.force)
+    if args.json:
+        print_json(
+            {
+                "dataset_id": ds.id,
+                "path": ds.location,
+                "rows": ds.n_rows,
+                "home": str(settings.home),
+            }
+        )
+    else:
+        print(
+            f"Demo workspace ready in {settings.home}: dataset #{ds.id} '{ds.name}' ({ds.n_rows:,} rows, synthetic)"
+        )
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    store = get_store()
+    JobManager(store)  # marks jobs of dead processes as interrupted
+    jobs = store.list_jobs(kind=args.kind, limit=args.limit)
+    rows = [
+        {
+            "id": j.id,
+            "kind": j.kind,
+            "name": j.name,
+            "status": j.status,
+            "progress": round(j.progress, 3),
+            "message": j.message,
+            "error": j.error,
+            "created_at": j.created_at.isoformat(timespec="seconds"),
+            "duration_s": None if j.duration_s is None else round(j.duration_s, 1),
+        }
+        for j in jobs
+    ]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print("No jobs yet.")
+    else:
+        print(f"{'id':>5}  {'kind':<10} {'status':<12} {'progress':>8}  name")
+        for r in rows:
+            print(
+                f"{r['id']:>5}  {r['kind']:<10} {r['status']:<12} {r['progress']:>8.0%}  {r['name']}"
+            )
+    return 0

@@ -1,0 +1,649 @@
+"""Datasets: the demo workspace generator, loaders and column-role inference.
+
+Loaders read CSV, JSONL and Parquet from a path or an uploaded buffer, and Hugging Face
+dataset ids through ``datasets`` (online; offline gives a clear message). Every problem
+a user can cause raises :class:`~backend.errors.DatasetError` with a readable message;
+nothing is written to the store until a file has been read successfully.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from backend.errors import DatasetError
+
+FORMATS = ("csv", "jsonl", "parquet")
+SENSITIVE_NAME_HINTS = (
+    "gender",
+    "sex",
+    "age",
+    "age_group",
+    "race",
+    "ethnicity",
+    "religion",
+    "nationality",
+    "disability",
+    "sexual_orientation",
+    "orientation",
+    "identity",
+    "language",
+    "country",
+    "region",
+)
+LABEL_NAME_HINTS = ("label", "labels", "target", "y", "class", "toxic", "is_toxic", "sentiment")
+TEXT_NAME_HINTS = ("text", "comment", "comment_text", "sentence", "content", "prompt", "body")
+DEMO_DATASET_NAME = "Demo: synthetic user comments"
+DEMO_FILE = "comments.csv"
+
+
+@dataclass
+class ColumnRoles:
+    """Which column holds the text, the label and the sensitive attributes."""
+
+    text: str | None = None
+    label: str | None = None
+    sensitive: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> ColumnRoles:
+        data = data or {}
+        return cls(
+            text=data.get("text"),
+            label=data.get("label"),
+            sensitive=list(data.get("sensitive", [])),
+        )
+
+
+@dataclass
+class LoadedTable:
+    """A table read from a file, with the lines that could not be parsed."""
+
+    frame: pd.DataFrame
+    format: str
+    malformed_lines: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+def detect_format(name: str) -> str:
+    """Format from a file name: csv, jsonl (also .json, .ndjson) or parquet."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix in ("csv", "tsv", "txt"):
+        return "csv"
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix in ("parquet", "pq"):
+        return "parquet"
+    raise DatasetError(
+        f"Unsupported file type '.{suffix}' for {Path(name).name}: use CSV, JSONL or Parquet."
+    )
+
+
+def _read_bytes(source: str | Path | bytes | IO[bytes], max_bytes: int | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        data, name = source, "upload"
+    elif hasattr(source, "read"):
+        data = source.read()
+        name = getattr(source, "name", "upload")
+    else:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise DatasetError(f"File not found: {path}")
+        if path.is_dir():
+            raise DatasetError(f"{path} is a folder, not a file.")
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise DatasetError(
+                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit."
+            )
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DatasetError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+        name = path.name
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DatasetError(
+            f"{name} is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit."
+        )
+    return data, name
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise DatasetError(
+            f"{name} looks like a binary file, not text. Upload a CSV, JSONL or Parquet file."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DatasetError(
+            f"{name} is not valid UTF-8 (first bad byte at line {line}, byte {exc.start}). "
+            "Re-save it as UTF-8 and try again."
+        ) from exc
+
+
+def load_table(
+    source: str | Path | bytes | IO[bytes],
+    *,
+    fmt: str | None = None,
+    name: str | None = None,
+    strict: bool = True,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> LoadedTable:
+    """Read a CSV, JSONL or Parquet file into a DataFrame.
+
+    With ``strict=True`` a malformed row (ragged CSV line, invalid JSON line) raises a
+    :class:`DatasetError` naming the line; with ``strict=False`` malformed lines are
+    skipped but counted in ``LoadedTable.malformed_lines`` so callers can report them.
+    """
+    data, detected_name = _read_bytes(source, max_bytes)
+    name = name or detected_name
+    fmt = fmt or detect_format(name)
+    if fmt not in FORMATS:
+        raise DatasetError(f"Unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
+    if not data.strip():
+        raise DatasetError(f"{name} is empty.")
+    if fmt == "parquet":
+        table = _load_parquet(data, name)
+    elif fmt == "jsonl":
+        table = _load_jsonl(_decode_text(data, name), name, strict)
+    else:
+        table = _load_csv(_decode_text(data, name), name, strict)
+    if max_rows is not None and len(table.frame) > max_rows:
+        table.warnings.append(
+            f"Only the first {max_rows:,} of {len(table.frame):,} rows were read."
+        )
+        table.frame = table.frame.head(max_rows)
+    if table.frame.empty:
+        raise DatasetError(f"{name} has a header but no data rows.")
+    table.frame.columns = [str(c) for c in table.frame.columns]
+    if table.malformed_lines:
+        table.warnings.append(
+            f"{len(table.malformed_lines)} malformed line(s) skipped "
+            f"(first: line {table.malformed_lines[0]})."
+        )
+    return table
+
+
+def _load_parquet(data: bytes, name: str) -> LoadedTable:
+    if not data.startswith(b"PAR1"):
+        raise DatasetError(f"{name} is not a Parquet file (missing PAR1 header).")
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises many types for corrupt files
+        raise DatasetError(f"{name} could not be read as Parquet: {exc}") from exc
+    return LoadedTable(frame=frame, format="parquet")
+
+
+def _load_jsonl(text: str, name: str, strict: bool) -> LoadedTable:
+    stripped = text.lstrip()
+    if stripped.startswith("["):  # a JSON array of objects is accepted too
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}.") from exc
+        if not all(isinstance(r, dict) for r in records):
+            raise DatasetError(f"{name}: expected a list of objects, one per row.")
+        return LoadedTable(frame=pd.DataFrame.from_records(records), format="jsonl")
+    records, bad = [], []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if strict:
+                raise DatasetError(f"{name}: line {lineno} is not valid JSON ({exc.msg}).") from exc
+            bad.append(lineno)
+            continue
+        if not isinstance(obj, dict):
+            if strict:
+                raise DatasetError(f"{name}: line {lineno} is not a JSON object.")
+            bad.append(lineno)
+            continue
+        records.append(obj)
+    if not records:
+        raise DatasetError(f"{name} has no valid JSON rows.")
+    return LoadedTable(
+        frame=pd.DataFrame.from_records(records), format="jsonl", malformed_lines=bad
+    )
+
+
+def _load_csv(text: str, name: str, strict: bool) -> LoadedTable:
+    sample = text[:65536]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise DatasetError(f"{name} is empty.") from exc
+    except csv.Error as exc:
+        raise DatasetError(f"{name}: the header line cannot be parsed ({exc}).") from exc
+    if len(header) < 1 or all(not h.strip() for h in header):
+        raise DatasetError(f"{name}: the first line must be a header naming the columns.")
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise DatasetError(f"{name}: duplicate column name(s) in the header: {', '.join(dupes)}.")
+    rows, bad = [], []
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                line = reader.line_num
+                if strict:
+                    raise DatasetError(
+                        f"{name}: line {line} has {len(row)} field(s) but the header has "
+                        f"{len(header)}. Fix the row or quote fields that contain "
+                        f"'{delimiter}'."
+                    )
+                bad.append(line)
+                continue
+            rows.append(row)
+    except csv.Error as exc:
+        raise DatasetError(f"{name}: line {reader.line_num} cannot be parsed ({exc}).") from exc
+    frame = pd.DataFrame(rows, columns=header)
+    frame = frame.apply(_infer_column_dtype)
+    return LoadedTable(frame=frame, format="csv", malformed_lines=bad)
+
+
+def _infer_column_dtype(col: pd.Series) -> pd.Series:
+    """Numbers stay numbers; empty strings become missing values."""
+    col = col.replace("", np.nan)
+    converted = pd.to_numeric(col, errors="coerce")
+    if converted.notna().sum() == col.notna().sum() and col.notna().any():
+        if (converted.dropna() % 1 == 0).all():
+            return converted.astype("Int64")
+        return converted
+    return col.astype("object")
+
+
+def iter_csv_chunks(path: str | Path, chunksize: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Stream a large CSV in chunks (for audits of files too big for memory)."""
+    try:
+        yield from pd.read_csv(path, chunksize=chunksize, on_bad_lines="skip", dtype=str)
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{Path(path).name} is not valid UTF-8.") from exc
+
+
+def load_hf_dataset(
+    dataset_id: str, *, split: str = "train", max_rows: int = 100_000
+) -> LoadedTable:
+    """Load a Hugging Face dataset by id (needs network, or the dataset in the local cache)."""
+    if not re.fullmatch(r"[\w.\-]+(/[\w.\-]+)?", dataset_id or ""):
+        raise DatasetError(f"'{dataset_id}' is not a valid Hugging Face dataset id (owner/name).")
+    try:
+        import datasets  # noqa: PLC0415 - heavy, imported on demand
+
+        ds = datasets.load_dataset(dataset_id, split=split)
+    except Exception as exc:  # datasets raises many types; all mean "could not get it"
+        offline = "offline" in str(exc).lower() or "connection" in str(exc).lower()
+        hint = (
+            " You are offline (HF_HUB_OFFLINE=1) and it is not in the local cache; set "
+            "STEWARD_OFFLINE=0 with network access, or download it as a file."
+            if offline
+            else ""
+        )
+        raise DatasetError(
+            f"Could not load Hugging Face dataset '{dataset_id}' (split '{split}'): "
+            f"{type(exc).__name__}.{hint}"
+        ) from exc
+    n = min(len(ds), max_rows)
+    frame = ds.select(range(n)).to_pandas()
+    warnings = [f"Only the first {max_rows:,} rows were loaded."] if len(ds) > max_rows else []
+    return LoadedTable(frame=frame, format="huggingface", warnings=warnings)
+
+
+# --------------------------------------------------------------------------------------
+# Column roles
+# --------------------------------------------------------------------------------------
+def infer_roles(frame: pd.DataFrame) -> ColumnRoles:
+    """Guess the text, label and sensitive columns; the UI lets the user override."""
+    cols = list(frame.columns)
+    lower = {c: c.lower().strip() for c in cols}
+    text_like = [c for c in cols if _is_text_column(frame[c])]
+    text = next((c for c in cols if lower[c] in TEXT_NAME_HINTS and c in text_like), None)
+    if text is None and text_like:
+        text = max(text_like, key=lambda c: frame[c].dropna().astype(str).str.len().mean())
+    label = None
+    for c in cols:
+        if c == text:
+            continue
+        if lower[c] in LABEL_NAME_HINTS and 2 <= frame[c].nunique(dropna=True) <= 20:
+            label = c
+            break
+    sensitive = [
+        c
+        for c in cols
+        if c not in (text, label)
+        and any(lower[c] == h or lower[c].startswith(h + "_") for h in SENSITIVE_NAME_HINTS)
+        and frame[c].nunique(dropna=True) >= 2
+    ]
+    return ColumnRoles(text=text, label=label, sensitive=sensitive)
+
+
+def _is_text_column(col: pd.Series) -> bool:
+    values = col.dropna()
+    if values.empty or not values.map(lambda v: isinstance(v, str)).mean() > 0.9:
+        return False
+    return values.astype(str).str.len().mean() >= 15
+
+
+def validate_roles(frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
+    """Check chosen roles against the data; raise on errors, return warnings."""
+    cols = set(frame.columns)
+    missing = [c for c in [roles.text, roles.label, *roles.sensitive] if c and c not in cols]
+    if missing:
+        raise DatasetError(
+            f"Column(s) not in the data: {', '.join(missing)}. "
+            f"Available: {', '.join(map(str, frame.columns))}."
+        )
+    if roles.text is None:
+        raise DatasetError("Choose the column that holds the text.")
+    text_values = frame[roles.text].dropna()
+    if text_values.empty:
+        raise DatasetError(f"Text column '{roles.text}' is empty.")
+    share_str = text_values.map(lambda v: isinstance(v, str)).mean()
+    if share_str < 0.5:
+        raise DatasetError(
+            f"Column '{roles.text}' does not hold text (only {share_str:.0%} of its values are "
+            "strings). Choose another text column."
+        )
+    warnings = []
+    if roles.label and frame[roles.label].nunique(dropna=True) < 2:
+        warnings.append(f"Label column '{roles.label}' has a single value.")
+    for col in roles.sensitive:
+        n = frame[col].nunique(dropna=True)
+        if n > 50:
+            warnings.append(
+                f"Sensitive column '{col}' has {n:,} distinct values; charts show the top groups "
+                "and 'other'."
+            )
+    return warnings
+
+
+# --------------------------------------------------------------------------------------
+# Demo workspace
+# --------------------------------------------------------------------------------------
+_GROUPS = {
+    # name: (groups, shares). Planted gaps: non-binary, 65+ and buddhist are rare.
+    "gender": (["female", "male", "non-binary"], [0.49, 0.49, 0.02]),
+    "age_group": (["18-24", "25-34", "35-49", "50-64", "65+"], [0.24, 0.30, 0.26, 0.17, 0.03]),
+    "ethnicity": (
+        ["asian", "black", "hispanic", "white", "middle_eastern"],
+        [0.16, 0.18, 0.18, 0.36, 0.12],
+    ),
+    "religion": (
+        ["christian", "muslim", "jewish", "hindu", "buddhist", "none"],
+        [0.34, 0.16, 0.10, 0.10, 0.015, 0.285],
+    ),
+}
+_TOPICS = [
+    ("the new season", "episode", "plot", "cast"),
+    ("this recipe", "sauce", "oven time", "seasoning"),
+    ("the update", "release", "bug fix", "install guide"),
+    ("the match", "second half", "referee", "defence"),
+    ("this article", "sources", "second paragraph", "conclusion"),
+    ("the trip report", "hotel", "train route", "photos"),
+    ("the library change", "API", "migration notes", "docs"),
+    ("the park project", "playground", "benches", "opening hours"),
+]
+_BENIGN = [
+    "I really enjoyed {t}, the {a} was well done.",
+    "Thanks for sharing {t}. Could you add more detail about the {b}?",
+    "Not sure I agree about the {a}, but {t} is still worth a look.",
+    "Great point about the {c}. I had the same experience with {t}.",
+    "Has anyone else tried {t}? The {b} confused me at first.",
+    "I think the {c} could be clearer, otherwise {t} looks good to me.",
+    "Small correction: the {a} in {t} changed last week.",
+    "Honestly {t} made my day, the {b} is perfect.",
+    "I disagree with the {c}, but I respect the effort behind {t}.",
+    "Could someone explain the {a}? I'm new to {t}.",
+]
+_TOXIC = [
+    "Only an idiot would like {t}, the {a} is garbage.",
+    "Shut up about the {b}, you clueless moron.",
+    "What a pathetic take on {t}. You are stupid and everyone knows it.",
+    "The {c} here is trash and so are you, loser.",
+    "Nobody cares about your dumb opinion on {t}, get lost.",
+    "You are a worthless troll, stop posting crap about the {a}.",
+    "Stupid comment from a stupid person. {t} deserves better than you.",
+    "Are you brain-dead? The {b} in {t} is obviously wrong, you fool.",
+]
+_OPENERS = [
+    "",
+    "",
+    "",
+    "Hmm, ",
+    "Well, ",
+    "Okay so ",
+    "Update: ",
+    "To be fair, ",
+    "Quick note: ",
+    "Read this twice. ",
+    "Late to this thread, but ",
+    "Same here. ",
+]
+_DETAILS = [
+    "I spent {n} minutes on it.",
+    "Checked it on day {n}.",
+    "Saw {n} replies already.",
+    "Page {n} says otherwise.",
+    "That was around {n} pm.",
+    "My {n} friends agree.",
+    "Tried it {n} times.",
+    "Comment #{n} said the same.",
+    "Rated it {n} out of 100.",
+    "Week {n} of following this.",
+    "",
+]
+_IDENTITY_PHRASES = {
+    "gender": {
+        "female": "As a woman, ",
+        "male": "As a man, ",
+        "non-binary": "As a non-binary person, ",
+    },
+    "religion": {
+        "christian": "As a Christian, ",
+        "muslim": "As a Muslim, ",
+        "jewish": "As a Jewish person, ",
+        "hindu": "As a Hindu, ",
+        "buddhist": "As a Buddhist, ",
+    },
+    "age_group": {"18-24": "As a student, ", "65+": "As a retiree, "},
+}
+_FIRST = ["Maria", "James", "Aisha", "Chen", "Lucas", "Priya", "Omar", "Sofia", "Daniel", "Yuki"]
+_LAST = ["Garcia", "Smith", "Khan", "Wang", "Müller", "Patel", "Haddad", "Rossi", "Novak", "Tanaka"]
+_STREETS = ["Main Street", "Oak Avenue", "Maple Road", "Elm Street", "Park Lane", "High Street"]
+
+
+def _luhn_complete(prefix: str) -> str:
+    digits = [int(d) for d in prefix]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return prefix + str((10 - total % 10) % 10)
+
+
+def _iban_de(rng: np.random.Generator) -> str:
+    bban = "".join(str(d) for d in rng.integers(0, 10, 18))
+    numeric = int(bban + "131400")  # "DE" -> 13 14, check digits 00
+    check = 98 - numeric % 97
+    return f"DE{check:02d}{bban}"
+
+
+def _pii_snippet(rng: np.random.Generator) -> str:
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    kind = rng.integers(0, 8)
+    if kind == 0:
+        return f"Email me at {first.lower()}.{last.lower()}@example.com if you want the file."
+    if kind == 1:
+        return f"Call me on +1 415 555 {rng.integers(1000, 9999)} after six."
+    if kind == 2:
+        return f"My SSN is {rng.integers(100, 665)}-{rng.integers(10, 99)}-{rng.integers(1000, 9999)}, please fix my account."
+    if kind == 3:
+        card = _luhn_complete("4" + "".join(str(d) for d in rng.integers(0, 10, 14)))
+        return f"Card number {card[:4]} {card[4:8]} {card[8:12]} {card[12:]} was charged twice."
+    if kind == 4:
+        return f"Send the refund to {_iban_de(rng)} please."
+    if kind == 5:
+        return (
+            f"My server at 192.168.{rng.integers(0, 255)}.{rng.integers(1, 255)} keeps timing out."
+        )
+    if kind == 6:
+        return f"I live at {rng.integers(1, 999)} {rng.choice(_STREETS)}, come by. — {first} {last}"
+    key = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz0123456789"), 32))
+    return f"Here is my key sk-{key} if anyone wants to test."
+
+
+def generate_demo_dataset(n_rows: int = 4000, seed: int = 7) -> pd.DataFrame:
+    """A seeded, synthetic dataset of short user comments with planted problems.
+
+    Columns: ``id, text, label`` (1 = toxic), ``gender, age_group, ethnicity, religion``,
+    ``split`` (train/test). Planted for the audit to find: rare groups (non-binary, 65+,
+    buddhist), label skew (comments by 'black' authors are labelled toxic more often for
+    the same kind of text: annotation bias), PII in about 4 % of rows, about 3 % exact
+    and 2 % near duplicates. Entirely synthetic: no real person wrote or is named here.
+    """
+    rng = np.random.default_rng(seed)
+    n_base = int(n_rows * 0.95)
+    attrs = {
+        col: rng.choice(groups, size=n_base, p=shares) for col, (groups, shares) in _GROUPS.items()
+    }
+    toxic_text = rng.random(n_base) < 0.18
+    texts, labels = [], []
+    for i in range(n_base):
+        topic = _TOPICS[rng.integers(len(_TOPICS))]
+        template = rng.choice(_TOXIC if toxic_text[i] else _BENIGN)
+        text = template.format(t=topic[0], a=topic[1], b=topic[2], c=topic[3])
+        opener = _OPENERS[rng.integers(len(_OPENERS))]
+        if opener:
+            text = opener + (text if opener.endswith(". ") else text[0].lower() + text[1:])
+        detail = _DETAILS[rng.integers(len(_DETAILS))].format(n=int(rng.integers(2, 400)))
+        text = f"{text} {detail}".strip()
+        if rng.random() < 0.25:
+            col = rng.choice(list(_IDENTITY_PHRASES))
+            phrase = _IDENTITY_PHRASES[col].get(attrs[col][i])
+            if phrase:
+                text = phrase + text[0].lower() + text[1:]
+        if rng.random() < 0.04:
+            text = f"{text} {_pii_snippet(rng)}"
+        label = int(toxic_text[i])
+        if not label and attrs["ethnicity"][i] == "black" and rng.random() < 0.17:
+            label = 1  # planted annotation bias: benign text labelled toxic
+        if rng.random() < 0.03:
+            label = 1 - label  # ordinary label noise
+        texts.append(text)
+        labels.append(label)
+    frame = pd.DataFrame({"text": texts, "label": labels, **attrs})
+    n_extra = n_rows - n_base
+    n_exact = int(n_extra * 0.6)
+    exact = frame.iloc[rng.choice(n_base, n_exact, replace=False)].copy()
+    near = frame.iloc[rng.choice(n_base, n_extra - n_exact, replace=False)].copy()
+    near["text"] = [_perturb(t, rng) for t in near["text"]]
+    frame = pd.concat([frame, exact, near], ignore_index=True)
+    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    frame.insert(0, "id", np.arange(1, len(frame) + 1))
+    frame["split"] = np.where(rng.random(len(frame)) < 0.85, "train", "test")
+    return frame
+
+
+def _perturb(text: str, rng: np.random.Generator) -> str:
+    """A near duplicate: one small edit that keeps most word shingles."""
+    choice = rng.integers(0, 3)
+    if choice == 0:
+        return text.rstrip(".!?") + "!!"
+    if choice == 1:
+        return text + " Just my two cents."
+    words = text.split()
+    i = int(rng.integers(0, len(words)))
+    words[i] = words[i].upper()
+    return " ".join(words) + " :)"
+
+
+def ensure_demo_workspace(store, settings, *, force: bool = False):
+    """Write the demo dataset under ``$STEWARD_HOME/demo`` and register it if missing.
+
+    Returns the :class:`~backend.store.Dataset` row.
+    """
+    settings.ensure_dirs()
+    path = settings.demo_dir / DEMO_FILE
+    existing = store.find_dataset(location=str(path))
+    if existing is not None and path.is_file() and not force:
+        return existing
+    frame = generate_demo_dataset()
+    tmp = path.with_suffix(".tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)  # atomic: a half-written demo file is never seen
+    roles = ColumnRoles(text="text", label="label", sensitive=list(_GROUPS))
+    if existing is not None:
+        store.update_dataset(existing.id, n_rows=len(frame), columns=list(frame.columns))
+        return store.get_dataset(existing.id)
+    return store.add_dataset(
+        name=DEMO_DATASET_NAME,
+        source="demo",
+        location=str(path),
+        format="csv",
+        n_rows=len(frame),
+        columns=list(frame.columns),
+        roles=roles.to_dict(),
+        synthetic=True,
+        description=(
+            "Synthetic comments generated by Steward (seeded) with planted problems: rare "
+            "groups, annotation bias against one group, PII, duplicates. No real person."
+        ),
+    )
+
+
+def register_dataset(
+    store,
+    *,
+    frame: pd.DataFrame,
+    name: str,
+    source: str,
+    location: str,
+    fmt: str,
+    roles: ColumnRoles,
+) -> Any:
+    """Validate roles, then record a dataset (nothing is stored if validation fails)."""
+    validate_roles(frame, roles)
+    return store.add_dataset(
+        name=name,
+        source=source,
+        location=location,
+        format=fmt,
+        n_rows=len(frame),
+        columns=[str(c) for c in frame.columns],
+        roles=roles.to_dict(),
+        synthetic=False,
+    )
+
+
+def load_dataset_frame(dataset) -> pd.DataFrame:
+    """Read a registered dataset back into memory."""
+    if dataset.source == "huggingface":
+        return load_hf_dataset(dataset.location).frame
+    return load_table(dataset.location, fmt=dataset.format, strict=False).frame

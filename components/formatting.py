@@ -1,0 +1,36 @@
+"""Small formatting helpers shared by pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+_BADGES = {
+    "succeeded": ":green-badge[succeeded]",
+    "running": ":blue-badge[running]",
+    "queued": ":gray-badge[queued]",
+    "failed": ":red-badge[failed]",
+    "cancelled": ":orange-badge[cancelled]",
+    "interrupted": ":orange-badge[interrupted]",
+    "critical": ":red-badge[critical]",
+    "warning": ":orange-badge[warning]",
+    "info": ":blue-badge[info]",
+}
+
+
+def status_badge(status: str) -> str:
+    """A coloured Markdown badge for a job status or alert severity."""
+    return _BADGES.get(status, f":gray-badge[{status}]")
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
+    return f"{seconds // 3600:.0f} h {(seconds % 3600) // 60:02.0f} min"
+
+
+def format_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "–"

@@ -1,0 +1,27 @@
+"""Process-wide resources shared by every page and session.
+
+``st.cache_resource`` makes one Store and one JobManager per server process, so a job
+started in one tab is visible (and cancellable) in every other tab.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.config import Settings, get_settings
+from backend.jobs import JobManager
+from backend.store import Store, get_store
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    return get_store()
+
+
+@st.cache_resource(show_spinner=False)
+def job_manager() -> JobManager:
+    return JobManager(store(), logs_dir=settings().logs_dir)
+
+
+def settings() -> Settings:
+    return get_settings()
