@@ -1,4 +1,8 @@
-"""The sidebar shown on every page: running jobs and open alerts."""
+"""The sidebar shown on every page: running jobs and open alerts.
+
+It polls every 3 s only while a job is active; when the last job ends it triggers one
+full rerun so that the page shows the results and the polling stops.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,22 @@ import streamlit as st
 from components import state
 from components.formatting import status_badge
 
+POLL_SECONDS = 3
+
 
 def render_sidebar() -> None:
     with st.sidebar:
-        _activity()
+        if state.store().summary().active_jobs:
+            _activity_live()
+        else:
+            _activity_static()
 
 
-@st.fragment(run_every=3)
-def _activity() -> None:
+def _draw(*, live: bool) -> None:
     store = state.store()
     running = store.list_jobs(statuses=("queued", "running"), limit=10)
+    if live and not running:
+        st.rerun()  # the last job ended: refresh the page once, then stop polling
     st.markdown("**Running jobs**")
     if not running:
         st.caption("Nothing running.")
@@ -29,3 +39,13 @@ def _activity() -> None:
     for alert in alerts:
         st.markdown(f"{status_badge(alert.severity)} {alert.message}")
     st.caption(f"Workspace: `{state.settings().home}`")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _activity_live() -> None:
+    _draw(live=True)
+
+
+@st.fragment
+def _activity_static() -> None:
+    _draw(live=False)
