@@ -1,0 +1,1 @@
+"""Detectors shared by the dataset audit and the guardrails (PII, toxicity)."""
