@@ -647,3 +647,22 @@ def load_dataset_frame(dataset) -> pd.DataFrame:
     if dataset.source == "huggingface":
         return load_hf_dataset(dataset.location).frame
     return load_table(dataset.location, fmt=dataset.format, strict=False).frame
+
+
+def save_upload(settings, name: str, data: bytes) -> Path:
+    """Keep an uploaded file under ``$STEWARD_HOME/uploads`` (content-addressed name).
+
+    The bytes are validated by :func:`load_table` before this is called, so a bad
+    upload never lands in the workspace.
+    """
+    import hashlib
+
+    settings.ensure_dirs()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    safe = re.sub(r"[^\w.\-]+", "_", Path(name).name)[-80:] or "upload"
+    path = settings.uploads_dir / f"{digest}-{safe}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path

@@ -35,3 +35,36 @@ def test_home_offers_demo_when_empty(app_test, store):
     assert not at.exception
     at.button[0].click().run()
     assert store.summary().datasets == 1
+
+
+def test_home_add_dataset_by_path_with_role_override(app_test, store, tmp_path):
+    import pandas as pd
+
+    csv = tmp_path / "mine.csv"
+    pd.DataFrame(
+        {
+            "comment": ["a long enough comment", "another long comment"],
+            "y": [0, 1],
+            "sex": ["f", "m"],
+        }
+    ).to_csv(csv, index=False)
+    at = app_test("pages/home.py").run()
+    at.text_input[0].set_value(str(csv)).run()
+    at.button(key="read-path").click().run()
+    assert not at.exception and not at.error
+    at.multiselect[0].set_value(["sex"])
+    at.button[-1].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (ds,) = store.list_datasets()
+    assert ds.roles == {"text": "comment", "label": "y", "sensitive": ["sex"]}
+
+
+def test_home_add_dataset_bad_file_shows_error(app_test, store, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"text,label\nok,1\nx,y,z\n")
+    at = app_test("pages/home.py").run()
+    at.text_input[0].set_value(str(bad)).run()
+    at.button(key="read-path").click().run()
+    assert not at.exception
+    assert "line 3 has 3 field(s)" in at.error[0].value
+    assert store.list_datasets() == []
