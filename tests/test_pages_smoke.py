@@ -52,11 +52,13 @@ def test_home_add_dataset_by_path_with_role_override(app_test, store, tmp_path):
     at.text_input[0].set_value(str(csv)).run()
     at.button(key="read-path").click().run()
     assert not at.exception and not at.error
+    assert at.selectbox[1].value == "y"  # inferred label
+    at.selectbox[1].set_value("(none)")  # user override
     at.multiselect[0].set_value(["sex"])
     at.button[-1].click().run()
     assert not at.exception, [e.value for e in at.exception]
     (ds,) = store.list_datasets()
-    assert ds.roles == {"text": "comment", "label": "y", "sensitive": ["sex"]}
+    assert ds.roles == {"text": "comment", "label": None, "sensitive": ["sex"]}
 
 
 def test_home_add_dataset_bad_file_shows_error(app_test, store, tmp_path):
