@@ -10,6 +10,7 @@ apply_offline_env()  # before anything imports transformers
 
 import streamlit as st  # noqa: E402
 
+from components import state  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 
 st.set_page_config(page_title="Steward", page_icon=":material/verified_user:", layout="wide")
@@ -23,6 +24,7 @@ PAGES = [
     st.Page("pages/cards.py", title="Cards & sign-off", icon=":material/assignment_turned_in:"),
 ]
 
+state.job_manager()  # once per process: jobs left running by a dead process -> interrupted
 page = st.navigation(PAGES)
 render_sidebar()
 page.run()
