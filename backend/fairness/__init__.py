@@ -1,0 +1,1 @@
+"""Fairness: per-group metrics with intervals, bias AUCs, identity-term probes, mitigation."""

@@ -1,0 +1,178 @@
+"""``python -m backend fairness``: evaluate per-group fairness of a classifier's predictions.
+
+Examples::
+
+    python -m backend fairness --data preds.csv --y-true label --y-pred pred \\
+        --y-score score --sensitive gender,ethnicity --text-col text --json
+    python -m backend fairness --demo            # Steward's baseline on the demo data
+    python -m backend fairness --run 12          # predictions saved by fine-tune run 12
+
+The evaluation is saved as an ``evaluation`` artifact (``--no-save`` to skip) and every
+disparity above the threshold raises an alert. Heavy imports happen inside the handler so
+``python -m backend --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from backend.cli import add_json_flag, print_json
+from backend.errors import StewardError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fairness",
+        help="per-group metrics with confidence intervals, disparities and bias AUCs",
+        description="Per-group metrics (accuracy, precision, recall, FPR, FNR, selection "
+        "rate) with bootstrap intervals, disparities, Borkan bias AUCs and plain-language "
+        "findings for a table of labels and predictions.",
+    )
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="CSV, JSONL or Parquet with the columns below")
+    src.add_argument(
+        "--demo", action="store_true", help="evaluate Steward's demo baseline classifier"
+    )
+    src.add_argument(
+        "--run", type=int, metavar="JOB_ID", help="predictions saved by a fine-tune run"
+    )
+    p.add_argument("--y-true", metavar="COL", help="true label column")
+    p.add_argument("--y-pred", metavar="COL", help="predicted label column")
+    p.add_argument("--y-score", metavar="COL", help="score/probability column (enables bias AUCs)")
+    p.add_argument("--sensitive", metavar="A[,B]", help="comma-separated sensitive columns")
+    p.add_argument("--text-col", metavar="TEXT", help="text column (identity terms in text)")
+    p.add_argument("--pos-label", help="positive label when labels are not 0/1")
+    p.add_argument(
+        "--features",
+        choices=["tfidf", "minilm"],
+        default="tfidf",
+        help="features of the demo baseline (default tfidf)",
+    )
+    p.add_argument("--threshold", type=float, help="disparity alert threshold (default: settings)")
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=30,
+        help="smaller groups are not compared (default 30)",
+    )
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--no-save", action="store_true", help="do not store the evaluation or raise alerts"
+    )
+    add_json_flag(p)
+    p.set_defaults(func=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from backend.config import get_settings
+    from backend.fairness.evaluation import (
+        EvaluationRequest,
+        demo_request,
+        evaluate,
+        run_request,
+        save_evaluation,
+    )
+
+    settings = get_settings()
+    if args.n_boot < 50:
+        raise StewardError("--n-boot must be at least 50 for meaningful intervals.")
+    common = {
+        "n_boot": args.n_boot,
+        "seed": args.seed,
+        "min_group_size": max(2, args.min_group_size),
+        "threshold": settings.disparity_threshold if args.threshold is None else args.threshold,
+    }
+    store = None
+    table_warnings: list[str] = []
+    if args.demo:
+        req = demo_request(settings, features=args.features, **common)
+    elif args.run is not None:
+        from backend.store import get_store
+
+        store = get_store()
+        req = run_request(store, args.run, **common)
+    else:
+        if not args.data:
+            raise StewardError("Give --data FILE (or --demo, or --run JOB_ID).")
+        missing = [
+            f
+            for f, v in (
+                ("--y-true", args.y_true),
+                ("--y-pred", args.y_pred),
+                ("--sensitive", args.sensitive),
+            )
+            if not v
+        ]
+        if missing:
+            raise StewardError(f"With --data, also give {', '.join(missing)}.")
+        from backend.datasets import load_table
+
+        table = load_table(args.data, strict=False, max_bytes=settings.max_upload_mb * 2**20)
+        table_warnings = list(table.warnings)
+        sensitive = [c.strip() for c in args.sensitive.split(",") if c.strip()]
+        req = EvaluationRequest(
+            frame=table.frame,
+            y_true=args.y_true,
+            y_pred=args.y_pred,
+            y_score=args.y_score,
+            text_col=args.text_col,
+            sensitive=sensitive,
+            pos_label=args.pos_label,
+            source={
+                "kind": "file",
+                "title": args.data,
+                "description": f"Predictions read from {args.data}.",
+                "path": args.data,
+            },
+            **common,
+        )
+    report = evaluate(req)
+    report["warnings"] = table_warnings + report["warnings"]
+    if not args.no_save:
+        if store is None:
+            from backend.store import get_store
+
+            store = get_store()
+        artifact, alerts = save_evaluation(
+            store, report, job_id=req.job_id, dataset_id=req.dataset_id
+        )
+        report["artifact_id"] = artifact.id
+        report["alert_ids"] = [a.id for a in alerts]
+    if args.json:
+        print_json(report)
+        return 0
+    _print_text(report)
+    return 0
+
+
+def _print_text(report: dict) -> None:
+    from backend.fairness.metrics import METRICS
+
+    print(f"Source: {report['source'].get('description')}")
+    print(f"Rows evaluated: {report['n_rows']:,}")
+    print("\nFindings:")
+    for s in report["findings"]:
+        print(f"  - {s}")
+    print("\nOverall:")
+    for m in (*METRICS, "count"):
+        v = report["overall"].get(m)
+        if v is not None:
+            print(f"  {m:<15} {v:.3f}" if m != "count" else f"  {m:<15} {v:,}")
+    if report["disparities"]:
+        print("\nLargest disparity per metric (difference, ratio, column):")
+        for m, d in report["disparities"].items():
+            ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}"
+            print(f"  {m:<20} {d['difference']:.3f}  {ratio:>5}  {d['column']}")
+    if report.get("final_bias_score") is not None:
+        print(f"\nFinal bias score: {report['final_bias_score']:.3f}")
+    if report["alerts"]:
+        print("\nAlerts:")
+        for a in report["alerts"]:
+            print(f"  ! {a['message']}")
+    if report["warnings"]:
+        print("\nWarnings:")
+        for w in report["warnings"]:
+            print(f"  - {w}")
+    if "artifact_id" in report:
+        print(f"\nSaved as evaluation #{report['artifact_id']}.")

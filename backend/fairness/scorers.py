@@ -1,0 +1,298 @@
+"""Text scorers for probes: our own linear models, and the shared toxicity scorer.
+
+A *scorer* is anything with ``backend_name`` (says what produced the numbers) and
+``score(texts) -> np.ndarray`` of floats in [0, 1]. Three kinds are offered:
+
+* the guardrail toxicity scorer (:func:`backend.detectors.toxicity.load_toxicity_scorer`:
+  Detoxify when its weights are local, else an honestly labelled profanity fallback);
+* Steward's baseline classifier trained on the synthetic demo data;
+* mitigated models saved by the mitigation tab.
+
+Our own models are linear (logistic regression, or a fairlearn ExponentiatedGradient
+mixture of them) over TF-IDF or MiniLM features. They are saved as JSON metadata plus an
+``.npz`` of plain arrays and loaded with ``allow_pickle=False``: no pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from backend.errors import StewardError
+
+FEATURE_KINDS = ("tfidf", "minilm")
+FEATURE_LABELS = {
+    "tfidf": "TF-IDF word 1-2 grams",
+    "minilm": "MiniLM sentence embeddings",
+}
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    backend_name: str
+
+    def score(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# -- features ----------------------------------------------------------------------------
+
+
+@dataclass
+class TextFeatures:
+    """TF-IDF (vocabulary + idf, stored as arrays) or MiniLM embeddings (nothing stored).
+
+    TF-IDF is applied by hand from the stored vocabulary and idf (``CountVectorizer`` with
+    a fixed vocabulary, sublinear tf, idf, L2 norm), which reproduces sklearn's
+    ``TfidfVectorizer`` without pickling it.
+    """
+
+    kind: str
+    vocabulary: list[str] = field(default_factory=list)
+    idf: np.ndarray | None = None
+    cache_dir: Path | None = None
+
+    NGRAMS = (1, 2)
+
+    @classmethod
+    def fit(
+        cls, texts: Sequence[str], kind: str = "tfidf", *, cache_dir: Path | None = None
+    ) -> TextFeatures:
+        if kind not in FEATURE_KINDS:
+            raise StewardError(f"Unknown feature kind '{kind}': use {' or '.join(FEATURE_KINDS)}.")
+        if kind == "minilm":
+            return cls(kind="minilm", cache_dir=cache_dir)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        min_df = 2 if len(texts) >= 50 else 1
+        vec = TfidfVectorizer(
+            ngram_range=cls.NGRAMS, min_df=min_df, max_features=20_000, sublinear_tf=True
+        )
+        vec.fit([str(t) for t in texts])
+        vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+        return cls(kind="tfidf", vocabulary=vocab, idf=np.asarray(vec.idf_, dtype=np.float64))
+
+    def transform(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        if self.kind == "minilm":
+            from backend.fairness.embeddings import embed_texts
+
+            return embed_texts(texts, cache_dir=self.cache_dir, progress=progress)
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.preprocessing import normalize
+
+        cv = CountVectorizer(
+            vocabulary={t: i for i, t in enumerate(self.vocabulary)}, ngram_range=self.NGRAMS
+        )
+        tf = cv.transform(texts).astype(np.float64)
+        tf.data = 1.0 + np.log(tf.data)
+        return normalize(tf.multiply(self.idf).tocsr(), norm="l2")
+
+    @property
+    def label(self) -> str:
+        return FEATURE_LABELS[self.kind]
+
+
+# -- linear model (one logistic regression, or a mixture of hard classifiers) ------------
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+@dataclass
+class LinearTextScorer:
+    """A logistic regression, or an ExponentiatedGradient mixture, over text features.
+
+    ``mode = "logistic"``: score = sigmoid(x . coef + b) of the single component.
+    ``mode = "mixture"``: score = sum_i weight_i * [x . coef_i + b_i > 0], the probability
+    that fairlearn's randomized classifier flags the text (what ``_pmf_predict`` returns).
+    """
+
+    name: str
+    features: TextFeatures
+    coefs: np.ndarray  # (k, d)
+    intercepts: np.ndarray  # (k,)
+    weights: np.ndarray  # (k,)
+    mode: str = "logistic"
+    description: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def backend_name(self) -> str:
+        kind = (
+            "logistic regression"
+            if self.mode == "logistic"
+            else "ExponentiatedGradient mixture of logistic regressions"
+        )
+        return f"{self.name} ({kind} on {self.features.label}, trained by Steward)"
+
+    def decision(self, x) -> np.ndarray:
+        z = x @ self.coefs.T
+        z = np.asarray(z.todense() if hasattr(z, "todense") else z)
+        return z + self.intercepts
+
+    def score_features(self, x) -> np.ndarray:
+        z = self.decision(x)
+        if self.mode == "logistic":
+            return _sigmoid(z[:, 0])
+        return (z > 0).astype(float) @ self.weights
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros(0)
+        return self.score_features(self.features.transform(texts))
+
+    # -- persistence (JSON + npz, never pickle) ----------------------------------------
+    def save(self, directory: Path, slug: str) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays = {
+            "coefs": np.asarray(self.coefs, dtype=np.float64),
+            "intercepts": np.asarray(self.intercepts, dtype=np.float64),
+            "weights": np.asarray(self.weights, dtype=np.float64),
+        }
+        if self.features.kind == "tfidf":
+            arrays["vocabulary"] = np.asarray(self.features.vocabulary, dtype=str)
+            arrays["idf"] = self.features.idf
+        np.savez_compressed(directory / f"{slug}.npz", **arrays)
+        meta = {
+            "slug": slug,
+            "name": self.name,
+            "mode": self.mode,
+            "features": self.features.kind,
+            "description": self.description,
+            "format": "steward-linear-v1",
+            **self.meta,
+        }
+        path = directory / f"{slug}.json"
+        path.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, json_path: Path, *, cache_dir: Path | None = None) -> LinearTextScorer:
+        meta = json.loads(Path(json_path).read_text(encoding="utf-8"))
+        if meta.get("format") != "steward-linear-v1":
+            raise StewardError(f"{json_path} is not a model saved by Steward's fairness tab.")
+        with np.load(Path(json_path).with_suffix(".npz"), allow_pickle=False) as data:
+            features = TextFeatures(kind=meta["features"], cache_dir=cache_dir)
+            if features.kind == "tfidf":
+                features.vocabulary = [str(t) for t in data["vocabulary"]]
+                features.idf = data["idf"]
+            return cls(
+                name=meta["name"],
+                features=features,
+                coefs=data["coefs"],
+                intercepts=data["intercepts"],
+                weights=data["weights"],
+                mode=meta["mode"],
+                description=meta.get("description", ""),
+                meta={
+                    k: v
+                    for k, v in meta.items()
+                    if k not in {"name", "mode", "features", "description", "format", "slug"}
+                },
+            )
+
+
+def fit_logistic(
+    x, y, *, sample_weight=None, c: float = 4.0, seed: int = 0
+):  # -> sklearn LogisticRegression
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+    model.fit(x, np.asarray(y, dtype=int), sample_weight=sample_weight)
+    return model
+
+
+def scorer_from_logistic(name: str, features: TextFeatures, model, **kw) -> LinearTextScorer:
+    return LinearTextScorer(
+        name=name,
+        features=features,
+        coefs=np.asarray(model.coef_, dtype=np.float64).reshape(1, -1),
+        intercepts=np.asarray(model.intercept_, dtype=np.float64).reshape(1),
+        weights=np.ones(1),
+        mode="logistic",
+        **kw,
+    )
+
+
+# -- registry of saved models --------------------------------------------------------------
+
+
+def models_dir(settings) -> Path:
+    return Path(settings.home) / "fairness" / "models"
+
+
+def embeddings_cache_dir(settings) -> Path:
+    return Path(settings.home) / "cache" / "embeddings"
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:60] or "model"
+
+
+@dataclass(frozen=True)
+class ScorerChoice:
+    """One scorer the user can pick for probes."""
+
+    key: str
+    label: str
+    detail: str
+
+
+def available_scorers(settings) -> list[ScorerChoice]:
+    """Scorers that can be loaded here: toxicity (shared), demo baseline, saved models."""
+    choices = [
+        ScorerChoice(
+            "toxicity",
+            "Guardrail toxicity scorer",
+            "Detoxify when its weights are on this machine, otherwise the alt-profanity-check "
+            "fallback (a profanity model); the probe results name the backend that ran.",
+        ),
+        ScorerChoice(
+            "baseline",
+            "Demo baseline classifier",
+            "Logistic regression on TF-IDF trained by Steward on the synthetic demo data "
+            "(train split).",
+        ),
+    ]
+    directory = models_dir(settings)
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.json"), reverse=True):
+            try:
+                meta = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            choices.append(
+                ScorerChoice(
+                    f"model:{path.stem}",
+                    f"Saved: {meta.get('name', path.stem)}",
+                    meta.get("description", ""),
+                )
+            )
+    return choices
+
+
+def load_scorer(key: str, settings) -> Scorer:
+    """Load the scorer named by a :class:`ScorerChoice` key."""
+    if key == "toxicity":
+        from backend.detectors.toxicity import load_toxicity_scorer
+
+        return load_toxicity_scorer()
+    if key == "baseline":
+        from backend.fairness.baseline import demo_baseline
+
+        return demo_baseline(settings).scorer
+    if key.startswith("model:"):
+        slug = key.split(":", 1)[1]
+        path = models_dir(settings) / f"{slug}.json"
+        if not path.is_file() or Path(slug).name != slug:
+            raise StewardError(f"No saved model named '{slug}'.")
+        return LinearTextScorer.load(path, cache_dir=embeddings_cache_dir(settings))
+    raise StewardError(f"Unknown scorer '{key}'.")
