@@ -5,12 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Open a browser tab only where there is a screen to show it on.
+HEADLESS ?= $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY)),false,true)
 export STEWARD_HOME ?= $(CURDIR)/.steward
 
 .PHONY: run test setup demo lint format chromium bench clean
 
 run: setup demo
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	@echo "Steward: open http://localhost:$(PORT) (workspace: $(STEWARD_HOME))"
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless $(HEADLESS) --server.showEmailPrompt false
 
 test: setup chromium
 	$(PY) -m ruff check .

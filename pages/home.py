@@ -68,19 +68,36 @@ with st.expander("Add a dataset", icon=":material/upload_file:"):
     add_dataset_form()
 
 st.subheader("Recent jobs")
-jobs = store.list_jobs(limit=15)
-if not jobs:
-    st.caption("No jobs yet. Audits, fine-tunes and evaluations you start appear here.")
-for job in jobs:
-    left, mid, right = st.columns([3, 4, 2], vertical_alignment="center")
-    left.markdown(f"{status_badge(job.status)} **#{job.id} {job.name}** · {job.kind}")
-    if job.status in ("queued", "running"):
-        mid.progress(job.progress, text=job.message or job.status)
-    elif job.status == "failed":
-        mid.caption(f"Error: {(job.error or '').splitlines()[0][:160] if job.error else 'unknown'}")
-    else:
-        mid.caption(job.message or "")
-    right.caption(f"{format_time(job.created_at)} · {format_duration(job.duration_s)}")
+
+
+def _recent_jobs(*, live: bool) -> None:
+    jobs = store.list_jobs(limit=15)
+    if live and not any(j.is_active for j in jobs):
+        st.rerun()  # the last job ended: show final state once, then stop polling
+    if not jobs:
+        st.caption("No jobs yet. Audits, fine-tunes and evaluations you start appear here.")
+    for job in jobs:
+        left, mid, right = st.columns([3, 4, 2], vertical_alignment="center")
+        left.markdown(f"{status_badge(job.status)} **#{job.id} {job.name}** · {job.kind}")
+        if job.is_active:
+            mid.progress(job.progress, text=job.message or job.status)
+        elif job.status == "failed":
+            first_line = (job.error or "unknown error").splitlines()[0][:160]
+            mid.caption(f"Error: {first_line}")
+        else:
+            mid.caption(job.message or "")
+        right.caption(f"{format_time(job.created_at)} · {format_duration(job.duration_s)}")
+
+
+@st.fragment(run_every=2)
+def _recent_jobs_live() -> None:
+    _recent_jobs(live=True)
+
+
+if summary.active_jobs:
+    _recent_jobs_live()
+else:
+    _recent_jobs(live=False)
 
 st.subheader("Open alerts")
 alerts = store.list_alerts(open_only=True)

@@ -70,3 +70,22 @@ def test_home_add_dataset_bad_file_shows_error(app_test, store, tmp_path):
     assert not at.exception
     assert "line 3 has 3 field(s)" in at.error[0].value
     assert store.list_datasets() == []
+
+
+def test_home_shows_job_status_progress_and_errors(app_test, store):
+    import os
+
+    running = store.create_job(
+        kind="audit", name="audit demo", status="running", owner_pid=os.getpid()
+    )
+    store.update_job(running.id, progress=0.4, message="chunk 2 of 5")
+    failed = store.create_job(kind="train", name="bad run", status="failed")
+    store.update_job(
+        failed.id, error="Worker exited with code 137 (killed, probably out of memory)"
+    )
+    at = app_test("pages/home.py").run()
+    assert not at.exception
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "audit demo" in markdown and "bad run" in markdown
+    captions = " ".join(c.value for c in at.caption)
+    assert "Error: Worker exited with code 137" in captions
