@@ -1,0 +1,132 @@
+"""``python -m backend train --config FILE.yaml [--json]``: a fine-tune, headless.
+
+Runs the same supervised worker as the dashboard (so the run appears on the page too)
+and waits for it. ``--json`` prints the run summary (status, steps, train_loss, eval,
+energy_kwh, co2_g, energy_source, epsilon, checkpoint, ...). Exit code 0 when the run
+succeeded, 1 when it failed or was cancelled, 2 for bad input (caught before starting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from backend.cli import add_json_flag, print_json
+
+SUMMARY_KEYS = (
+    "status",
+    "steps",
+    "train_loss",
+    "eval",
+    "energy_kwh",
+    "co2_g",
+    "energy_source",
+    "energy_source_label",
+    "grid_intensity_g_per_kwh",
+    "grid_intensity_source",
+    "epsilon",
+    "delta",
+    "checkpoint",
+    "predictions_path",
+    "duration_s",
+    "examples_per_s",
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "train",
+        help="fine-tune a model from a YAML config (LoRA, DP-SGD, reweighting), with telemetry",
+        description="Fine-tune from a YAML/JSON config in a supervised worker process. "
+        "See configs/demo.yaml and docs/training.md.",
+    )
+    p.add_argument("--config", required=True, help="YAML or JSON training config")
+    p.add_argument("--timeout", type=float, default=None, help="give up waiting after N seconds")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from backend.config import get_settings
+    from backend.jobs import JobManager
+    from backend.store import get_store
+    from backend.training.config import load_config
+    from backend.training.launch import submit_training
+    from backend.training.preflight import preflight
+
+    settings = get_settings()
+    store = get_store()
+    config = load_config(args.config)
+    plan = preflight(config, store)  # bad input -> StewardError -> exit 2, nothing started
+    if not args.json:
+        d = plan.describe()
+        print(
+            f"Fine-tune '{config.display_name()}': {d['model']} on {d['dataset']} "
+            f"({d['train_rows']:,} train / {d['eval_rows']:,} eval rows, split: {d['split']})",
+            file=sys.stderr,
+        )
+        for w in plan.warnings:
+            print(f"note: {w}", file=sys.stderr)
+    manager = JobManager(store, logs_dir=settings.logs_dir)
+    job_id = submit_training(manager, config, settings)
+    if not args.json:
+        print(f"Started job #{job_id} (log: {store.get_job(job_id).log_path})", file=sys.stderr)
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    last = ""
+    try:
+        while True:
+            status = manager.wait(job_id, timeout=2.0)
+            job = store.get_job(job_id)
+            if status not in ("queued", "running"):
+                break
+            if not args.json and job.message != last:
+                last = job.message
+                print(f"  [{job.progress:4.0%}] {job.message}", file=sys.stderr)
+            if deadline is not None and time.monotonic() > deadline:
+                manager.cancel(job_id)
+                manager.wait(job_id, timeout=30)
+                break
+    except KeyboardInterrupt:
+        print("Cancelling…", file=sys.stderr)
+        manager.cancel(job_id)
+        manager.wait(job_id, timeout=30)
+    job = store.get_job(job_id)
+    result = dict(job.result or {})
+    out = {"job_id": job_id, **{k: result.get(k) for k in SUMMARY_KEYS}}
+    out["status"] = job.status
+    if job.status != "succeeded":
+        out["error"] = job.error
+        out["exit_code"] = job.exit_code
+    if args.json:
+        print_json(out | {k: v for k, v in result.items() if k not in out and k != "config"})
+    else:
+        _print_human(out)
+    return 0 if job.status == "succeeded" else 1
+
+
+def _print_human(out: dict) -> None:
+    print(f"Run #{out['job_id']}: {out['status']}")
+    if out.get("error"):
+        print(f"  error: {out['error']}")
+        return
+    print(f"  steps: {out['steps']}, train loss: {_fmt(out['train_loss'])}")
+    for k, v in (out.get("eval") or {}).items():
+        print(f"  eval {k}: {_fmt(v)}")
+    if out.get("energy_kwh") is not None:
+        print(
+            f"  energy: {out['energy_kwh'] * 1000:.3f} Wh ({out['energy_source']}), "
+            f"CO2: {_fmt(out['co2_g'])} g at {_fmt(out['grid_intensity_g_per_kwh'])} g/kWh "
+            f"({out['grid_intensity_source']})"
+        )
+    if out.get("epsilon") is not None:
+        print(f"  privacy: ε = {out['epsilon']:.2f} at δ = {out['delta']:.2g}")
+    print(f"  checkpoint: {out['checkpoint']}")
+    if out.get("predictions_path"):
+        print(f"  predictions: {out['predictions_path']}")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

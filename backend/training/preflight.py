@@ -1,0 +1,149 @@
+"""Checks run before a fine-tune starts, so bad input fails in seconds, not mid-run.
+
+:func:`preflight` reads the data and the model's configuration (no weights), builds the
+architecture on PyTorch's ``meta`` device (no memory, no time) and checks LoRA target
+modules and Opacus compatibility on it. The page calls it before submitting a run; the
+worker calls it again before loading weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from backend.errors import ConfigError
+from backend.training.config import TrainConfig
+from backend.training.data import PreparedData, prepare_data
+from backend.training.models import (
+    FAN_IN_FAN_OUT,
+    ResolvedModel,
+    build_skeleton,
+    check_lora_targets,
+    lora_targets,
+    resolve_model,
+)
+from backend.training.reweighting import SampleWeights, sample_weights_for
+
+
+@dataclass
+class Plan:
+    """What a run will do, known before any weight is loaded."""
+
+    config: TrainConfig
+    data: PreparedData
+    model: ResolvedModel
+    lora_targets: list[str] = field(default_factory=list)
+    weights: SampleWeights | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict:
+        c = self.config
+        return {
+            "model": self.model.display,
+            "model_type": self.model.model_type,
+            "task": c.task,
+            "dataset": self.data.dataset_name,
+            "train_rows": len(self.data.train),
+            "eval_rows": len(self.data.eval),
+            "split": self.data.split_source,
+            "labels": [str(v) for v in self.data.label_values],
+            "lora_targets": self.lora_targets,
+            "reweighting": self.weights.summary() if self.weights else None,
+            "warnings": self.warnings,
+        }
+
+
+def preflight(config: TrainConfig, store) -> Plan:
+    """Validate ``config`` against its data and model; raise ConfigError/DatasetError."""
+    warnings: list[str] = []
+    if config.dp.enabled and config.reweighting.mode == "balanced_sampling":
+        raise ConfigError(
+            "Balanced sampling cannot be combined with differential privacy: DP-SGD draws "
+            "batches by Poisson sampling for its privacy guarantee. Use reweighting mode "
+            "'inverse_frequency' instead."
+        )
+    data = prepare_data(config, store)
+    model = resolve_model(config.model)
+    if (
+        config.task == "classification"
+        and model.architectures
+        and not any(
+            a.endswith(("Model", "ForSequenceClassification", "ForMaskedLM", "ForPreTraining"))
+            for a in model.architectures
+        )
+    ):
+        warnings.append(
+            f"'{model.display}' was trained as {', '.join(model.architectures)}; a new "
+            "classification head is trained from scratch."
+        )
+    skeleton = build_skeleton(model, config.task, data.label_values)
+    targets: list[str] = []
+    if config.lora.enabled:
+        targets = lora_targets(model, config.lora.target_modules)
+        check_lora_targets(skeleton, targets)
+    if config.dp.enabled:
+        _check_dp(skeleton, model, config, targets)
+    weights = None
+    rw = config.reweighting
+    if rw.active:
+        content = None
+        if rw.mode == "artifact":
+            if rw.artifact_id is None:
+                raise ConfigError("Reweighting mode 'artifact' needs reweighting.artifact_id.")
+            art = store.get_artifact(rw.artifact_id)
+            if art is None or art.kind != "reweighting":
+                raise ConfigError(
+                    f"Artifact #{rw.artifact_id} is not a reweighting artifact "
+                    "(save group weights from the Fairness page first)."
+                )
+            content = art.content
+        weights = sample_weights_for(
+            data.train,
+            column=rw.column,
+            mode=rw.mode,
+            label_col=data.label_column,
+            by_label=rw.by_label,
+            artifact_content=content,
+            artifact_id=rw.artifact_id,
+        )
+        if weights.missing_groups:
+            warnings.append(
+                "Groups without a weight in the artifact get weight 1: "
+                + ", ".join(weights.missing_groups[:10])
+            )
+    if config.fp16 or config.gradient_checkpointing:
+        import torch
+
+        if not torch.cuda.is_available():
+            warnings.append(
+                "Mixed precision and gradient checkpointing are GPU-only; this run is on CPU "
+                "and ignores them."
+            )
+    warnings.extend(data.notes)
+    return Plan(config, data, model, targets, weights, warnings)
+
+
+def _check_dp(skeleton, model: ResolvedModel, config: TrainConfig, targets: list[str]) -> None:
+    """Opacus must be able to compute per-example gradients of every trainable layer."""
+    from opacus.validators import ModuleValidator
+
+    module = skeleton
+    if config.lora.enabled:
+        from peft import LoraConfig, get_peft_model
+
+        module = get_peft_model(
+            skeleton,
+            LoraConfig(
+                r=config.lora.r,
+                lora_alpha=config.lora.alpha,
+                target_modules=targets,
+                fan_in_fan_out=model.model_type in FAN_IN_FAN_OUT,
+                task_type="SEQ_CLS" if config.task == "classification" else "CAUSAL_LM",
+            ),
+        )
+    errors = ModuleValidator.validate(module, strict=False)
+    if errors:
+        detail = "; ".join(str(e).strip() for e in errors[:3])
+        raise ConfigError(
+            "Differential privacy (Opacus) does not support some trainable layers of this "
+            f"model: {detail}. Use LoRA (only adapters are trained) or another model."
+        )

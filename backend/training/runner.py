@@ -1,0 +1,494 @@
+"""Steward's fine-tune loop: sequence classification or causal LM, LoRA, DP-SGD, reweighting.
+
+An own loop rather than ``transformers.Trainer`` because Opacus replaces the data loader
+(Poisson sampling, variable and sometimes empty batches) and the optimizer, which the
+Trainer does not accommodate. Everything is reported through :class:`RunReporter`, the
+same object behind :class:`~backend.training.callback.StewardCallback`, so runs from
+this loop and from users' Trainer scripts look the same in the dashboard.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backend.errors import JobCancelled
+from backend.store import Store
+from backend.telemetry import resolve_grid_intensity
+from backend.training.config import TrainConfig
+from backend.training.models import FAN_IN_FAN_OUT, load_model, load_tokenizer
+from backend.training.preflight import Plan, preflight
+from backend.training.reporter import RunReporter
+
+log = logging.getLogger(__name__)
+
+
+def run_training(
+    config: TrainConfig,
+    store: Store,
+    *,
+    job_id: int | None = None,
+    plan: Plan | None = None,
+    reporter: RunReporter | None = None,
+) -> dict[str, Any]:
+    """Run one fine-tune and return its summary (also saved as a ``run`` artifact).
+
+    Raises :class:`~backend.errors.StewardError` for bad input and
+    :class:`~backend.errors.JobCancelled` when the run is cancelled (the job is then
+    already marked ``cancelled``).
+    """
+    from backend.config import get_settings
+
+    settings = get_settings()
+    t_start = time.monotonic()
+    plan = plan or preflight(config, store)
+    tel = config.telemetry
+    grid = resolve_grid_intensity(
+        tel.grid_intensity_g_per_kwh,
+        tel.grid_intensity_source,
+        tel.country_iso_code or settings.country_iso_code,
+    )
+    reporter = reporter or RunReporter(
+        store,
+        job_id=job_id,
+        run_name=config.display_name(),
+        params=config.model_dump(),
+        telemetry=tel.enabled,
+        interval_s=tel.interval_s,
+        country_iso_code=tel.country_iso_code,
+        grid=grid,
+    )
+    try:
+        summary = _train(config, plan, reporter, settings, t_start)
+    except JobCancelled:
+        _stop_quietly(reporter)
+        reporter.finish(_partial_summary(config, plan, reporter), status="cancelled")
+        raise
+    except BaseException as exc:
+        _stop_quietly(reporter)
+        if not isinstance(exc, KeyboardInterrupt):
+            reporter.finish(
+                _partial_summary(config, plan, reporter),
+                status="failed",
+                error=f"{type(exc).__name__}: {exc}" if not _is_user_error(exc) else str(exc),
+            )
+        raise
+    reporter.finish(summary)
+    return summary
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    from backend.errors import StewardError
+
+    return isinstance(exc, StewardError)
+
+
+def _stop_quietly(reporter: RunReporter) -> None:
+    try:
+        if reporter.sampler is not None:
+            reporter.sampler.stop()
+        reporter.flush()
+    except Exception:  # noqa: BLE001 - already failing; keep the first error
+        log.debug("reporter cleanup failed", exc_info=True)
+
+
+def _partial_summary(config: TrainConfig, plan: Plan, reporter: RunReporter) -> dict:
+    return {
+        "run_name": config.display_name(),
+        "steps": reporter.step,
+        "train_loss": reporter.last_metrics.get("loss"),
+        "epsilon": reporter.last_metrics.get("epsilon"),
+        "energy_kwh": reporter.last_metrics.get("energy_kwh_cumulative"),
+        "dataset_id": plan.data.dataset_id,
+        "model": plan.model.display,
+    }
+
+
+# --------------------------------------------------------------------------------------
+def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_start) -> dict:
+    import torch
+
+    data = plan.data
+    run_dir = reporter.run_dir
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed % (2**32))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    use_cuda = device.type == "cuda"
+    notes = list(plan.warnings)
+
+    reporter.message("Loading model")
+    tokenizer = load_tokenizer(plan.model, config.task)
+    model = load_model(plan.model, config.task, data.label_values, tokenizer)
+    if config.gradient_checkpointing and use_cuda and not config.dp.enabled:
+        model.gradient_checkpointing_enable()
+    elif config.gradient_checkpointing and config.dp.enabled:
+        notes.append("Gradient checkpointing is not used with DP (Opacus needs activations).")
+    if config.lora.enabled:
+        model = _apply_lora(model, config, plan)
+    model.to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+    reporter.message("Tokenizing")
+    train_ds = _encode(tokenizer, data, data.train, config, plan, with_weights=True)
+    eval_ds = _encode(tokenizer, data, data.eval, config, plan, with_weights=False)
+    loader = _train_loader(train_ds, config, plan)
+
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        trainable, lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    engine = None
+    delta = None
+    if config.dp.enabled:
+        from opacus import PrivacyEngine
+
+        delta = config.dp.delta or 1.0 / (10 * len(train_ds))
+        engine = PrivacyEngine(accountant="rdp")
+        model.train()
+        model, optimizer, loader = engine.make_private(
+            module=model,
+            optimizer=optimizer,
+            data_loader=loader,
+            noise_multiplier=config.dp.noise_multiplier,
+            max_grad_norm=config.dp.max_grad_norm,
+            poisson_sampling=True,
+        )
+    sample_rate = 1.0 / max(1, len(loader))
+
+    steps_per_epoch = len(loader)
+    total_steps = steps_per_epoch * config.epochs
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    warmup = int(total_steps * config.warmup_ratio)
+
+    def lr_at(step: int) -> float:  # linear warm-up then linear decay, as in transformers
+        if step < warmup:
+            return config.learning_rate * (step + 1) / max(1, warmup)
+        return config.learning_rate * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    fwd_extra = _forward_extras(model, config)
+    amp = use_cuda and config.fp16 and not config.dp.enabled
+    if config.fp16 and config.dp.enabled:
+        notes.append("Mixed precision is not used with DP.")
+    scaler = torch.amp.GradScaler("cuda") if amp else None
+
+    reporter.start(total_steps=total_steps, examples_per_step=config.batch_size)
+    step = 0
+    losses: list[float] = []
+    eval_history: list[dict] = []
+    empty_batches = 0
+    eval_metrics: dict[str, float] = {}
+    stop = False
+    for epoch in range(config.epochs):
+        model.train()
+        for batch in loader:
+            if step >= total_steps:
+                stop = True
+                break
+            bsz = int(batch[0].shape[0])
+            lr = lr_at(step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            if bsz == 0:
+                # Poisson sampling drew no example. The step still counts for privacy
+                # (the mechanism ran on an empty set), so the accountant records it.
+                empty_batches += 1
+                if engine is not None:
+                    engine.accountant.step(
+                        noise_multiplier=config.dp.noise_multiplier, sample_rate=sample_rate
+                    )
+                step += 1
+                reporter.log_step(step, {"learning_rate": lr}, epoch=step / steps_per_epoch)
+                continue
+            inputs, weights, n_tokens = _batch_inputs(batch, config, device, fwd_extra)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
+                loss_vec, _ = _per_example_loss(model, inputs, config)
+            loss = (loss_vec * weights).mean() if weights is not None else loss_vec.mean()
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+            else:
+                loss.backward()
+            metrics: dict[str, float | None] = {"loss": float(loss.detach()), "learning_rate": lr}
+            if engine is None:
+                metrics["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(trainable, 1.0))
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            if engine is not None:
+                metrics["epsilon"] = float(engine.get_epsilon(delta))
+            losses.append(metrics["loss"])
+            if step % config.log_every_steps == 0 or step == total_steps:
+                reporter.log_step(
+                    step, metrics, examples=bsz, tokens=n_tokens, epoch=step / steps_per_epoch
+                )
+            else:
+                reporter.log_step(step, {}, examples=bsz, tokens=n_tokens)
+        reporter.message(f"Evaluating after epoch {epoch + 1}")
+        eval_metrics, predictions = _evaluate(model, eval_ds, config, device, fwd_extra, data)
+        reporter.log(step, {f"eval_{k}": v for k, v in eval_metrics.items()})
+        eval_history.append({"epoch": epoch + 1, "step": step, **eval_metrics})
+        reporter.flush()
+        if stop or step >= total_steps:
+            break
+
+    reporter.message("Saving checkpoint and predictions")
+    base = model._module if engine is not None else model
+    checkpoint = None
+    if config.save_checkpoint:
+        checkpoint = str(run_dir / "checkpoint")
+        base.save_pretrained(checkpoint, safe_serialization=True)
+        tokenizer.save_pretrained(checkpoint)
+    predictions_path = None
+    if predictions is not None:
+        predictions_path = str(run_dir / "predictions.csv")
+        tmp = Path(predictions_path).with_suffix(".tmp")
+        predictions.to_csv(tmp, index=False)
+        tmp.replace(predictions_path)
+
+    epsilon = float(engine.get_epsilon(delta)) if engine is not None else None
+    telemetry = reporter.telemetry_summary()
+    train_loss = (
+        float(np.mean(losses[-max(1, min(len(losses), steps_per_epoch)) :])) if losses else None
+    )
+    summary = {
+        "run_name": config.display_name(),
+        "job_id": reporter.job_id,
+        "status": "succeeded",
+        "task": config.task,
+        "steps": step,
+        "epochs": config.epochs,
+        "train_loss": train_loss,
+        "final_loss": losses[-1] if losses else None,
+        "eval": eval_metrics,
+        "eval_history": eval_history,
+        **telemetry,
+        "epsilon": epsilon,
+        "delta": delta,
+        "dp": config.dp.model_dump() | {"accountant": "rdp", "empty_batches": empty_batches}
+        if config.dp.enabled
+        else None,
+        "lora": config.lora.model_dump() | {"target_modules": plan.lora_targets}
+        if config.lora.enabled
+        else None,
+        "reweighting": plan.weights.summary() if plan.weights else None,
+        "checkpoint": checkpoint,
+        "checkpoint_format": "safetensors" + (" (LoRA adapter)" if config.lora.enabled else ""),
+        "predictions_path": predictions_path,
+        "text_column": data.text_column,
+        "label_column": data.label_column,
+        "sensitive_columns": data.sensitive_columns,
+        "label_values": [str(v) for v in data.label_values],
+        "model": plan.model.display,
+        "model_source": plan.model.source,
+        "model_type": plan.model.model_type,
+        "parameters": n_params,
+        "trainable_parameters": n_trainable,
+        "hyperparameters": {
+            "epochs": config.epochs,
+            "max_steps": config.max_steps,
+            "learning_rate": config.learning_rate,
+            "weight_decay": config.weight_decay,
+            "warmup_ratio": config.warmup_ratio,
+            "batch_size": config.batch_size,
+            "max_length": config.max_length,
+            "seed": config.seed,
+            "optimizer": "AdamW",
+            "schedule": "linear warm-up and decay",
+            "fp16": bool(amp),
+            "gradient_checkpointing": bool(
+                config.gradient_checkpointing and use_cuda and not config.dp.enabled
+            ),
+        },
+        "dataset_id": data.dataset_id,
+        "dataset_name": data.dataset_name,
+        "train_rows": len(data.train),
+        "eval_rows": len(data.eval),
+        "split": data.split_source,
+        "examples_per_s": reporter.examples_seen / max(1e-9, reporter.elapsed_s),
+        "duration_s": time.monotonic() - t_start,
+        "train_duration_s": reporter.elapsed_s,
+        "device": device.type,
+        "notes": notes,
+        "config": config.model_dump(),
+    }
+    return summary
+
+
+# --------------------------------------------------------------------------------------
+def _apply_lora(model, config: TrainConfig, plan: Plan):
+    from peft import LoraConfig, get_peft_model
+
+    lcfg = LoraConfig(
+        r=config.lora.r,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
+        target_modules=plan.lora_targets,
+        fan_in_fan_out=plan.model.model_type in FAN_IN_FAN_OUT,
+        task_type="SEQ_CLS" if config.task == "classification" else "CAUSAL_LM",
+    )
+    return get_peft_model(model, lcfg)
+
+
+def _encode(tokenizer, data, frame, config: TrainConfig, plan: Plan, *, with_weights: bool):
+    """Pad every row to max_length once; batches are trimmed to their longest row later."""
+    import torch
+    from torch.utils.data import TensorDataset
+
+    enc = tokenizer(
+        frame[data.text_column].tolist(),
+        truncation=True,
+        max_length=config.max_length,
+        padding="max_length",
+        return_tensors="pt",
+    )
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    if config.task == "classification":
+        index = {v: i for i, v in enumerate(data.label_values)}
+        labels = torch.tensor([index[v] for v in frame[data.label_column]], dtype=torch.long)
+    else:
+        labels = ids.masked_fill(mask == 0, -100)
+    if with_weights and plan.weights is not None and not plan.weights.use_sampler:
+        w = torch.tensor(plan.weights.weights, dtype=torch.float32)
+    else:
+        w = torch.ones(len(frame), dtype=torch.float32)
+    return TensorDataset(ids, mask, labels, w)
+
+
+def _train_loader(dataset, config: TrainConfig, plan: Plan):
+    import torch
+    from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
+
+    gen = torch.Generator().manual_seed(config.seed)
+    if plan.weights is not None and plan.weights.use_sampler:
+        sampler = WeightedRandomSampler(
+            torch.tensor(plan.weights.weights, dtype=torch.double),
+            num_samples=len(dataset),
+            replacement=True,
+            generator=gen,
+        )
+    else:
+        sampler = RandomSampler(dataset, generator=gen)
+    return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler)
+
+
+def _forward_extras(model, config: TrainConfig) -> dict[str, bool]:
+    """Which of position_ids / token_type_ids to pass explicitly.
+
+    Under Opacus, per-example gradients of learned position (and token type) embeddings
+    need the index tensors expanded to the batch; the models' internal broadcast
+    buffers give gradients of the wrong shape.
+    """
+    if not config.dp.enabled:
+        return {"position_ids": False, "token_type_ids": False}
+    base = model
+    for attr in ("_module",):
+        base = getattr(base, attr, base)
+    if hasattr(base, "get_base_model"):
+        base = base.get_base_model()
+    params = inspect.signature(base.forward).parameters
+    type_vocab = getattr(base.config, "type_vocab_size", 0) or 0
+    return {
+        "position_ids": "position_ids" in params,
+        "token_type_ids": "token_type_ids" in params and type_vocab > 0,
+    }
+
+
+def _batch_inputs(batch, config: TrainConfig, device, extras: dict[str, bool]):
+    import torch
+
+    ids, mask, labels, w = batch
+    length = int(mask.sum(dim=1).max()) if mask.numel() else 1
+    length = max(1, length)
+    ids, mask = ids[:, :length].to(device), mask[:, :length].to(device)
+    labels = labels[:, :length] if labels.dim() == 2 else labels
+    inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask, "labels": labels.to(device)}
+    bsz = ids.shape[0]
+    if extras.get("position_ids"):
+        inputs["position_ids"] = torch.arange(length, device=device).unsqueeze(0).expand(bsz, -1)
+    if extras.get("token_type_ids"):
+        inputs["token_type_ids"] = torch.zeros_like(ids)
+    weights = w.to(device) if not torch.all(w == 1) else None
+    return inputs, weights, int(mask.sum())
+
+
+def _per_example_loss(model, inputs: dict, config: TrainConfig):
+    """Unreduced loss per example (so group weights can be applied), and the logits."""
+    import torch.nn.functional as F  # noqa: N812
+
+    labels = inputs.pop("labels")
+    out = model(**inputs)
+    logits = out.logits.float()
+    if config.task == "classification":
+        return F.cross_entropy(logits, labels, reduction="none"), logits
+    shift_logits = logits[:, :-1, :]
+    shift_labels = labels[:, 1:]
+    tok = F.cross_entropy(
+        shift_logits.reshape(-1, shift_logits.shape[-1]),
+        shift_labels.reshape(-1),
+        ignore_index=-100,
+        reduction="none",
+    ).view(shift_labels.shape)
+    valid = (shift_labels != -100).float()
+    return (tok * valid).sum(dim=1) / valid.sum(dim=1).clamp(min=1), logits
+
+
+def _evaluate(model, dataset, config: TrainConfig, device, extras, data):
+    """Accuracy/F1 (classification) or loss/perplexity (causal LM) on the held-out rows."""
+    import pandas as pd
+    import torch
+    from sklearn.metrics import accuracy_score, f1_score
+
+    was_training = model.training
+    model.eval()
+    losses, probs, labels_all = [], [], []
+    with torch.no_grad():
+        for start in range(0, len(dataset), config.eval_batch_size):
+            batch = dataset[start : start + config.eval_batch_size]
+            inputs, _, _ = _batch_inputs(batch, config, device, extras)
+            labels = inputs["labels"]
+            loss_vec, logits = _per_example_loss(model, dict(inputs), config)
+            losses.append(loss_vec.cpu())
+            if config.task == "classification":
+                probs.append(torch.softmax(logits, dim=-1).cpu())
+                labels_all.append(labels.cpu())
+    if was_training:
+        model.train()
+    mean_loss = float(torch.cat(losses).mean()) if losses else math.nan
+    if config.task != "classification":
+        return {"loss": mean_loss, "perplexity": float(math.exp(min(mean_loss, 50)))}, None
+    p = torch.cat(probs).numpy()
+    y = torch.cat(labels_all).numpy()
+    pred = p.argmax(axis=1)
+    binary = p.shape[1] == 2
+    metrics = {
+        "loss": mean_loss,
+        "accuracy": float(accuracy_score(y, pred)),
+        "f1": float(f1_score(y, pred, average="binary" if binary else "macro", zero_division=0)),
+    }
+    values = np.array(data.label_values, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "text": data.eval[data.text_column].to_numpy(),
+            "y_true": values[y],
+            "y_pred": values[pred],
+            # Binary: probability of the positive (second, e.g. 1 = toxic) class.
+            "y_score": p[:, 1] if binary else p.max(axis=1),
+        }
+    )
+    for col in data.sensitive_columns:
+        frame[col] = data.eval[col].to_numpy()
+    return metrics, frame

@@ -1,0 +1,89 @@
+"""Worker process for one fine-tune: ``python -m backend.training.worker --config FILE``.
+
+Started by :meth:`JobManager.submit_process` (which sets ``STEWARD_JOB_ID``), so a crash
+or an out-of-memory kill of the training never takes the dashboard down. The worker
+sets its job's terminal status itself; the supervisor records the exit code and marks
+the run ``failed`` if the worker died without saying anything (killed, OOM).
+
+Exit codes: 0 succeeded or cancelled, 2 bad input (message in the job's error), 1 crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import traceback
+
+from backend.config import apply_offline_env
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ARG001
+    # Cancel from the dashboard: unwind through the training loop so the run is
+    # recorded as cancelled with its metrics flushed, instead of dying mid-write.
+    from backend.errors import JobCancelled
+
+    raise JobCancelled()
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_offline_env()
+    parser = argparse.ArgumentParser(prog="python -m backend.training.worker")
+    parser.add_argument("--config", required=True, help="training config (YAML or JSON)")
+    parser.add_argument("--job-id", type=int, help="job to report to (default: STEWARD_JOB_ID)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("codecarbon").setLevel(logging.ERROR)
+
+    from backend.errors import JobCancelled, StewardError
+    from backend.store import get_store, utcnow
+    from backend.training.config import load_config
+    from backend.training.runner import run_training
+
+    store = get_store()
+    job_id = args.job_id or (
+        int(os.environ["STEWARD_JOB_ID"]) if "STEWARD_JOB_ID" in os.environ else None
+    )
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+    def fail(message: str) -> None:
+        if job_id is not None:
+            job = store.get_job(job_id)
+            if job is not None and job.status in ("queued", "running"):
+                store.update_job(
+                    job_id, status="failed", finished_at=utcnow(), message="Failed", error=message
+                )
+
+    try:
+        config = load_config(args.config)
+        print(f"Steward worker: job {job_id}, run '{config.display_name()}'", flush=True)
+        summary = run_training(config, store, job_id=job_id)
+    except JobCancelled:
+        print("Cancelled.", flush=True)
+        if job_id is not None:
+            job = store.get_job(job_id)
+            if job is not None and job.status in ("queued", "running"):
+                store.update_job(
+                    job_id, status="cancelled", finished_at=utcnow(), message="Cancelled by user"
+                )
+        return 0
+    except StewardError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        fail(str(exc))
+        return 2
+    except Exception as exc:  # noqa: BLE001 - recorded on the job, full trace in the log
+        traceback.print_exc()
+        fail(f"{type(exc).__name__}: {exc}")
+        return 1
+    print(
+        f"Done: {summary['steps']} steps, eval {summary['eval']}, "
+        f"energy {summary['energy_kwh']} kWh ({summary['energy_source']})",
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
