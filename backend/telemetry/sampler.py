@@ -16,6 +16,7 @@ optional ``on_sample`` callback (the run reporter writes it to the store).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -166,10 +167,8 @@ class TelemetrySampler:
         if self._thread is not None:
             self._thread.join(timeout=self.interval_s + 5)
         if self._tracker is not None:
-            try:
+            with contextlib.suppress(Exception):  # best effort
                 self._tracker.flush()  # a last measurement so the tail is counted
-            except Exception:  # noqa: BLE001 - best effort
-                pass
         self._sample(notify=False)
         if self._tracker is not None:
             try:
@@ -306,10 +305,9 @@ class TelemetrySampler:
                 if acc.first_mj is None:
                     acc.first_mj = g.energy_mj
                 acc.last_mj = g.energy_mj
-            elif g.power_w is not None:
+            elif g.power_w is not None and acc.last_t is not None and acc.last_power_w is not None:
                 # Trapezoid between ticks; the counter is preferred when it exists.
-                if acc.last_t is not None and acc.last_power_w is not None:
-                    acc.integrated_j += 0.5 * (acc.last_power_w + g.power_w) * (now - acc.last_t)
+                acc.integrated_j += 0.5 * (acc.last_power_w + g.power_w) * (now - acc.last_t)
             acc.last_t, acc.last_power_w = now, g.power_w
             for lst, v in (
                 (powers, g.power_w),
