@@ -1,0 +1,650 @@
+"""Fill card fields from store records (runs, evaluations, audits, datasets).
+
+Every value written here carries a :class:`RecordRef` to the record and key it came
+from. Records are read defensively: a missing or oddly shaped key means the field is
+simply not filled, never an error. Numbers keep their units and say whether they were
+measured or estimated when the record says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from backend.store import Artifact, Dataset, Store
+
+from .records import artifact_ref, dataset_ref, latest_audit_for_dataset
+from .schema import CardDocument, ChecklistItem, RecordRef
+
+# -- small, defensive readers and formatters ----------------------------------------------
+
+
+def dig(obj: Any, path: str) -> Any:
+    """``obj["a"]["b"]`` for ``"a.b"``, or None when any step is missing."""
+    for part in path.split("."):
+        if not isinstance(obj, Mapping) or part not in obj:
+            return None
+        obj = obj[part]
+    return obj
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt_num(value: Any, digits: int = 4) -> str:
+    f = _num(value)
+    if f is None:
+        return str(value)
+    if f == int(f) and abs(f) < 1e15:
+        return f"{int(f):,}"
+    return f"{f:.{digits}g}"
+
+
+def fmt_pct(value: Any) -> str:
+    f = _num(value)
+    return "–" if f is None else f"{f:.1%}"
+
+
+def bullets(items: Any) -> str:
+    if isinstance(items, str):
+        return items
+    if not isinstance(items, list | tuple):
+        return ""
+    return "\n".join(f"- {item}" for item in items if str(item).strip())
+
+
+def kv_lines(mapping: Any) -> str:
+    """A bullet list ``- key: value`` for a flat or nested mapping."""
+    if not isinstance(mapping, Mapping):
+        return ""
+    lines = []
+    for key, value in mapping.items():
+        if value is None or value == {} or value == []:
+            continue
+        if isinstance(value, Mapping):
+            inner = ", ".join(f"{k}={_short(v)}" for k, v in value.items() if v is not None)
+            lines.append(f"- {key}: {inner}")
+        else:
+            lines.append(f"- {key}: {_short(value)}")
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return fmt_num(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_short(v) for v in value)
+    return str(value)
+
+
+def table(rows: list[list[Any]], header: list[str]) -> str:
+    """A Markdown table (values are escaped later by the renderers)."""
+    if not rows:
+        return ""
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        out.append("| " + " | ".join(_short(c).replace("|", "/") for c in row) + " |")
+    return "\n".join(out)
+
+
+def nested_table(data: Any, header: list[str]) -> str:
+    """Flatten ``{a: {b: value}}`` or ``{a: {b: {metric: v}}}`` into a table."""
+    if not isinstance(data, Mapping):
+        return ""
+    rows: list[list[Any]] = []
+    for a, inner in data.items():
+        if isinstance(inner, Mapping):
+            for b, value in inner.items():
+                if isinstance(value, Mapping):
+                    rows.append([a, b, ", ".join(f"{k}={_short(v)}" for k, v in value.items())])
+                else:
+                    rows.append([a, b, _short(value)])
+        else:
+            rows.append([a, "", _short(inner)])
+    return table(rows, header)
+
+
+def _set(doc: CardDocument, section: str, key: str, value: Any, ref: RecordRef) -> bool:
+    """Write an auto-filled value with its provenance; skip empty values."""
+    if value is None:
+        return False
+    text = value if isinstance(value, str) else _short(value)
+    if not text.strip():
+        return False
+    fld = doc.get_field(section, key)
+    fld.value = text
+    fld.source = ref
+    fld.edited = False
+    return True
+
+
+def _add_source(doc: CardDocument, ref: RecordRef) -> None:
+    if ref.key not in {r.key for r in doc.sources}:
+        doc.sources.append(ref.model_copy(update={"field": None}))
+
+
+def _suggest(
+    doc: CardDocument, key: str, status: str, notes: str, evidence: list[RecordRef]
+) -> None:
+    """Suggest a checklist status and attach evidence, unless a person already set it."""
+    item: ChecklistItem = doc.checklist_item(key)
+    known = {e.key for e in item.evidence}
+    for ref in evidence:
+        if ref.key not in known:
+            item.evidence.append(ref.model_copy(update={"field": None}))
+            known.add(ref.key)
+    if item.status == "not_started" or item.auto:
+        item.status = status  # type: ignore[assignment]
+        item.notes = notes
+        item.auto = True
+
+
+# -- run summaries ------------------------------------------------------------------------
+
+
+def run_summary(art: Artifact) -> tuple[dict, str]:
+    """(summary dict, key prefix): run artifacts hold the summary flat or under 'summary'."""
+    content = art.content if isinstance(art.content, dict) else {}
+    if isinstance(content.get("summary"), dict):
+        return content["summary"], "summary."
+    return content, ""
+
+
+def co2_grams(summary: Mapping) -> tuple[float | None, str | None]:
+    """CO₂-eq in grams and the key it came from (``co2_kg``/``emissions_kg`` are converted)."""
+    for key in ("co2_g", "co2_eq_g", "emissions_g"):
+        g = _num(summary.get(key))
+        if g is not None:
+            return g, key
+    for key in ("co2_kg", "emissions_kg", "co2_eq_kg", "emissions"):
+        kg = _num(summary.get(key))
+        if kg is not None:
+            return kg * 1000.0, key
+    return None, None
+
+
+def fill_from_run(
+    doc: CardDocument, art: Artifact, *, dataset: Dataset | None = None
+) -> CardDocument:
+    s, pre = run_summary(art)
+
+    def ref(key: str | None = None) -> RecordRef:
+        return artifact_ref(art, field=(pre + key) if key else None)
+
+    _add_source(doc, ref())
+    model = s.get("model") or s.get("base_model")
+    if doc.kind == "model":
+        _set(doc, "model_details", "base_model", model, ref("model"))
+        if model:
+            base = str(model).rstrip("/").split("/")[-1]
+            ds_name = f" on {dataset.name}" if dataset is not None else ""
+            _set(doc, "model_details", "name", f"{base} fine-tuned{ds_name}", ref("model"))
+        _set(
+            doc,
+            "model_details",
+            "version",
+            f"fine-tune job #{art.job_id}" if art.job_id else None,
+            ref(),
+        )
+        _set(doc, "model_details", "library_name", "transformers" if model else None, ref("model"))
+
+        # quantitative analyses from the run's own evaluation
+        evals = s.get("eval")
+        if isinstance(evals, Mapping) and evals:
+            _set(
+                doc,
+                "quantitative_analyses",
+                "metrics",
+                ", ".join(str(k) for k in evals),
+                ref("eval"),
+            )
+            _set(
+                doc,
+                "quantitative_analyses",
+                "results",
+                table([[k, v] for k, v in evals.items()], ["metric", "value (held-out split)"]),
+                ref("eval"),
+            )
+        if _num(s.get("train_loss")) is not None:
+            _set(
+                doc,
+                "quantitative_analyses",
+                "training_loss",
+                fmt_num(s["train_loss"]),
+                ref("train_loss"),
+            )
+
+        # technical specifications
+        hp = s.get("hyperparameters")
+        _set(
+            doc, "technical_specifications", "hyperparameters", kv_lines(hp), ref("hyperparameters")
+        )
+        hw = s.get("hardware")
+        _set(doc, "technical_specifications", "hardware", kv_lines(hw), ref("hardware"))
+        procedure = []
+        if s.get("steps") is not None:
+            procedure.append(f"- steps: {fmt_num(s['steps'])}")
+        if s.get("status"):
+            procedure.append(f"- status: {s['status']}")
+        for opt in ("lora", "dp", "reweighting"):
+            value = s.get(opt)
+            if value in (None, False, {}, ""):
+                continue
+            shown = (
+                ", ".join(f"{k}={_short(v)}" for k, v in value.items())
+                if isinstance(value, Mapping)
+                else _short(value)
+            )
+            procedure.append(f"- {opt}: {shown}")
+        _set(doc, "technical_specifications", "training_procedure", "\n".join(procedure), ref())
+        duration = _num(s.get("duration_s"))
+        if duration is not None:
+            _set(
+                doc,
+                "technical_specifications",
+                "duration",
+                f"{duration:.0f} s ({duration / 3600:.2f} h, measured wall-clock)",
+                ref("duration_s"),
+            )
+            _set(
+                doc,
+                "environmental_impact",
+                "hours_used",
+                f"{duration / 3600:.3f}",
+                ref("duration_s"),
+            )
+        _set(doc, "technical_specifications", "checkpoint", s.get("checkpoint"), ref("checkpoint"))
+
+        eps = _num(s.get("epsilon"))
+        if eps is not None:
+            delta = s.get("delta")
+            _set(
+                doc,
+                "ethical_considerations",
+                "privacy",
+                f"Trained with differential privacy (DP-SGD): ε = {eps:.3g}"
+                + (f", δ = {fmt_num(delta)}" if delta is not None else "")
+                + " (accountant estimate at the end of training).",
+                ref("epsilon"),
+            )
+
+        # environmental impact: grams in the card, converted from kg when needed
+        grams, key = co2_grams(s)
+        if grams is not None:
+            _set(doc, "environmental_impact", "co2_eq_emissions_g", f"{grams:.4g}", ref(key))
+        label = s.get("energy_source_label") or s.get("energy_source")
+        grid_src = s.get("grid_intensity_source")
+        source_text = ", ".join(str(x) for x in (label, grid_src and f"grid: {grid_src}") if x)
+        _set(
+            doc,
+            "environmental_impact",
+            "emissions_source",
+            source_text or None,
+            ref("energy_source_label"),
+        )
+        if _num(s.get("energy_kwh")) is not None:
+            _set(
+                doc,
+                "environmental_impact",
+                "energy_kwh",
+                f"{float(s['energy_kwh']):.4g}",
+                ref("energy_kwh"),
+            )
+        _set(
+            doc,
+            "environmental_impact",
+            "energy_source",
+            s.get("energy_source"),
+            ref("energy_source"),
+        )
+        gi = _num(s.get("grid_intensity_g_per_kwh"))
+        if gi is not None:
+            _set(
+                doc,
+                "environmental_impact",
+                "grid_intensity",
+                f"{gi:.4g}" + (f" ({grid_src})" if grid_src else ""),
+                ref("grid_intensity_g_per_kwh"),
+            )
+        if grams is not None or s.get("energy_kwh") is not None:
+            _set(doc, "environmental_impact", "training_type", "fine-tuning", ref())
+        for key in ("geographical_location", "country_iso_code", "region", "country"):
+            if s.get(key):
+                _set(doc, "environmental_impact", "geographical_location", s[key], ref(key))
+                break
+        if isinstance(hw, Mapping):
+            used = hw.get("gpu") or hw.get("cpu")
+            if isinstance(used, Mapping):
+                used = used.get("name") or _short(used)
+            _set(doc, "environmental_impact", "hardware_used", used, ref("hardware"))
+
+    _suggest(
+        doc,
+        "monitoring",
+        "in_progress",
+        "Training telemetry (loss, energy, CO₂) was recorded for this run; "
+        "monitoring after release is not declared yet.",
+        [ref()],
+    )
+    return doc
+
+
+# -- fairness evaluations -----------------------------------------------------------------
+
+
+def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
+    c = art.content if isinstance(art.content, dict) else {}
+
+    def ref(key: str | None = None) -> RecordRef:
+        return artifact_ref(art, field=key)
+
+    _add_source(doc, ref())
+    if doc.kind == "model":
+        overall = c.get("overall")
+        if isinstance(overall, Mapping) and overall:
+            if not doc.get_field("quantitative_analyses", "metrics").value:
+                _set(
+                    doc,
+                    "quantitative_analyses",
+                    "metrics",
+                    ", ".join(map(str, overall)),
+                    ref("overall"),
+                )
+            _set(
+                doc,
+                "quantitative_analyses",
+                "results",
+                table([[k, v] for k, v in overall.items()], ["metric", "overall"]),
+                ref("overall"),
+            )
+        _set(
+            doc,
+            "quantitative_analyses",
+            "fairness",
+            nested_table(c.get("by_group"), ["metric / attribute", "group", "value"]),
+            ref("by_group"),
+        )
+        parts = []
+        disp = c.get("disparities")
+        if isinstance(disp, Mapping) and disp:
+            rows = []
+            for metric, d in disp.items():
+                if isinstance(d, Mapping):
+                    rows.append([metric, d.get("difference", "–"), d.get("ratio", "–")])
+                else:
+                    rows.append([metric, d, "–"])
+            parts.append(table(rows, ["metric", "difference (max−min)", "ratio (min/max)"]))
+        if c.get("final_bias_score") is not None:
+            parts.append(f"Final bias score: {fmt_num(c['final_bias_score'])}")
+        if isinstance(c.get("bias_auc"), Mapping) and c["bias_auc"]:
+            parts.append("Bias AUCs:\n" + kv_lines(c["bias_auc"]))
+        _set(doc, "quantitative_analyses", "disparities", "\n\n".join(parts), ref("disparities"))
+        notes = bullets(list(c.get("findings") or []) + list(c.get("warnings") or []))
+        _set(doc, "caveats_and_recommendations", "caveats", notes, ref("findings"))
+    _suggest(
+        doc,
+        "bias_assessment",
+        "complete",
+        "Fairness metrics by group were computed (evaluation record).",
+        [ref()],
+    )
+    return doc
+
+
+# -- dataset audits and datasets ----------------------------------------------------------
+
+
+def _representation(rep: Any) -> tuple[str, list[str]]:
+    """Markdown table of group counts/shares, and groups under 5 % of rows."""
+    if not isinstance(rep, Mapping):
+        return "", []
+    rows, rare = [], []
+    for column, groups in rep.items():
+        if not isinstance(groups, Mapping):
+            continue
+        for group, stats in groups.items():
+            count = dig(stats, "count") if isinstance(stats, Mapping) else stats
+            share = dig(stats, "share") if isinstance(stats, Mapping) else None
+            rows.append(
+                [column, group, fmt_num(count) if count is not None else "–", fmt_pct(share)]
+            )
+            if _num(share) is not None and float(share) < 0.05:
+                rare.append(f"{column} = {group} ({fmt_pct(share)} of rows)")
+    return table(rows, ["attribute", "group", "rows", "share"]), rare
+
+
+def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
+    c = art.content if isinstance(art.content, dict) else {}
+
+    def ref(key: str | None = None) -> RecordRef:
+        return artifact_ref(art, field=key)
+
+    _add_source(doc, ref())
+    rep_table, rare = _representation(c.get("representation"))
+    pii = c.get("pii") if isinstance(c.get("pii"), Mapping) else {}
+    pii_rows = _num(pii.get("rows_with_pii"))
+    pii_counts = pii.get("counts_by_type")
+    pii_text = ""
+    if pii_rows is not None:
+        rows_total = _num(c.get("rows"))
+        share = f" ({pii_rows / rows_total:.1%} of rows)" if rows_total else ""
+        pii_text = f"The audit's PII scan found PII in {fmt_num(pii_rows)} rows{share}."
+        if isinstance(pii_counts, Mapping) and pii_counts:
+            pii_text += "\n\n" + table(
+                [[k, v] for k, v in pii_counts.items()], ["PII type", "matches"]
+            )
+    tox = c.get("toxicity") if isinstance(c.get("toxicity"), Mapping) else {}
+    tox_text = ""
+    if tox:
+        lines = []
+        if tox.get("backend"):
+            lines.append(f"Scored by: {tox['backend']}")
+        if _num(tox.get("mean")) is not None:
+            lines.append(f"Mean toxicity score: {fmt_num(tox['mean'])}")
+        if _num(tox.get("share_above_threshold")) is not None:
+            lines.append(f"Rows above the threshold: {fmt_pct(tox['share_above_threshold'])}")
+        tox_text = "\n".join(f"- {x}" for x in lines)
+        by_group = nested_table(tox.get("by_group"), ["attribute", "group", "mean score"])
+        if by_group:
+            tox_text += "\n\n" + by_group
+    dup = c.get("duplicates") if isinstance(c.get("duplicates"), Mapping) else {}
+    dup_text = ""
+    if dup:
+        parts = []
+        if dup.get("exact_rows") is not None:
+            parts.append(f"{fmt_num(dup['exact_rows'])} exact duplicate rows")
+        if dup.get("near_rows") is not None:
+            parts.append(f"{fmt_num(dup['near_rows'])} near-duplicate rows")
+        clusters = dup.get("clusters")
+        if isinstance(clusters, list):
+            parts.append(f"{len(clusters)} near-duplicate clusters")
+        elif clusters is not None:
+            parts.append(f"{fmt_num(clusters)} near-duplicate clusters")
+        dup_text = "The audit found " + ", ".join(parts) + "." if parts else ""
+    findings = bullets(c.get("findings") or [])
+    warnings = bullets(c.get("warnings") or [])
+
+    if doc.kind == "model":
+        _set(doc, "factors_and_training_data", "data_audit", findings, ref("findings"))
+        if isinstance(c.get("representation"), Mapping):
+            factors = ", ".join(str(k) for k in c["representation"])
+            _set(
+                doc,
+                "factors_and_training_data",
+                "relevant_factors",
+                f"Sensitive attributes audited: {factors}." if factors else None,
+                ref("representation"),
+            )
+        _set(doc, "ethical_considerations", "sensitive_data", pii_text, ref("pii"))
+    else:
+        _set(doc, "demographic_coverage", "representation", rep_table, ref("representation"))
+        _set(
+            doc,
+            "demographic_coverage",
+            "underrepresented",
+            bullets(rare) if rare else None,
+            ref("representation"),
+        )
+        _set(doc, "personal_and_sensitive_information", "pii_found", pii_text, ref("pii"))
+        _set(doc, "known_biases", "toxicity", tox_text, ref("toxicity"))
+        _set(doc, "known_biases", "audit_findings", findings, ref("findings"))
+        _set(doc, "known_biases", "biases", warnings, ref("warnings"))
+        _set(doc, "construction_and_sources", "duplicates", dup_text, ref("duplicates"))
+        if _num(c.get("label_rate")) is not None:
+            _set(doc, "annotations", "label_rate", fmt_pct(c["label_rate"]), ref("label_rate"))
+        if _num(c.get("rows")) is not None:
+            _set(doc, "details", "size", fmt_num(c["rows"]), ref("rows"))
+
+    if pii_rows is not None:
+        if pii_rows == 0:
+            _suggest(doc, "pii_removed", "complete", "The audit found no PII.", [ref("pii")])
+        else:
+            _suggest(
+                doc,
+                "pii_removed",
+                "attention",
+                f"The audit found PII in {fmt_num(pii_rows)} rows; record how it was removed "
+                "or masked before training.",
+                [ref("pii")],
+            )
+    if c.get("representation"):
+        _suggest(
+            doc,
+            "bias_assessment",
+            "in_progress",
+            "Group representation was audited; fairness metrics by group are still needed.",
+            [ref("representation")],
+        )
+    _suggest(
+        doc,
+        "compliance_audit",
+        "in_progress" if (c.get("warnings") or c.get("findings")) else "complete",
+        "The dataset audit ran"
+        + ("; its findings still need a decision." if c.get("findings") else " with no findings."),
+        [ref()],
+    )
+    return doc
+
+
+def fill_from_dataset(doc: CardDocument, ds: Dataset) -> CardDocument:
+    def ref(key: str | None = None) -> RecordRef:
+        return dataset_ref(ds, field=key)
+
+    _add_source(doc, ref())
+    roles = ds.roles if isinstance(ds.roles, Mapping) else {}
+    sensitive = roles.get("sensitive") or []
+    synthetic_note = (
+        "Yes: the rows were generated by a program; no real person wrote or is named in them."
+        if ds.synthetic
+        else "No"
+    )
+    source = f"{ds.source}: {ds.location}" + (f" ({ds.format})" if ds.format else "")
+    if doc.kind == "data":
+        _set(doc, "details", "name", ds.name, ref("name"))
+        _set(doc, "details", "summary", ds.description or None, ref("description"))
+        _set(doc, "details", "size", fmt_num(ds.n_rows), ref("n_rows"))
+        cols = ", ".join(str(c) for c in ds.columns or [])
+        roles_text = kv_lines({k: v for k, v in roles.items() if v})
+        _set(
+            doc,
+            "details",
+            "columns",
+            (f"Columns: {cols}\n\n" if cols else "") + roles_text,
+            ref("roles"),
+        )
+        _set(doc, "construction_and_sources", "sources", source, ref("location"))
+        _set(doc, "construction_and_sources", "synthetic", synthetic_note, ref("synthetic"))
+        if roles.get("label"):
+            _set(doc, "annotations", "labels", f"Label column: {roles['label']}", ref("roles"))
+        if sensitive:
+            _set(
+                doc,
+                "personal_and_sensitive_information",
+                "sensitive_attributes",
+                ", ".join(map(str, sensitive)),
+                ref("roles"),
+            )
+        _set(
+            doc,
+            "details",
+            "task",
+            "text-classification" if roles.get("label") else None,
+            ref("roles"),
+        )
+    else:
+        text = f"{ds.name} — {fmt_num(ds.n_rows)} rows from {source}."
+        if ds.synthetic:
+            text += " Synthetic data."
+        _set(doc, "factors_and_training_data", "training_data", text, ref())
+    if ds.synthetic:
+        _suggest(
+            doc,
+            "consent",
+            "not_applicable",
+            "Synthetic data: no person's data was collected (confirm before release).",
+            [ref("synthetic")],
+        )
+        _suggest(
+            doc,
+            "data_collection_lawful",
+            "in_progress",
+            "Synthetic data generated locally; confirm the generator's inputs are licensed.",
+            [ref("source")],
+        )
+    return doc
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def build_card(
+    store: Store,
+    kind: str,
+    *,
+    run: Artifact | None = None,
+    audit: Artifact | None = None,
+    evaluation: Artifact | None = None,
+    dataset: Dataset | None = None,
+    title: str = "",
+) -> CardDocument:
+    """A new card of ``kind`` auto-filled from the given records.
+
+    The dataset defaults to the run's ``dataset_id`` or the audit's dataset; a model card
+    built from a run also picks up the newest audit of the run's dataset when no audit is
+    given (recorded as a source like any other).
+    """
+    doc = CardDocument.new(kind, title)  # type: ignore[arg-type]
+    if dataset is None and run is not None:
+        s, _ = run_summary(run)
+        ds_id = s.get("dataset_id")
+        if isinstance(ds_id, int) or (isinstance(ds_id, str) and ds_id.isdigit()):
+            dataset = store.get_dataset(int(ds_id))
+    if dataset is None and audit is not None and audit.dataset_id:
+        dataset = store.get_dataset(audit.dataset_id)
+    if audit is None and dataset is not None and kind == "model" and run is not None:
+        audit = latest_audit_for_dataset(store, dataset.id)
+
+    if dataset is not None:
+        fill_from_dataset(doc, dataset)
+    if audit is not None:
+        fill_from_audit(doc, audit)
+    if run is not None:
+        fill_from_run(doc, run, dataset=dataset)
+    if evaluation is not None:
+        fill_from_evaluation(doc, evaluation)
+
+    if not title:
+        if kind == "model":
+            name = doc.get_field("model_details", "name").value
+            doc.title = name or (f"Model card for run #{run.job_id}" if run else doc.title)
+        elif dataset is not None:
+            doc.title = f"Data card: {dataset.name}"
+    return doc
