@@ -1,6 +1,207 @@
+"""Cards & sign-off: model and data cards built from the workspace's records, a
+compliance checklist with evidence, version history, reviewer sign-off and exports."""
+
 import streamlit as st
 
+from backend.cards import CardRepository, card_status, create_card
+from backend.cards.records import artifact_label, artifact_ref, dataset_ref
+from backend.errors import StewardError
+from components import state
+from components.card_checklist import render_checklist
+from components.card_editor import render_editor
+from components.card_exports import render_exports
+from components.card_signoff import current_reviewer, render_signoff_panel
+from components.card_versions import render_versions
+from components.formatting import format_time, status_badge
+
+store = state.store()
+settings = state.settings()
+repo = CardRepository(store)
+
 st.title("Cards & sign-off")
-st.info(
-    "Not available yet: model and data cards with reviewer sign-off has not landed in this version of Steward."
+st.caption(
+    "Model and data cards filled from your runs, audits and fairness evaluations, a "
+    "compliance checklist with evidence, and a reviewer's signed decision on one exact version."
 )
+
+flash = st.session_state.pop("cards_flash", None)
+if flash:
+    st.success(flash, icon=":material/check:")
+
+runs = store.list_artifacts("run", limit=200)
+audits = store.list_artifacts("audit", limit=200)
+evaluations = store.list_artifacts("evaluation", limit=200)
+datasets = store.list_datasets()
+records = {}
+for art in runs + audits + evaluations:
+    ref = artifact_ref(art)
+    records[ref.key] = ref
+for ds in datasets:
+    ref = dataset_ref(ds)
+    records[ref.key] = ref
+
+
+def _pick(label, options, key, fmt):
+    return st.selectbox(
+        label, [None, *options], format_func=lambda a: "—" if a is None else fmt(a), key=key
+    )
+
+
+cards = repo.list_cards()
+with st.expander("Create a new card", expanded=not cards, icon=":material/add_notes:"):
+    kind = st.segmented_control(
+        "Kind",
+        ["model", "data"],
+        default="model",
+        format_func=lambda k: "Model card" if k == "model" else "Data card",
+        key="new-card-kind",
+    )
+    with st.form("new-card"):
+        title = st.text_input("Title (optional: derived from the records)")
+        run = evaluation = dataset = None
+        if kind == "data":
+            c1, c2 = st.columns(2)
+            with c1:
+                dataset = _pick("Dataset", datasets, "new-ds", lambda d: f"#{d.id} {d.name}")
+            with c2:
+                audit = _pick("Dataset audit", audits, "new-audit", artifact_label)
+        else:
+            c1, c2, c3 = st.columns(3)
+            with c1:
+                run = _pick("Fine-tune run", runs, "new-run", artifact_label)
+            with c2:
+                evaluation = _pick("Fairness evaluation", evaluations, "new-eval", artifact_label)
+            with c3:
+                audit = _pick("Dataset audit", audits, "new-audit-m", artifact_label)
+        if not (runs or audits or evaluations):
+            st.caption(
+                "No runs, audits or evaluations yet: the card starts mostly empty. Run an audit, "
+                "a fine-tune or a fairness evaluation first to have fields filled for you."
+            )
+        create = st.form_submit_button("Create card", type="primary", icon=":material/add:")
+    if create:
+        try:
+            saved = create_card(
+                store,
+                kind or "model",
+                from_run=f"artifact:{run.id}" if run is not None else None,
+                from_audit=audit.id if audit is not None else None,
+                from_evaluation=evaluation.id if evaluation is not None else None,
+                dataset_id=dataset.id if dataset is not None else None,
+                title=title.strip(),
+                author="dashboard",
+            )
+        except StewardError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["cards_selected"] = saved.card_id
+            st.session_state["cards_flash"] = f"Card #{saved.card_id} created (version 1)."
+            st.rerun()
+
+if not cards:
+    st.info("No cards yet. Create one above from the workspace's records.")
+    st.stop()
+
+ids = [c.id for c in cards]
+titles = {c.id: f"#{c.id} · {c.kind} · {c.title}" for c in cards}
+wanted = st.session_state.get("cards_selected")
+card_id = st.selectbox(
+    "Card",
+    ids,
+    index=ids.index(wanted) if wanted in ids else 0,
+    format_func=titles.get,
+)
+st.session_state["cards_selected"] = card_id
+
+try:
+    latest = repo.latest_version(card_id)
+    doc = repo.load(card_id)
+except StewardError as exc:
+    st.error(str(exc))
+    st.stop()
+status = card_status(store, card_id)
+
+reviewer = current_reviewer()
+author = reviewer.name if reviewer else "dashboard"
+alerts = store.list_alerts(open_only=True)
+head = st.columns([3, 1, 1, 1])
+head[0].markdown(f"### {doc.title}")
+head[1].metric("Version", latest.version)
+head[2].metric("Required missing", len(doc.missing_required()))
+settled = sum(1 for i in doc.checklist if i.status in ("complete", "not_applicable"))
+head[3].metric("Checklist", f"{settled}/{len(doc.checklist)}")
+badge = {
+    "approved": ":green-badge[:material/verified: Approved]",
+    "rejected": ":red-badge[:material/cancel: Rejected]",
+    "stale": ":orange-badge[:material/history: Stale sign-off]",
+    "unsigned": ":gray-badge[:material/hourglass_empty: Not signed off]",
+}[status.state]
+st.markdown(
+    f"{badge} {status.label} · {doc.kind} card · saved {format_time(latest.created_at)} · "
+    f"sha256 `{latest.content_hash[:12]}`"
+)
+
+
+def _after_save(saved) -> None:
+    if saved is None:
+        return
+    if saved.created:
+        msg = f"Saved version {saved.version}."
+        if status.signoff is not None:
+            msg += " The previous sign-off is now stale: the card changed after it was signed."
+        st.session_state["cards_flash"] = msg
+    else:
+        st.session_state["cards_flash"] = "No changes: nothing saved."
+    st.rerun()
+
+
+tabs = st.tabs(
+    [
+        ":material/edit_note: Card",
+        ":material/checklist: Checklist",
+        ":material/history: Versions",
+        ":material/draw: Sign-off",
+        ":material/download: Export",
+        f":material/notifications: Alerts ({len(alerts)})",
+    ]
+)
+with tabs[0]:
+    _after_save(render_editor(repo, card_id, latest.version, doc, author=author))
+with tabs[1]:
+    try:
+        saved = render_checklist(
+            store,
+            repo,
+            card_id,
+            latest.version,
+            doc,
+            records=records,
+            evidence_dir=settings.uploads_dir / "evidence",
+            author=author,
+        )
+    except StewardError as exc:
+        st.error(str(exc))
+        saved = None
+    _after_save(saved)
+with tabs[2]:
+    render_versions(repo, card_id)
+with tabs[3]:
+    render_signoff_panel(store, repo, card_id, doc, status)
+with tabs[4]:
+    render_exports(store, card_id, latest.version, doc)
+with tabs[5]:
+    if not alerts:
+        st.caption("No open alerts.")
+    for alert in alerts:
+        left, right = st.columns([6, 1], vertical_alignment="center")
+        source = f" · {alert.source_kind} #{alert.source_id}" if alert.source_kind else ""
+        left.markdown(
+            f"{status_badge(alert.severity)} {alert.message}{source} · {format_time(alert.created_at)}"
+        )
+        if right.button("Acknowledge", key=f"cards-ack-{alert.id}"):
+            store.acknowledge_alert(alert.id)
+            st.rerun()
+    st.caption(
+        "Alerts come from thresholds on audits, evaluations and runs; notifiers (log, webhook, "
+        "e-mail) are configured in `[steward.alerts]` of `.streamlit/secrets.toml`."
+    )

@@ -1,0 +1,57 @@
+"""Export panel: what is missing, Hugging Face metadata checks, and download buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from backend.cards import CardDocument, CardExportError, hub_metadata
+from backend.cards.service import export_saved_card
+from backend.store import Store
+
+LABELS = {"md": "Markdown + HF metadata", "html": "Standalone HTML", "json": "JSON"}
+
+
+def render_exports(store: Store, card_id: int, version: int, doc: CardDocument) -> None:
+    missing = doc.missing_required()
+    if missing:
+        st.warning(
+            "**Missing required fields** (exports are marked as a draft until they are filled): "
+            + "; ".join(missing),
+            icon=":material/assignment_late:",
+        )
+    else:
+        st.success("Every required field is filled in.", icon=":material/task_alt:")
+    meta = hub_metadata(doc)
+    for err in meta.errors:
+        st.error(f"Hugging Face metadata: {err}", icon=":material/error:")
+    for note in meta.notes:
+        st.caption(note)
+    cols = st.columns(3)
+    previews = {}
+    for col, fmt in zip(cols, ("md", "html", "json"), strict=True):
+        try:
+            export = export_saved_card(store, card_id, fmt, version=version)
+        except CardExportError as exc:
+            col.button(
+                LABELS[fmt], disabled=True, help=str(exc), key=f"dl-{fmt}-off", width="stretch"
+            )
+            continue
+        previews[fmt] = export.content
+        col.download_button(
+            LABELS[fmt],
+            export.content,
+            file_name=export.filename,
+            mime=export.mime,
+            icon=":material/download:",
+            key=f"dl-{fmt}-{card_id}-{version}",
+            on_click="ignore",
+            width="stretch",
+        )
+    st.caption(
+        "Every value is escaped in every export (HTML or script shows as text), and the "
+        "sign-offs are included. The Markdown's YAML header is built with huggingface_hub "
+        "and checked offline."
+    )
+    if "md" in previews:
+        with st.expander("Preview the Markdown"):
+            st.code(previews["md"], language="markdown", wrap_lines=True)
