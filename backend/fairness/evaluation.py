@@ -100,7 +100,7 @@ def _as_label_strings(values: pd.Series) -> pd.Series:
 
 
 @dataclass
-class _Labels:
+class BinaryLabels:
     y_true: np.ndarray
     y_pred: np.ndarray
     binary: bool
@@ -108,9 +108,9 @@ class _Labels:
     classes: list[str]
 
 
-def _binarize(
+def binarize_labels(
     y_true: pd.Series, y_pred: pd.Series, pos_label: str | None, warnings: list[str]
-) -> _Labels:
+) -> BinaryLabels:
     t, p = _as_label_strings(y_true), _as_label_strings(y_pred)
     classes = sorted(set(t) | set(p))
     if set(classes) <= {"0", "1"}:
@@ -141,8 +141,8 @@ def _binarize(
         # Accuracy as a binary problem: y_true = 1 everywhere, y_pred = correct. Then
         # (tp + tn) / n is the share of correct predictions.
         correct = (t.to_numpy() == p.to_numpy()).astype(int)
-        return _Labels(np.ones(len(t), dtype=int), correct, False, None, classes)
-    return _Labels(
+        return BinaryLabels(np.ones(len(t), dtype=int), correct, False, None, classes)
+    return BinaryLabels(
         (t == positive).to_numpy().astype(int),
         (p == positive).to_numpy().astype(int),
         True,
@@ -174,7 +174,7 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
         raise StewardError(
             f"Only {len(frame)} row(s) have both a label and a prediction: nothing to evaluate."
         )
-    labels = _binarize(frame[req.y_true], frame[req.y_pred], req.pos_label, warnings)
+    labels = binarize_labels(frame[req.y_true], frame[req.y_pred], req.pos_label, warnings)
     metrics = METRICS if labels.binary else ("accuracy",)
 
     groups: dict[str, np.ndarray] = {}
@@ -294,7 +294,7 @@ def _worst_disparities(columns: dict[str, ColumnResult]) -> dict:
     return out
 
 
-def _bias_section(req, frame, labels: _Labels, groups, warnings: list[str]) -> dict:
+def _bias_section(req, frame, labels: BinaryLabels, groups, warnings: list[str]) -> dict:
     empty = {"bias_auc": {}, "bias_auc_summary": None, "final_bias_score": None, "roc": {}}
     if not req.y_score:
         return empty

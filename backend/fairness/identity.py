@@ -207,10 +207,12 @@ def probe_set_from_frame(
         max_per_term_label
         and probes.groupby(["term", "expected"]).size().max() > max_per_term_label
     ):
+        # Shuffle (seeded), then keep the first rows of each term and label.
         probes = (
-            probes.groupby(["term", "expected"], group_keys=False)
-            .apply(lambda g: g.sample(min(len(g), max_per_term_label), random_state=seed))
-            .reset_index(drop=True)
+            probes.sample(frac=1.0, random_state=seed)
+            .groupby(["term", "expected"], sort=False)
+            .head(max_per_term_label)
+            .sort_index()
         )
         warnings.append(
             f"Sampled {len(probes):,} of {total:,} sentences (at most {max_per_term_label} per "

@@ -1,0 +1,89 @@
+"""``python -m backend fairness``: JSON keys, saved artifact and alerts, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backend.cli import main
+
+
+@pytest.fixture
+def preds_file(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 500
+    g = rng.choice(["f", "m"], n)
+    y = rng.integers(0, 2, n)
+    p = y.copy()
+    bad = (g == "f") & (y == 0) & (rng.random(n) < 0.35)  # false positives for f
+    p[bad] = 1
+    score = np.clip(0.15 + 0.7 * p + rng.normal(0, 0.1, n), 0, 1)
+    text = np.where(g == "f", "As a woman, I liked it.", "As a man, I liked it.")
+    path = tmp_path / "preds.csv"
+    pd.DataFrame(
+        {"text": text, "label": y, "pred": p, "score": score, "gender": g, "age": rng.choice(["young", "old"], n)}
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_cli_json_has_contract_keys_and_saves(preds_file, capsys, store):
+    code = main(
+        [
+            "fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "pred",
+            "--y-score", "score", "--sensitive", "gender,age", "--text-col", "text",
+            "--n-boot", "200", "--json",
+        ]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("overall", "by_group", "disparities", "bias_auc", "final_bias_score", "warnings"):
+        assert key in out
+    assert set(out["overall"]) >= {"accuracy", "precision", "recall", "fpr", "fnr", "selection_rate"}
+    cell = out["by_group"]["gender"]["f"]["fpr"]
+    assert set(cell) >= {"value", "ci_low", "ci_high", "n"}
+    assert cell["value"] > out["by_group"]["gender"]["m"]["fpr"]["value"]
+    assert set(out["disparities"]["fpr"]) >= {"difference", "ratio"}
+    assert set(out["bias_auc"]["gender = f"]) >= {"subgroup_auc", "bpsn_auc", "bnsp_auc"}
+    assert "mentions 'woman'" in out["bias_auc"]
+    art = store.get_artifact(out["artifact_id"])
+    assert art.kind == "evaluation" and art.content["by_group"] == out["by_group"]
+    alerts = store.list_alerts()
+    assert alerts and all(a.source_kind == "evaluation" and a.source_id == art.id for a in alerts)
+    assert any(a.metric == "equalized_odds_difference" and a.value > 0.15 for a in alerts)
+
+
+def test_cli_missing_column_is_one_clear_line(preds_file, capsys):
+    code = main(["fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "nope", "--sensitive", "gender"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: Column(s) not found: nope") and "\n" not in err
+
+
+def test_cli_requires_columns_with_data(preds_file, capsys):
+    assert main(["fairness", "--data", str(preds_file)]) == 2
+    assert "--y-true" in capsys.readouterr().err
+
+
+def test_cli_text_output_and_no_save(preds_file, capsys, store):
+    code = main(
+        ["fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "pred",
+         "--sensitive", "gender", "--n-boot", "100", "--no-save"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Findings:" in out and "FPR for gender = f" in out
+    assert store.list_artifacts("evaluation") == []
+
+
+def test_cli_demo_baseline(capsys, store):
+    assert main(["fairness", "--demo", "--n-boot", "200", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "Baseline classifier trained by Steward on the synthetic demo data" in out["source"]["description"]
+    # The planted annotation bias (benign comments by 'black' authors labelled toxic) shows
+    # up as missed positives for that group.
+    fnr = out["by_group"]["ethnicity"]
+    assert fnr["black"]["fnr"]["value"] == max(v["fnr"]["value"] for v in fnr.values() if v["fnr"]["value"] is not None)
+    assert out["final_bias_score"] is not None
