@@ -1,0 +1,173 @@
+"""Label skew: P(label | group) with Wilson intervals, chi-square and parity difference.
+
+This measures historical bias *in the labels themselves*: if one group's comments are
+labelled toxic far more often, a model fine-tuned on them will learn that. The test is a
+chi-square test of independence between group and label (``scipy.stats``), and the
+demographic-parity difference of the labels is the largest minus the smallest positive
+rate among groups with enough rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from backend.audit.representation import OTHER
+from backend.audit.source import MISSING, Chunk
+
+#: Labels read as "the positive class" when the user does not say, in order.
+_POSITIVE_GUESSES = ("1", "true", "yes", "toxic", "positive", "pos", "y", "abusive", "hate")
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95 % by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def choose_positive_label(labels: Counter, explicit: str | None = None) -> str | None:
+    """The label whose rate is compared: explicit, a conventional name, or the rarer one."""
+    values = [v for v in labels if v is not None]
+    if not values:
+        return None
+    if explicit is not None:
+        return str(explicit)
+    lower = {str(v).lower(): v for v in values}
+    for guess in _POSITIVE_GUESSES:
+        if guess in lower:
+            return lower[guess]
+    return min(values, key=lambda v: (labels[v], str(v)))
+
+
+class LabelSkewCheck:
+    """Contingency counts (group × label) per sensitive column."""
+
+    name = "label_skew"
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = list(columns)
+        self.labels: Counter = Counter()
+        self.tables: dict[str, Counter] = {c: Counter() for c in self.columns}
+        self.missing_labels = 0
+
+    def update(self, chunk: Chunk) -> None:
+        labels = chunk.labels
+        if labels is None:
+            return
+        present = [lab for lab in labels.tolist() if lab is not None]
+        self.labels.update(present)
+        self.missing_labels += len(labels) - len(present)
+        for col in self.columns:
+            groups = chunk.groups(col)
+            self.tables[col].update(
+                (g, lab)
+                for g, lab in zip(groups.tolist(), labels.tolist(), strict=True)
+                if lab is not None
+            )
+
+    def merge(self, other: LabelSkewCheck) -> None:
+        self.labels.update(other.labels)
+        self.missing_labels += other.missing_labels
+        for col in self.columns:
+            self.tables[col].update(other.tables[col])
+
+    def result(
+        self,
+        *,
+        positive_label: str | None = None,
+        min_count: int = 30,
+        max_groups: int = 20,
+        gap_threshold: float = 0.1,
+        shown_groups: dict[str, list[str]] | None = None,
+    ) -> dict:
+        """Per column: rate per group with CI, chi-square, parity difference, flag.
+
+        ``shown_groups`` (column -> groups) comes from the representation summary so both
+        tabs list the same groups; other groups are pooled into ``other``.
+        """
+        from scipy.stats import chi2_contingency  # noqa: PLC0415 - heavy-ish, only here
+
+        positive = choose_positive_label(self.labels, positive_label)
+        label_values = sorted(self.labels, key=lambda v: (-self.labels[v], str(v)))
+        columns = {}
+        label_rate = {}
+        for col in self.columns:
+            table = self.tables[col]
+            per_group: dict[str, Counter] = {}
+            for (g, lab), n in table.items():
+                per_group.setdefault(g, Counter())[lab] += n
+            keep = (shown_groups or {}).get(col)
+            if keep is None:
+                ordered = sorted(per_group, key=lambda g: -sum(per_group[g].values()))
+                keep = ordered[: max_groups - 1] if len(ordered) > max_groups else ordered
+            pooled: dict[str, Counter] = {}
+            for g, counts in per_group.items():
+                key = g if (g in keep or g == MISSING) else OTHER
+                pooled.setdefault(key, Counter()).update(counts)
+            groups = {}
+            for g, counts in sorted(pooled.items(), key=lambda kv: -sum(kv[1].values())):
+                n = sum(counts.values())
+                pos = counts.get(positive, 0) if positive is not None else 0
+                low, high = wilson_interval(pos, n)
+                groups[g] = {
+                    "n": int(n),
+                    "positives": int(pos),
+                    "rate": pos / n if n else None,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "label_counts": {str(k): int(v) for k, v in counts.items()},
+                }
+            tested = [g for g in groups if g != MISSING and groups[g]["n"] > 0]
+            chi2 = p_value = dof = None
+            if len(tested) >= 2 and len(label_values) >= 2:
+                matrix = [[pooled[g].get(lab, 0) for lab in label_values] for g in tested]
+                # Drop all-zero label columns (a label absent from every tested group).
+                keep_cols = [j for j in range(len(label_values)) if any(r[j] for r in matrix)]
+                matrix = [[r[j] for j in keep_cols] for r in matrix]
+                if len(keep_cols) >= 2:
+                    stat, p, d, _ = chi2_contingency(matrix)
+                    chi2, p_value, dof = float(stat), float(p), int(d)
+            eligible = {
+                g: v["rate"] for g, v in groups.items()
+                if g not in (MISSING, OTHER) and v["n"] >= min_count and v["rate"] is not None
+            }  # fmt: skip
+            dp_diff = dp_ratio = hi_group = lo_group = None
+            if len(eligible) >= 2:
+                hi_group = max(eligible, key=eligible.get)
+                lo_group = min(eligible, key=eligible.get)
+                dp_diff = eligible[hi_group] - eligible[lo_group]
+                dp_ratio = eligible[lo_group] / eligible[hi_group] if eligible[hi_group] else None
+            flagged = bool(
+                dp_diff is not None
+                and dp_diff >= gap_threshold
+                and p_value is not None
+                and p_value < 0.01
+            )
+            columns[col] = {
+                "groups": groups,
+                "chi2": chi2,
+                "p_value": p_value,
+                "dof": dof,
+                "dp_difference": dp_diff,
+                "dp_ratio": dp_ratio,
+                "highest_group": hi_group,
+                "lowest_group": lo_group,
+                "flagged": flagged,
+            }
+            label_rate[col] = {g: v["rate"] for g, v in groups.items()}
+        total = sum(self.labels.values())
+        return {
+            "positive_label": positive,
+            "label_counts": {str(k): int(v) for k, v in self.labels.items()},
+            "overall_rate": (self.labels.get(positive, 0) / total) if total and positive else None,
+            "missing_labels": int(self.missing_labels),
+            "columns": columns,
+            "label_rate": label_rate,
+            "gap_threshold": gap_threshold,
+            "min_count": min_count,
+        }

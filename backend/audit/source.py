@@ -1,0 +1,416 @@
+"""Stream a dataset in chunks: CSV blocks, Parquet row groups, JSONL lines or a DataFrame.
+
+Only the columns the audit needs are read. Malformed CSV rows and invalid JSON lines are
+skipped *and counted* (with the first line numbers), never silently dropped. Each
+:class:`Chunk` lazily computes the views the checks share (string texts, normalised
+texts, word tokens, group labels) so that tokenising happens once per chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from backend.datasets import detect_format
+from backend.errors import DatasetError
+
+MISSING = "(missing)"
+#: Malformed line numbers kept for the report (the count is always exact).
+_MAX_BAD_LINES = 20
+
+
+@dataclass
+class AuditSource:
+    """A file path (CSV, JSONL, Parquet) or an in-memory DataFrame to audit."""
+
+    path: Path | None = None
+    frame: pd.DataFrame | None = None
+    name: str = ""
+    fmt: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.frame is None):
+            raise ValueError("Give exactly one of path or frame.")
+        if self.path is not None:
+            self.path = Path(self.path).expanduser()
+            if not self.path.exists():
+                raise DatasetError(f"File not found: {self.path}")
+            if self.path.is_dir():
+                raise DatasetError(f"{self.path} is a folder, not a file.")
+            self.fmt = self.fmt or detect_format(self.path.name)
+            self.name = self.name or self.path.name
+        else:
+            self.fmt = "dataframe"
+            self.name = self.name or "dataframe"
+
+    @property
+    def size_bytes(self) -> int | None:
+        return self.path.stat().st_size if self.path is not None else None
+
+
+@dataclass
+class Malformed:
+    """Rows that could not be parsed: exact count, first line numbers."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, line: int | None) -> None:
+        self.count += 1
+        if line is not None and len(self.lines) < _MAX_BAD_LINES:
+            self.lines.append(int(line))
+
+
+_TOKEN_STRIP = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~'’“”«»…"})
+
+
+def normalise_text(text: str) -> str:
+    """Case-folded, whitespace-collapsed text: the key for exact duplicates."""
+    return " ".join(text.casefold().split())
+
+
+def tokenize_normalised(norm: str) -> list[str]:
+    """Word tokens of a normalised text (punctuation removed, inner hyphens kept)."""
+    if not norm:
+        return []
+    return [w for w in (w.strip("-") for w in norm.translate(_TOKEN_STRIP).split()) if w]
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of the dataset with lazily computed shared views."""
+
+    frame: pd.DataFrame
+    start_row: int
+    text_col: str
+    label_col: str | None
+    sensitive: list[str]
+    partition: np.ndarray | None = None  # split / file per row, for leakage
+    label_mode: str = "categorical"
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @cached_property
+    def raw_text(self) -> list[object]:
+        return self.frame[self.text_col].tolist()
+
+    @cached_property
+    def texts(self) -> list[str | None]:
+        """Text values; missing and non-string values are ``None``."""
+        return [t if isinstance(t, str) else None for t in self.raw_text]
+
+    @cached_property
+    def non_text_mask(self) -> np.ndarray:
+        """Values that are present but not strings (numbers, lists, booleans...)."""
+        return np.array(
+            [t is not None and not isinstance(t, str) and not _is_nan(t) for t in self.raw_text],
+            dtype=bool,
+        )
+
+    @cached_property
+    def normalised(self) -> list[str]:
+        """Case-folded, whitespace-collapsed text ("" for missing): the exact-duplicate key."""
+        return [normalise_text(t) if t else "" for t in self.texts]
+
+    @cached_property
+    def token_lists(self) -> list[list[str]]:
+        """Word tokens of the normalised text (punctuation removed, hyphens kept inside)."""
+        return [tokenize_normalised(t) for t in self.normalised]
+
+    def groups(self, col: str) -> np.ndarray:
+        """Group label per row as strings; missing values become ``(missing)``."""
+        cache = self.__dict__.setdefault("_groups", {})
+        if col not in cache:
+            values = self.frame[col]
+            cache[col] = np.array(
+                [MISSING if _is_missing(v) else _group_str(v) for v in values.tolist()],
+                dtype=object,
+            )
+        return cache[col]
+
+    @cached_property
+    def labels(self) -> np.ndarray | None:
+        """Normalised label per row (``None`` when missing)."""
+        if not self.label_col:
+            return None
+        values = self.frame[self.label_col].tolist()
+        if self.label_mode == "binarised":
+            out = []
+            for v in values:
+                num = _to_float(v)
+                out.append(None if num is None else ("1" if num >= 0.5 else "0"))
+            return np.array(out, dtype=object)
+        return np.array([None if _is_missing(v) else _label_str(v) for v in values], dtype=object)
+
+
+def _is_nan(v: object) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _is_missing(v: object) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT or _is_nan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
+
+
+def _group_str(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _label_str(v: object) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "1" if v else "0"
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, str):
+        s = v.strip()
+        try:
+            f = float(s)
+        except ValueError:
+            return s
+        return str(int(f)) if f.is_integer() else s
+    return str(v)
+
+
+def _to_float(v: object) -> float | None:
+    if _is_missing(v):
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+# --------------------------------------------------------------------------------------
+# Column listing and streaming
+# --------------------------------------------------------------------------------------
+def _sniff_delimiter(path: Path) -> str:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.read(65536)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_header(path: Path, delimiter: str) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
+        try:
+            header = next(csv.reader(fh, delimiter=delimiter))
+        except StopIteration as exc:
+            raise DatasetError(f"{path.name} is empty.") from exc
+    if not header or all(not h.strip() for h in header):
+        raise DatasetError(f"{path.name}: the first line must be a header naming the columns.")
+    return header
+
+
+def list_columns(source: AuditSource) -> list[str]:
+    """Column names of the source, read without loading the data."""
+    if source.frame is not None:
+        return [str(c) for c in source.frame.columns]
+    assert source.path is not None
+    if source.fmt == "csv":
+        return _csv_header(source.path, _sniff_delimiter(source.path))
+    if source.fmt == "parquet":
+        pq = _parquet_file(source.path)
+        return list(pq.schema_arrow.names)
+    keys: dict[str, None] = {}
+    with source.path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        for i, line in enumerate(fh):
+            if i >= 200:
+                break
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                keys.update(dict.fromkeys(map(str, obj)))
+    if not keys:
+        raise DatasetError(f"{source.name}: no JSON objects found in the first lines.")
+    return list(keys)
+
+
+def _parquet_file(path: Path):
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise DatasetError(f"{path.name} could not be read as Parquet: {exc}") from exc
+
+
+def iter_frames(
+    source: AuditSource, columns: list[str], chunk_rows: int, malformed: Malformed
+) -> Iterator[tuple[pd.DataFrame, float]]:
+    """Yield ``(frame, fraction_done)`` with only ``columns``, as object columns."""
+    if source.frame is not None:
+        frame = source.frame
+        n = len(frame)
+        for start in range(0, n, chunk_rows):
+            part = frame.iloc[start : start + chunk_rows][columns]
+            yield part.astype(object).where(part.notna(), None), min(1.0, (start + len(part)) / n)
+        return
+    assert source.path is not None
+    if source.fmt == "csv":
+        yield from _iter_csv(source.path, columns, chunk_rows, malformed)
+    elif source.fmt == "parquet":
+        yield from _iter_parquet(source.path, columns, chunk_rows)
+    elif source.fmt == "jsonl":
+        yield from _iter_jsonl(source.path, columns, chunk_rows, malformed)
+    else:  # pragma: no cover - detect_format only returns the three above
+        raise DatasetError(f"Unsupported format {source.fmt}.")
+
+
+def _iter_csv(
+    path: Path, columns: list[str], chunk_rows: int, malformed: Malformed
+) -> Iterator[tuple[pd.DataFrame, float]]:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.csv as pcsv  # noqa: PLC0415
+
+    delimiter = _sniff_delimiter(path)
+    header = _csv_header(path, delimiter)
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise DatasetError(
+            f"{path.name}: duplicate column name(s) in the header: {', '.join(dupes)}."
+        )
+    size = max(1, path.stat().st_size)
+
+    def on_invalid(row) -> str:
+        malformed.add(row.number)
+        return "skip"
+
+    # Every column as text: types inferred from the first block could break on a later one.
+    convert = pcsv.ConvertOptions(
+        column_types={c: pa.string() for c in header},
+        include_columns=columns,
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
+    # ~120 bytes per row is typical for short-text datasets; blocks are re-chunked below.
+    block = int(min(64 << 20, max(1 << 20, chunk_rows * 160)))
+    with path.open("rb") as fh:
+        try:
+            reader = pcsv.open_csv(
+                fh,
+                read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
+                convert_options=convert,
+            )
+            buffered: list[pd.DataFrame] = []
+            n_buffered = 0
+            for batch in reader:
+                buffered.append(batch.to_pandas(types_mapper=None).astype(object))
+                n_buffered += batch.num_rows
+                while n_buffered >= chunk_rows:
+                    frame = pd.concat(buffered, ignore_index=True)
+                    yield _objects(frame.iloc[:chunk_rows]), min(0.99, fh.tell() / size)
+                    rest = frame.iloc[chunk_rows:]
+                    buffered, n_buffered = [rest], len(rest)
+            if n_buffered:
+                yield _objects(pd.concat(buffered, ignore_index=True)), 1.0
+        except pa.ArrowInvalid as exc:
+            raise DatasetError(f"{path.name} could not be parsed as CSV: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise DatasetError(f"{path.name} is not valid UTF-8.") from exc
+
+
+def _objects(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def _iter_parquet(
+    path: Path, columns: list[str], chunk_rows: int
+) -> Iterator[tuple[pd.DataFrame, float]]:
+    pq = _parquet_file(path)
+    total = max(1, pq.metadata.num_rows)
+    done = 0
+    try:
+        for batch in pq.iter_batches(batch_size=chunk_rows, columns=columns):
+            done += batch.num_rows
+            yield _objects(batch.to_pandas()), min(1.0, done / total)
+    except Exception as exc:  # corrupt row group
+        raise DatasetError(f"{path.name}: Parquet data could not be read ({exc}).") from exc
+
+
+def _iter_jsonl(
+    path: Path, columns: list[str], chunk_rows: int, malformed: Malformed
+) -> Iterator[tuple[pd.DataFrame, float]]:
+    size = max(1, path.stat().st_size)
+    with path.open("rb") as fh:
+        head = fh.read(1024).lstrip()
+    if head.startswith(b"["):
+        # A JSON array is not streamable; read it whole (it was small enough to write so).
+        try:
+            records = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DatasetError(f"{path.name} is not valid JSON: {exc}") from exc
+        frame = pd.DataFrame.from_records([r for r in records if isinstance(r, dict)])
+        for r in records:
+            if not isinstance(r, dict):
+                malformed.add(None)
+        for col in columns:
+            if col not in frame.columns:
+                frame[col] = None
+        yield from iter_frames(AuditSource(frame=frame), columns, chunk_rows, malformed)
+        return
+    rows: list[list[object]] = []
+    read = 0
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            read += len(raw)
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                malformed.add(lineno)
+                continue
+            if not isinstance(obj, dict):
+                malformed.add(lineno)
+                continue
+            rows.append([obj.get(c) for c in columns])
+            if len(rows) >= chunk_rows:
+                yield pd.DataFrame(rows, columns=columns, dtype=object), min(0.99, read / size)
+                rows = []
+    if rows:
+        yield pd.DataFrame(rows, columns=columns, dtype=object), 1.0
+
+
+def check_text_column(frame: pd.DataFrame, text_col: str) -> None:
+    """Refuse a text column that holds numbers or categories (with a clear message)."""
+    values = [v for v in frame[text_col].tolist() if not _is_missing(v)]
+    if not values:
+        return  # an all-empty first chunk is reported by the text statistics
+    non_str = sum(not isinstance(v, str) for v in values)
+    numeric = sum(isinstance(v, str) and _to_float(v) is not None for v in values)
+    share = (non_str + numeric) / len(values)
+    if share >= 0.9:
+        raise DatasetError(
+            f"Column '{text_col}' does not hold text: {share:.0%} of its values are numbers or "
+            "other non-text values. Choose the column that holds the text."
+        )
+    strings = [v for v in values if isinstance(v, str)]
+    if len(strings) >= 200:
+        distinct = len(set(strings))
+        mean_len = sum(map(len, strings)) / len(strings)
+        if distinct <= 20 and mean_len < 15:
+            raise DatasetError(
+                f"Column '{text_col}' looks like a category column ({distinct} distinct short "
+                "values), not free text. Choose the column that holds the text."
+            )
