@@ -3,31 +3,34 @@
 One module per check (each streams chunks and returns a JSON-able section), a runner
 that merges them into one report (:func:`run_audit`), and helpers to store the report as
 an ``audit`` artifact, compare two reports and export an anonymised copy.
+
+Names are imported lazily so that ``python -m backend --help`` (which imports
+``backend.audit.cli``) does not load the checks.
 """
 
-from backend.audit.compare import compare_reports
-from backend.audit.config import CHECKS, AuditConfig, load_reference, parse_reference
-from backend.audit.export import export_anonymised
-from backend.audit.runner import (
-    audit_dataset,
-    check_upload_size,
-    run_audit,
-    source_for_dataset,
-    submit_audit,
-)
-from backend.audit.source import AuditSource
+from __future__ import annotations
 
-__all__ = [
-    "CHECKS",
-    "AuditConfig",
-    "AuditSource",
-    "audit_dataset",
-    "check_upload_size",
-    "compare_reports",
-    "export_anonymised",
-    "load_reference",
-    "parse_reference",
-    "run_audit",
-    "source_for_dataset",
-    "submit_audit",
-]
+import importlib
+
+_EXPORTS = {
+    "CHECKS": "backend.audit.config",
+    "AuditConfig": "backend.audit.config",
+    "load_reference": "backend.audit.config",
+    "parse_reference": "backend.audit.config",
+    "AuditSource": "backend.audit.source",
+    "audit_dataset": "backend.audit.runner",
+    "check_upload_size": "backend.audit.runner",
+    "run_audit": "backend.audit.runner",
+    "source_for_dataset": "backend.audit.runner",
+    "submit_audit": "backend.audit.runner",
+    "compare_reports": "backend.audit.compare",
+    "export_anonymised": "backend.audit.export",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'backend.audit' has no attribute {name!r}")

@@ -1,0 +1,172 @@
+"""``python -m backend audit PATH --text-col TEXT ...``: the dataset audit, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from backend.cli import add_json_flag, print_json
+
+_CHECK_NAMES = (
+    "representation",
+    "label_skew",
+    "pii",
+    "toxicity",
+    "duplicates",
+    "association",
+    "text_stats",
+)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="audit a dataset: representation, label skew, PII, toxicity, duplicates",
+        description="Audit a CSV, JSONL or Parquet file before fine-tuning. Streams the file "
+        "in chunks; the report is stored in the workspace (unless --no-store) and printed.",
+    )
+    p.add_argument("path", help="CSV, JSONL or Parquet file")
+    p.add_argument("--text-col", required=True, help="column holding the text")
+    p.add_argument("--label-col", help="label column (for label skew)")
+    p.add_argument("--sensitive", default="", help="comma-separated sensitive columns")
+    p.add_argument("--split-col", help="column with train/test splits (for leakage)")
+    p.add_argument("--second", help="a second file (e.g. the test split) to check for leakage")
+    p.add_argument("--reference", help="CSV (column,group,share) or JSON of expected group shares")
+    p.add_argument(
+        "--checks",
+        default=",".join(_CHECK_NAMES),
+        help=f"comma-separated subset of: {', '.join(_CHECK_NAMES)}",
+    )
+    p.add_argument(
+        "--min-ratio", type=float, default=0.5, help="flag groups below this × reference"
+    )
+    p.add_argument("--min-count", type=int, default=30, help="flag groups with fewer rows")
+    p.add_argument("--near-threshold", type=float, default=0.8, help="near-duplicate Jaccard")
+    p.add_argument("--toxicity-threshold", type=float, default=None)
+    p.add_argument("--toxicity-max-rows", type=int, default=None, help="score at most N rows")
+    p.add_argument("--detoxify-checkpoint", help="local Detoxify checkpoint file")
+    p.add_argument("--detoxify-base-dir", help="local base model dir for the checkpoint")
+    p.add_argument("--positive-label", help="label value whose rate is compared")
+    p.add_argument("--chunk-rows", type=int, default=50_000)
+    p.add_argument("--export", help="also write an anonymised CSV copy to this path")
+    p.add_argument(
+        "--no-store", action="store_true", help="do not save the report in the workspace"
+    )
+    add_json_flag(p)
+    p.set_defaults(func=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from backend.audit.config import AuditConfig, load_reference  # noqa: PLC0415
+    from backend.audit.export import export_anonymised  # noqa: PLC0415
+    from backend.audit.runner import run_audit  # noqa: PLC0415
+    from backend.audit.source import AuditSource  # noqa: PLC0415
+    from backend.config import get_settings  # noqa: PLC0415
+    from backend.errors import DatasetError  # noqa: PLC0415
+
+    settings = get_settings()
+    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip())
+    config = AuditConfig(
+        text_col=args.text_col,
+        label_col=args.label_col,
+        sensitive=[c.strip() for c in args.sensitive.split(",") if c.strip()],
+        split_col=args.split_col,
+        reference=load_reference(args.reference) if args.reference else {},
+        checks=checks,
+        min_ratio=args.min_ratio,
+        min_count=args.min_count,
+        near_dup_threshold=args.near_threshold,
+        toxicity_threshold=(
+            args.toxicity_threshold
+            if args.toxicity_threshold is not None
+            else settings.toxicity_threshold
+        ),
+        toxicity_max_rows=args.toxicity_max_rows,
+        toxicity_checkpoint=args.detoxify_checkpoint,
+        toxicity_base_model_dir=args.detoxify_base_dir,
+        positive_label=args.positive_label,
+        chunk_rows=args.chunk_rows,
+    )
+    source = AuditSource(path=Path(args.path))
+    second = AuditSource(path=Path(args.second)) if args.second else None
+    interactive = not args.json and sys.stderr.isatty()
+
+    def progress(fraction: float, message: str) -> None:
+        if interactive:
+            print(f"\r{fraction:6.1%}  {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    dataset_info = None
+    store = None
+    if not args.no_store:
+        from backend.store import get_store  # noqa: PLC0415
+
+        store = get_store()
+        location = str(source.path.resolve())  # type: ignore[union-attr]
+        dataset = store.find_dataset(location=location)
+        if dataset is None:
+            dataset = store.add_dataset(
+                name=source.name,
+                source="path",
+                location=location,
+                format=source.fmt,
+                n_rows=0,
+                columns=[],
+                roles={
+                    "text": config.text_col,
+                    "label": config.label_col,
+                    "sensitive": config.sensitive,
+                },
+                synthetic=False,
+            )
+        dataset_info = {"id": dataset.id, "name": dataset.name, "location": location}
+    report = run_audit(source, config, second=second, progress=progress, dataset=dataset_info)
+    if interactive:
+        print(file=sys.stderr)
+    if store is not None and dataset_info is not None:
+        store.update_dataset(dataset_info["id"], n_rows=report["rows"])
+        artifact = store.save_artifact(
+            kind="audit",
+            content=report,
+            name=f"Audit of {dataset_info['name']}",
+            dataset_id=dataset_info["id"],
+        )
+        report_id = artifact.id
+    else:
+        report_id = None
+    export = None
+    if args.export:
+        if Path(args.export).resolve() == source.path.resolve():  # type: ignore[union-attr]
+            raise DatasetError("--export must not overwrite the audited file.")
+        export = export_anonymised(source, args.export, text_cols=[config.text_col])
+    if args.json:
+        out = dict(report)
+        out["artifact_id"] = report_id
+        if export:
+            out["export"] = export
+        print_json(out)
+        return 0
+    _print_summary(report, report_id, export)
+    return 0
+
+
+def _print_summary(report: dict, report_id: int | None, export: dict | None) -> None:
+    marks = {"warning": "!", "info": "-", "ok": "✓"}
+    print(f"Audit of {report['dataset']['name']}: {report['rows']:,} rows")
+    for f in report["findings"]:
+        print(f" {marks.get(f['severity'], '-')} {f['text']}")
+    if report["warnings"]:
+        print("Notes:")
+        for w in report["warnings"]:
+            print(f"   {w}")
+    pii = report.get("pii")
+    if pii:
+        counts = ", ".join(f"{k} {v}" for k, v in pii["counts_by_type"].items() if v)
+        print(f"PII matches by type: {counts or 'none'}")
+    if report_id is not None:
+        print(f"Report saved as audit artifact #{report_id}.")
+    if export:
+        print(
+            f"Anonymised copy: {export['path']} ({export['redacted_rows']:,} rows redacted, "
+            f"{export['replacements']:,} replacements)."
+        )
