@@ -1,6 +1,91 @@
+"""Fine-tune monitor: start a run, watch loss, power, energy, CO₂ and ε live, compare runs."""
+
+from __future__ import annotations
+
 import streamlit as st
 
+from backend.errors import StewardError
+from components import state
+from components.training_form import hardware_notice, run_form
+from components.training_views import comparison, run_details, runs_table
+
+store = state.store()
+manager = state.job_manager()
+
 st.title("Fine-tune monitor")
-st.info(
-    "Not available yet: launching and monitoring fine-tuning runs has not landed in this version of Steward."
+st.caption(
+    "Fine-tune a model in a supervised worker process (a crash never takes the dashboard "
+    "down) and watch its loss, throughput, power, energy, CO₂ and privacy budget as it runs."
 )
+hardware_notice()
+
+runs = store.list_jobs(kind="train", limit=200)
+with st.expander("Start a fine-tune", expanded=not runs, icon=":material/play_arrow:"):
+    started = run_form(store, manager, state.settings())
+    if started is not None:
+        st.session_state["ft_run"] = started
+        st.rerun()
+if "ft_started_notes" in st.session_state:
+    st.success(st.session_state.pop("ft_started_notes"))
+
+if not runs:
+    st.info(
+        "No fine-tune runs yet. Start one above, run `python -m backend train --config "
+        "configs/quick.yaml`, or add `StewardCallback(run_name=...)` to your own Trainer."
+    )
+    st.stop()
+
+active = any(j.is_active for j in runs)
+
+
+@st.fragment(run_every=2.0 if active else None)
+def live_section() -> None:
+    jobs = store.list_jobs(kind="train", limit=200)
+    st.subheader("Runs")
+    runs_table(store, jobs)
+    running = [j for j in jobs if j.is_active]
+    for job in running:
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.progress(job.progress, text=f"#{job.id} {job.name} · {job.message or job.status}")
+        if right.button("Cancel", key=f"cancel-{job.id}", icon=":material/stop_circle:"):
+            try:
+                manager.cancel(job.id)
+            except StewardError as exc:
+                st.error(str(exc))
+            st.rerun(scope="fragment")
+
+    ids = [j.id for j in jobs]
+    by_id = {j.id: j for j in jobs}
+    default = st.session_state.get("ft_run")
+    if default not in by_id:
+        default = running[0].id if running else ids[0]
+    st.subheader("Run details")
+    chosen = st.selectbox(
+        "Run",
+        ids,
+        index=ids.index(default),
+        format_func=lambda i: f"#{i} {by_id[i].name} ({by_id[i].status})",
+        key="ft_run_select",
+    )
+    st.session_state["ft_run"] = chosen
+    run_details(store, by_id[chosen])
+    if active and not running:
+        st.rerun()  # the last run just ended: a full rerun stops the polling
+
+
+live_section()
+
+st.subheader("Compare two runs")
+finished = [j for j in runs]
+pick = st.multiselect(
+    "Runs to compare",
+    [j.id for j in finished],
+    default=[j.id for j in finished[:2]] if len(finished) >= 2 else [],
+    max_selections=2,
+    format_func=lambda i: f"#{i} {next(j.name for j in finished if j.id == i)}",
+    key="ft_compare",
+)
+if len(pick) == 2:
+    comparison(store, [store.get_job(i) for i in pick])
+else:
+    st.caption("Choose two runs to see them side by side.")

@@ -137,7 +137,30 @@ class RunReporter:
         self._t0 = time.monotonic()
         if self.sampler is not None:
             self.sampler.start()
-        self.message(f"Training: 0/{self.total_steps} steps")
+        # Until the final summary replaces it, the job result says where the live
+        # energy and CO2 figures come from, so the page can label them while running.
+        self.store.update_job(
+            self.job_id,
+            message=f"Training: 0/{self.total_steps} steps",
+            result={"status": "running", **self.live_info()},
+        )
+
+    def live_info(self) -> dict[str, Any]:
+        """Sources of the live figures (energy, grid intensity, hardware)."""
+        if self.sampler is not None:
+            source = self.sampler.energy_source
+            label = self.sampler.energy_source_label
+            note = self.sampler.describe_hardware()
+        else:
+            source, label, note = "unavailable", "Telemetry was switched off for this run", None
+        return {
+            "total_steps": self.total_steps,
+            "energy_source": source,
+            "energy_source_label": label,
+            "grid_intensity_g_per_kwh": self.grid.g_per_kwh,
+            "grid_intensity_source": self.grid.source,
+            "hardware_note": note,
+        }
 
     def message(self, text: str) -> None:
         self.store.update_job(self.job_id, message=text)
