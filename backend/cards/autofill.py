@@ -112,6 +112,63 @@ def nested_table(data: Any, header: list[str]) -> str:
     return table(rows, header)
 
 
+def _with_ci(stats: Any) -> str:
+    """``0.412 [0.38, 0.45]`` from ``{value, ci_low, ci_high}``, or the plain value."""
+    if not isinstance(stats, Mapping):
+        return _short(stats)
+    value = _num(stats.get("value"))
+    if value is None:
+        return "–"
+    lo, hi = _num(stats.get("ci_low")), _num(stats.get("ci_high"))
+    return f"{value:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else "")
+
+
+def by_group_table(by_group: Any) -> str:
+    """Table of metric values (with CIs when present) per attribute and group."""
+    if not isinstance(by_group, Mapping):
+        return ""
+    metrics: list[str] = []
+    rows: list[tuple[Any, Any, Mapping]] = []
+    for column, groups in by_group.items():
+        if not isinstance(groups, Mapping):
+            continue
+        for group, stats in groups.items():
+            if not isinstance(stats, Mapping):
+                rows.append((column, group, {"value": stats}))
+                continue
+            rows.append((column, group, stats))
+            metrics += [m for m in stats if m not in metrics and m not in ("count", "n")]
+    if not rows:
+        return ""
+    nested = any(isinstance(v, Mapping) for _, _, st in rows for v in st.values())
+    if not nested:  # {column: {group: value}} or {metric: {group: value}}
+        return nested_table(by_group, ["metric / attribute", "group", "value"])
+    header = ["attribute", "group", "n"] + [f"{m} [95% CI]" for m in metrics]
+    out = []
+    for column, group, st in rows:
+        n = dig(st, "count.value") or next(
+            (v.get("n") for v in st.values() if isinstance(v, Mapping) and v.get("n")), "–"
+        )
+        out.append([column, group, n] + [_with_ci(st.get(m)) for m in metrics])
+    return table(out, header)
+
+
+def disparity_table(disp: Mapping) -> str:
+    rows = []
+    for metric, d in disp.items():
+        if not isinstance(d, Mapping):
+            rows.append([metric, "", d, "–", ""])
+            continue
+        diff = fmt_num(d.get("difference")) if d.get("difference") is not None else "–"
+        lo, hi = _num(d.get("ci_low")), _num(d.get("ci_high"))
+        if lo is not None and hi is not None:
+            diff += f" [{lo:.3f}, {hi:.3f}]"
+        groups = " vs ".join(str(g) for g in (d.get("high_group"), d.get("low_group")) if g)
+        ratio = fmt_num(d["ratio"]) if d.get("ratio") is not None else "–"
+        rows.append([metric, d.get("column", ""), diff, ratio, groups])
+    return table(rows, ["metric", "attribute", "difference (max−min)", "ratio (min/max)", "groups"])
+
+
 def _set(doc: CardDocument, section: str, key: str, value: Any, ref: RecordRef) -> bool:
     """Write an auto-filled value with its provenance; skip empty values."""
     if value is None:
@@ -281,6 +338,8 @@ def fill_from_run(
         if grams is not None:
             _set(doc, "environmental_impact", "co2_eq_emissions_g", f"{grams:.4g}", ref(key))
         label = s.get("energy_source_label") or s.get("energy_source")
+        if label and s.get("energy_measured") is not None:
+            label = ("Measured: " if s["energy_measured"] else "Estimated: ") + str(label)
         grid_src = s.get("grid_intensity_source")
         source_text = ", ".join(str(x) for x in (label, grid_src and f"grid: {grid_src}") if x)
         _set(
@@ -321,7 +380,10 @@ def fill_from_run(
                 _set(doc, "environmental_impact", "geographical_location", s[key], ref(key))
                 break
         if isinstance(hw, Mapping):
-            used = hw.get("gpu") or hw.get("cpu")
+            used = hw.get("gpu")
+            if not used and hw.get("cpu"):
+                cores = f", {hw['cpu_count']} cores" if hw.get("cpu_count") else ""
+                used = f"CPU ({_short(hw['cpu'])}{cores})"
             if isinstance(used, Mapping):
                 used = used.get("name") or _short(used)
             _set(doc, "environmental_impact", "hardware_used", used, ref("hardware"))
@@ -369,24 +431,24 @@ def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
             doc,
             "quantitative_analyses",
             "fairness",
-            nested_table(c.get("by_group"), ["metric / attribute", "group", "value"]),
+            by_group_table(c.get("by_group")),
             ref("by_group"),
         )
         parts = []
         disp = c.get("disparities")
         if isinstance(disp, Mapping) and disp:
-            rows = []
-            for metric, d in disp.items():
-                if isinstance(d, Mapping):
-                    rows.append([metric, d.get("difference", "–"), d.get("ratio", "–")])
-                else:
-                    rows.append([metric, d, "–"])
-            parts.append(table(rows, ["metric", "difference (max−min)", "ratio (min/max)"]))
+            parts.append(disparity_table(disp))
         if c.get("final_bias_score") is not None:
             parts.append(f"Final bias score: {fmt_num(c['final_bias_score'])}")
         if isinstance(c.get("bias_auc"), Mapping) and c["bias_auc"]:
             parts.append("Bias AUCs:\n" + kv_lines(c["bias_auc"]))
-        _set(doc, "quantitative_analyses", "disparities", "\n\n".join(parts), ref("disparities"))
+        _set(
+            doc,
+            "quantitative_analyses",
+            "disparities",
+            "\n\n".join(p for p in parts if p),
+            ref("disparities"),
+        )
         notes = bullets(list(c.get("findings") or []) + list(c.get("warnings") or []))
         _set(doc, "caveats_and_recommendations", "caveats", notes, ref("findings"))
     _suggest(

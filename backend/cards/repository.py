@@ -217,6 +217,7 @@ class CardRepository:
     def latest_version(self, card_id: int) -> CardVersionRow:
         versions = self.versions(card_id)
         if not versions:
+            self.get_card(card_id)  # "No card with id N" when the card does not exist
             raise StewardError(f"Card {card_id} has no saved version.")
         return versions[-1]
 
@@ -224,6 +225,7 @@ class CardRepository:
         for row in self.versions(card_id):
             if row.version == version:
                 return row
+        self.get_card(card_id)
         raise StewardError(f"Card {card_id} has no version {version}.")
 
     def load(self, card_id: int, version: int | None = None) -> CardDocument:

@@ -1,0 +1,296 @@
+"""Reviewers, sign-off, staleness and tamper detection."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import tomllib
+
+import pytest
+
+from backend.cards import (
+    CardRepository,
+    Reviewer,
+    SignInError,
+    add_reviewer,
+    attach_evidence,
+    authenticate,
+    authorize_oidc,
+    build_card,
+    card_hash,
+    card_status,
+    create_card,
+    export_saved_card,
+    sign_card,
+    store_evidence_file,
+    verify_card,
+)
+from backend.cards.records import resolve_run
+from backend.cards.reviewers import reviewers_path
+from backend.config import get_settings
+from backend.errors import StewardError
+from tests.test_cards import complete, seed_records
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def alice(steward_home):
+    add_reviewer("alice", PASSWORD, display_name="Alice Martin", email="alice@example.org")
+    return authenticate("alice", PASSWORD)
+
+
+@pytest.fixture
+def signed_card(store, alice):
+    """A complete model card built from records, approved by alice."""
+    *_, job, run, ev = seed_records(store)
+    doc = complete(build_card(store, "model", run=resolve_run(store, job.id), evaluation=ev))
+    repo = CardRepository(store)
+    saved = repo.create(doc)
+    sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="Looks right.")
+    return saved.card_id, repo
+
+
+def _db(settings) -> sqlite3.Connection:
+    return sqlite3.connect(settings.home / "steward.db")
+
+
+# -- reviewers -----------------------------------------------------------------------------
+
+
+def test_reviewer_file_holds_only_an_argon2_hash(alice, settings):
+    path = reviewers_path()
+    assert path == settings.home / "reviewers.toml"
+    text = path.read_text()
+    assert PASSWORD not in text
+    data = tomllib.loads(text)["reviewers"]["alice"]
+    assert data["password_hash"].startswith("$argon2id$")
+    assert data["display_name"] == "Alice Martin"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert alice == Reviewer("alice", "local", "Alice Martin", "alice@example.org")
+
+
+def test_wrong_password_and_unknown_reviewer_cannot_sign_in(alice):
+    with pytest.raises(SignInError, match="unknown reviewer or wrong password"):
+        authenticate("alice", "not the password")
+    with pytest.raises(SignInError, match="unknown reviewer or wrong password"):
+        authenticate("mallory", PASSWORD)
+    with pytest.raises(SignInError):
+        authenticate("alice", "")
+
+
+def test_reviewer_names_and_passwords_are_checked(steward_home):
+    with pytest.raises(StewardError, match="at least 8"):
+        add_reviewer("bob", "short")
+    with pytest.raises(StewardError, match="Reviewer names"):
+        add_reviewer('bob"]\nx = 1', PASSWORD)
+    add_reviewer("bob", PASSWORD)
+    with pytest.raises(StewardError, match="already exists"):
+        add_reviewer("bob", PASSWORD)
+    add_reviewer("bob", "another password", replace=True)
+    assert authenticate("bob", "another password").name == "bob"
+
+
+def test_oidc_identity_signs_only_when_allowed(alice, monkeypatch, tmp_path):
+    # an e-mail of a local account is allowed
+    assert authorize_oidc("Alice@Example.org").auth_method == "oidc"
+    with pytest.raises(SignInError, match="not a reviewer"):
+        authorize_oidc("eve@example.org")
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[steward.reviewers]\nallowed_emails = ["eve@example.org"]\n')
+    monkeypatch.setenv("STEWARD_SECRETS", str(secrets))
+    get_settings.cache_clear()
+    assert authorize_oidc("eve@example.org", "Eve").name == "eve@example.org"
+    with pytest.raises(SignInError, match="e-mail"):
+        authorize_oidc(None)
+
+
+# -- sign-off ------------------------------------------------------------------------------
+
+
+def test_signoff_records_reviewer_decision_and_hashes(store, signed_card):
+    card_id, repo = signed_card
+    (so,) = repo.signoffs(card_id)
+    latest = repo.latest_version(card_id)
+    assert (so.reviewer, so.decision, so.version, so.auth_method) == (
+        "alice",
+        "approve",
+        1,
+        "local",
+    )
+    assert so.card_hash == latest.content_hash
+    kinds = sorted(e["kind"] for e in so.evidence)
+    assert kinds == ["audit", "dataset", "evaluation", "run"]
+    assert all(len(e["hash"]) == 64 for e in so.evidence)
+    assert so.signed_at is not None and so.prev_hash == "" and len(so.record_hash) == 64
+    status = card_status(store, card_id)
+    assert status.state == "approved" and "alice" in status.label
+
+
+def test_only_a_signed_in_reviewer_can_sign(store):
+    saved = create_card(store, "data", title="d")
+    with pytest.raises(StewardError, match="signed-in reviewer"):
+        sign_card(store, saved.card_id, reviewer="alice", decision="reject", comment="x")  # type: ignore[arg-type]
+
+
+def test_sign_checks_decision_comment_and_completeness(store, alice):
+    saved = create_card(store, "data", title="incomplete")
+    with pytest.raises(StewardError, match="approve' or 'reject"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="maybe", comment="x")
+    with pytest.raises(StewardError, match="comment"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="  ")
+    with pytest.raises(StewardError, match="cannot be approved"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
+    row = sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="fill it")
+    assert row.decision == "reject"
+    assert card_status(store, saved.card_id).state == "rejected"
+
+
+def test_editing_after_signoff_makes_it_stale(store, signed_card):
+    card_id, repo = signed_card
+    doc = repo.load(card_id)
+    doc.set_value("caveats_and_recommendations", "recommendations", "Re-evaluate monthly.")
+    repo.save_version(card_id, doc)
+    status = card_status(store, card_id)
+    assert status.state == "stale" and "version 2" in status.label
+    report = verify_card(store, card_id)
+    assert not report.ok
+    assert any("edited after sign-off" in p and "version 1" in p for p in report.problems)
+    # a new sign-off on the new version settles it; the old one stays in the history
+    sign_card(
+        store, card_id, reviewer=authenticate("alice", PASSWORD), decision="approve", comment="ok"
+    )
+    assert verify_card(store, card_id).ok
+    assert [s.version for s in repo.signoffs(card_id)] == [1, 2]
+
+
+def test_signoffs_are_exported_with_the_card(store, signed_card):
+    card_id, _ = signed_card
+    for fmt in ("md", "html", "json"):
+        content = export_saved_card(store, card_id, fmt).content
+        assert "alice" in content and "Looks right." in content
+        assert "Approved by alice" in content
+
+
+def test_signoffs_cannot_be_updated_or_deleted_in_sqlite(signed_card, settings):
+    con = _db(settings)
+    for sql in ("UPDATE card_signoffs SET decision='reject'", "DELETE FROM card_signoffs"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute(sql)
+    con.close()
+
+
+def test_repository_has_no_update_or_delete_path_for_signoffs():
+    methods = {m for m in dir(CardRepository) if not m.startswith("__")}
+    assert not {m for m in methods if "delete" in m or "update" in m or "remove" in m}
+
+
+# -- verify: tampering behind the application's back ---------------------------------------
+
+
+def test_verify_ok_when_nothing_changed(store, signed_card):
+    card_id, _ = signed_card
+    report = verify_card(store, card_id)
+    assert report.ok and report.problems == [] and report.checked_records == 4
+
+
+def test_verify_detects_a_cited_record_edited_in_the_database(store, signed_card, settings):
+    card_id, _ = signed_card
+    con = _db(settings)
+    con.execute(
+        "UPDATE artifacts SET content=json_set(content,'$.pii.rows_with_pii',0) WHERE kind='audit'"
+    )
+    con.commit()
+    con.close()
+    report = verify_card(store, card_id)
+    assert not report.ok
+    assert any("audit #" in p and "changed since sign-off" in p for p in report.problems)
+
+
+def test_verify_detects_a_deleted_cited_record(store, signed_card, settings):
+    card_id, _ = signed_card
+    con = _db(settings)
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("DELETE FROM artifacts WHERE kind='evaluation'")
+    con.commit()
+    con.close()
+    assert any("deleted" in p for p in verify_card(store, card_id).problems)
+
+
+def test_verify_detects_the_card_edited_in_the_database(store, signed_card, settings):
+    card_id, _ = signed_card
+    con = _db(settings)
+    con.execute("DROP TRIGGER card_versions_no_update")  # someone bypasses the guard
+    con.execute("UPDATE card_versions SET content=json_set(content,'$.title','Hacked')")
+    con.commit()
+    con.close()
+    problems = verify_card(store, card_id).problems
+    assert any("altered in the database" in p for p in problems)
+
+
+def test_verify_detects_card_and_hash_rewritten_together(store, signed_card, settings):
+    card_id, repo = signed_card
+    doc = repo.load(card_id)
+    doc.title = "Hacked"
+    con = _db(settings)
+    con.execute("DROP TRIGGER card_versions_no_update")
+    con.execute(
+        "UPDATE card_versions SET content=?, content_hash=?",
+        (json.dumps(doc.to_json()), card_hash(doc)),
+    )
+    con.commit()
+    con.close()
+    problems = verify_card(store, card_id).problems
+    assert any("does not match the signed hash" in p for p in problems)
+
+
+def test_verify_detects_a_rewritten_or_removed_signoff(store, signed_card, settings):
+    card_id, repo = signed_card
+    sign_card(
+        store, card_id, reviewer=authenticate("alice", PASSWORD), decision="reject", comment="no"
+    )
+    con = _db(settings)
+    con.execute("DROP TRIGGER card_signoffs_no_update")
+    con.execute("DROP TRIGGER card_signoffs_no_delete")
+    con.execute("UPDATE card_signoffs SET decision='approve' WHERE id=2")
+    con.commit()
+    assert any("sign-off #2 was altered" in p for p in verify_card(store, card_id).problems)
+    con.execute("DELETE FROM card_signoffs WHERE id=1")
+    con.commit()
+    con.close()
+    assert any("does not follow" in p for p in verify_card(store, card_id).problems)
+
+
+def test_verify_without_signoff_fails_and_says_so(store):
+    saved = create_card(store, "data", title="d")
+    report = verify_card(store, saved.card_id)
+    assert not report.ok and report.status == "unsigned"
+    assert "has no sign-off" in report.problems[0]
+
+
+def test_evidence_files_are_hashed_and_checked(store, alice, settings, tmp_path):
+    saved = create_card(store, "data", title="with evidence")
+    repo = CardRepository(store)
+    doc = complete(repo.load(saved.card_id))
+    ref = store_evidence_file(settings.uploads_dir / "evidence", "ethics.txt", b"approved by board")
+    attach_evidence(doc, "ethical_review", ref)
+    repo.save_version(saved.card_id, doc)
+    sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
+    assert verify_card(store, saved.card_id).ok
+    with open(ref.path, "ab") as fh:
+        fh.write(b" (not really)")
+    assert any("ethics.txt changed" in p for p in verify_card(store, saved.card_id).problems)
+
+
+def test_signing_refuses_a_card_citing_a_missing_record(store, alice, settings):
+    _, audit, *_ = seed_records(store)
+    saved = CardRepository(store).create(complete(build_card(store, "data", audit=audit)))
+    con = _db(settings)
+    con.execute("PRAGMA foreign_keys=OFF")
+    con.execute("DELETE FROM artifacts WHERE id=?", (audit.id,))
+    con.commit()
+    con.close()
+    with pytest.raises(StewardError, match="no longer exists"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
