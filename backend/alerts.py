@@ -289,7 +289,9 @@ class EmailNotifier:
 
     def message(self, alert: Alert) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = f"[Steward {alert.severity}] {alert.message[:120]}"
+        subject = f"[Steward {alert.severity}] {alert.message}"
+        # short enough to stay on one header line (long ones get folded oddly by clients)
+        msg["Subject"] = subject if len(subject) <= 68 else subject[:67] + "…"
         msg["From"] = self.sender
         msg["To"] = ", ".join(self.recipients)
         p = alert_payload(alert)

@@ -236,7 +236,7 @@ def test_email_notifier_sends_through_smtp(store, smtp_server):
     (msg,) = messages
     assert msg["rcpt"] == ["<oncall@example.org>"]
     parsed = email.message_from_string(msg["data"], policy=email.policy.default)
-    assert parsed["Subject"].startswith("[Steward warning] gap in evaluation #3 is 0.7")
+    assert parsed["Subject"].strip().startswith("[Steward warning] gap in evaluation #3 is 0.7")
     assert parsed["To"] == "oncall@example.org"
     assert "metric: gap" in parsed.get_content()
 
