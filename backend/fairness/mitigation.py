@@ -147,7 +147,9 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
     if req.constraint not in CONSTRAINTS:
         raise StewardError(f"Constraint must be one of {', '.join(CONSTRAINTS)}.")
     missing = [
-        c for c in (req.y_true, req.y_pred, req.column, req.y_score, req.text_col) if c and c not in req.frame.columns
+        c
+        for c in (req.y_true, req.y_pred, req.column, req.y_score, req.text_col)
+        if c and c not in req.frame.columns
     ]
     if missing:
         raise StewardError(f"Column(s) not found: {', '.join(missing)}.")
@@ -155,7 +157,9 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
     frame = req.frame.dropna(subset=[req.y_true, req.y_pred]).reset_index(drop=True)
     labels = binarize_labels(frame[req.y_true], frame[req.y_pred], req.pos_label, warnings)
     if not labels.binary:
-        raise StewardError("Mitigation needs binary labels (or a positive label to pick one class).")
+        raise StewardError(
+            "Mitigation needs binary labels (or a positive label to pick one class)."
+        )
     groups = frame[req.column].fillna("(missing)").astype(str).to_numpy()
     counts = pd.Series(groups).value_counts()
     tiny = counts[counts < 4].index.tolist()
@@ -183,8 +187,13 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
     # Before: the evaluated model's own predictions on the held-out half.
     before = _summary(y[ev_idx], pred[ev_idx], groups[ev_idx], **common)
     points = [
-        {"method": "Evaluated model", "param": None, "label": "evaluated model",
-         "accuracy": before["accuracy"], "disparity": before["disparity"]}
+        {
+            "method": "Evaluated model",
+            "param": None,
+            "label": "evaluated model",
+            "accuracy": before["accuracy"],
+            "disparity": before["disparity"],
+        }
     ]
     variants = {"Evaluated model": before}
 
@@ -212,14 +221,23 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
                 tol=tol or None,
             )
             to.fit(x_score[fit_idx], y[fit_idx], sensitive_features=groups[fit_idx])
-            to_pred = to.predict(x_score[ev_idx], sensitive_features=groups[ev_idx], random_state=req.seed)
+            to_pred = to.predict(
+                x_score[ev_idx], sensitive_features=groups[ev_idx], random_state=req.seed
+            )
         except Exception as exc:  # fairlearn raises ValueError for degenerate groups
             warnings.append(f"ThresholdOptimizer (tol {tol}) could not be fitted: {exc}")
             continue
         summary = _summary(y[ev_idx], np.asarray(to_pred, dtype=int), groups[ev_idx], **common)
         label = "ThresholdOptimizer" if not tol else f"ThresholdOptimizer tol={tol:g}"
-        points.append({"method": "ThresholdOptimizer", "param": tol, "label": label,
-                       "accuracy": summary["accuracy"], "disparity": summary["disparity"]})
+        points.append(
+            {
+                "method": "ThresholdOptimizer",
+                "param": tol,
+                "label": label,
+                "accuracy": summary["accuracy"],
+                "disparity": summary["disparity"],
+            }
+        )
         if not tol:
             variants["ThresholdOptimizer"] = summary
 
@@ -243,9 +261,8 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
             x_dense = np.asarray(x_all @ projection.T)
         else:
             x_dense = np.asarray(x_all)
-        feature_note = (
-            FEATURE_LABELS[req.features]
-            + (f" (TruncatedSVD to {x_dense.shape[1]} dims)" if projection is not None else "")
+        feature_note = FEATURE_LABELS[req.features] + (
+            f" (TruncatedSVD to {x_dense.shape[1]} dims)" if projection is not None else ""
         )
     else:
         feats, projection = None, None
@@ -261,9 +278,15 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
     base_pred = base.predict(x_dense[ev_idx])
     unconstrained = _summary(y[ev_idx], base_pred, groups[ev_idx], **common)
     variants["Logistic regression (unconstrained)"] = unconstrained
-    points.append({"method": "Logistic regression", "param": None,
-                   "label": "unconstrained LR", "accuracy": unconstrained["accuracy"],
-                   "disparity": unconstrained["disparity"]})
+    points.append(
+        {
+            "method": "Logistic regression",
+            "param": None,
+            "label": "unconstrained LR",
+            "accuracy": unconstrained["accuracy"],
+            "disparity": unconstrained["disparity"],
+        }
+    )
 
     moment = DemographicParity if req.constraint == "demographic_parity" else EqualizedOdds
     grid = sorted(set(req.eps_grid) | {req.eps})
@@ -277,7 +300,7 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
                 LogisticRegression(C=4.0, max_iter=2000, random_state=req.seed),
                 constraints=moment(difference_bound=eps),
                 eps=eps,
-                max_iter=50,
+                max_iter=30,
             )
             eg.fit(x_dense[fit_idx], y[fit_idx], sensitive_features=groups[fit_idx])
         except Exception as exc:
@@ -285,9 +308,15 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
             continue
         eg_pred = np.asarray(eg.predict(x_dense[ev_idx], random_state=req.seed), dtype=int)
         summary = _summary(y[ev_idx], eg_pred, groups[ev_idx], **common)
-        points.append({"method": "ExponentiatedGradient", "param": eps,
-                       "label": f"EG eps={eps:g}", "accuracy": summary["accuracy"],
-                       "disparity": summary["disparity"]})
+        points.append(
+            {
+                "method": "ExponentiatedGradient",
+                "param": eps,
+                "label": f"EG eps={eps:g}",
+                "accuracy": summary["accuracy"],
+                "disparity": summary["disparity"],
+            }
+        )
         if eps == req.eps:
             chosen = summary
             if feats is not None:
@@ -339,8 +368,12 @@ def _mixture_scorer(eg, feats, projection, req, feature_note) -> LinearTextScore
             f"logistic regressions on {feature_note}, sensitive column {req.column}; fitted by "
             f"Steward on half of: {req.source.get('title') or req.source.get('description', '')}."
         ),
-        meta={"constraint": req.constraint, "eps": req.eps, "column": req.column,
-              "source": req.source},
+        meta={
+            "constraint": req.constraint,
+            "eps": req.eps,
+            "column": req.column,
+            "source": req.source,
+        },
     )
 
 
@@ -373,7 +406,9 @@ def group_weights(groups, *, clip: tuple[float, float] = (0.1, 10.0)) -> dict[st
     return {str(g): round(float(w * scale), 6) for g, w in raw.items()}
 
 
-def save_reweighting(store, *, column: str, weights: dict[str, float], source: str, dataset_id=None):
+def save_reweighting(
+    store, *, column: str, weights: dict[str, float], source: str, dataset_id=None
+):
     """Store weights as a ``reweighting`` artifact the fine-tune config can point to."""
     content = {"column": column, "weights": weights, "source": source}
     return store.save_artifact(

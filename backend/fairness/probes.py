@@ -72,7 +72,7 @@ def run_probes(
     rng = np.random.default_rng(seed)
     cats = term_categories()
     rows = []
-    for term, sub in frame.groupby("term", sort=False):
+    for term in pd.unique(frame["term"]):
         row: dict = {"term": str(term), "category": cats.get(str(term), "other")}
         for expected, name in ((0, "nontoxic"), (1, "toxic")):
             label_mask = (frame["expected"] == expected).to_numpy()
@@ -81,7 +81,14 @@ def run_probes(
             n = int(in_term.sum())
             row[f"n_{name}"] = n
             if n == 0:
-                row.update({f"mean_{name}": None, f"gap_{name}": None, f"ci_low_{name}": None, f"ci_high_{name}": None})
+                row.update(
+                    {
+                        f"mean_{name}": None,
+                        f"gap_{name}": None,
+                        f"ci_low_{name}": None,
+                        f"ci_high_{name}": None,
+                    }
+                )
                 continue
             gap, lo, hi = _gap(pool, in_term, rng, n_boot)
             row[f"mean_{name}"] = float(pool[in_term].mean())
@@ -163,4 +170,7 @@ def _findings(rows: list[dict], overall: dict) -> list[str]:
 def _examples(frame: pd.DataFrame, k: int = 6) -> list[dict]:
     """The highest-scoring non-toxic probes: concrete sentences a reviewer can read."""
     top = frame[frame["expected"] == 0].nlargest(k, "score")
-    return [{"text": t, "term": term, "score": float(s)} for t, term, s in zip(top["text"], top["term"], top["score"], strict=True)]
+    return [
+        {"text": t, "term": term, "score": float(s)}
+        for t, term, s in zip(top["text"], top["term"], top["score"], strict=True)
+    ]

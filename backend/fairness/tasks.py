@@ -1,0 +1,174 @@
+"""Background work for the Fairness page (run through :class:`backend.jobs.JobManager`).
+
+Each ``*_task`` function returns ``fn(ctx)`` for ``JobManager.submit``; the result dict is
+stored as the job result, so it survives page reloads and shows in every tab. Jobs have
+``kind="fairness"`` and ``params["task"]`` in {"probes", "mitigation"}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from backend.errors import StewardError
+from backend.fairness.evaluation import EvaluationRequest, demo_request, run_request
+
+JOB_KIND = "fairness"
+
+
+def store_upload(settings, name: str, data: bytes) -> Path:
+    """Keep an uploaded predictions file so the evaluation can be re-read (mitigation)."""
+    settings.ensure_dirs()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(name).name)[-80:]
+    path = Path(settings.uploads_dir) / f"fairness-{digest}-{safe}"
+    if not path.exists():
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
+def request_from_report(report: dict, *, settings, store) -> EvaluationRequest:
+    """Re-create the rows behind a stored evaluation (for mitigation)."""
+    source = report.get("source", {})
+    cols = report.get("columns", {})
+    kind = source.get("kind")
+    if kind == "demo":
+        return demo_request(settings, features=source.get("features", "tfidf"))
+    if kind == "run":
+        return run_request(store, int(source["job_id"]))
+    path = source.get("path")
+    if not path or not Path(path).is_file():
+        raise StewardError(
+            "The rows behind this evaluation are no longer on disk; evaluate the file again."
+        )
+    from backend.datasets import load_table
+
+    frame = load_table(path, strict=False).frame
+    return EvaluationRequest(
+        frame=frame,
+        y_true=cols["y_true"],
+        y_pred=cols["y_pred"],
+        y_score=cols.get("y_score"),
+        text_col=cols.get("text"),
+        sensitive=list(cols.get("sensitive", [])),
+        pos_label=report.get("positive_label")
+        if report.get("positive_label") not in (None, "1")
+        else None,
+        source=source,
+    )
+
+
+def probe_task(
+    *,
+    settings,
+    scorer_key: str,
+    templates_path: str | None = None,
+    threshold: float = 0.5,
+    max_per_term_label: int = 100,
+    seed: int = 0,
+):
+    """Score identity-term probes with the chosen scorer."""
+
+    def run(ctx) -> dict:
+        from backend.fairness.identity import builtin_probe_set, probe_set_from_frame
+        from backend.fairness.probes import run_probes
+        from backend.fairness.scorers import load_scorer
+
+        ctx.progress(0.02, "Loading templates")
+        if templates_path:
+            from backend.datasets import load_table
+
+            frame = load_table(templates_path, strict=False).frame
+            probes = probe_set_from_frame(
+                frame,
+                name=Path(templates_path).name.split("-", 2)[-1],
+                max_per_term_label=max_per_term_label,
+                seed=seed,
+            )
+        else:
+            probes = builtin_probe_set()
+        ctx.progress(0.05, "Loading the scorer")
+        scorer = load_scorer(scorer_key, settings)
+        result = run_probes(
+            probes,
+            scorer,
+            threshold=threshold,
+            seed=seed,
+            progress=lambda f, m: ctx.progress(0.1 + 0.85 * f, m),
+        )
+        result["scorer_key"] = scorer_key
+        ctx.progress(1.0, "Probes scored")
+        return result
+
+    return run
+
+
+def mitigation_task(
+    *,
+    settings,
+    store,
+    evaluation_id: int,
+    column: str,
+    constraint: str,
+    features: str,
+    eps: float,
+    save_model: bool = True,
+    seed: int = 0,
+):
+    """Run ThresholdOptimizer + the ExponentiatedGradient sweep on a stored evaluation."""
+
+    def run(ctx) -> dict:
+        from backend.fairness.mitigation import MitigationRequest, run_mitigation
+        from backend.fairness.scorers import models_dir, slugify
+
+        art = store.get_artifact(evaluation_id)
+        if art is None or art.kind != "evaluation":
+            raise StewardError(f"Evaluation #{evaluation_id} does not exist.")
+        ctx.progress(0.02, "Reading the evaluated rows")
+        req = request_from_report(art.content, settings=settings, store=store)
+        outcome = run_mitigation(
+            MitigationRequest(
+                frame=req.frame,
+                y_true=req.y_true,
+                y_pred=req.y_pred,
+                y_score=req.y_score,
+                text_col=req.text_col,
+                pos_label=req.pos_label,
+                column=column,
+                constraint=constraint,
+                features=features,
+                eps=eps,
+                seed=seed,
+                min_group_size=art.content.get("settings", {}).get("min_group_size", 30),
+                source=req.source,
+            ),
+            settings=settings,
+            progress=lambda f, m: ctx.progress(0.05 + 0.9 * f, m),
+        )
+        report = outcome.report
+        report["evaluation_id"] = evaluation_id
+        report["model_key"] = None
+        if save_model and outcome.model is not None:
+            slug = slugify(f"mitigated-eval{evaluation_id}-job{ctx.job_id}-{constraint}-{column}")
+            outcome.model.meta["evaluation_id"] = evaluation_id
+            outcome.model.save(models_dir(settings), slug)
+            report["model_key"] = f"model:{slug}"
+            report["model_name"] = outcome.model.name
+        ctx.progress(1.0, "Mitigation done")
+        return report
+
+    return run
+
+
+def latest_results(store, task: str, *, evaluation_id: int | None = None, limit: int = 50):
+    """Fairness jobs of one task, newest first (any status)."""
+    jobs = [
+        j
+        for j in store.list_jobs(kind=JOB_KIND, limit=limit)
+        if (j.params or {}).get("task") == task
+    ]
+    if evaluation_id is not None:
+        jobs = [j for j in jobs if (j.params or {}).get("evaluation_id") == evaluation_id]
+    return jobs
