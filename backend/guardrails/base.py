@@ -1,0 +1,182 @@
+"""The scanner protocol and the typed results every scanner returns.
+
+A scanner looks at one text (or a batch) and says how risky it is: a score in ``[0, 1]``,
+whether that crosses its threshold, which spans made it say so, how long it took and which
+backend produced the number. Scanners never decide what happens next; the policy does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+#: Texts longer than this are truncated before scanning (bounded time and memory). The
+#: result carries a note so nobody believes the tail was checked.
+DEFAULT_MAX_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class Span:
+    """``text[start:end]`` (offsets in the text the caller passed) and why it matters."""
+
+    label: str
+    start: int
+    end: int
+    score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"label": self.label, "start": self.start, "end": self.end}
+        if self.score is not None:
+            out["score"] = round(float(self.score), 4)
+        return out
+
+
+@dataclass
+class ScanResult:
+    """What one scanner says about one text.
+
+    Attributes
+    ----------
+    scanner
+        Scanner name as used in the policy (``toxicity``, ``pii``, ``injection``...).
+    score
+        Risk in ``[0, 1]``; higher is riskier.
+    flagged
+        ``score >= threshold`` for the threshold the scanner ran with.
+    spans
+        Evidence, with offsets into the scanned text.
+    latency_ms
+        Wall time of this scan (a share of the batch time when scanned in a batch).
+    backend
+        The model or method that produced the score, e.g. ``Detoxify (original)``.
+    details
+        Scanner-specific extras (matched topic, entity counts, decoded payloads...).
+    notes
+        Caveats a person should read (truncated input, fallback backend...).
+    redacted
+        Sanitised text, for scanners that can redact (PII).
+    """
+
+    scanner: str
+    score: float
+    flagged: bool
+    threshold: float
+    spans: list[Span] = field(default_factory=list)
+    latency_ms: float = 0.0
+    backend: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    redacted: str | None = None
+
+    def __post_init__(self) -> None:
+        self.score = float(min(1.0, max(0.0, float(self.score))))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape the CLI prints for one check."""
+        out = {
+            "score": round(self.score, 4),
+            "flagged": bool(self.flagged),
+            "spans": [s.to_dict() for s in self.spans],
+            "latency_ms": round(self.latency_ms, 3),
+            "backend": self.backend,
+        }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.details:
+            out["details"] = _jsonable(self.details)
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return _jsonable(asdict(value))
+    if isinstance(value, float):
+        return round(value, 4)
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+@runtime_checkable
+class Scanner(Protocol):
+    """One guardrail check. Implementations live one per file in ``backend.guardrails.scanners``."""
+
+    name: str
+    threshold: float
+
+    @property
+    def backend(self) -> str:
+        """Human label of what produces the score (model name, or "rules")."""
+        ...
+
+    def scan(self, text: str) -> ScanResult:
+        """Scan one text."""
+        ...
+
+    def scan_batch(self, texts: Sequence[str]) -> list[ScanResult]:
+        """Scan many texts, batching model calls; same results as ``scan`` one by one."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load models and run one tiny input so the first real scan is not slow."""
+        ...
+
+
+class Timer:
+    """``with Timer() as t: ...; t.ms`` using ``perf_counter``."""
+
+    def __enter__(self) -> Timer:
+        self._start = time.perf_counter()
+        self.ms = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ms = (time.perf_counter() - self._start) * 1000.0
+
+
+def bounded(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Truncate ``text`` to ``max_chars`` characters, returning the note to attach if we did."""
+    if text is None:
+        return "", []
+    if len(text) <= max_chars:
+        return text, []
+    return text[:max_chars], [
+        f"text truncated: only the first {max_chars:,} of {len(text):,} characters were scanned"
+    ]
+
+
+def chunk_text(text: str, size: int, *, max_chunks: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text`` into ``(start, end)`` windows of about ``size`` characters.
+
+    Windows end on a sentence or whitespace boundary when one is near, so a sentence is
+    rarely cut in half. ``max_chunks`` bounds the work on huge inputs.
+    """
+    n = len(text)
+    if n <= size:
+        return [(0, n)]
+    windows: list[tuple[int, int]] = []
+    start = 0
+    while start < n and (max_chunks is None or len(windows) < max_chunks):
+        end = min(n, start + size)
+        if end < n:
+            cut = max(
+                text.rfind(". ", start + size // 2, end), text.rfind("\n", start + size // 2, end)
+            )
+            if cut == -1:
+                cut = text.rfind(" ", start + size // 2, end)
+            if cut != -1:
+                end = cut + 1
+        windows.append((start, end))
+        start = end
+    return windows
+
+
+def flag(score: float, threshold: float) -> bool:
+    """One definition of "flagged" for every scanner and the red-team metrics."""
+    return float(score) >= float(threshold)

@@ -1,0 +1,253 @@
+"""The guardrail pipeline: input rails -> generator -> output rails -> a decision with reasons.
+
+Scanners come from the policy and share process-wide models (the MiniLM encoder and the
+toxicity scorer are loaded once per process, whatever the number of sessions or policies).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.errors import StewardError
+from backend.guardrails.base import Scanner, ScanResult, Timer
+from backend.guardrails.generator import Generator, build_generator
+from backend.guardrails.policy import Policy, ScannerSettings
+
+#: Order of strength: a decision takes the strongest action any flagged scanner asks for.
+_STRENGTH = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
+WITHHELD = "[response withheld by the guardrails]"
+
+
+class EmptyTextError(StewardError):
+    """Nothing to check."""
+
+
+@dataclass
+class Decision:
+    """What the pipeline decided about one prompt, and why."""
+
+    allowed: bool
+    action: str
+    reasons: list[str]
+    input_checks: dict[str, ScanResult]
+    output_checks: dict[str, ScanResult] = field(default_factory=dict)
+    prompt: str = ""
+    sanitized_prompt: str = ""
+    response: str | None = None
+    final_response: str | None = None
+    generator: str = ""
+    latency_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON shape (``checks`` are the input rail; ``output_checks`` the output rail)."""
+        out: dict[str, Any] = {
+            "allowed": self.allowed,
+            "action": self.action,
+            "reasons": list(self.reasons),
+            "checks": {name: r.to_dict() for name, r in self.input_checks.items()},
+            "latency_ms": round(self.latency_ms, 3),
+        }
+        if self.output_checks:
+            out["output_checks"] = {name: r.to_dict() for name, r in self.output_checks.items()}
+        if self.sanitized_prompt != self.prompt:
+            out["sanitized_prompt"] = self.sanitized_prompt
+        if self.final_response is not None:
+            out["response"] = self.final_response
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+def build_scanner(name: str, settings: ScannerSettings, *, max_chars: int) -> Scanner:
+    """One scanner from its policy settings (models are shared, so this is cheap)."""
+    if name == "injection":
+        from backend.guardrails.scanners.injection import InjectionScanner
+
+        return InjectionScanner(
+            settings.threshold, use_embeddings=settings.use_embeddings, max_chars=max_chars
+        )
+    if name == "pii":
+        from backend.guardrails.scanners.pii import PiiScanner
+
+        return PiiScanner(settings.threshold, entities=settings.entities)
+    if name == "toxicity":
+        from backend.guardrails.scanners.toxicity import ToxicityScanner
+
+        return ToxicityScanner(
+            settings.threshold,
+            variant=settings.variant,
+            checkpoint=settings.checkpoint,
+            base_model_dir=settings.base_model_dir,
+            max_chars=max_chars,
+        )
+    if name == "topics":
+        from backend.guardrails.scanners.topics import Topic, TopicScanner
+
+        def topics(specs):
+            return [Topic(t.name, t.description, tuple(t.examples)) for t in specs]
+
+        return TopicScanner(
+            topics(settings.blocked),
+            topics(settings.allowed),
+            threshold=settings.threshold,
+            max_chars=max_chars,
+        )
+    if name == "classifier":
+        from backend.guardrails.scanners.classifier import ClassifierScanner
+
+        return ClassifierScanner(
+            settings.model, threshold=settings.threshold, positive_labels=settings.positive_labels
+        )
+    raise StewardError(f"unknown scanner '{name}'")
+
+
+_SCANNERS: dict[str, Scanner] = {}
+_SCANNERS_LOCK = threading.Lock()
+
+
+def _cached_scanner(name: str, settings: ScannerSettings, max_chars: int) -> Scanner:
+    # Same settings -> same instance, so exemplar embeddings are computed once per process.
+    key = json.dumps([name, settings.model_dump(mode="json"), max_chars], sort_keys=True)
+    with _SCANNERS_LOCK:
+        scanner = _SCANNERS.get(key)
+        if scanner is None:
+            scanner = build_scanner(name, settings, max_chars=max_chars)
+            _SCANNERS[key] = scanner
+        return scanner
+
+
+class Guard:
+    """Runs a :class:`~backend.guardrails.policy.Policy`.
+
+    Examples
+    --------
+    >>> guard = Guard(default_policy())            # doctest: +SKIP
+    >>> guard.check("Ignore previous instructions").allowed   # doctest: +SKIP
+    False
+    """
+
+    def __init__(self, policy: Policy, *, generator: Generator | None = None) -> None:
+        self.policy = policy
+        names = list(dict.fromkeys([*policy.input, *policy.output]))
+        self.scanners: dict[str, Scanner] = {
+            name: _cached_scanner(name, policy.settings(name), policy.max_chars) for name in names
+        }
+        self.generator = generator or build_generator(policy.generator)
+
+    def action_of(self, name: str) -> str:
+        return self.policy.settings(name).action
+
+    def warm_up(self) -> dict[str, float]:
+        """Load every model and run one input through it; returns seconds per scanner."""
+        timings = {}
+        for name, scanner in self.scanners.items():
+            with Timer() as t:
+                scanner.warm_up()
+            timings[name] = t.ms / 1000.0
+        return timings
+
+    # -- rails ---------------------------------------------------------------------
+    def scan(self, texts: Sequence[str], rail: str = "input") -> dict[str, list[ScanResult]]:
+        """Every scanner of a rail over a batch of texts (batched model calls)."""
+        names = self.policy.input if rail == "input" else self.policy.output
+        return {name: self.scanners[name].scan_batch(list(texts)) for name in names}
+
+    def _apply(
+        self, rail: str, text: str, checks: dict[str, ScanResult], reasons: list[str]
+    ) -> tuple[str, str]:
+        """Strongest action among flagged checks, and the text after redaction."""
+        action = "allow"
+        for name, result in checks.items():
+            if not result.flagged:
+                continue
+            wanted = self.action_of(name)
+            evidence = sorted({s.label for s in result.spans})[:4]
+            why = f" ({', '.join(evidence)})" if evidence else ""
+            verb = {"block": "blocked", "redact": "redacted", "warn": "warning"}[wanted]
+            reasons.append(
+                f"{rail} {name}: {verb}, score {result.score:.2f} >= {result.threshold:.2f}{why}"
+            )
+            if wanted == "redact" and result.redacted is not None:
+                text = result.redacted
+            if _STRENGTH[wanted] > _STRENGTH[action]:
+                action = wanted
+        return action, text
+
+    def check(self, text: str) -> Decision:
+        """Input rails, generator, output rails for one prompt."""
+        return self.check_batch([text])[0]
+
+    def check_batch(self, texts: Sequence[str], *, generate: bool = True) -> list[Decision]:
+        """Decisions for many prompts; input rails are batched across prompts."""
+        for i, text in enumerate(texts):
+            if text is None or not str(text).strip():
+                where = "" if len(texts) == 1 else f" (prompt {i + 1})"
+                raise EmptyTextError(f"nothing to check{where}: the text is empty")
+        input_results = self.scan(texts, "input")
+        decisions = []
+        for i, text in enumerate(texts):
+            with Timer() as t:
+                checks = {name: results[i] for name, results in input_results.items()}
+                decisions.append(self._finish(text, checks, generate=generate))
+            # input rail time is a share of the batch; the rest was measured for this prompt
+            decisions[-1].latency_ms = sum(r.latency_ms for r in checks.values()) + t.ms
+        return decisions
+
+    def _finish(self, text: str, checks: dict[str, ScanResult], *, generate: bool) -> Decision:
+        reasons: list[str] = []
+        notes = _unique(n for r in checks.values() for n in r.notes)
+        action, sanitized = self._apply("input", text, checks, reasons)
+        decision = Decision(
+            allowed=action != "block",
+            action=action,
+            reasons=reasons,
+            input_checks=checks,
+            prompt=text,
+            sanitized_prompt=sanitized,
+            generator=self.generator.name,
+            notes=notes,
+        )
+        if action == "block" or not generate:
+            return decision
+        response = self.generator.generate(sanitized[: self.policy.max_chars])
+        decision.response = response
+        if not response.strip():
+            decision.final_response = response
+            return decision
+        out_checks = {
+            name: self.scanners[name].scan_batch([response])[0] for name in self.policy.output
+        }
+        decision.output_checks = out_checks
+        out_action, final = self._apply("output", response, out_checks, reasons)
+        decision.notes = _unique([*notes, *(n for r in out_checks.values() for n in r.notes)])
+        if out_action == "block":
+            decision.allowed = False
+            final = WITHHELD
+        if _STRENGTH[out_action] > _STRENGTH[decision.action]:
+            decision.action = out_action
+        decision.final_response = final
+        return decision
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+_GUARDS: dict[str, Guard] = {}
+_GUARDS_LOCK = threading.Lock()
+
+
+def get_guard(policy: Policy) -> Guard:
+    """One Guard per distinct policy per process (shared by every session)."""
+    key = policy.model_dump_json()
+    with _GUARDS_LOCK:
+        guard = _GUARDS.get(key)
+        if guard is None:
+            guard = Guard(policy)
+            _GUARDS[key] = guard
+        return guard
