@@ -41,7 +41,8 @@ def render_versions(repo: CardRepository, card_id: int) -> None:
     if not rows:
         st.info(f"Versions {old} and {new} are identical.")
         return
-    st.caption(f"{sum(r['changed'] for r in rows)} fields differ between v{old} and v{new}.")
+    n = sum(r["changed"] for r in rows)
+    st.caption(f"{n} field{' differs' if n == 1 else 's differ'} between v{old} and v{new}.")
     for r in rows:
         marker = ":orange[changed]" if r["changed"] else ":gray[same]"
         st.markdown(f"**{r['section']} › {r['field']}** {marker}")
