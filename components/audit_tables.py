@@ -59,12 +59,18 @@ def label_rate_frame(report: dict, column: str) -> pd.DataFrame:
 def pii_frame(report: dict) -> pd.DataFrame:
     pii = report.get("pii") or {}
     rows = [
-        {"type": pii_name(e).capitalize(), "entity": e, "rows": pii["rows_by_type"].get(e, 0),
+        {"type": pii_label(e), "entity": e, "rows": pii["rows_by_type"].get(e, 0),
          "matches": n}
         for e, n in pii.get("counts_by_type", {}).items()
         if n
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["type", "entity", "rows", "matches"])
+
+
+def pii_label(entity: str) -> str:
+    """Display name with a capital first letter ("IP address", "Email address")."""
+    name = pii_name(entity)
+    return name[:1].upper() + name[1:]
 
 
 def highlight_placeholders(text: str) -> str:

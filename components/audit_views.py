@@ -38,7 +38,7 @@ def render_findings(report: dict) -> None:
     cols = st.columns(5)
     cols[0].metric("Rows audited", f"{report['rows']:,}", help="Measured: rows read from the file.")
     cols[1].metric(
-        "Under-represented groups",
+        "Groups flagged",
         len(rep.get("flagged", [])) if rep else "–",
         help="Groups below the minimum ratio to their reference share or the minimum count.",
     )
@@ -47,21 +47,23 @@ def render_findings(report: dict) -> None:
         f"{pii.get('rows_with_pii', 0):,}" if pii else "–",
         _pct(pii.get("share_rows_with_pii")) if pii else None,
         delta_color="off",
+        delta_arrow="off",
     )
     cols[3].metric(
         "Exact duplicates",
         _pct(dup.get("exact_share")) if dup else "–",
         f"{dup.get('exact_rows', 0):,} rows" if dup else None,
         delta_color="off",
+        delta_arrow="off",
     )
     cols[4].metric(
         "Toxic share",
         _pct(tox.get("share_above_threshold")) if tox else "–",
         f"≥ {tox['threshold']:g}" if tox else None,
         delta_color="off",
+        delta_arrow="off",
         help=f"Scored by {tox['backend']}." if tox else None,
     )
-    st.markdown("#### Findings")
     for f in report.get("findings", []):
         st.markdown(f"{_SEVERITY.get(f['severity'], '')} {_escape(f['text'])}")
     if report.get("warnings"):
@@ -178,8 +180,10 @@ def _label_skew(report: dict) -> None:
     if skew.get("mode") == "binarised":
         st.caption("Continuous labels in [0, 1] were counted as positive at ≥ 0.5.")
     columns = list(skew["columns"])
+    # Open on the column with the largest gap: that is what the reviewer came to see.
+    widest = max(columns, key=lambda c: skew["columns"][c].get("dp_difference") or 0)
     col = st.segmented_control(
-        "Sensitive column", columns, default=columns[0], key="audit-skew-col", required=True
+        "Sensitive column", columns, default=widest, key="audit-skew-col", required=True
     )
     res = skew["columns"][col]
     c = st.columns(3)
@@ -220,11 +224,11 @@ def _pii(report: dict, export_slot) -> None:
     else:
         st.plotly_chart(charts.pii_chart(df))
         st.markdown("##### Redacted examples")
-        for entity in df.sort_values("rows", ascending=False)["entity"]:
+        ordered = df.sort_values("rows", ascending=False)["entity"].tolist()
+        for i, entity in enumerate(ordered):
             examples = pii["examples"].get(entity, [])
-            with st.expander(
-                f"{tables.pii_name(entity).capitalize()} · {len(examples)} example(s)"
-            ):
+            label = f"{tables.pii_label(entity)} · {len(examples)} example(s)"
+            with st.expander(label, expanded=i == 0):
                 for ex in examples:
                     st.markdown(f"Row {ex['row']}: {tables.highlight_placeholders(ex['text'])}")
     if pii.get("by_group"):
@@ -267,8 +271,8 @@ def _toxicity(report: dict) -> None:
     )
     rps = tox.get("rows_per_second")
     c[3].metric(
-        "Scoring speed",
-        f"{rps:,.0f} rows/s" if rps else "–",
+        "Rows per second",
+        f"{rps:,.0f}" if rps else "–",
         help=f"Measured, batch size {tox['batch_size']}.",
     )
     options = ["All rows", *tox.get("by_group", {})]
@@ -303,9 +307,9 @@ def _duplicates(report: dict) -> None:
         return
     st.caption(dup["method"] + ".")
     c = st.columns(4)
-    c[0].metric("Exact duplicate rows", f"{dup['exact_rows']:,}", _pct(dup["exact_share"]), delta_color="off",
+    c[0].metric("Exact duplicate rows", f"{dup['exact_rows']:,}", _pct(dup["exact_share"]), delta_color="off", delta_arrow="off",
                 help="Rows that repeat an earlier row (after case-folding and whitespace).")  # fmt: skip
-    c[1].metric("Near-duplicate rows", f"{dup['near_rows']:,}", _pct(dup["near_share"]), delta_color="off",
+    c[1].metric("Near-duplicate rows", f"{dup['near_rows']:,}", _pct(dup["near_share"]), delta_color="off", delta_arrow="off",
                 help="Rows in a cluster of similar (not identical) texts, exact repeats excluded.")  # fmt: skip
     c[2].metric("Clusters", f"{dup['cluster_count']:,}")
     c[3].metric("Distinct texts", f"{dup['distinct_texts']:,}")
