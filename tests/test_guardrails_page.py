@@ -1,0 +1,76 @@
+"""AppTest for the guardrail playground page."""
+
+from __future__ import annotations
+
+import pytest
+
+PAGE = "pages/guardrails.py"
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+@pytest.mark.slow
+def test_playground_presets_and_decisions(app_test):
+    at = app_test(PAGE, timeout=180).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Guardrail playground"
+    # Default prompt hides an injection behind zero-width characters: blocked.
+    assert any("Blocked" in e for e in _texts(at.error))
+
+    at.selectbox(key="gr_preset").set_value("Benign look-alike: kill a Python process").run()
+    assert not at.exception
+    assert any("Allowed" in s for s in _texts(at.success))
+    assert not at.error
+
+    at.selectbox(key="gr_preset").set_value("Harmful: kill my neighbour").run()
+    assert any("Blocked" in e for e in _texts(at.error))
+    assert any("topics: blocked" in m for m in _texts(at.markdown))
+
+    at.selectbox(key="gr_preset").set_value("PII: contact details (redacted, not blocked)").run()
+    assert any("redaction" in w for w in _texts(at.warning))
+    assert any("<EMAIL>" in c.value for c in at.code)
+
+    at.text_area(key="gr_text").set_value("   ")
+    next(b for b in at.button if b.label == "Check").click().run()
+    assert not at.exception
+    assert any("Type a prompt" in i for i in _texts(at.info))
+
+
+@pytest.mark.slow
+def test_red_team_tab_runs_and_sliders_update(app_test):
+    at = app_test(PAGE, timeout=180).run()
+    run_button = next(b for b in at.button if b.label.startswith("Run "))
+    run_button.click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Policy catch rate"].endswith("%")
+    before = metrics["Policy false-positive rate"]
+    # Everything flagged at threshold 0: every benign prompt becomes a false alarm.
+    for name in ("injection", "toxicity", "topics"):
+        at.slider(key=f"gr_thr_{name}").set_value(0.0)
+    at.run()
+    after = {m.label: m.value for m in at.metric}
+    assert after["Policy false-positive rate"] == "100%" and before != "100%"
+    assert after["Policy catch rate"] == "100%"
+
+    save = next(b for b in at.button if b.label.startswith("Save these results"))
+    save.click().run()
+    assert any("Saved as artifact" in s for s in _texts(at.success))
+
+
+@pytest.mark.slow
+def test_policy_editor_validates(app_test):
+    at = app_test(PAGE, timeout=180).run()
+    at.text_area[1].set_value("scanners:\n  toxicity:\n    threshold: 1.7\n").run()
+    next(b for b in at.button if b.label == "Validate and apply").click().run()
+    assert not at.exception
+    assert any("must be between 0 and 1" in e for e in _texts(at.error))
+
+    at.text_area[1].set_value("input: [injection, topics]\noutput: []\n").run()
+    next(b for b in at.button if b.label == "Validate and apply").click().run()
+    assert not at.exception
+    assert "input: [injection, topics]" not in at.session_state.gr_policy_yaml  # normalised YAML
+    assert "- injection" in at.session_state.gr_policy_yaml
+    assert "toxicity" not in at.session_state.gr_policy_yaml.split("output")[0].split("input")[1]
