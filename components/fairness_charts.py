@@ -237,13 +237,24 @@ def pareto_chart(frame: pd.DataFrame, *, disparity_label: str) -> go.Figure:
             line={"color": "#999", "dash": "dot"},
             hoverinfo="skip",
         )
+    # Variants that land on the same point share one label ("EG eps=0.05, 0.1"); only
+    # points on the Pareto front and the evaluated model are labelled, the rest on hover.
+    key = data["accuracy"].round(4).astype(str) + "|" + data["disparity"].round(4).astype(str)
+    shared = data.groupby(key)["label"].agg(", ".join)
+    first = ~key.duplicated()
+    show = (data["pareto"].astype(bool) | (data["method"] == "Evaluated model")) & first
+    data = data.assign(
+        point_label=[shared[k] for k in key],
+        text=[shared[k] if s else "" for k, s in zip(key, show, strict=True)],
+    )
     for i, (method, sub) in enumerate(data.groupby("method", sort=False)):
         fig.add_scatter(
             x=sub["disparity"],
             y=sub["accuracy"],
             mode="markers+text",
             name=method,
-            text=sub["label"],
+            text=sub["text"],
+            customdata=sub["point_label"],
             textposition="top center",
             textfont={"size": 10},
             marker={
@@ -252,7 +263,7 @@ def pareto_chart(frame: pd.DataFrame, *, disparity_label: str) -> go.Figure:
                 "color": _PALETTE[i % len(_PALETTE)],
                 "line": {"width": 2, "color": ["#000" if p else "#fff" for p in sub["pareto"]]},
             },
-            hovertemplate="%{text}<br>accuracy %{y:.3f}<br>disparity %{x:.3f}<extra></extra>",
+            hovertemplate="%{customdata}<br>accuracy %{y:.3f}<br>disparity %{x:.3f}<extra></extra>",
         )
     fig.update_layout(
         title="Accuracy versus disparity on held-out rows (up and left is better)",

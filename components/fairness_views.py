@@ -75,7 +75,8 @@ def render_groups_tab(report: dict) -> None:
             key="fair_grp_chart",
         )
     st.caption(
-        f"Whiskers: 95 % bootstrap intervals. Translucent bars: groups under "
+        f"Whiskers: 95 % bootstrap intervals (Wilson score intervals where a rate is exactly 0 or "
+        f"1, where the bootstrap collapses). Translucent bars: groups under "
         f"{report['settings']['min_group_size']} rows (too small to compare reliably)."
     )
     st.dataframe(frames.group_table(report, column), hide_index=True, width="stretch")
@@ -263,7 +264,7 @@ def render_probes_tab() -> None:
         st.caption(w)
     data = frames.probe_frame(result)
     which = st.radio(
-        "Templates",
+        "Show gaps on",
         ["nontoxic", "toxic"],
         horizontal=True,
         key="fair_probe_which",
@@ -297,7 +298,11 @@ def render_mitigation_tab(artifact) -> None:
     )
     with st.form("fair_mit_form"):
         c1, c2, c3, c4 = st.columns(4)
-        column = c1.selectbox("Sensitive column", report["columns"]["sensitive"])
+        sensitive = list(report["columns"]["sensitive"])
+        # Start with the column whose equalized-odds gap is largest: the likely worry.
+        eo = report.get("disparities", {}).get("equalized_odds", {})
+        default = sensitive.index(eo["column"]) if eo.get("column") in sensitive else 0
+        column = c1.selectbox("Sensitive column", sensitive, index=default)
         constraint = c2.selectbox(
             "Constraint", CONSTRAINTS, format_func=lambda c: CONSTRAINT_LABELS[c]
         )
@@ -413,7 +418,7 @@ def render_reweighting() -> None:
     st.markdown("#### Group reweighting for the fine-tune")
     st.caption(
         "Weights that give every group the same total weight during training "
-        "(w = N / (groups × n), clipped to [0.1, 10], mean 1). Saved as an artifact the "
+        "(w = N / (groups × n), kept within [0.1, 10], mean 1). Saved as an artifact the "
         "fine-tune option `reweighting: {mode: artifact, artifact_id: N}` reads."
     )
     datasets = store.list_datasets()

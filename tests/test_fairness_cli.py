@@ -24,7 +24,14 @@ def preds_file(tmp_path):
     text = np.where(g == "f", "As a woman, I liked it.", "As a man, I liked it.")
     path = tmp_path / "preds.csv"
     pd.DataFrame(
-        {"text": text, "label": y, "pred": p, "score": score, "gender": g, "age": rng.choice(["young", "old"], n)}
+        {
+            "text": text,
+            "label": y,
+            "pred": p,
+            "score": score,
+            "gender": g,
+            "age": rng.choice(["young", "old"], n),
+        }
     ).to_csv(path, index=False)
     return path
 
@@ -32,16 +39,36 @@ def preds_file(tmp_path):
 def test_cli_json_has_contract_keys_and_saves(preds_file, capsys, store):
     code = main(
         [
-            "fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "pred",
-            "--y-score", "score", "--sensitive", "gender,age", "--text-col", "text",
-            "--n-boot", "200", "--json",
+            "fairness",
+            "--data",
+            str(preds_file),
+            "--y-true",
+            "label",
+            "--y-pred",
+            "pred",
+            "--y-score",
+            "score",
+            "--sensitive",
+            "gender,age",
+            "--text-col",
+            "text",
+            "--n-boot",
+            "200",
+            "--json",
         ]
     )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     for key in ("overall", "by_group", "disparities", "bias_auc", "final_bias_score", "warnings"):
         assert key in out
-    assert set(out["overall"]) >= {"accuracy", "precision", "recall", "fpr", "fnr", "selection_rate"}
+    assert set(out["overall"]) >= {
+        "accuracy",
+        "precision",
+        "recall",
+        "fpr",
+        "fnr",
+        "selection_rate",
+    }
     cell = out["by_group"]["gender"]["f"]["fpr"]
     assert set(cell) >= {"value", "ci_low", "ci_high", "n"}
     assert cell["value"] > out["by_group"]["gender"]["m"]["fpr"]["value"]
@@ -56,7 +83,19 @@ def test_cli_json_has_contract_keys_and_saves(preds_file, capsys, store):
 
 
 def test_cli_missing_column_is_one_clear_line(preds_file, capsys):
-    code = main(["fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "nope", "--sensitive", "gender"])
+    code = main(
+        [
+            "fairness",
+            "--data",
+            str(preds_file),
+            "--y-true",
+            "label",
+            "--y-pred",
+            "nope",
+            "--sensitive",
+            "gender",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: Column(s) not found: nope") and "\n" not in err
@@ -69,8 +108,20 @@ def test_cli_requires_columns_with_data(preds_file, capsys):
 
 def test_cli_text_output_and_no_save(preds_file, capsys, store):
     code = main(
-        ["fairness", "--data", str(preds_file), "--y-true", "label", "--y-pred", "pred",
-         "--sensitive", "gender", "--n-boot", "100", "--no-save"]
+        [
+            "fairness",
+            "--data",
+            str(preds_file),
+            "--y-true",
+            "label",
+            "--y-pred",
+            "pred",
+            "--sensitive",
+            "gender",
+            "--n-boot",
+            "100",
+            "--no-save",
+        ]
     )
     assert code == 0
     out = capsys.readouterr().out
@@ -81,9 +132,14 @@ def test_cli_text_output_and_no_save(preds_file, capsys, store):
 def test_cli_demo_baseline(capsys, store):
     assert main(["fairness", "--demo", "--n-boot", "200", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert "Baseline classifier trained by Steward on the synthetic demo data" in out["source"]["description"]
+    assert (
+        "Baseline classifier trained by Steward on the synthetic demo data"
+        in out["source"]["description"]
+    )
     # The planted annotation bias (benign comments by 'black' authors labelled toxic) shows
     # up as missed positives for that group.
     fnr = out["by_group"]["ethnicity"]
-    assert fnr["black"]["fnr"]["value"] == max(v["fnr"]["value"] for v in fnr.values() if v["fnr"]["value"] is not None)
+    assert fnr["black"]["fnr"]["value"] == max(
+        v["fnr"]["value"] for v in fnr.values() if v["fnr"]["value"] is not None
+    )
     assert out["final_bias_score"] is not None

@@ -97,7 +97,14 @@ def _req(df, **kw):
 def test_evaluate_report_shape_and_findings():
     df = _toy()
     report = evaluate(_req(df, y_score="s", sensitive=["g", "h"], threshold=0.15))
-    assert set(report["overall"]) >= {"accuracy", "precision", "recall", "fpr", "fnr", "selection_rate"}
+    assert set(report["overall"]) >= {
+        "accuracy",
+        "precision",
+        "recall",
+        "fpr",
+        "fnr",
+        "selection_rate",
+    }
     cell = report["by_group"]["g"]["b"]["fpr"]
     assert set(cell) >= {"value", "ci_low", "ci_high", "n"}
     assert cell["ci_low"] <= cell["value"] <= cell["ci_high"]
@@ -170,3 +177,13 @@ def test_small_groups_are_excluded_from_disparities():
     d = report["disparities_by_column"]["g"]["fpr"]
     assert "rare" not in (d["high_group"], d["low_group"])
     assert any("rare" in w and "Small groups" in w for w in report["warnings"])
+
+
+def test_degenerate_bootstrap_falls_back_to_wilson():
+    # 8 of 8 correct: the bootstrap says [1, 1]; Wilson says roughly [0.68, 1].
+    res = group_metrics(
+        [1] * 8 + [0, 1] * 20, [1] * 8 + [0, 1] * 20, ["s"] * 8 + ["big"] * 40, column="c"
+    )
+    g = res.to_dict()["s"]["accuracy"]
+    assert g["value"] == 1.0 and g["ci_method"] == "wilson"
+    assert g["ci_low"] == pytest.approx(0.676, abs=0.01) and g["ci_high"] == 1.0

@@ -64,7 +64,12 @@ def test_shared_templates_file(shared_data):
 
 
 def test_template_file_with_placeholders_and_bad_labels():
-    ok = pd.DataFrame({"template": ["I am {identity}.", "{Identity} people stink"], "label": ["nontoxic", "toxic"]})
+    ok = pd.DataFrame(
+        {
+            "template": ["I am {identity}.", "{Identity} people stink"],
+            "label": ["nontoxic", "toxic"],
+        }
+    )
     probes = probe_set_from_frame(ok)
     assert "Muslim people stink" in set(probes.frame["text"])
     bad = pd.DataFrame({"template": ["I am {identity}."], "label": ["maybe"]})
@@ -77,10 +82,19 @@ def test_template_file_with_placeholders_and_bad_labels():
 def test_linear_scorer_roundtrip_without_pickle(tmp_path):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    texts = ["you are stupid", "nice work", "stupid idiot", "thanks a lot", "great post", "idiot"] * 10
+    texts = [
+        "you are stupid",
+        "nice work",
+        "stupid idiot",
+        "thanks a lot",
+        "great post",
+        "idiot",
+    ] * 10
     y = [1, 0, 1, 0, 0, 1] * 10
     feats = TextFeatures.fit(texts, "tfidf")
-    ref = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=20_000, sublinear_tf=True).fit(texts)
+    ref = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=20_000, sublinear_tf=True).fit(
+        texts
+    )
     assert np.allclose(feats.transform(texts).toarray(), ref.transform(texts).toarray())
     scorer = scorer_from_logistic("t", feats, fit_logistic(feats.transform(texts), y))
     path = scorer.save(tmp_path, "t")
@@ -96,7 +110,9 @@ def test_available_scorers_and_baseline(settings):
     assert keys[:2] == ["toxicity", "baseline"]
     baseline = load_scorer("baseline", settings)
     assert "trained by Steward" in baseline.backend_name
-    s = baseline.score(["You are a worthless troll, stop posting crap.", "Thanks for sharing the recipe."])
+    s = baseline.score(
+        ["You are a worthless troll, stop posting crap.", "Thanks for sharing the recipe."]
+    )
     assert s[0] > 0.5 > s[1]
     with pytest.raises(StewardError):
         load_scorer("model:../../etc", settings)

@@ -114,7 +114,13 @@ def bias_auc_frame(report: dict) -> pd.DataFrame:
     )
     if not frame.empty:
         frame["worst"] = frame[["subgroup_auc", "bpsn_auc", "bnsp_auc"]].min(axis=1)
-        frame = frame.sort_values("worst", na_position="last").reset_index(drop=True)
+        # Subgroups big enough to count first (worst AUC first), then the small ones.
+        frame["_small"] = ~frame["in_summary"].astype(bool)
+        frame = (
+            frame.sort_values(["_small", "worst"], na_position="last")
+            .drop(columns="_small")
+            .reset_index(drop=True)
+        )
     return frame
 
 

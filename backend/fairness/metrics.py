@@ -120,6 +120,51 @@ def interval(draws: np.ndarray, ci: float = 0.95) -> tuple[float | None, float |
     return float(lo), float(hi)
 
 
+def wilson_interval(successes: int, total: int, ci: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval for a proportion (None when ``total`` is 0)."""
+    if total <= 0:
+        return None
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - (1 - ci) / 2))
+    p = successes / total
+    den = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / den
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+_NUMERATOR_CELLS = {
+    "accuracy": ((_TP, _TN), None),
+    "precision": ((_TP,), (_TP, _FP)),
+    "recall": ((_TP,), (_TP, _FN)),
+    "fpr": ((_FP,), (_FP, _TN)),
+    "fnr": ((_FN,), (_FN, _TP)),
+    "selection_rate": ((_TP, _FP), None),
+}
+
+
+def _group_interval(
+    draws: np.ndarray, counts: np.ndarray, metric: str, ci: float
+) -> tuple[tuple[float | None, float | None], str]:
+    """Bootstrap percentile interval; Wilson when the bootstrap collapses to a point.
+
+    A rate of exactly 0 or 1 in a small group resamples to the same value every time
+    (e.g. 8 of 8 correct gives the "interval" [1, 1]), which would claim certainty the
+    data do not have. The Wilson score interval stays honest there.
+    """
+    lo, hi = interval(draws, ci)
+    if lo is not None and hi > lo:
+        return (lo, hi), "bootstrap"
+    num_cells, den_cells = _NUMERATOR_CELLS[metric]
+    num = int(sum(counts[c] for c in num_cells))
+    den = int(counts.sum() if den_cells is None else sum(counts[c] for c in den_cells))
+    w = wilson_interval(num, den, ci)
+    if w is None:
+        return (lo, hi), "bootstrap"
+    return w, "wilson"
+
+
 def _num(x) -> float | None:
     """JSON-friendly float: NaN and infinities become None."""
     if x is None:
@@ -138,6 +183,7 @@ class GroupResult:
     values: dict[str, float | None]
     ci: dict[str, tuple[float | None, float | None]]
     support: dict[str, int]
+    ci_method: dict[str, str] = field(default_factory=dict)
     draws: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     def to_dict(self, metrics: tuple[str, ...]) -> dict:
@@ -150,6 +196,7 @@ class GroupResult:
                 "ci_high": _num(hi),
                 "n": self.n,
                 "support": int(self.support.get(m, self.n)),
+                "ci_method": self.ci_method.get(m, "bootstrap"),
             }
         out["count"] = {"value": self.n, "ci_low": None, "ci_high": None, "n": self.n}
         return out
@@ -277,12 +324,14 @@ def group_metrics(
         draws_counts = bootstrap_counts(counts, n_boot, rng)
         draws = rates_from_counts(draws_counts)
         values = {m: _num(frame.loc[g, m]) for m in metrics}
+        intervals = {m: _group_interval(draws[m], counts, m, ci) for m in metrics}
         results[g] = GroupResult(
             name=g,
             n=int(mask.sum()),
             counts=counts,
             values=values,
-            ci={m: interval(draws[m], ci) for m in metrics},
+            ci={m: iv for m, (iv, _) in intervals.items()},
+            ci_method={m: how for m, (_, how) in intervals.items()},
             support=_denominators(counts),
             draws={m: draws[m] for m in metrics},
         )
@@ -430,7 +479,13 @@ def overall_metrics(
     n = int(counts.sum())
     out = {}
     for m in metrics:
-        lo, hi = interval(draws[m])
-        out[m] = {"value": _num(values[m]), "ci_low": _num(lo), "ci_high": _num(hi), "n": n}
+        (lo, hi), how = _group_interval(draws[m], counts, m, 0.95)
+        out[m] = {
+            "value": _num(values[m]),
+            "ci_low": _num(lo),
+            "ci_high": _num(hi),
+            "n": n,
+            "ci_method": how,
+        }
     out["count"] = {"value": n, "ci_low": None, "ci_high": None, "n": n}
     return out

@@ -210,7 +210,20 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
             "No score column: ThresholdOptimizer can only randomise the hard predictions."
         )
     x_score = score.reshape(-1, 1)
+    # ThresholdOptimizer cannot place a threshold for a group whose fit rows all carry one
+    # label; those groups keep the model's own predictions (said in a warning).
+    fit_frame = pd.DataFrame({"g": groups[fit_idx], "y": y[fit_idx]})
+    degenerate = sorted(g for g, ys in fit_frame.groupby("g")["y"] if ys.nunique() < 2)
+    if degenerate:
+        warnings.append(
+            f"ThresholdOptimizer: {', '.join(degenerate)} ha{'s' if len(degenerate) == 1 else 've'}"
+            f" only one label among the fitted rows, so no threshold can be chosen there; "
+            f"those rows keep the model's own predictions."
+        )
+    to_fit = fit_idx[~np.isin(groups[fit_idx], degenerate)]
+    to_ev = ~np.isin(groups[ev_idx], degenerate)
     tols = DEFAULT_TOL_GRID if req.constraint == "demographic_parity" else (None,)
+    failures: list[str] = []
     for tol in tols:
         try:
             to = ThresholdOptimizer(
@@ -220,12 +233,16 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
                 objective="accuracy_score",
                 tol=tol or None,
             )
-            to.fit(x_score[fit_idx], y[fit_idx], sensitive_features=groups[fit_idx])
-            to_pred = to.predict(
-                x_score[ev_idx], sensitive_features=groups[ev_idx], random_state=req.seed
-            )
-        except Exception as exc:  # fairlearn raises ValueError for degenerate groups
-            warnings.append(f"ThresholdOptimizer (tol {tol}) could not be fitted: {exc}")
+            to.fit(x_score[to_fit], y[to_fit], sensitive_features=groups[to_fit])
+            to_pred = pred[ev_idx].copy()
+            if to_ev.any():
+                to_pred[to_ev] = to.predict(
+                    x_score[ev_idx][to_ev],
+                    sensitive_features=groups[ev_idx][to_ev],
+                    random_state=req.seed,
+                )
+        except Exception as exc:  # fairlearn raises ValueError for degenerate input
+            failures.append(f"tol {tol or 0:g}: {exc}")
             continue
         summary = _summary(y[ev_idx], np.asarray(to_pred, dtype=int), groups[ev_idx], **common)
         label = "ThresholdOptimizer" if not tol else f"ThresholdOptimizer tol={tol:g}"
@@ -240,6 +257,8 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         )
         if not tol:
             variants["ThresholdOptimizer"] = summary
+    if failures:
+        warnings.append("ThresholdOptimizer could not be fitted for " + "; ".join(failures))
 
     # -- ExponentiatedGradient over logistic regressions on text features -----------------
     model = None
@@ -393,17 +412,22 @@ class _Progress:
 def group_weights(groups, *, clip: tuple[float, float] = (0.1, 10.0)) -> dict[str, float]:
     """Per-group training weights that give every group the same total weight.
 
-    ``w_g = N / (G * n_g)``, clipped to ``clip`` (a 5-row group must not dominate training),
-    then rescaled so the mean weight over rows is 1 (the loss scale stays the same).
+    ``w_g = N / (G * n_g)``, kept within ``clip`` (a 5-row group must not dominate training)
+    and rescaled so the mean weight over rows is 1 (the loss scale stays the same).
     """
     series = pd.Series(groups).fillna("(missing)").astype(str)
     counts = series.value_counts()
     if len(counts) < 2:
         raise StewardError("Reweighting needs at least two groups.")
     n, k = len(series), len(counts)
-    raw = (n / (k * counts)).clip(*clip)
-    scale = n / float((raw * counts).sum())
-    return {str(g): round(float(w * scale), 6) for g, w in raw.items()}
+    weights = n / (k * counts)
+    # Clip and rescale to mean 1 until both hold (a few rounds converge); the final clip
+    # guarantees the bounds, leaving the mean within a hair of 1.
+    for _ in range(50):
+        weights = weights.clip(*clip)
+        weights = weights * (n / float((weights * counts).sum()))
+    weights = weights.clip(*clip)
+    return {str(g): round(float(w), 6) for g, w in weights.items()}
 
 
 def save_reweighting(
