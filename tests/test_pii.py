@@ -50,6 +50,7 @@ def test_validators():
     ("text", "entity", "value"),
     [
         ("write to jane.doe+x@mail.example.org today", "EMAIL", "jane.doe+x@mail.example.org"),
+        ("mail daniel.müller@example.com now", "EMAIL", "daniel.müller@example.com"),
         ("call +1 415 555 0199 now", "PHONE", "+1 415 555 0199"),
         ("ring +44 20 7946 0958 please", "PHONE", "+44 20 7946 0958"),
         ("Tel: +33 (0)1 42 68 53 00", "PHONE", "+33 (0)1 42 68 53 00"),

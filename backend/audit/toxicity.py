@@ -77,7 +77,7 @@ class ToxicityCheck:
         # Neural models want small batches (and a chance to cancel); the fallback is fast.
         self.batch_size = batch_size or (512 if getattr(scorer, "is_fallback", False) else 64)
         self.tick = tick
-        self.stride = 1
+        self.sample_of: int | None = None
         self.rows_seen = 0
         self.overall = _Acc()
         self.groups: dict[str, dict[str, _Acc]] = {}
@@ -86,14 +86,20 @@ class ToxicityCheck:
         self._redactor = PiiDetector()
 
     def plan(self, estimated_rows: int | None) -> None:
-        """Choose an even stride so that at most ``max_rows`` rows are scored."""
+        """Spread at most ``max_rows`` scored rows evenly over the estimated row count."""
         if self.max_rows and estimated_rows and estimated_rows > self.max_rows:
-            self.stride = int(np.ceil(estimated_rows / self.max_rows))
+            self.sample_of = int(estimated_rows)
 
     def update(self, chunk: Chunk) -> None:
         n = len(chunk)
-        rows = np.arange(chunk.start_row, chunk.start_row + n)
-        take = [i for i in range(n) if chunk.texts[i] and (rows[i] % self.stride == 0)]
+        rows = np.arange(chunk.start_row, chunk.start_row + n, dtype=np.int64)
+        if self.sample_of and self.max_rows:
+            # Row r is taken when floor(r * k / N) steps up: exactly k of N rows, evenly.
+            k, total = self.max_rows, self.sample_of
+            picked = ((rows + 1) * k // total) > (rows * k // total)
+        else:
+            picked = np.ones(n, dtype=bool)
+        take = [i for i in np.flatnonzero(picked).tolist() if chunk.texts[i]]
         self.rows_seen += n
         if self.max_rows is not None:
             take = take[: max(0, self.max_rows - self.overall.n)]
@@ -156,8 +162,7 @@ class ToxicityCheck:
             "threshold": self.threshold,
             "scored_rows": overall["n"],
             "rows": self.rows_seen,
-            "sampled": self.stride > 1
-            or (self.max_rows is not None and overall["n"] >= self.max_rows),
+            "sampled": overall["n"] < self.rows_seen,
             "mean": overall["mean"],
             "share_above_threshold": overall["share_above_threshold"],
             "histogram": {"edges": _EDGES.tolist(), "counts": overall["histogram"]},

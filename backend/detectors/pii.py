@@ -237,8 +237,9 @@ _ENTITIES: dict[str, _Entity] = {
         "@",
         (
             _p(
-                r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}"
-                r"(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b"
+                # \w: internationalised local parts and domains (müller@example.com).
+                r"(?<![\w.%+-])[\w.%+-]{1,64}@[\w-]{1,63}"
+                r"(?:\.[\w-]{1,63})*\.[^\W\d_]{2,24}\b"
             ),
         ),
     ),

@@ -1,0 +1,439 @@
+"""Dataset audit backend: checks, streaming, formats, bad input, storage, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backend.audit import (
+    AuditConfig,
+    AuditSource,
+    audit_dataset,
+    check_upload_size,
+    compare_reports,
+    export_anonymised,
+    parse_reference,
+    run_audit,
+    submit_audit,
+)
+from backend.audit.association import npmi
+from backend.audit.duplicates import (
+    DuplicatesCheck,
+    datasketch_permutations,
+    lsh_params,
+    minhash_signatures,
+    shingle_hashes,
+)
+from backend.audit.label_skew import wilson_interval
+from backend.audit.representation import RepresentationCheck
+from backend.audit.source import Chunk, normalise_text
+from backend.audit.text_stats import TextStatsCheck
+from backend.datasets import ensure_demo_workspace, generate_demo_dataset
+from backend.errors import DatasetError
+from backend.jobs import JobManager
+
+SENSITIVE = ["gender", "age_group", "ethnicity", "religion"]
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return generate_demo_dataset(4000, seed=7)
+
+
+@pytest.fixture
+def demo_csv(tmp_path, demo):
+    path = tmp_path / "demo.csv"
+    demo.to_csv(path, index=False)
+    return path
+
+
+def _config(**kw) -> AuditConfig:
+    base = {
+        "text_col": "text",
+        "label_col": "label",
+        "sensitive": SENSITIVE,
+        "split_col": "split",
+        "checks": (
+            "representation",
+            "label_skew",
+            "pii",
+            "duplicates",
+            "association",
+            "text_stats",
+        ),
+    }
+    base.update(kw)
+    return AuditConfig(**base)
+
+
+def test_demo_audit_finds_planted_problems(demo_csv, demo):
+    report = run_audit(AuditSource(path=demo_csv), _config())
+    assert report["rows"] == len(demo)
+    flagged = {(f["column"], f["group"]) for f in report["representation_summary"]["flagged"]}
+    assert {("gender", "non-binary"), ("age_group", "65+"), ("religion", "buddhist")} <= flagged
+    assert ("gender", "female") not in flagged
+    # Shares are exact counts over rows.
+    counts = demo["gender"].value_counts()
+    assert report["representation"]["gender"]["female"]["count"] == counts["female"]
+    assert report["representation"]["gender"]["female"]["share"] == pytest.approx(
+        counts["female"] / len(demo)
+    )
+    # Annotation bias planted against ethnicity=black.
+    eth = report["label_skew"]["columns"]["ethnicity"]
+    assert eth["flagged"] and eth["highest_group"] == "black" and eth["p_value"] < 0.001
+    expected = demo.groupby("ethnicity")["label"].mean()
+    assert report["label_rate"]["ethnicity"]["black"] == pytest.approx(expected["black"])
+    assert not report["label_skew"]["columns"]["gender"]["flagged"]
+    # PII in ~4 % of rows.
+    pii = report["pii"]
+    assert 0.025 < pii["share_rows_with_pii"] < 0.06
+    assert pii["counts_by_type"]["EMAIL"] > 0 and pii["counts_by_type"]["CREDIT_CARD"] > 0
+    assert "@" not in json.dumps(pii["examples"])  # examples are redacted
+    # Exact duplicates: rows that repeat an earlier normalised text.
+    norm = demo["text"].map(normalise_text)
+    dup = report["duplicates"]
+    assert dup["exact_rows"] == int(norm.duplicated().sum())
+    assert dup["near_rows"] > 0 and dup["clusters"][0]["size"] >= 2
+    assert dup["leakage"] and dup["leakage"][0]["from"] == "test"
+    # Findings in plain words.
+    text = " ".join(f["text"] for f in report["findings"])
+    assert "3 groups under-represented" in text
+    assert "contain personal data" in text and "exact duplicates" in text
+    assert "Leakage" in text
+
+
+def test_chunked_streaming_merges_to_same_result(demo_csv):
+    whole = run_audit(AuditSource(path=demo_csv), _config(chunk_rows=50_000))
+    parts = run_audit(AuditSource(path=demo_csv), _config(chunk_rows=300))
+    for key in ("representation", "label_rate", "pii", "text_stats"):
+        assert parts[key] == whole[key], key
+    for key in ("exact_rows", "near_rows", "cluster_count", "leakage"):
+        assert parts["duplicates"][key] == whole["duplicates"][key], key
+
+
+def test_same_report_from_csv_jsonl_parquet_and_frame(tmp_path, demo):
+    small = demo.head(600)
+    small.to_json(tmp_path / "d.jsonl", orient="records", lines=True)
+    small.to_parquet(tmp_path / "d.parquet", row_group_size=200)
+    small.to_csv(tmp_path / "d.csv", index=False)
+    cfg = _config(chunk_rows=250)
+    reports = [
+        run_audit(AuditSource(path=tmp_path / name), cfg)
+        for name in ("d.csv", "d.jsonl", "d.parquet")
+    ] + [run_audit(AuditSource(frame=small), cfg)]
+    for r in reports[1:]:
+        assert r["rows"] == 600
+        assert r["representation"] == reports[0]["representation"]
+        assert r["label_rate"] == reports[0]["label_rate"]
+        assert r["pii"]["counts_by_type"] == reports[0]["pii"]["counts_by_type"]
+        assert r["duplicates"]["exact_rows"] == reports[0]["duplicates"]["exact_rows"]
+
+
+def test_malformed_rows_are_counted_not_dropped_silently(tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text(
+        "text,group\n"
+        + "".join(f"comment number {i} is fine,g{i % 2}\n" for i in range(50))
+        + "this row,has,too many fields\n"
+        + "another good comment here,g1\n"
+        + "short,row,extra,fields,here\n"
+    )
+    report = run_audit(
+        AuditSource(path=csv),
+        AuditConfig(text_col="text", sensitive=["group"], checks=("representation",)),
+    )
+    assert report["rows"] == 51
+    assert report["malformed_rows"] == 2
+    assert report["malformed_lines"] == [52, 54]
+    assert "2 malformed row(s) skipped (first at line 52)" in report["warnings"][0]
+    assert report["findings"][0]["text"].startswith("2 malformed rows could not be parsed")
+
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text('{"text": "a fine comment"}\n{not json}\n[1, 2]\n{"text": "another one"}\n')
+    report = run_audit(
+        AuditSource(path=jsonl), AuditConfig(text_col="text", checks=("text_stats",))
+    )
+    assert (
+        report["rows"] == 2
+        and report["malformed_rows"] == 2
+        and report["malformed_lines"] == [2, 3]
+    )
+
+
+def test_bad_columns_get_clear_errors(demo_csv):
+    with pytest.raises(DatasetError, match="does not hold text"):
+        run_audit(AuditSource(path=demo_csv), _config(text_col="id"))
+    with pytest.raises(DatasetError, match="looks like a category column"):
+        run_audit(AuditSource(path=demo_csv), _config(text_col="religion", sensitive=["gender"]))
+    with pytest.raises(DatasetError, match=r"column\(s\) not found: nope\. Available: id, text"):
+        run_audit(AuditSource(path=demo_csv), _config(sensitive=["nope"]))
+    with pytest.raises(DatasetError, match="File not found"):
+        AuditSource(path=demo_csv.parent / "missing.csv")
+    with pytest.raises(DatasetError, match="cannot also be"):
+        AuditConfig(text_col="text", sensitive=["text"])
+
+
+def test_upload_limit_names_the_limit():
+    check_upload_size(5_000_000, 10)
+    with pytest.raises(DatasetError, match="over the 10 MB upload limit"):
+        check_upload_size(12_500_000, 10)
+
+
+def test_high_cardinality_sensitive_column_is_summarised(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 6000
+    frame = pd.DataFrame(
+        {
+            "text": [f"comment {i} about topic {i % 97}" for i in range(n)],
+            "country": [f"c{int(x)}" for x in rng.zipf(1.3, n) % 3000],
+        }
+    )
+    report = run_audit(
+        AuditSource(frame=frame),
+        AuditConfig(text_col="text", sensitive=["country"], checks=("representation",)),
+    )
+    groups = report["representation"]["country"]
+    assert len(groups) == 20 and "other" in groups
+    assert sum(g["count"] for g in groups.values()) == n
+    assert report["representation_summary"]["meta"]["country"]["summarised"]
+    assert any("distinct values" in w and "'other'" in w for w in report["warnings"])
+    assert report["representation_summary"]["flagged"] == []  # no flags on id-like columns
+
+
+def test_reference_shares_parse_and_flag():
+    ref = parse_reference(
+        "column,group,share\ngender,female,50\ngender,male,45\ngender,non-binary,5\n"
+    )
+    assert ref["gender"]["non-binary"] == pytest.approx(0.05)
+    assert parse_reference('{"gender": {"a": 1, "b": 3}}')["gender"]["b"] == 0.75
+    assert parse_reference('[{"column": "g", "group": "x", "share": 0.2}]')["g"]["x"] == 1.0
+    with pytest.raises(DatasetError, match="header must be 'column,group,share'"):
+        parse_reference("col,grp,val\na,b,1\n")
+    with pytest.raises(DatasetError, match="is not a number"):
+        parse_reference("column,group,share\ng,a,lots\n")
+
+    check = RepresentationCheck(["g"])
+    frame = pd.DataFrame({"t": ["x"] * 100, "g": ["a"] * 90 + ["b"] * 10}, dtype=object)
+    check.update(Chunk(frame=frame, start_row=0, text_col="t", label_col=None, sensitive=["g"]))
+    res = check.result(reference={"g": {"a": 0.5, "b": 0.3, "c": 0.2}}, min_count=5)
+    assert res["by_column"]["g"]["b"]["ratio"] == pytest.approx(0.1 / 0.3)
+    assert res["by_column"]["g"]["b"]["flagged"]
+    assert res["by_column"]["g"]["c"]["reason"] == "absent from the data"
+    assert not res["by_column"]["g"]["a"]["flagged"]
+
+
+def test_partial_results_merge(demo):
+    def chunk(frame, start):
+        return Chunk(frame=frame.astype(object), start_row=start, text_col="text",
+                     label_col="label", sensitive=SENSITIVE)  # fmt: skip
+
+    a, b, whole = (RepresentationCheck(SENSITIVE) for _ in range(3))
+    s1, s2, s_whole = TextStatsCheck(), TextStatsCheck(), TextStatsCheck()
+    a.update(chunk(demo.iloc[:1700], 0))
+    b.update(chunk(demo.iloc[1700:], 1700))
+    whole.update(chunk(demo, 0))
+    s1.update(chunk(demo.iloc[:1700], 0))
+    s2.update(chunk(demo.iloc[1700:], 1700))
+    s_whole.update(chunk(demo, 0))
+    a.merge(b)
+    s1.merge(s2)
+    assert a.result() == whole.result()
+    assert s1.result() == s_whole.result()
+
+
+def test_minhash_signatures_match_datasketch():
+    from datasketch import MinHash
+
+    texts = [
+        ["the", "quick", "brown", "fox", "jumps"],
+        ["hello"],
+        [],
+        ["a", "b", "a", "b", "c"],
+    ]
+    a, b = datasketch_permutations(64)
+    sig, valid = minhash_signatures(texts, a, b)
+    sh, offsets = shingle_hashes(texts)
+    assert valid.tolist() == [True, True, False, True]
+    bounds = [*offsets.tolist(), len(sh)]
+    for i, toks in enumerate(texts):
+        if not toks:
+            continue
+        m = MinHash(num_perm=64, seed=1, hashfunc=lambda v: v)
+        m.update_batch([int(h) for h in sh[bounds[i] : bounds[i + 1]]])
+        assert np.array_equal(m.hashvalues, sig[i])
+    assert lsh_params(0.8, 64) == (5, 11) or sum(lsh_params(0.8, 64)) > 0
+
+
+def test_near_duplicates_found_and_unrelated_texts_kept_apart():
+    base = "the committee met on tuesday to discuss the new budget for the city library"
+    texts = [
+        base,
+        base + " again",  # near: Jaccard 13/14
+        "completely different sentence about cooking pasta with tomato sauce tonight",
+        base.upper(),  # exact after normalisation
+        "yet another unrelated remark on football results from the weekend games",
+    ]
+    frame = pd.DataFrame({"text": texts}, dtype=object)
+    check = DuplicatesCheck(threshold=0.8)
+    check.update(Chunk(frame=frame, start_row=0, text_col="text", label_col=None, sensitive=[]))
+    res = check.result()
+    assert res["exact_rows"] == 1
+    assert res["near_rows"] == 2  # the two distinct texts of the cluster
+    (cluster,) = res["clusters"]
+    assert cluster["size"] == 3 and cluster["distinct_texts"] == 2 and cluster["rows"] == [1, 2, 4]
+
+
+def test_leakage_against_second_file(tmp_path, demo):
+    train = demo[demo["split"] == "train"].head(800)
+    test = pd.concat([demo[demo["split"] == "test"].head(150), train.head(20)])
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test[["text"]].to_csv(tmp_path / "test.csv", index=False)
+    report = run_audit(
+        AuditSource(path=tmp_path / "train.csv"),
+        AuditConfig(text_col="text", checks=("duplicates",)),
+        second=AuditSource(path=tmp_path / "test.csv"),
+    )
+    (leak,) = report["duplicates"]["leakage"]
+    assert leak["from"] == "test.csv" and leak["to"] == "train.csv"
+    assert leak["rows"] == 170
+    assert leak["exact_rows"] >= 20
+    assert report["second_file"]["rows"] == 170
+
+
+def test_label_statistics():
+    low, high = wilson_interval(10, 100)
+    assert low == pytest.approx(0.0552, abs=1e-3) and high == pytest.approx(0.1744, abs=1e-3)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    assert npmi(10, 10, 10, 100) == pytest.approx(1.0)
+    assert npmi(1, 10, 10, 100) == pytest.approx(0.0)
+    assert npmi(0, 10, 10, 100) is None
+    # Continuous labels in [0, 1] are binarised at 0.5, with a warning.
+    frame = pd.DataFrame(
+        {
+            "text": [f"some comment text {i}" for i in range(300)],
+            "score": np.linspace(0, 1, 300),
+            "g": ["a", "b", "c"] * 100,
+        }
+    )
+    report = run_audit(
+        AuditSource(frame=frame),
+        AuditConfig(text_col="text", label_col="score", sensitive=["g"], checks=("label_skew",)),
+    )
+    assert report["label_skew"]["mode"] == "binarised"
+    assert report["label_skew"]["positive_label"] == "1"
+    assert report["label_skew"]["overall_rate"] == pytest.approx(0.5)
+    assert any("≥ 0.5" in w for w in report["warnings"])
+
+
+def test_toxicity_uses_shared_scorer_and_names_backend(demo):
+    report = run_audit(
+        AuditSource(frame=demo.head(1000)),
+        AuditConfig(
+            text_col="text", sensitive=["gender"], checks=("toxicity",), toxicity_max_rows=400
+        ),
+    )
+    tox = report["toxicity"]
+    assert tox["backend"] and tox["backend_id"]
+    assert tox["scored_rows"] == 400 and tox["sampled"]
+    assert 0 <= tox["mean"] <= 1 and sum(tox["histogram"]["counts"]) == 400
+    assert set(tox["by_group"]["gender"]) >= {"female", "male"}
+    # The planted toxic templates contain insults: the mean is clearly above zero.
+    assert tox["share_above_threshold"] > 0.05
+    assert tox["backend"] in " ".join(f["text"] for f in report["findings"])
+
+
+def test_audit_dataset_stores_artifact_and_job_can_be_cancelled(store, settings):
+    dataset = ensure_demo_workspace(store, settings)
+    artifact = audit_dataset(store, dataset.id, _config(checks=("pii", "duplicates")))
+    assert artifact.kind == "audit" and artifact.dataset_id == dataset.id
+    assert artifact.content["rows"] == dataset.n_rows and artifact.verify_hash()
+
+    manager = JobManager(store)
+    job_id = submit_audit(manager, dataset, _config(checks=("representation", "pii")))
+    manager.wait(job_id, timeout=60)
+    job = store.get_job(job_id)
+    assert job.status == "succeeded", job.error
+    assert store.get_artifact(job.result["artifact_id"]).dataset_id == dataset.id
+
+    # Cancel: a tiny chunk size gives the job many progress points to stop at.
+    job_id = submit_audit(manager, dataset, _config(chunk_rows=100, checks=("association",)))
+    manager.cancel(job_id)
+    manager.wait(job_id, timeout=60)
+    job = store.get_job(job_id)
+    assert job.status in ("cancelled", "succeeded")
+    if job.status == "cancelled":
+        assert len(store.list_artifacts(kind="audit")) == 2
+
+
+def test_failed_audit_job_reports_readable_error(store, settings):
+    dataset = ensure_demo_workspace(store, settings)
+    manager = JobManager(store)
+    job_id = submit_audit(manager, dataset, _config(text_col="label"))
+    manager.wait(job_id, timeout=60)
+    job = store.get_job(job_id)
+    assert job.status == "failed" and "does not hold text" in job.error
+    assert store.list_artifacts(kind="audit") == []
+
+
+def test_compare_reports_gives_deltas(demo):
+    cfg = _config(checks=("representation", "pii", "duplicates"))
+    before = run_audit(AuditSource(frame=demo), cfg)
+    after = run_audit(AuditSource(frame=demo.drop_duplicates("text")), cfg)
+    rows = {r["metric"]: r for r in compare_reports(before, after)}
+    assert rows["Rows"]["delta"] == after["rows"] - before["rows"] < 0
+    assert (
+        rows["Exact duplicates (share)"]["after"] == 0
+        or rows["Exact duplicates (share)"]["delta"] < 0
+    )
+    assert "Share gender = female" in rows
+
+
+def test_anonymised_export(tmp_path, demo_csv, demo):
+    out = tmp_path / "anon.csv"
+    info = export_anonymised(AuditSource(path=demo_csv), out, text_cols=["text"], chunk_rows=700)
+    exported = pd.read_csv(out)
+    assert info["rows"] == len(exported) == len(demo)
+    assert list(exported.columns) == list(demo.columns)
+    assert not exported["text"].str.contains(r"[\w.]+@example\.com", regex=True).any()
+    assert exported["text"].str.contains("<EMAIL>").sum() > 0
+    assert (exported["gender"] == demo["gender"]).all()
+    assert info["redacted_rows"] > 0 and not (tmp_path / "anon.csv.part").exists()
+
+
+def test_cli_json_report_has_required_keys(tmp_path, demo_csv, capsys):
+    from backend.cli import main
+
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps({"gender": {"female": 0.5, "male": 0.45, "non-binary": 0.05}}))
+    code = main([
+        "audit", str(demo_csv), "--text-col", "text", "--label-col", "label",
+        "--sensitive", "gender,ethnicity", "--reference", str(ref), "--json",
+        "--checks", "representation,label_skew,pii,toxicity,duplicates",
+        "--toxicity-max-rows", "300",
+    ])  # fmt: skip
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in (
+        "rows",
+        "representation",
+        "label_rate",
+        "pii",
+        "toxicity",
+        "duplicates",
+        "warnings",
+    ):
+        assert key in report
+    assert report["representation"]["gender"]["female"]["count"] > 0
+    assert math.isclose(report["representation"]["gender"]["non-binary"]["reference_share"], 0.05)
+    assert {"counts_by_type", "rows_with_pii"} <= set(report["pii"])
+    assert {"backend", "mean", "share_above_threshold", "by_group"} <= set(report["toxicity"])
+    assert {"exact_rows", "near_rows", "clusters"} <= set(report["duplicates"])
+    assert isinstance(report["warnings"], list) and report["artifact_id"] == 1
+
+    code = main(["audit", str(demo_csv), "--text-col", "label"])
+    assert code == 2
+    assert "does not hold text" in capsys.readouterr().err
