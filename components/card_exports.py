@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.cards import CardDocument, CardExportError, hub_metadata
+from backend.cards import CardDocument, CardExportError, CardRepository, hub_metadata
 from backend.cards.service import export_saved_card
 from backend.store import Store
 
@@ -12,6 +12,16 @@ LABELS = {"md": "Markdown + HF metadata", "html": "Standalone HTML", "json": "JS
 
 
 def render_exports(store: Store, card_id: int, version: int, doc: CardDocument) -> None:
+    versions = list(range(version, 0, -1))
+    chosen = st.selectbox(
+        "Version to export",
+        versions,
+        format_func=lambda v: f"version {v}" + (" (latest)" if v == version else ""),
+        key=f"export-version-{card_id}-{version}",
+    )
+    if chosen != version:
+        doc = CardRepository(store).load(card_id, chosen)
+        version = chosen
     missing = doc.missing_required()
     if missing:
         st.warning(

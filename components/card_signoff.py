@@ -145,7 +145,7 @@ def render_signoff_panel(
         if reviewer is None:
             st.info("Only a signed-in reviewer can sign.", icon=":material/lock:")
         else:
-            with st.form(f"cards-sign-{card_id}-{status.latest_version}"):
+            with st.form(f"cards-sign-{card_id}-{status.latest_version}", clear_on_submit=True):
                 decision = st.radio(
                     "Decision",
                     ["approve", "reject"],

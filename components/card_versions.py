@@ -28,14 +28,19 @@ def render_versions(repo: CardRepository, card_id: int) -> None:
         ),
         hide_index=True,
         width="stretch",
+        column_config={"note": st.column_config.TextColumn(width="medium")},
     )
     if len(versions) < 2:
         st.caption("Save a second version to compare two versions side by side.")
         return
     numbers = [v.version for v in versions]
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    old = c1.selectbox("Left", numbers, index=len(numbers) - 2, key=f"diff-a-{card_id}")
-    new = c2.selectbox("Right", numbers, index=len(numbers) - 1, key=f"diff-b-{card_id}")
+    old = c1.selectbox(
+        "Left", numbers, index=len(numbers) - 2, key=f"diff-a-{card_id}-{numbers[-1]}"
+    )
+    new = c2.selectbox(
+        "Right", numbers, index=len(numbers) - 1, key=f"diff-b-{card_id}-{numbers[-1]}"
+    )
     show_all = c3.toggle("Show unchanged fields too", key=f"diff-all-{card_id}")
     rows = side_by_side(repo.load(card_id, old), repo.load(card_id, new), only_changes=not show_all)
     if not rows:

@@ -163,7 +163,9 @@ tabs = st.tabs(
         ":material/draw: Sign-off",
         ":material/download: Export",
         f":material/notifications: Alerts ({len(alerts)})",
-    ]
+    ],
+    key="cards-tab",  # remembers the open tab across reruns (sign-in, save, sign)
+    on_change="rerun",
 )
 with tabs[0]:
     _after_save(render_editor(repo, card_id, latest.version, doc, author=author))

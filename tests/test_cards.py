@@ -211,6 +211,9 @@ def test_model_card_autofill_from_run_evaluation_and_audit(store, flat_run):
     assert "learning_rate" in f("technical_specifications", "hyperparameters").value
     assert "0.41 [0.38" in f("quantitative_analyses", "fairness").value.replace("0.410", "0.41")
     assert f("quantitative_analyses", "fairness").source.id == ev.id
+    # the run's own held-out results are kept; the evaluation's overall joins the fairness table
+    assert "held-out" in f("quantitative_analyses", "results").value
+    assert "overall (fairness evaluation)" in f("quantitative_analyses", "fairness").value
     assert "ε = 7.9" in f("ethical_considerations", "privacy").value
     # the run's dataset and its newest audit are picked up and cited
     assert "Comments" in f("factors_and_training_data", "training_data").value

@@ -411,6 +411,7 @@ def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
     _add_source(doc, ref())
     if doc.kind == "model":
         overall = c.get("overall")
+        overall_table = ""
         if isinstance(overall, Mapping) and overall:
             if not doc.get_field("quantitative_analyses", "metrics").value:
                 _set(
@@ -420,18 +421,18 @@ def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
                     ", ".join(map(str, overall)),
                     ref("overall"),
                 )
-            _set(
-                doc,
-                "quantitative_analyses",
-                "results",
-                table([[k, v] for k, v in overall.items()], ["metric", "overall"]),
-                ref("overall"),
+            overall_table = table(
+                [[k, v] for k, v in overall.items()], ["metric", "overall (fairness evaluation)"]
             )
+            # keep the run's own held-out results when the card has them
+            if not doc.get_field("quantitative_analyses", "results").value:
+                _set(doc, "quantitative_analyses", "results", overall_table, ref("overall"))
+                overall_table = ""
         _set(
             doc,
             "quantitative_analyses",
             "fairness",
-            by_group_table(c.get("by_group")),
+            "\n\n".join(x for x in (overall_table, by_group_table(c.get("by_group"))) if x),
             ref("by_group"),
         )
         parts = []
