@@ -63,6 +63,9 @@ def run_row(store: Store, job: Job) -> dict:
 
 def runs_table(store: Store, jobs: list[Job]) -> None:
     frame = pd.DataFrame([run_row(store, j) for j in jobs])
+    numeric = ["energy (Wh)", "CO₂ (g)", "ε", "eval accuracy", "eval F1", "eval loss"]
+    for col in numeric:  # None -> NaN, shown as a blank cell rather than "None"
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     st.dataframe(
         frame,
         hide_index=True,

@@ -141,8 +141,16 @@ def _check_dp(skeleton, model: ResolvedModel, config: TrainConfig, targets: list
             ),
         )
     errors = ModuleValidator.validate(module, strict=False)
-    if errors:
-        detail = "; ".join(str(e).strip() for e in errors[:3])
+    layers = [type(e).__name__ + ": " + str(e).split(".")[0] for e in errors]
+    # Opacus also refuses trainable layers that keep buffers (e.g. quantised embeddings);
+    # its own check calls repr() on tensors, impossible on the meta device, so mirror it.
+    for name, sub in module.named_modules():
+        trainable = any(p.requires_grad for p in sub.parameters(recurse=False))
+        if trainable and any(True for _ in sub.buffers()):
+            layers.append(f"{name} ({type(sub).__name__}, trainable with buffers)")
+    if layers:
+        more = f" and {len(layers) - 3} more" if len(layers) > 3 else ""
+        detail = ", ".join(layers[:3]) + more
         raise ConfigError(
             "Differential privacy (Opacus) does not support some trainable layers of this "
             f"model: {detail}. Use LoRA (only adapters are trained) or another model."
