@@ -33,7 +33,7 @@ audits = store.list_artifacts("audit", limit=200)
 evaluations = store.list_artifacts("evaluation", limit=200)
 datasets = store.list_datasets()
 records = {}
-for art in runs + audits + evaluations:
+for art in runs + audits + evaluations + store.list_artifacts("card", limit=200):
     ref = artifact_ref(art)
     records[ref.key] = ref
 for ds in datasets:

@@ -399,6 +399,7 @@ def test_every_save_is_a_new_version_with_its_hash(store):
     doc.set_value("model_details", "summary", "second")
     v3 = repo.save_version(saved.card_id, doc)
     assert [v.version for v in repo.versions(saved.card_id)] == [1, 2, 3]
+    assert store.summary().cards == 1  # one index entry per card, not per version
     assert v2.content_hash != v3.content_hash == card_hash(doc)
     assert repo.load(saved.card_id, 2).get_field("model_details", "summary").value == "first"
     changes = diff_cards(repo.load(saved.card_id, 2), repo.load(saved.card_id, 3))

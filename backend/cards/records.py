@@ -16,13 +16,15 @@ from backend.store import Artifact, Dataset, Store, content_hash
 
 from .schema import RecordRef
 
-ARTIFACT_KINDS = ("audit", "evaluation", "run", "reweighting")
+ARTIFACT_KINDS = ("audit", "evaluation", "run", "reweighting", "card")
 
 
 def artifact_ref(art: Artifact, *, field: str | None = None, label: str = "") -> RecordRef:
     """A reference to ``art`` with the hash of its content as stored right now."""
+    if art.kind not in ARTIFACT_KINDS:
+        raise StewardError(f"Records of kind '{art.kind}' cannot be cited by a card.")
     return RecordRef(
-        kind=art.kind if art.kind in ARTIFACT_KINDS else "audit",
+        kind=art.kind,
         id=art.id,
         content_hash=content_hash(art.content),
         label=label or artifact_label(art),
@@ -32,6 +34,8 @@ def artifact_ref(art: Artifact, *, field: str | None = None, label: str = "") ->
 
 def artifact_label(art: Artifact) -> str:
     name = f" “{art.name}”" if art.name else ""
+    if art.kind == "card" and isinstance(art.content, dict) and art.content.get("card_id"):
+        return f"{art.content.get('kind', '')} card #{art.content['card_id']}{name}".strip()
     extra = f" (job #{art.job_id})" if art.kind == "run" and art.job_id else ""
     return f"{art.kind} #{art.id}{name}{extra}"
 

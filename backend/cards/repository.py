@@ -151,6 +151,11 @@ class CardRepository:
             s.add(row)
             s.flush()
             card_id = row.id
+        # an index entry in the shared artifacts table, so workspace summaries count cards;
+        # the card itself (versions, sign-offs) lives in the tables above
+        self.store.save_artifact(
+            kind="card", name=doc.title[:200], content={"card_id": card_id, "kind": doc.kind}
+        )
         return self.save_version(card_id, doc, author=author, note=note or "created")
 
     def save_version(

@@ -452,8 +452,6 @@ class CardDocument(BaseModel):
         for item in self.checklist:
             refs += item.evidence
         for ref in refs:
-            if ref.kind == "card":
-                continue  # cards are versioned on their own
             seen.setdefault(ref.key, ref.model_copy(update={"field": None}))
         return list(seen.values())
 
