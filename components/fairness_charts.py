@@ -247,7 +247,10 @@ def pareto_chart(frame: pd.DataFrame, *, disparity_label: str) -> go.Figure:
         point_label=[shared[k] for k in key],
         text=[shared[k] if s else "" for k, s in zip(key, show, strict=True)],
     )
-    for i, (method, sub) in enumerate(data.groupby("method", sort=False)):
+    # The evaluated model is drawn last so no variant at the same point hides it.
+    order = sorted(data["method"].unique(), key=lambda m: m == "Evaluated model")
+    for i, method in enumerate(order):
+        sub = data[data["method"] == method]
         fig.add_scatter(
             x=sub["disparity"],
             y=sub["accuracy"],
@@ -259,16 +262,24 @@ def pareto_chart(frame: pd.DataFrame, *, disparity_label: str) -> go.Figure:
             textfont={"size": 10},
             marker={
                 "symbol": symbols.get(method, "circle"),
-                "size": 13,
-                "color": _PALETTE[i % len(_PALETTE)],
+                "size": 16 if method == "Evaluated model" else 13,
+                "color": "#111" if method == "Evaluated model" else _PALETTE[i % len(_PALETTE)],
                 "line": {"width": 2, "color": ["#000" if p else "#fff" for p in sub["pareto"]]},
             },
             hovertemplate="%{customdata}<br>accuracy %{y:.3f}<br>disparity %{x:.3f}<extra></extra>",
         )
+    # Pad the axes so labels of the extreme points are not cut off.
+    xs, ys = data["disparity"].astype(float), data["accuracy"].astype(float)
+    xpad = max(0.01, 0.15 * float(xs.max() - xs.min())) if len(xs) else 0.05
+    ypad = max(0.005, 0.15 * float(ys.max() - ys.min())) if len(ys) else 0.05
     fig.update_layout(
         title="Accuracy versus disparity on held-out rows (up and left is better)",
-        xaxis={"title": disparity_label},
-        yaxis={"title": "accuracy"},
+        xaxis={"title": disparity_label, "range": [xs.min() - xpad, xs.max() + xpad]}
+        if len(xs)
+        else {"title": disparity_label},
+        yaxis={"title": "accuracy", "range": [ys.min() - ypad, ys.max() + ypad]}
+        if len(ys)
+        else {"title": "accuracy"},
         height=460,
         **_LAYOUT,
     )
