@@ -143,3 +143,37 @@ def test_cli_demo_baseline(capsys, store):
         v["fnr"]["value"] for v in fnr.values() if v["fnr"]["value"] is not None
     )
     assert out["final_bias_score"] is not None
+
+
+def test_run_source_from_a_finished_fine_tune(preds_file, tmp_path, capsys, store):
+    """A succeeded train job with predictions (as the training runner records it)."""
+    frame = pd.read_csv(preds_file).rename(
+        columns={"label": "y_true", "pred": "y_pred", "score": "y_score"}
+    )
+    frame["y_true"] = np.where(frame["y_true"] == 1, "toxic", "ok")
+    frame["y_pred"] = np.where(frame["y_pred"] == 1, "toxic", "ok")
+    path = tmp_path / "predictions.csv"
+    frame.to_csv(path, index=False)
+    job = store.create_job(kind="train", name="tiny run")
+    store.update_job(
+        job.id,
+        status="succeeded",
+        result={
+            "predictions_path": str(path),
+            "sensitive_columns": ["gender"],
+            "label_values": ["ok", "toxic"],
+        },
+    )
+    from backend.fairness.evaluation import list_run_sources
+
+    assert [s.job_id for s in list_run_sources(store)] == [job.id]
+    assert main(["fairness", "--run", str(job.id), "--n-boot", "100", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["source"]["kind"] == "run" and out["positive_label"] == "toxic"
+    assert (
+        out["by_group"]["gender"]["f"]["fpr"]["value"]
+        > out["by_group"]["gender"]["m"]["fpr"]["value"]
+    )
+    assert store.get_artifact(out["artifact_id"]).job_id == job.id
+    assert main(["fairness", "--run", "999"]) == 2
+    assert "not a succeeded fine-tune" in capsys.readouterr().err

@@ -117,3 +117,25 @@ def test_group_weights_balance_groups_and_artifact_contract(store):
     assert content["weights"] == w
     with pytest.raises(StewardError):
         group_weights(["x", "x"])
+
+
+def test_threshold_optimizer_keeps_degenerate_groups(settings):
+    df = _biased(n=400)
+    # Group c: only negatives, so no threshold can be fitted for it.
+    extra = df.head(40).assign(g="c", y=0)
+    df = pd.concat([df, extra], ignore_index=True)
+    out = run_mitigation(
+        MitigationRequest(
+            frame=df.drop(columns=["text"]),
+            y_true="y",
+            y_pred="p",
+            y_score="s",
+            column="g",
+            eps=0.05,
+            eps_grid=(0.05,),
+            n_boot=50,
+        ),
+        settings=settings,
+    )
+    assert "ThresholdOptimizer" in out.report["variants"]
+    assert any("c has only one label" in w for w in out.report["warnings"])

@@ -57,3 +57,64 @@ def test_probe_job_from_page(app_test, store, settings):
     at.run()
     assert not at.exception
     assert "trained by Steward" in _texts(at)
+
+
+def test_file_on_disk_flow(app_test, store, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 300
+    g = rng.choice(["a", "b"], n)
+    y = rng.integers(0, 2, n)
+    p = np.where((g == "b") & (rng.random(n) < 0.3), 1, y)
+    path = tmp_path / "preds.csv"
+    pd.DataFrame({"label": y, "prediction": p, "group": g}).to_csv(path, index=False)
+    at = app_test("pages/fairness.py").run()
+    at.radio(key="fair_src").set_value("File on disk").run()
+    at.text_input(key="fair_path").input(str(path)).run()
+    assert at.selectbox(key="fair_disk_yt").value == "label"
+    assert at.selectbox(key="fair_disk_yp").value == "prediction"
+    at.multiselect(key="fair_disk_sens").set_value(["group"]).run()
+    next(b for b in at.button if b.label == "Evaluate").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    art = store.list_artifacts("evaluation")[0]
+    assert art.content["source"]["path"] == str(path)
+    assert "FPR for group = b" in _texts(at)
+
+
+def test_bad_path_is_a_clear_error(app_test, tmp_path):
+    at = app_test("pages/fairness.py").run()
+    at.radio(key="fair_src").set_value("File on disk").run()
+    at.text_input(key="fair_path").input(str(tmp_path / "missing.csv")).run()
+    assert not at.exception
+    assert at.error and "missing.csv" in at.error[0].value
+
+
+def test_mitigation_result_renders(app_test, store, settings):
+    from backend.fairness.mitigation import MitigationRequest, run_mitigation
+
+    req = demo_request(settings, n_boot=100)
+    art, _ = save_evaluation(store, evaluate(req))
+    out = run_mitigation(
+        MitigationRequest(
+            frame=req.frame.drop(columns=["text"]),
+            y_true="y_true",
+            y_pred="y_pred",
+            y_score="y_score",
+            column="ethnicity",
+            eps=0.05,
+            eps_grid=(0.05,),
+            n_boot=50,
+            source=req.source,
+        ),
+        settings=settings,
+    )
+    job = store.create_job(
+        kind="fairness", name="mitigation", params={"task": "mitigation", "evaluation_id": art.id}
+    )
+    store.update_job(job.id, status="succeeded", result={**out.report, "evaluation_id": art.id})
+    at = app_test("pages/fairness.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("Accuracy versus disparity" in t for t in titles)

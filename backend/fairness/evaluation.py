@@ -583,6 +583,11 @@ def run_request(store, job_id: int, **kw) -> EvaluationRequest:
             f"Run #{job_id} saved no sensitive columns with its predictions; evaluate its file "
             f"({source.predictions_path}) and name the columns yourself."
         )
+    # The run's y_score is the probability of the second of its label values.
+    job = store.get_job(job_id)
+    label_values = (job.result or {}).get("label_values") or []
+    pos_label = str(label_values[1]) if len(label_values) == 2 else None
+    kw.setdefault("pos_label", pos_label)
     return EvaluationRequest(
         frame=frame,
         y_true="y_true",
