@@ -142,8 +142,8 @@ def category_figure(per_category: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         height=80 + 30 * len(df),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis={"title": "share blocked by the whole policy", "range": [0, 1], "tickformat": ".0%"},
-        legend={"orientation": "h", "y": -0.25},
+        xaxis={"title": "share blocked by the policy", "range": [0, 1], "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.3},
         title={"text": "Blocked per category", "font": {"size": 14}},
     )
     return fig

@@ -183,8 +183,10 @@ def scanner_card(name: str, result, action: str, text: str) -> None:
         if result.spans:
             labels = sorted({s.label for s in result.spans})
             st.caption("evidence: " + ", ".join(labels))
+            # A whole-window semantic match would hide the precise pattern spans: show those.
+            precise = [s for s in result.spans if not s.label.startswith("semantic")]
             st.markdown(
-                f'<div class="sg-text">{highlight_html(text, result.spans, _SPAN_COLORS.get(name, "#fff3a3"))}</div>',
+                f'<div class="sg-text">{highlight_html(text, precise or result.spans, _SPAN_COLORS.get(name, "#fff3a3"))}</div>',
                 unsafe_allow_html=True,
             )
         for note in result.notes:

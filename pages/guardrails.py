@@ -290,7 +290,9 @@ with tab_red:
         )
         if labelled:
             curves = []
-            for name in run.scanners:
+            # Redacting scanners (PII) never block, so the red-team labels do not apply to them.
+            roc_scanners = [n for n in run.scanners if run.actions[n] != "redact"] or run.scanners
+            for name in roc_scanners:
                 pts = roc_points(run, name)
                 pts["scanner"] = name
                 per = metrics.per_scanner.set_index("scanner")
@@ -299,7 +301,10 @@ with tab_red:
             left, right = st.columns([3, 2])
             with left:
                 st.plotly_chart(
-                    roc_figure(pd.concat(curves, ignore_index=True), metrics.per_scanner),
+                    roc_figure(
+                        pd.concat(curves, ignore_index=True),
+                        metrics.per_scanner[metrics.per_scanner["scanner"].isin(roc_scanners)],
+                    ),
                     width="stretch",
                 )
             with right:

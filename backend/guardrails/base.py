@@ -7,6 +7,7 @@ backend produced the number. Scanners never decide what happens next; the policy
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,12 @@ from typing import Any, Protocol, runtime_checkable
 #: Texts longer than this are truncated before scanning (bounded time and memory). The
 #: result carries a note so nobody believes the tail was checked.
 DEFAULT_MAX_CHARS = 100_000
+
+#: Embedding windows shared by the injection and topic scanners: the same window strings
+#: hit the encoder's cache, so a prompt is embedded once for both.
+EMBED_WINDOW_CHARS = 300
+EMBED_MAX_WINDOWS = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -180,3 +187,40 @@ def chunk_text(text: str, size: int, *, max_chunks: int | None = None) -> list[t
 def flag(score: float, threshold: float) -> bool:
     """One definition of "flagged" for every scanner and the red-team metrics."""
     return float(score) >= float(threshold)
+
+
+def sentence_windows(text: str, window_chars: int, max_windows: int) -> list[tuple[int, int]]:
+    """Windows to embed: the whole text if short, else one per sentence.
+
+    A harmful request hidden among friendly sentences would be diluted in a long window,
+    so long texts are embedded sentence by sentence (over-long sentences are cut). When
+    there are more than ``max_windows`` sentences, neighbours are merged into
+    ``max_windows`` groups of similar length, which bounds the cost.
+    """
+    if len(text) <= window_chars:
+        return [(0, len(text))]
+    units: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        while end - start > window_chars:
+            units.append((start, start + window_chars))
+            start += window_chars
+        if text[start:end].strip():
+            units.append((start, end))
+        if m:
+            start = m.end()
+    if len(units) <= max_windows:
+        return units
+    total = sum(e - s for s, e in units)
+    target = total / max_windows
+    groups: list[tuple[int, int]] = []
+    g_start, g_len, prev_end = units[0][0], 0, units[0][1]
+    for s, e in units:
+        if g_len and g_len + (e - s) > target and len(groups) < max_windows - 1:
+            groups.append((g_start, prev_end))
+            g_start, g_len = s, 0
+        g_len += e - s
+        prev_end = e
+    groups.append((g_start, prev_end))
+    return groups

@@ -23,12 +23,14 @@ import numpy as np
 
 from backend.guardrails.base import (
     DEFAULT_MAX_CHARS,
+    EMBED_MAX_WINDOWS,
+    EMBED_WINDOW_CHARS,
     ScanResult,
     Span,
     Timer,
     bounded,
-    chunk_text,
     flag,
+    sentence_windows,
 )
 from backend.guardrails.exemplars import BENIGN_EXEMPLARS, INJECTION_EXEMPLARS
 from backend.guardrails.normalize import Normalized, normalize
@@ -179,8 +181,8 @@ class InjectionScanner:
         attack_exemplars: Sequence[str] = INJECTION_EXEMPLARS,
         benign_exemplars: Sequence[str] = BENIGN_EXEMPLARS,
         max_chars: int = DEFAULT_MAX_CHARS,
-        window_chars: int = 500,
-        max_windows: int = 4,
+        window_chars: int = EMBED_WINDOW_CHARS,
+        max_windows: int = EMBED_MAX_WINDOWS,
         similarity_center: float = 0.5,
         similarity_scale: float = 14.0,
         contrast_scale: float = 10.0,
@@ -257,8 +259,8 @@ class InjectionScanner:
             text = norm.base.text
             if not text.strip():
                 continue
-            spans = chunk_text(text, self.window_chars, max_chunks=self.max_windows)
-            if spans[-1][1] < len(text):
+            spans = sentence_windows(text, self.window_chars, self.max_windows)
+            if len(spans) == self.max_windows and len(text) > self.window_chars * self.max_windows:
                 capped.add(i)
             for start, end in spans:
                 owners.append((i, *norm.base.original_span(start, end)))
@@ -332,8 +334,8 @@ class InjectionScanner:
             if sim.get("truncated"):
                 notes = [
                     *notes,
-                    f"similarity computed on the first {self.max_windows} windows of "
-                    f"{self.window_chars} characters; patterns covered the whole text",
+                    f"long text: similarity computed on {self.max_windows} groups of sentences "
+                    "(a short attack can be diluted); patterns covered the whole text",
                 ]
         views = [v.kind for v in norm.views]
         if views:

@@ -14,7 +14,6 @@ request hidden in a long benign text is still found and highlighted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,11 +21,14 @@ import numpy as np
 
 from backend.guardrails.base import (
     DEFAULT_MAX_CHARS,
+    EMBED_MAX_WINDOWS,
+    EMBED_WINDOW_CHARS,
     ScanResult,
     Span,
     Timer,
     bounded,
     flag,
+    sentence_windows,
 )
 
 
@@ -40,46 +42,6 @@ class Topic:
 
     def sentences(self) -> list[str]:
         return [s for s in (self.description, *self.examples) if s and s.strip()]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def sentence_windows(text: str, window_chars: int, max_windows: int) -> list[tuple[int, int]]:
-    """Windows to embed: the whole text if short, else one per sentence.
-
-    A harmful request hidden among friendly sentences would be diluted in a long window,
-    so long texts are embedded sentence by sentence (over-long sentences are cut). When
-    there are more than ``max_windows`` sentences, neighbours are merged into
-    ``max_windows`` groups of similar length, which bounds the cost.
-    """
-    if len(text) <= window_chars:
-        return [(0, len(text))]
-    units: list[tuple[int, int]] = []
-    start = 0
-    for m in [*_SENTENCE_END.finditer(text), None]:
-        end = m.start() if m else len(text)
-        while end - start > window_chars:
-            units.append((start, start + window_chars))
-            start += window_chars
-        if text[start:end].strip():
-            units.append((start, end))
-        if m:
-            start = m.end()
-    if len(units) <= max_windows:
-        return units
-    total = sum(e - s for s, e in units)
-    target = total / max_windows
-    groups: list[tuple[int, int]] = []
-    g_start, g_len, prev_end = units[0][0], 0, units[0][1]
-    for s, e in units:
-        if g_len and g_len + (e - s) > target and len(groups) < max_windows - 1:
-            groups.append((g_start, prev_end))
-            g_start, g_len = s, 0
-        g_len += e - s
-        prev_end = e
-    groups.append((g_start, prev_end))
-    return groups
 
 
 class TopicScanner:
@@ -105,8 +67,8 @@ class TopicScanner:
         threshold: float = 0.5,
         encoder=None,
         max_chars: int = DEFAULT_MAX_CHARS,
-        window_chars: int = 300,
-        max_windows: int = 12,
+        window_chars: int = EMBED_WINDOW_CHARS,
+        max_windows: int = EMBED_MAX_WINDOWS,
         center: float = 0.5,
         scale: float = 12.0,
         contrast: float = 12.0,

@@ -1,0 +1,373 @@
+"""Guardrail latency and quality benchmark.
+
+Run: ``.venv/bin/python -m benchmarks.guard_latency [--n 1000] [--lengths loguniform|uniform]``
+
+Measures, with ONE torch thread and after warm-up:
+
+* model load time (fresh process: imports, MiniLM, toxicity scorer, exemplar embeddings);
+* p50 / p95 / p99 latency per scanner and for the default input rail, one prompt at a time
+  and in batches of 32, over ``--n`` unique prompts of 20 to 2,000 characters (the MiniLM
+  cache is cleared before every pass, so no prompt is served from it);
+* the same for the input rail with int8 dynamic quantisation of MiniLM;
+* the toxicity scorer's ROC AUC on ``../shared/data/wiki_toxicity_test.csv`` and PII
+  precision / recall on ``../shared/data/pii_synthetic_spans.json`` (when present).
+
+Prompts are built from the shipped red-team prompts and (when present) Wikipedia comments,
+cut or repeated to a length drawn log-uniformly (default: most chat prompts are short) or
+uniformly between 20 and 2,000 characters. Results are printed as Markdown tables and saved
+to ``benchmarks/results/guard_latency.json``. Numbers taken while other work runs on the
+machine are inflated: the header prints the load average so readers can judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
+PII_MAP = {
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "US_SSN": "US_SSN",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "PERSON": "PERSON",
+}
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    arr = np.asarray(values, dtype=float)
+    return {
+        "p50": float(np.percentile(arr, 50)),
+        "p95": float(np.percentile(arr, 95)),
+        "p99": float(np.percentile(arr, 99)),
+        "mean": float(arr.mean()),
+    }
+
+
+def build_prompts(n: int, lengths: str, seed: int = 0) -> list[str]:
+    from backend.guardrails.redteam import load_prompts
+
+    rng = random.Random(seed)
+    pool = [p.text for p in load_prompts()]
+    wiki = SHARED / "wiki_toxicity_test.csv"
+    if wiki.is_file():
+        import pandas as pd
+
+        pool += [c.strip() for c in pd.read_csv(wiki)["comment"].astype(str) if len(c.strip()) > 20]
+    prompts = []
+    for i in range(n):
+        if lengths == "uniform":
+            target = rng.randint(20, 2000)
+        else:
+            target = int(round(np.exp(rng.uniform(np.log(20), np.log(2000)))))
+        parts = [f"[{i}]"]  # unique: no prompt can hit the embedding cache
+        while sum(len(p) + 1 for p in parts) < target:
+            parts.append(rng.choice(pool))
+        prompts.append(" ".join(parts)[:target])
+    return prompts
+
+
+def _clear_cache(guard) -> None:
+    for name in ("injection", "topics"):
+        enc = getattr(guard.scanners.get(name), "_encoder", None)
+        if enc is not None:
+            enc._cache.clear()
+
+
+def time_one_at_a_time(fn, prompts: list[str]) -> list[float]:
+    out = []
+    for text in prompts:
+        t = time.perf_counter()
+        fn(text)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def time_batched(fn, prompts: list[str], batch: int = 32) -> tuple[list[float], float]:
+    per_prompt = []
+    t0 = time.perf_counter()
+    for i in range(0, len(prompts), batch):
+        chunk = prompts[i : i + batch]
+        t = time.perf_counter()
+        fn(chunk)
+        per_prompt += [(time.perf_counter() - t) * 1000 / len(chunk)] * len(chunk)
+    return per_prompt, len(prompts) / (time.perf_counter() - t0)
+
+
+def bench_latency(guard, prompts: list[str]) -> list[dict]:
+    rows = []
+    for name in guard.policy.input:
+        scanner = guard.scanners[name]
+        _clear_cache(guard)
+        one = time_one_at_a_time(scanner.scan, prompts)
+        _clear_cache(guard)
+        batched, rate = time_batched(scanner.scan_batch, prompts)
+        rows.append(
+            {
+                "what": name,
+                "backend": scanner.backend,
+                "one": _pct(one),
+                "batched": _pct(batched),
+                "per_s": rate,
+            }
+        )
+    _clear_cache(guard)
+    one = time_one_at_a_time(lambda t: guard.scan([t], "input"), prompts)
+    _clear_cache(guard)
+    batched, rate = time_batched(lambda b: guard.scan(b, "input"), prompts)
+    rows.append(
+        {
+            "what": "default input rail",
+            "backend": "+".join(guard.policy.input),
+            "one": _pct(one),
+            "batched": _pct(batched),
+            "per_s": rate,
+            "one_raw": one,
+        }
+    )
+    return rows
+
+
+def by_length(prompts: list[str], latencies: list[float]) -> list[dict]:
+    buckets = [(20, 200), (200, 500), (500, 1000), (1000, 2001)]
+    rows = []
+    for lo, hi in buckets:
+        sel = [lat for p, lat in zip(prompts, latencies, strict=True) if lo <= len(p) < hi]
+        if sel:
+            rows.append({"chars": f"{lo}-{hi - 1}", "n": len(sel), **_pct(sel)})
+    return rows
+
+
+def toxicity_auc(scorer) -> dict | None:
+    path = SHARED / "wiki_toxicity_test.csv"
+    if not path.is_file():
+        return None
+    import pandas as pd
+    from sklearn.metrics import roc_auc_score
+
+    df = pd.read_csv(path)
+    y = df["toxic"].astype(str).str.lower().isin(["true", "1"]).astype(int).to_numpy()
+    t = time.perf_counter()
+    scores = scorer.score(df["comment"].astype(str).tolist())
+    secs = time.perf_counter() - t
+    return {
+        "auc": float(roc_auc_score(y, scores)),
+        "n": len(df),
+        "toxic": int(y.sum()),
+        "seconds": secs,
+        "backend": scorer.backend_name,
+    }
+
+
+def pii_precision_recall(scanner) -> dict | None:
+    path = SHARED / "pii_synthetic_spans.json"
+    if not path.is_file():
+        return None
+    records = json.loads(path.read_text(encoding="utf-8"))
+    stats: dict[str, dict[str, int]] = {}
+
+    def bump(entity, key):
+        stats.setdefault(entity, {"tp": 0, "fp": 0, "fn": 0})[key] += 1
+
+    for rec in records:
+        text = rec["full_text"]
+        gold = [
+            (PII_MAP[s["entity_type"]], s["start_position"], s["end_position"])
+            for s in rec["spans"]
+            if s["entity_type"] in PII_MAP
+        ]
+        pred = [(s.label, s.start, s.end) for s in scanner.scan(text).spans]
+        matched_gold = set()
+        for ent, start, end in pred:
+            hit = next(
+                (
+                    i
+                    for i, (g_ent, gs, ge) in enumerate(gold)
+                    if g_ent == ent and start < ge and gs < end and i not in matched_gold
+                ),
+                None,
+            )
+            if hit is None:
+                bump(ent, "fp")
+            else:
+                matched_gold.add(hit)
+                bump(ent, "tp")
+        for i, (ent, _, _) in enumerate(gold):
+            if i not in matched_gold:
+                bump(ent, "fn")
+    rows = []
+    for ent in sorted(stats):
+        s = stats[ent]
+        p = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else None
+        r = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else None
+        rows.append({"entity": ent, **s, "precision": p, "recall": r})
+    tp = sum(s["tp"] for s in stats.values())
+    fp = sum(s["fp"] for s in stats.values())
+    fn = sum(s["fn"] for s in stats.values())
+    rows.append(
+        {
+            "entity": "all (micro)",
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": tp / max(1, tp + fp),
+            "recall": tp / max(1, tp + fn),
+        }
+    )
+    return {"rows": rows, "n_texts": len(records)}
+
+
+def _fmt(v, digits=1):
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--lengths", choices=["loguniform", "uniform"], default="loguniform")
+    parser.add_argument("--skip-quantized", action="store_true")
+    args = parser.parse_args(argv)
+
+    from backend.config import apply_offline_env
+
+    apply_offline_env()
+    load0 = os.getloadavg()
+    t0 = time.perf_counter()
+    import torch
+
+    torch.set_num_threads(1)
+    from backend.guardrails.pipeline import Guard
+    from backend.guardrails.policy import default_policy
+
+    t_import = time.perf_counter() - t0
+    guard = Guard(default_policy())
+    warm = guard.warm_up()
+    load_total = time.perf_counter() - t0
+
+    prompts = build_prompts(args.n, args.lengths)
+    rows = bench_latency(guard, prompts)
+    rail_raw = rows[-1].pop("one_raw")
+    length_rows = by_length(prompts, rail_raw)
+
+    quant_rows = []
+    if not args.skip_quantized:
+        from backend.guardrails.embeddings import SentenceEncoder
+        from backend.guardrails.scanners.injection import InjectionScanner
+        from backend.guardrails.scanners.topics import TopicScanner
+
+        t = time.perf_counter()
+        enc = SentenceEncoder(quantize=True)
+        q_load = time.perf_counter() - t
+        inj, top = guard.scanners["injection"], guard.scanners["topics"]
+        q_guard = Guard(default_policy())
+        q_guard.scanners = dict(guard.scanners)
+        q_guard.scanners["injection"] = InjectionScanner(inj.threshold, encoder=enc)
+        q_guard.scanners["topics"] = TopicScanner(
+            top.blocked, top.allowed, threshold=top.threshold, encoder=enc
+        )
+        q_guard.warm_up()
+        enc._cache.clear()
+        one = time_one_at_a_time(lambda x: q_guard.scan([x], "input"), prompts)
+        enc._cache.clear()
+        batched, rate = time_batched(lambda b: q_guard.scan(b, "input"), prompts)
+        quant_rows.append(
+            {
+                "what": "default input rail, MiniLM int8",
+                "one": _pct(one),
+                "batched": _pct(batched),
+                "per_s": rate,
+                "load_s": q_load,
+            }
+        )
+
+    tox = toxicity_auc(guard.scanners["toxicity"].scorer)
+    pii = pii_precision_recall(guard.scanners["pii"])
+    load1 = os.getloadavg()
+
+    lens = [len(p) for p in prompts]
+    print(f"# Guardrail benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
+    print(
+        f"Machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, torch threads 1. "
+        f"Load average before/after: {load0[0]:.2f} / {load1[0]:.2f} "
+        f"({'shared with other work: numbers are inflated' if max(load0[0], load1[0]) > 1.2 else 'mostly idle'}).\n"
+    )
+    print(
+        f"Prompts: {len(prompts)} unique, {args.lengths} lengths {min(lens)}-{max(lens)} chars (median {int(np.median(lens))}).\n"
+    )
+    print("## Model load (fresh process, measured)\n")
+    print("| step | seconds |\n| --- | ---: |")
+    print(f"| imports (torch + guardrails) | {t_import:.2f} |")
+    for name, secs in warm.items():
+        print(f"| {name}: load + warm-up | {secs:.2f} |")
+    print(f"| total until ready | {load_total:.2f} |\n")
+    print("## Latency per prompt, ms (measured after warm-up)\n")
+    print(
+        "| scanner | one at a time p50 | p95 | p99 | batched (32) p50 | p95 | p99 | prompts/s batched | backend |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in rows + quant_rows:
+        o, b = r["one"], r["batched"]
+        print(
+            f"| {r['what']} | {o['p50']:.1f} | {o['p95']:.1f} | {o['p99']:.1f} | {b['p50']:.1f} | {b['p95']:.1f} | "
+            f"{b['p99']:.1f} | {r['per_s']:.0f} | {r.get('backend', 'MiniLM int8 dynamic quantisation')} |"
+        )
+    print("\n## Default input rail, one at a time, by prompt length (ms)\n")
+    print("| chars | n | p50 | p95 | p99 |\n| --- | ---: | ---: | ---: | ---: |")
+    for r in length_rows:
+        print(f"| {r['chars']} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} |")
+    if tox:
+        print("\n## Toxicity scorer quality (measured)\n")
+        print(
+            f"ROC AUC **{tox['auc']:.3f}** on wiki_toxicity_test.csv ({tox['n']} comments, {tox['toxic']} toxic), "
+            f"backend: {tox['backend']}; scored in {tox['seconds']:.2f} s."
+        )
+    else:
+        print("\n(shared data absent: toxicity ROC AUC not measured)")
+    if pii:
+        print(
+            f"\n## PII detection on pii_synthetic_spans.json ({pii['n_texts']} texts; span overlap, same type)\n"
+        )
+        print(
+            "| entity | TP | FP | FN | precision | recall |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+        )
+        for r in pii["rows"]:
+            print(
+                f"| {r['entity']} | {r['tp']} | {r['fp']} | {r['fn']} | {_fmt(r['precision'], 3)} | {_fmt(r['recall'], 3)} |"
+            )
+        print(
+            "\nGold types we do not detect (ORGANIZATION, GPE, DATE_TIME, ...) are left out of recall."
+        )
+
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "guard_latency.json").write_text(
+        json.dumps(
+            {
+                "load": {"imports_s": t_import, "warm_up_s": warm, "total_s": load_total},
+                "latency": rows + quant_rows,
+                "by_length": length_rows,
+                "toxicity": tox,
+                "pii": pii,
+                "loadavg": [load0, load1],
+                "prompts": {"n": len(prompts), "lengths": args.lengths},
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
