@@ -36,13 +36,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
 from backend.config import Settings, get_settings
 from backend.errors import ConfigError
-from backend.store import Alert, Store
+from backend.store import Alert, Base, Store, utcnow
 
 log = logging.getLogger("steward.alerts")
 
@@ -188,6 +192,38 @@ def metrics_from_audit(content: Mapping) -> dict[str, float]:
     if shares:
         out["representation.min_share"] = min(shares)
     return out
+
+
+# -- delivery log -------------------------------------------------------------------------
+
+
+class AlertDelivery(Base):
+    """One attempt to deliver one alert through one notifier (kept for the record)."""
+
+    __tablename__ = "alert_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    notifier: Mapped[str] = mapped_column(String(40))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def _ensure_tables(store: Store) -> None:
+    Base.metadata.create_all(store.engine, tables=[AlertDelivery.__table__])
+
+
+def deliveries(store: Store, alert_id: int) -> list[AlertDelivery]:
+    """Every delivery attempt for an alert, oldest first."""
+    _ensure_tables(store)
+    with store.session() as s:
+        return list(
+            s.scalars(
+                select(AlertDelivery)
+                .where(AlertDelivery.alert_id == alert_id)
+                .order_by(AlertDelivery.id)
+            )
+        )
 
 
 # -- notifiers ----------------------------------------------------------------------------
@@ -388,6 +424,7 @@ class AlertService:
         )
         level = min_severity or (conf.get("min_severity") if isinstance(conf, dict) else None)
         self.min_severity = level if level in SEVERITIES else "info"
+        _ensure_tables(store)
 
     def _should_notify(self, severity: str) -> bool:
         return SEVERITIES.index(severity) >= SEVERITIES.index(self.min_severity)
@@ -412,6 +449,7 @@ class AlertService:
         return RaisedAlerts(created, deliveries, dupes)
 
     def notify(self, alert: Alert) -> list[Delivery]:
+        """Send one alert through every notifier; each attempt is recorded."""
         out = []
         for notifier in self.notifiers:
             try:
@@ -419,7 +457,31 @@ class AlertService:
                 out.append(Delivery(alert.id, notifier.name, True))
             except Exception as exc:  # a broken notifier must not lose the alert
                 log.error("alert #%s: notifier %s failed: %s", alert.id, notifier.name, exc)
-                out.append(Delivery(alert.id, notifier.name, False, str(exc)))
+                out.append(Delivery(alert.id, notifier.name, False, str(exc)[:500]))
+        if out:
+            with self.store.session() as s:
+                s.add_all(
+                    AlertDelivery(alert_id=d.alert_id, notifier=d.notifier, ok=d.ok, error=d.error)
+                    for d in out
+                )
+        return out
+
+    def pending(self, limit: int = 200) -> list[Alert]:
+        """Open alerts at or above ``min_severity`` that no notifier has been tried for yet
+        (e.g. alerts other modules stored with ``store.add_alert``)."""
+        with self.store.session() as s:
+            tried = set(s.scalars(select(AlertDelivery.alert_id).distinct()))
+        return [
+            a
+            for a in self.store.list_alerts(open_only=True, limit=limit)
+            if a.id not in tried and self._should_notify(a.severity)
+        ]
+
+    def dispatch_pending(self, limit: int = 200) -> list[Delivery]:
+        """Notify about every pending alert, oldest first."""
+        out: list[Delivery] = []
+        for alert in sorted(self.pending(limit), key=lambda a: a.id):
+            out += self.notify(alert)
         return out
 
     def check(
@@ -469,6 +531,7 @@ def open_alerts(store: Store, *, limit: int = 200) -> list[Alert]:
 
 
 __all__ = [
+    "AlertDelivery",
     "AlertDraft",
     "AlertService",
     "Delivery",
@@ -481,6 +544,7 @@ __all__ = [
     "acknowledge",
     "alert_payload",
     "default_thresholds",
+    "deliveries",
     "evaluate_thresholds",
     "metrics_from_audit",
     "metrics_from_evaluation",

@@ -7,12 +7,13 @@ from backend.cards import CardRepository, card_status, create_card
 from backend.cards.records import artifact_label, artifact_ref, dataset_ref
 from backend.errors import StewardError
 from components import state
+from components.card_alerts import render_alerts
 from components.card_checklist import render_checklist
 from components.card_editor import render_editor
 from components.card_exports import render_exports
 from components.card_signoff import current_reviewer, render_signoff_panel
 from components.card_versions import render_versions
-from components.formatting import format_time, status_badge
+from components.formatting import format_time
 
 store = state.store()
 settings = state.settings()
@@ -192,18 +193,4 @@ with tabs[3]:
 with tabs[4]:
     render_exports(store, card_id, latest.version, doc)
 with tabs[5]:
-    if not alerts:
-        st.caption("No open alerts.")
-    for alert in alerts:
-        left, right = st.columns([6, 1], vertical_alignment="center")
-        source = f" · {alert.source_kind} #{alert.source_id}" if alert.source_kind else ""
-        left.markdown(
-            f"{status_badge(alert.severity)} {alert.message}{source} · {format_time(alert.created_at)}"
-        )
-        if right.button("Acknowledge", key=f"cards-ack-{alert.id}"):
-            store.acknowledge_alert(alert.id)
-            st.rerun()
-    st.caption(
-        "Alerts come from thresholds on audits, evaluations and runs; notifiers (log, webhook, "
-        "e-mail) are configured in `[steward.alerts]` of `.streamlit/secrets.toml`."
-    )
+    render_alerts(store)

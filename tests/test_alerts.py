@@ -18,6 +18,7 @@ from backend.alerts import (
     Threshold,
     WebhookNotifier,
     default_thresholds,
+    deliveries,
     evaluate_thresholds,
     metrics_from_audit,
     metrics_from_evaluation,
@@ -285,3 +286,28 @@ def test_bad_alert_config_is_explained(tmp_path, monkeypatch, toml, message):
     _secrets(tmp_path, monkeypatch, toml)
     with pytest.raises(ConfigError, match=message):
         notifiers_from_settings()
+
+
+def test_alerts_stored_elsewhere_are_dispatched_once(store, webhook):
+    url, received, _ = webhook
+    direct = store.add_alert(
+        kind="fairness", message="stored by another module", severity="warning"
+    )
+    info = store.add_alert(kind="audit", message="just so you know", severity="info")
+    service = AlertService(store, notifiers=[WebhookNotifier(url)], min_severity="warning")
+    assert [a.id for a in service.pending()] == [direct.id]
+    sent = service.dispatch_pending()
+    assert [(d.alert_id, d.ok) for d in sent] == [(direct.id, True)]
+    assert [r["body"]["message"] for r in received] == ["stored by another module"]
+    assert service.dispatch_pending() == [] and len(received) == 1  # never twice
+    (attempt,) = deliveries(store, direct.id)
+    assert attempt.notifier == "webhook" and attempt.ok
+    assert deliveries(store, info.id) == []
+
+
+def test_failed_delivery_is_recorded_with_its_error(store):
+    alert = store.add_alert(kind="training", message="loss diverged", severity="critical")
+    service = AlertService(store, notifiers=[WebhookNotifier("http://127.0.0.1:9/x", timeout_s=2)])
+    service.dispatch_pending()
+    (attempt,) = deliveries(store, alert.id)
+    assert not attempt.ok and "unreachable" in attempt.error

@@ -165,3 +165,16 @@ def test_open_alerts_can_be_acknowledged(app_test, store, workspace):
     assert any("Gap too large" in m.value for m in at.markdown)
     next(b for b in at.button if b.key == f"cards-ack-{alert.id}").click().run()
     assert store.list_alerts() == []
+
+
+def test_pending_alerts_can_be_sent_from_the_page(app_test, store, workspace, settings):
+    CardRepository(store).create(CardDocument.new("model", "m"))
+    alert = store.add_alert(kind="audit", message="PII in 12 rows", severity="warning")
+    at = app_test(PAGE).run()
+    assert any("not notified yet" in m.value for m in at.markdown)
+    _button(at, "Send 1 pending").click().run()
+    assert not at.exception
+    assert any("1 notifications sent" in s.value for s in at.success)
+    assert any("notified: log ✓" in m.value for m in at.markdown)
+    assert "PII in 12 rows" in (settings.logs_dir / "alerts.jsonl").read_text()
+    assert store.list_alerts()[0].id == alert.id  # still open until acknowledged
