@@ -113,7 +113,11 @@ def render_checklist(
         ref = store_evidence_file(evidence_dir, upload.name, upload.getvalue())
         attach_evidence(new, target, ref)
         return repo.save_version(
-            card_id, new, author=author, note=f"attached {upload.name} as evidence"
+            card_id,
+            new,
+            author=author,
+            note=f"attached {upload.name} as evidence",
+            expected_version=version,
         )
     if not submitted:
         return None
@@ -130,7 +134,9 @@ def render_checklist(
             for k in chosen
             if k in keep or k in records
         ]
-    return repo.save_version(card_id, new, author=author, note=note_for(doc, new))
+    return repo.save_version(
+        card_id, new, author=author, note=note_for(doc, new), expected_version=version
+    )
 
 
 def note_for(old: CardDocument, new: CardDocument) -> str:

@@ -76,4 +76,6 @@ def render_editor(
     new.title = (title or "").strip() or doc.title
     for (skey, fkey), value in values.items():
         new.set_value(skey, fkey, value or "")
-    return repo.save_version(card_id, new, author=author, note=note or "edited in the editor")
+    return repo.save_version(
+        card_id, new, author=author, note=note or "edited in the editor", expected_version=version
+    )

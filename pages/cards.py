@@ -169,7 +169,12 @@ tabs = st.tabs(
     on_change="rerun",
 )
 with tabs[0]:
-    _after_save(render_editor(repo, card_id, latest.version, doc, author=author))
+    try:
+        saved = render_editor(repo, card_id, latest.version, doc, author=author)
+    except StewardError as exc:
+        st.error(str(exc))
+        saved = None
+    _after_save(saved)
 with tabs[1]:
     try:
         saved = render_checklist(

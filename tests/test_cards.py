@@ -441,3 +441,15 @@ def test_cited_record_hash_is_recomputed_from_content(store):
     doc = build_card(store, "data", audit=audit)
     ref = next(r for r in doc.cited_records() if r.kind == "audit")
     assert current_hash(store, ref) == ref.content_hash
+
+
+def test_saving_over_a_newer_version_is_refused(store):
+    saved = create_card(store, "model", title="race")
+    repo = CardRepository(store)
+    mine, theirs = repo.load(saved.card_id), repo.load(saved.card_id)
+    theirs.set_value("model_details", "summary", "theirs")
+    repo.save_version(saved.card_id, theirs, expected_version=1)
+    mine.set_value("model_details", "contact", "me")
+    with pytest.raises(StewardError, match="changed since you opened version 1"):
+        repo.save_version(saved.card_id, mine, expected_version=1)
+    assert repo.load(saved.card_id).get_field("model_details", "summary").value == "theirs"

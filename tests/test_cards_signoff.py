@@ -294,3 +294,10 @@ def test_signing_refuses_a_card_citing_a_missing_record(store, alice, settings):
     con.close()
     with pytest.raises(StewardError, match="no longer exists"):
         sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
+
+
+def test_a_removed_account_can_no_longer_sign(store, alice):
+    saved = create_card(store, "data", title="d")
+    reviewers_path().write_text("")  # the administrator removed every account
+    with pytest.raises(SignInError, match="no longer exists"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="x")

@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.errors import StewardError
@@ -159,9 +160,35 @@ class CardRepository:
         return self.save_version(card_id, doc, author=author, note=note or "created")
 
     def save_version(
-        self, card_id: int, doc: CardDocument, *, author: str = "", note: str = ""
+        self,
+        card_id: int,
+        doc: CardDocument,
+        *,
+        author: str = "",
+        note: str = "",
+        expected_version: int | None = None,
     ) -> SavedVersion:
-        """Append a new version (no-op when the content equals the latest version)."""
+        """Append a new version (no-op when the content equals the latest version).
+
+        ``expected_version`` is the version the editor started from: when someone saved a
+        newer one in the meantime the save is refused instead of silently undoing their
+        changes.
+        """
+        try:
+            return self._save_version(card_id, doc, author, note, expected_version)
+        except IntegrityError:  # two saves raced for the same version number
+            raise StewardError(
+                f"Card {card_id} was saved by someone else at the same moment; reload and retry."
+            ) from None
+
+    def _save_version(
+        self,
+        card_id: int,
+        doc: CardDocument,
+        author: str,
+        note: str,
+        expected_version: int | None,
+    ) -> SavedVersion:
         content = doc.to_json()
         digest = card_hash(content)
         with self.store.session() as s:
@@ -176,6 +203,15 @@ class CardRepository:
                 .order_by(CardVersionRow.version.desc())
                 .limit(1)
             ).first()
+            if (
+                expected_version is not None
+                and latest is not None
+                and latest.version != expected_version
+            ):
+                raise StewardError(
+                    f"Card {card_id} changed since you opened version {expected_version} "
+                    f"(it is now at version {latest.version}); reload to see the changes."
+                )
             if latest is not None and latest.content_hash == digest:
                 return SavedVersion(card_id, latest.version, latest.id, digest, False)
             number = (latest.version + 1) if latest else 1

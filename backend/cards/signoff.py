@@ -10,7 +10,7 @@ from backend.store import Store
 
 from .records import current_hash, stored_hash_mismatch
 from .repository import CardRepository, SignOffRow, signoff_record_hash
-from .reviewers import Reviewer
+from .reviewers import Reviewer, SignInError, authorize_oidc, load_accounts
 from .schema import CardDocument, RecordRef, card_hash
 
 Decision = Literal["approve", "reject"]
@@ -34,6 +34,11 @@ def sign_card(
     """
     if not isinstance(reviewer, Reviewer) or not reviewer.name:
         raise StewardError("Only a signed-in reviewer can sign.")
+    # a session may outlive the account: check it still exists / is still allowed
+    if reviewer.auth_method == "local" and reviewer.name not in load_accounts():
+        raise SignInError(f"Reviewer '{reviewer.name}' no longer exists; sign in again.")
+    if reviewer.auth_method == "oidc":
+        authorize_oidc(reviewer.email, reviewer.display_name)
     if decision not in ("approve", "reject"):
         raise StewardError("The decision must be 'approve' or 'reject'.")
     comment = (comment or "").strip()
