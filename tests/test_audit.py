@@ -24,11 +24,12 @@ from backend.audit.association import npmi
 from backend.audit.duplicates import (
     DuplicatesCheck,
     datasketch_permutations,
+    exact_jaccard,
     lsh_params,
     minhash_signatures,
     shingle_hashes,
 )
-from backend.audit.label_skew import wilson_interval
+from backend.audit.label_skew import chi_square, wilson_interval
 from backend.audit.representation import RepresentationCheck
 from backend.audit.source import Chunk, normalise_text
 from backend.audit.text_stats import TextStatsCheck
@@ -245,7 +246,7 @@ def test_partial_results_merge(demo):
     assert s1.result() == s_whole.result()
 
 
-def test_minhash_signatures_match_datasketch():
+def test_minhash_signatures_match_datasketch_and_jaccard_is_exact():
     from datasketch import MinHash
 
     texts = [
@@ -255,17 +256,26 @@ def test_minhash_signatures_match_datasketch():
         ["a", "b", "a", "b", "c"],
     ]
     a, b = datasketch_permutations(64)
-    sig, valid = minhash_signatures(texts, a, b)
-    sh, offsets = shingle_hashes(texts)
+    sig, valid, set_hashes, set_sizes = minhash_signatures(texts, a, b)
+    sh, counts = shingle_hashes(texts)
     assert valid.tolist() == [True, True, False, True]
-    bounds = [*offsets.tolist(), len(sh)]
+    assert counts.tolist() == [4, 1, 0, 4] and set_sizes.tolist() == [4, 1, 0, 3]
+    bounds = np.concatenate([[0], np.cumsum(counts)])
     for i, toks in enumerate(texts):
         if not toks:
             continue
         m = MinHash(num_perm=64, seed=1, hashfunc=lambda v: v)
         m.update_batch([int(h) for h in sh[bounds[i] : bounds[i + 1]]])
         assert np.array_equal(m.hashvalues, sig[i])
-    assert lsh_params(0.8, 64) == (5, 11) or sum(lsh_params(0.8, 64)) > 0
+    bands, rows = lsh_params(0.8, 64)
+    assert bands * rows <= 64
+    # Exact Jaccard of bigram sets: {ab, ba, bc} vs {the quick, ...} = 0; with itself = 1.
+    starts = np.concatenate([[0], np.cumsum(set_sizes)[:-1]])
+    sim = exact_jaccard(np.array([0, 3, 0]), np.array([3, 3, 0]), set_hashes, starts, set_sizes)
+    assert sim.tolist() == [0.0, 1.0, 1.0]
+    _, _, h2, s2 = minhash_signatures([["x", "y", "z"], ["x", "y", "z", "w"]], a, b)
+    st2 = np.array([0, s2[0]])
+    assert exact_jaccard(np.array([0]), np.array([1]), h2, st2, s2)[0] == pytest.approx(2 / 3)
 
 
 def test_near_duplicates_found_and_unrelated_texts_kept_apart():
@@ -305,6 +315,13 @@ def test_leakage_against_second_file(tmp_path, demo):
 
 
 def test_label_statistics():
+    from scipy.stats import chi2_contingency
+
+    table = [[30, 70], [50, 50], [20, 80]]
+    expected = chi2_contingency(table, correction=False)
+    stat, p, dof = chi_square(table)
+    assert stat == pytest.approx(expected.statistic) and p == pytest.approx(expected.pvalue)
+    assert dof == expected.dof == 2
     low, high = wilson_interval(10, 100)
     assert low == pytest.approx(0.0552, abs=1e-3) and high == pytest.approx(0.1744, abs=1e-3)
     assert wilson_interval(0, 0) == (0.0, 1.0)

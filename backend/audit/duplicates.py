@@ -31,16 +31,23 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from backend.audit.source import Chunk, normalise_text, tokenize_normalised
+from backend.audit.source import Chunk
 from backend.detectors.pii import PiiDetector
 
 _EXAMPLE_CLUSTERS = 20
 _EXAMPLE_TEXTS = 3
 _MAX_PARTITIONS = 12
-#: Candidate pairs verified with exact Jaccard; above this the MinHash estimate is used.
-_MAX_EXACT_VERIFY = 2_000_000
 _U32 = np.uint32
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    # np.unique on large uint64 arrays goes through a hash table here (numpy 2.4) and is
+    # several times slower than an in-place sort plus a neighbour comparison.
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -70,17 +77,33 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
-def shingle_hashes(token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """32-bit hashes of word bigrams per text, and the start offset of each text.
+def _as_token_array(tokens):
+    """Accept an Arrow list array or Python lists of tokens."""
+    import pyarrow as pa  # noqa: PLC0415
 
-    Texts with one token use that token; texts without tokens get no shingles (their
-    segment is empty).
+    if isinstance(tokens, pa.ListArray | pa.LargeListArray | pa.ChunkedArray):
+        return tokens
+    return pa.array([t or None for t in tokens], type=pa.list_(pa.large_string()))
+
+
+def shingle_hashes(tokens) -> tuple[np.ndarray, np.ndarray]:
+    """32-bit hashes of word bigrams per text, and the number of shingles of each text.
+
+    ``tokens`` is an Arrow list array (or Python lists) of words per text. Texts with one
+    word use that word; texts without words get no shingles. All vectorised: tokens are
+    dictionary-encoded and only the distinct ones are hashed.
     """
-    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
-    flat = [w for toks in token_lists for w in toks]
-    if not flat:
-        return np.zeros(0, dtype=_U32), np.zeros(len(token_lists), dtype=np.int64)
-    th = pd.util.hash_array(np.asarray(flat, dtype=object), categorize=True)
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    arr = _as_token_array(tokens)
+    lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)
+    lengths = lengths.astype(np.int64)
+    flat = pc.list_flatten(arr)
+    if len(flat) == 0:
+        return np.zeros(0, dtype=_U32), np.zeros(len(lengths), dtype=np.int64)
+    encoded = pc.dictionary_encode(flat)
+    words = encoded.dictionary.to_numpy(zero_copy_only=False)
+    th = pd.util.hash_array(np.asarray(words, dtype=object))[encoded.indices.to_numpy()]
     ends = np.cumsum(lengths)
     starts = ends - lengths
     # Bigram i = (token i, token i+1) when both belong to the same text.
@@ -97,40 +120,66 @@ def shingle_hashes(token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray
     big = np.where(single, th, big)[keep]
     sh = ((big ^ (big >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(_U32)
     counts = np.where(lengths == 1, 1, np.maximum(lengths - 1, 0))
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    return sh, offsets
-
-
-def shingle_set(text: str | None) -> set:
-    """The set of word bigrams (or the single word) that a signature summarises."""
-    toks = tokenize_normalised(normalise_text(text or ""))
-    return set(zip(toks, toks[1:], strict=False)) if len(toks) > 1 else set(toks)
-
-
-def _jaccard(a: set, b: set) -> float:
-    if not a and not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+    return sh, counts
 
 
 def minhash_signatures(
-    token_lists: list[list[str]], a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(signatures (n, num_perm) uint32, valid mask)`` for each token list."""
-    n = len(token_lists)
+    tokens, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MinHash signatures of each text's shingle set.
+
+    Returns ``(signatures (n, num_perm) uint32, valid mask, set_hashes, set_sizes)``:
+    ``set_hashes`` holds each text's *distinct* shingle hashes, sorted, back to back
+    (``set_sizes`` per text), for exact Jaccard verification later.
+    """
+    sh, counts = shingle_hashes(tokens)
+    n = len(counts)
     num_perm = len(a)
     sig = np.full((n, num_perm), np.iinfo(_U32).max, dtype=_U32)
-    sh, offsets = shingle_hashes(token_lists)
-    counts = np.diff(np.append(offsets, len(sh)))
     valid = counts > 0
     if not valid.any():
-        return sig, valid
+        return sig, valid, np.zeros(0, _U32), np.zeros(n, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     hv = _fmix32(sh)
     starts = offsets[valid]
     for k in range(num_perm):
         phv = hv * a[k] + b[k]  # uint32 arithmetic wraps: that is the mod 2^32
         sig[valid, k] = np.minimum.reduceat(phv, starts)
-    return sig, valid
+    # Distinct shingles per text: unique (row, hash) keys are already sorted by row.
+    row = np.repeat(np.arange(n, dtype=np.uint64), counts)
+    keys = _sorted_unique((row << np.uint64(32)) | sh.astype(np.uint64))
+    set_hashes = (keys & np.uint64(0xFFFFFFFF)).astype(_U32)
+    set_sizes = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n)
+    return sig, valid, set_hashes, set_sizes
+
+
+def exact_jaccard(
+    s: np.ndarray, d: np.ndarray, set_hashes: np.ndarray, set_start: np.ndarray,
+    set_size: np.ndarray, *, batch: int = 200_000,
+) -> np.ndarray:  # fmt: skip
+    """Exact Jaccard similarity of the shingle sets of text pairs ``(s[i], d[i])``.
+
+    Vectorised: the two sets of each pair are concatenated with the pair id in the high
+    bits, sorted, and equal neighbours counted (sets have no inner duplicates).
+    """
+    out = np.empty(len(s))
+    for lo in range(0, len(s), batch):
+        ps, pd_ = s[lo : lo + batch], d[lo : lo + batch]
+        n_pairs = len(ps)
+        keys = []
+        for side in (ps, pd_):
+            lens = set_size[side]
+            total = int(lens.sum())
+            within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+            idx = np.repeat(set_start[side], lens) + within
+            pair = np.repeat(np.arange(n_pairs, dtype=np.uint64), lens)
+            keys.append((pair << np.uint64(32)) | set_hashes[idx].astype(np.uint64))
+        allk = np.sort(np.concatenate(keys))
+        same = allk[1:] == allk[:-1]
+        inter = np.bincount((allk[1:][same] >> np.uint64(32)).astype(np.int64), minlength=n_pairs)
+        union = set_size[ps] + set_size[pd_] - inter
+        out[lo : lo + batch] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    return out
 
 
 class DuplicatesCheck:
@@ -150,10 +199,11 @@ class DuplicatesCheck:
         self._row_part: list[np.ndarray] = []
         self._signatures: list[np.ndarray] = []
         self._valid: list[np.ndarray] = []
+        self._set_hashes: list[np.ndarray] = []
+        self._set_sizes: list[np.ndarray] = []
         self._texts: list = []  # pyarrow arrays of each uid's first text
         self.partitions: list[str] = []
         self.rows = 0
-        self.verification = "exact Jaccard of the shingle sets"
 
     def _partition_codes(self, chunk: Chunk) -> np.ndarray:
         if chunk.partition is None:
@@ -173,15 +223,17 @@ class DuplicatesCheck:
 
     def update(self, chunk: Chunk) -> None:
         import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
 
         n = len(chunk)
         self.rows += n
-        norm = chunk.normalised
-        present = np.fromiter((bool(t) for t in norm), dtype=bool, count=n)
+        norm = chunk.normalised_arrow
+        present = pc.greater(pc.utf8_length(norm), 0).to_numpy(zero_copy_only=False)
         row_uid = np.full(n, -1, dtype=np.int64)
         idx = np.flatnonzero(present)
         if idx.size:
-            hashes = pd.util.hash_array(np.asarray([norm[i] for i in idx], dtype=object))
+            values = norm.take(pa.array(idx)).to_numpy(zero_copy_only=False)
+            hashes = pd.util.hash_array(np.asarray(values, dtype=object))
             uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
             pos = np.searchsorted(self._seen_hash, uniq)
             pos_c = np.minimum(pos, max(len(self._seen_hash) - 1, 0))
@@ -202,19 +254,21 @@ class DuplicatesCheck:
                 order = np.argsort(merged_h, kind="stable")
                 self._seen_hash, self._seen_uid = merged_h[order], merged_u[order]
                 new_rows = idx[first[new]]
-                sig, valid = minhash_signatures(
-                    [chunk.token_lists[i] for i in new_rows], self.a, self.b
+                take = pa.array(new_rows)
+                sig, valid, set_hashes, set_sizes = minhash_signatures(
+                    chunk.token_array.take(take), self.a, self.b
                 )
                 self._signatures.append(sig)
                 self._valid.append(valid)
-                self._texts.append(pa.array([chunk.texts[i] for i in new_rows], pa.large_string()))
+                self._set_hashes.append(set_hashes)
+                self._set_sizes.append(set_sizes)
+                self._texts.append(chunk.arrow_text.take(take))
         self._row_uid.append(row_uid)
         self._row_part.append(self._partition_codes(chunk))
 
     # ----------------------------------------------------------------------------------
-    def _near_pairs(
-        self, sig: np.ndarray, valid: np.ndarray, texts=None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _near_pairs(self, sig: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """LSH candidate pairs (datasketch banding) verified by exact Jaccard."""
         ids = np.flatnonzero(valid)
         if len(ids) < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -229,46 +283,28 @@ class DuplicatesCheck:
             sk = keys[order]
             starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
             sizes = np.diff(np.r_[starts, len(sk)])
-            multi = sizes > 1
-            if not multi.any():
+            if not (sizes > 1).any():
                 continue
-            # Star edges: every bucket member is linked to the bucket's first member.
-            head = np.repeat(order[starts[multi]], sizes[multi] - 1)
-            members = np.concatenate(
-                [order[s + 1 : s + z] for s, z in zip(starts[multi], sizes[multi], strict=True)]
-            )
+            # Star edges: every bucket member is linked to the bucket's first member, so a
+            # bucket of k texts costs k - 1 checks instead of k(k - 1)/2.
+            not_head = np.ones(len(sk), dtype=bool)
+            not_head[starts] = False
+            head = np.repeat(order[starts], sizes)[not_head]
             src.append(ids[head])
-            dst.append(ids[members])
+            dst.append(ids[order[not_head]])
         if not src:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         s = np.concatenate(src)
         d = np.concatenate(dst)
-        pairs = np.unique(np.stack([np.minimum(s, d), np.maximum(s, d)], axis=1), axis=0)
-        s, d = pairs[:, 0], pairs[:, 1]
-        if texts is not None and len(s) <= _MAX_EXACT_VERIFY:
-            # Exact Jaccard of the shingle sets: the MinHash estimate (±0.05 with 64
-            # permutations) would let through many pairs around 0.7.
-            involved = np.unique(np.concatenate([s, d]))
-            sets = dict(
-                zip(
-                    involved.tolist(),
-                    map(shingle_set, texts.take(involved).to_pylist()),
-                    strict=True,
-                )
-            )
-            sim = np.fromiter(
-                (_jaccard(sets[a], sets[b]) for a, b in zip(s.tolist(), d.tolist(), strict=True)),
-                dtype=float,
-                count=len(s),
-            )
-            self.verification = "exact Jaccard of the shingle sets"
-        else:
-            sim = np.empty(len(s))
-            for i in range(0, len(s), 100_000):  # bounded memory for huge candidate lists
-                sim[i : i + 100_000] = (sig[s[i : i + 100_000]] == sig[d[i : i + 100_000]]).mean(
-                    axis=1
-                )
-            self.verification = "MinHash-estimated Jaccard"
+        lo, hi = np.minimum(s, d), np.maximum(s, d)
+        pair_keys = _sorted_unique(lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64))
+        s = (pair_keys >> np.uint64(32)).astype(np.int64)
+        d = (pair_keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        # Exact Jaccard of the shingle sets: the 64-permutation estimate (±0.05) would let
+        # through many pairs around 0.7.
+        sizes = np.concatenate(self._set_sizes)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        sim = exact_jaccard(s, d, np.concatenate(self._set_hashes), starts, sizes)
         keep = sim >= self.threshold
         return s[keep], d[keep]
 
@@ -291,7 +327,7 @@ class DuplicatesCheck:
         )
         valid = np.concatenate(self._valid) if self._valid else np.zeros(0, bool)
         texts = pa.chunked_array(self._texts, pa.large_string()) if self._texts else None
-        src, dst = self._near_pairs(sig, valid, texts)
+        src, dst = self._near_pairs(sig, valid)
         if n_uids:
             graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_uids, n_uids))
             _, comp = connected_components(graph, directed=False)
@@ -329,7 +365,7 @@ class DuplicatesCheck:
                 f"exact: 64-bit hash of case-folded, whitespace-collapsed text; near: MinHash "
                 f"({self.num_perm} permutations, datasketch affine32 scheme) over word bigrams, "
                 f"LSH {self.bands} bands × {self.rows_per_band} rows; candidates kept when the "
-                f"{self.verification} ≥ {self.threshold:g}"
+                f"exact Jaccard of their shingle sets ≥ {self.threshold:g}"
             ),
             "threshold": self.threshold,
             "num_perm": self.num_perm,

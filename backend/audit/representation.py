@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
-from backend.audit.source import MISSING, Chunk
+from backend.audit.source import MISSING, Chunk, pair_counts, value_counts
 
 OTHER = "other"
 #: Distinct values tracked exactly per column before the long tail is folded into other.
@@ -39,12 +39,11 @@ class RepresentationCheck:
         self.rows += len(chunk)
         for col in self.columns:
             counter = self.counts[col]
-            counter.update(chunk.groups(col).tolist())
+            counter.update(value_counts(chunk.groups(col)))
             if len(counter) > MAX_TRACKED:
                 self._prune(col)
         for a, b in self.pairs:
-            ga, gb = chunk.groups(a), chunk.groups(b)
-            self.pair_counts[(a, b)].update(zip(ga.tolist(), gb.tolist(), strict=True))
+            self.pair_counts[(a, b)].update(pair_counts(chunk.groups(a), chunk.groups(b)))
 
     def _prune(self, col: str) -> None:
         counter = self.counts[col]

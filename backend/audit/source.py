@@ -69,19 +69,13 @@ class Malformed:
             self.lines.append(int(line))
 
 
-_TOKEN_STRIP = str.maketrans({c: " " for c in "!\"#$%&()*+,./:;<=>?@[\\]^_`{|}~'’“”«»…"})
+#: Trimmed from both ends of every word token.
+_PUNCT = "!\"#$%&'()*+,./:;<=>?@[\\]^_`{|}~-’‘“”«»…–—¿¡"
 
 
 def normalise_text(text: str) -> str:
-    """Case-folded, whitespace-collapsed text: the key for exact duplicates."""
-    return " ".join(text.casefold().split())
-
-
-def tokenize_normalised(norm: str) -> list[str]:
-    """Word tokens of a normalised text (punctuation removed, inner hyphens kept)."""
-    if not norm:
-        return []
-    return [w for w in (w.strip("-") for w in norm.translate(_TOKEN_STRIP).split()) if w]
+    """Python twin of :attr:`Chunk.normalised_arrow` (lower-case, collapsed whitespace)."""
+    return " ".join(text.lower().split())
 
 
 @dataclass
@@ -117,24 +111,69 @@ class Chunk:
         )
 
     @cached_property
+    def arrow_text(self):
+        """The texts as an Arrow string array (null for missing and non-string values)."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        return pa.array(self.texts, type=pa.large_string())
+
+    @cached_property
+    def split_lower(self):
+        """Lower-cased texts split on whitespace (Arrow list array; null for missing)."""
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(pc.utf8_lower(self.arrow_text)))
+
+    @cached_property
+    def normalised_arrow(self):
+        """Lower-cased, whitespace-collapsed texts ("" for missing): the exact-duplicate key."""
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        joined = pc.binary_join(self.split_lower, pa.scalar(" ", pa.large_string()))
+        return pc.fill_null(joined, "")
+
+    @cached_property
     def normalised(self) -> list[str]:
-        """Case-folded, whitespace-collapsed text ("" for missing): the exact-duplicate key."""
-        return [normalise_text(t) if t else "" for t in self.texts]
+        return self.normalised_arrow.to_pylist()
+
+    @cached_property
+    def token_array(self):
+        """Word tokens per row (Arrow list array): whitespace-split words with surrounding
+        punctuation trimmed ("co-op" and "don't" stay whole); rows without words are empty.
+        """
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        split = self.split_lower
+        n = len(split)
+        lengths = pc.fill_null(pc.list_value_length(split), 0).to_numpy(zero_copy_only=False)
+        trimmed = pc.utf8_trim(pc.list_flatten(split), characters=_PUNCT)
+        keep = pc.greater(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        rows = np.repeat(np.arange(n), lengths.astype(np.int64))
+        counts = np.bincount(rows[keep], minlength=n)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return pa.LargeListArray.from_arrays(pa.array(offsets), trimmed.filter(pa.array(keep)))
 
     @cached_property
     def token_lists(self) -> list[list[str]]:
-        """Word tokens of the normalised text (punctuation removed, hyphens kept inside)."""
-        return [tokenize_normalised(t) for t in self.normalised]
+        """:attr:`token_array` as Python lists (empty list for rows without words)."""
+        return [toks or [] for toks in self.token_array.to_pylist()]
 
     def groups(self, col: str) -> np.ndarray:
         """Group label per row as strings; missing values become ``(missing)``."""
         cache = self.__dict__.setdefault("_groups", {})
         if col not in cache:
             values = self.frame[col]
-            cache[col] = np.array(
-                [MISSING if _is_missing(v) else _group_str(v) for v in values.tolist()],
-                dtype=object,
-            )
+            if pd.api.types.infer_dtype(values, skipna=True) == "string":
+                # Fast path (CSV columns are all strings): vectorised strip + missing.
+                stripped = _strip_strings(values)
+                cache[col] = np.where(stripped == "", MISSING, stripped).astype(object)
+            else:
+                cache[col] = np.array(
+                    [MISSING if _is_missing(v) else _group_str(v) for v in values.tolist()],
+                    dtype=object,
+                )
         return cache[col]
 
     @cached_property
@@ -149,7 +188,48 @@ class Chunk:
                 num = _to_float(v)
                 out.append(None if num is None else ("1" if num >= 0.5 else "0"))
             return np.array(out, dtype=object)
+        series = self.frame[self.label_col]
+        if pd.api.types.infer_dtype(series, skipna=True) == "string":
+            import pyarrow as pa  # noqa: PLC0415
+            import pyarrow.compute as pc  # noqa: PLC0415
+
+            stripped = _strip_strings(series)
+            # "1.0" and "1" are the same label; empty strings are missing.
+            cleaned = pc.replace_substring_regex(
+                pa.array(stripped, pa.large_string()), r"^(-?\d+)\.0+$", r"\1"
+            ).to_numpy(zero_copy_only=False)
+            return np.where(stripped == "", None, cleaned).astype(object)
         return np.array([None if _is_missing(v) else _label_str(v) for v in values], dtype=object)
+
+
+def _strip_strings(values: pd.Series) -> np.ndarray:
+    """Stripped strings as an object array, "" for missing (Arrow, vectorised)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    arr = pa.array(values.tolist(), type=pa.large_string(), from_pandas=True)
+    out = pc.fill_null(pc.utf8_trim_whitespace(arr), "")
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def pair_counts(a: np.ndarray, b: np.ndarray) -> dict[tuple, int]:
+    """Counts of each (a, b) value pair, vectorised (factorize + bincount)."""
+    if len(a) == 0:
+        return {}
+    ca, ua = pd.factorize(a, use_na_sentinel=False)
+    cb, ub = pd.factorize(b, use_na_sentinel=False)
+    counts = np.bincount(ca.astype(np.int64) * len(ub) + cb, minlength=len(ua) * len(ub))
+    nz = np.flatnonzero(counts)
+    return {(ua[k // len(ub)], ub[k % len(ub)]): int(counts[k]) for k in nz.tolist()}
+
+
+def value_counts(a: np.ndarray) -> dict:
+    """Counts of each value, vectorised."""
+    if len(a) == 0:
+        return {}
+    codes, uniques = pd.factorize(a, use_na_sentinel=False)
+    counts = np.bincount(codes)
+    return {uniques[i]: int(c) for i, c in enumerate(counts.tolist()) if c}
 
 
 def _is_nan(v: object) -> bool:

@@ -75,13 +75,18 @@ class TextStatsCheck:
         self.missing += sum(
             1 for t, bad in zip(texts, non_text, strict=True) if t is None and not bad
         )
-        self.empty += sum(1 for t in texts if t == "")
-        self.whitespace_only += sum(1 for t in texts if t and not t.strip())
-        present = [t for t in texts if t and t.strip()]
-        if not present:
+        arr = chunk.arrow_text
+        lengths_all = pc.fill_null(pc.utf8_length(arr), -1).to_numpy(zero_copy_only=False)
+        words_all = pc.fill_null(pc.list_value_length(chunk.split_lower), 0).to_numpy(
+            zero_copy_only=False
+        )
+        self.empty += int((lengths_all == 0).sum())
+        has_words = words_all > 0
+        self.whitespace_only += int(((lengths_all > 0) & ~has_words).sum())
+        if not has_words.any():
             return
-        lengths = np.fromiter(map(len, present), dtype=np.int64, count=len(present))
-        words = np.fromiter((len(t.split()) for t in present), dtype=np.int64, count=len(present))
+        lengths = lengths_all[has_words].astype(np.int64)
+        words = words_all[has_words].astype(np.int64)
         self.max_chars = max(self.max_chars, int(lengths.max()))
         self.total_chars += int(lengths.sum())
         self.total_words += int(words.sum())
@@ -91,12 +96,27 @@ class TextStatsCheck:
         self.word_hist += np.bincount(
             np.minimum(words, MAX_TRACKED_LENGTH + 1), minlength=len(self.word_hist)
         )
-        arr = pa.array(present, type=pa.large_string())
-        any_letter = np.zeros(len(present), dtype=bool)
-        for name, pattern in SCRIPTS.items():
-            mask = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-            self.scripts[name] += int(mask.sum())
-            any_letter |= mask
+        present = arr.filter(pa.array(has_words))
+        # Most rows are plain ASCII: only rows with other characters need script classes.
+        non_ascii = pc.match_substring_regex(present, r"[^\x00-\x7F]").to_numpy(
+            zero_copy_only=False
+        )
+        ascii_letters = pc.match_substring_regex(present, r"[A-Za-z]").to_numpy(
+            zero_copy_only=False
+        )
+        latin = ascii_letters.copy()
+        any_letter = ascii_letters.copy()
+        if non_ascii.any():
+            idx = np.flatnonzero(non_ascii)
+            rest = present.take(pa.array(idx))
+            for name, pattern in SCRIPTS.items():
+                mask = pc.match_substring_regex(rest, pattern).to_numpy(zero_copy_only=False)
+                if name == "Latin":
+                    latin[idx] |= mask
+                else:
+                    self.scripts[name] += int(mask.sum())
+                any_letter[idx] |= mask
+        self.scripts["Latin"] += int(latin.sum())
         self.no_letters += int((~any_letter).sum())
 
     def merge(self, other: TextStatsCheck) -> None:

@@ -341,8 +341,8 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "PERSON": _Entity(
         "PERSON",
-        r"(?i:my name is|name:|i am|i'm|call me|dear|signed|regards|sincerely)|—|--"
-        r"|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s",
+        r"(?:(?i:my name is|name:|i am|i'm|i’m|call me|dear|signed,?|regards,|sincerely,)"
+        r"|—|--|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+[A-ZÀ-ÖØ-Þ]",
         (
             _p(
                 r"(?:\b[Mm]y name is|\b[Nn]ame:|\b[Cc]all me|\bDear|\b[Ss]igned,?|\b[Rr]egards,"

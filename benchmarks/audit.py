@@ -1,0 +1,155 @@
+"""Dataset-audit throughput: rows/s per check and in total, peak RSS.
+
+    .venv/bin/python -m benchmarks.audit               # 200,000 rows
+    .venv/bin/python -m benchmarks.audit --rows 1000000
+
+Generates N rows with the demo generator (seeded; cached as CSV under the temp dir), then
+audits the CSV in a *fresh subprocess* so that the peak RSS is the audit's own, not the
+generator's. Three runs:
+
+1. the non-neural checks the target is about (representation, label skew, PII,
+   duplicates, text statistics), streamed from the CSV;
+2. identity-term association (nPMI), reported separately (it is capped at
+   ``association_max_rows`` rows by default);
+3. toxicity with the shared scorer on a sample (``--toxicity-rows``), reported on its own
+   with its backend and batch size (Detoxify when its weights are available, otherwise the
+   profanity fallback).
+
+Numbers are wall-clock on this machine and depend on load: say so when you quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NON_NEURAL = ("representation", "label_skew", "pii", "duplicates", "text_stats")
+SENSITIVE = ["gender", "age_group", "ethnicity", "religion"]
+
+
+def _dataset(rows: int, seed: int) -> Path:
+    from backend.datasets import generate_demo_dataset  # noqa: PLC0415
+
+    path = Path(tempfile.gettempdir()) / f"steward-audit-bench-{rows}-{seed}.csv"
+    if not path.exists():
+        started = time.perf_counter()
+        frame = generate_demo_dataset(rows, seed=seed)
+        tmp = path.with_suffix(".tmp")
+        frame.to_csv(tmp, index=False)
+        tmp.replace(path)
+        print(
+            f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s -> {path}",
+            file=sys.stderr,
+        )
+    return path
+
+
+def _worker(path: str, checks: list[str], toxicity_rows: int | None) -> None:
+    """Run one audit and print its timings as JSON (called in a subprocess)."""
+    from backend.audit import AuditConfig, AuditSource, run_audit  # noqa: PLC0415
+    from backend.config import apply_offline_env  # noqa: PLC0415
+
+    apply_offline_env()
+    config = AuditConfig(
+        text_col="text",
+        label_col="label",
+        sensitive=SENSITIVE,
+        split_col="split",
+        checks=tuple(checks),
+        toxicity_max_rows=toxicity_rows,
+    )
+    started = time.perf_counter()
+    report = run_audit(AuditSource(path=Path(path)), config)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out = {
+        "rows": report["rows"],
+        "elapsed_s": elapsed,
+        "timings": report["timings"],
+        "peak_rss_mb": peak_kb / 1024,
+    }
+    if "toxicity" in report:
+        tox = report["toxicity"]
+        out["toxicity"] = {
+            k: tox[k]
+            for k in ("backend", "scored_rows", "batch_size", "seconds", "rows_per_second")
+        }
+    if "duplicates" in report:
+        out["duplicates"] = {
+            k: report["duplicates"][k]
+            for k in ("exact_rows", "near_rows", "near_pairs", "cluster_count", "method")
+        }
+    if "association" in report:
+        out["association_rows_used"] = report["association"]["rows_used"]
+    print(json.dumps(out))
+
+
+def _run(path: Path, checks: tuple[str, ...], toxicity_rows: int | None = None) -> dict:
+    argv = [sys.executable, "-m", "benchmarks.audit", "--worker", str(path),
+            "--checks", ",".join(checks)]  # fmt: skip
+    if toxicity_rows:
+        argv += ["--toxicity-rows", str(toxicity_rows)]
+    env = dict(os.environ, STEWARD_HOME=tempfile.mkdtemp(prefix="steward-bench-"))
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark worker failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--toxicity-rows", type=int, default=20_000, help="rows scored for toxicity"
+    )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--checks", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        _worker(args.worker, args.checks.split(","), args.toxicity_rows)
+        return 0
+
+    path = _dataset(args.rows, args.seed)
+    size_mb = path.stat().st_size / 1e6
+    main_run = _run(path, NON_NEURAL)
+    assoc = _run(path, ("association",))
+    tox = _run(path, ("toxicity",), args.toxicity_rows)
+
+    rows = main_run["rows"]
+    t = main_run["timings"]
+    print(f"\nDataset audit benchmark: {rows:,} rows ({size_mb:.0f} MB CSV), "
+          f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} at the end")  # fmt: skip
+    print("\n| stage | seconds | rows/s |")
+    print("|---|---:|---:|")
+    for name in ("read", *NON_NEURAL):
+        sec = t.get(name, 0.0)
+        print(f"| {name} | {sec:.2f} | {rows / sec:,.0f} |" if sec else f"| {name} | – | – |")
+    total = main_run["elapsed_s"]
+    print(f"| **total, non-neural checks (incl. reading)** | {total:.2f} | {rows / total:,.0f} |")
+    print(f"\nPeak RSS of the non-neural audit process: {main_run['peak_rss_mb']:,.0f} MB")
+    d = main_run["duplicates"]
+    print(f"Duplicates: {d['exact_rows']:,} exact rows, {d['near_rows']:,} near rows, "
+          f"{d['near_pairs']:,} verified near pairs, {d['cluster_count']:,} clusters.")  # fmt: skip
+    a_sec = assoc["timings"].get("association", 0.0)
+    used = assoc["association_rows_used"]
+    print(f"\nAssociation (nPMI), separate run: {a_sec:.2f} s for {used:,} rows "
+          f"({used / a_sec:,.0f} rows/s), total {assoc['elapsed_s']:.1f} s, "
+          f"peak RSS {assoc['peak_rss_mb']:,.0f} MB")  # fmt: skip
+    tx = tox["toxicity"]
+    print(f"\nToxicity, separate run: backend {tx['backend']}")
+    print(f"  scored {tx['scored_rows']:,} rows in {tx['seconds']:.2f} s = "
+          f"{tx['rows_per_second'] or 0:,.0f} rows/s (batch size {tx['batch_size']}); "
+          f"model load {tox['timings'].get('toxicity_load', 0):.1f} s")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
