@@ -41,13 +41,19 @@ def render_alerts(store: Store) -> None:
             with st.spinner("Sending notifications…"):
                 sent = service.dispatch_pending()
             failed = [d for d in sent if not d.ok]
-            if failed:
-                st.warning(
+            st.session_state["alerts_flash"] = (
+                (
+                    "warning",
                     "Some notifications failed: "
-                    + "; ".join(f"#{d.alert_id} {d.notifier}: {d.error}" for d in failed)
+                    + "; ".join(f"#{d.alert_id} {d.notifier}: {d.error}" for d in failed),
                 )
-            else:
-                st.success(f"{len(sent)} notifications sent.")
+                if failed
+                else ("success", f"Sent {len(sent)} notification{'s' if len(sent) != 1 else ''}.")
+            )
+            st.rerun()  # redraw without the (now empty) pending button
+    flash = st.session_state.pop("alerts_flash", None)
+    if flash:
+        (st.warning if flash[0] == "warning" else st.success)(flash[1])
     if not alerts:
         st.caption("No open alerts.")
     for alert in alerts:

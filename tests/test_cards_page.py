@@ -174,7 +174,8 @@ def test_pending_alerts_can_be_sent_from_the_page(app_test, store, workspace, se
     assert any("not notified yet" in m.value for m in at.markdown)
     _button(at, "Send 1 pending").click().run()
     assert not at.exception
-    assert any("1 notifications sent" in s.value for s in at.success)
+    assert any("Sent 1 notification." in s.value for s in at.success)
+    assert not [b for b in at.button if b.label.startswith("Send ")]
     assert any("notified: log ✓" in m.value for m in at.markdown)
     assert "PII in 12 rows" in (settings.logs_dir / "alerts.jsonl").read_text()
     assert store.list_alerts()[0].id == alert.id  # still open until acknowledged
