@@ -76,6 +76,46 @@ def group_bars(frame: pd.DataFrame, *, metrics: list[str], title: str = "") -> g
     return fig
 
 
+def disparity_overview(frame: pd.DataFrame, *, threshold: float) -> go.Figure:
+    """Largest gap (max - min across groups) per sensitive column and metric, with 95 %
+    whiskers and the alert threshold as a dashed line."""
+    fig = go.Figure()
+    for i, (metric, sub) in enumerate(frame.groupby("metric", sort=False)):
+        plus = (sub["ci_high"].astype(float) - sub["difference"]).clip(lower=0).fillna(0)
+        minus = (sub["difference"] - sub["ci_low"].astype(float)).clip(lower=0).fillna(0)
+        fig.add_bar(
+            name=METRIC_SHORT.get(metric, metric),
+            x=sub["column"],
+            y=sub["difference"],
+            error_y={
+                "type": "data",
+                "array": plus.tolist(),
+                "arrayminus": minus.tolist(),
+                "thickness": 1.2,
+                "width": 3,
+            },
+            marker={"color": _PALETTE[i % len(_PALETTE)]},
+            customdata=np.stack([sub["high_group"], sub["low_group"]], axis=-1),
+            hovertemplate="%{x}: %{y:.3f}<br>highest %{customdata[0]}, lowest %{customdata[1]}"
+            "<extra>" + METRIC_SHORT.get(metric, metric) + "</extra>",
+        )
+    fig.add_hline(
+        y=threshold,
+        line={"dash": "dash", "color": "#c0392b"},
+        annotation_text=f"alert threshold {threshold:.2f}",
+        annotation_position="top left",
+    )
+    fig.update_layout(
+        title="Largest gap between groups, per sensitive column (95 % CI)",
+        barmode="group",
+        yaxis={"title": "max − min across groups"},
+        legend={"orientation": "h", "y": -0.15},
+        height=380,
+        **_LAYOUT,
+    )
+    return fig
+
+
 def intersection_heatmap(frame: pd.DataFrame, *, a: str, b: str, metric: str) -> go.Figure:
     """Heatmap of one metric over the intersection a × b; each cell says its value and n."""
     pivot = frame.pivot_table(index="a", columns="b", values="value", aggfunc="first", dropna=False)

@@ -39,6 +39,15 @@ def render_findings(report: dict) -> None:
         col.metric(
             METRIC_SHORT[m], f"{overall[m]:.3f}", help=f"Overall {METRIC_LABELS[m]}, measured"
         )
+    overview = frames.disparity_overview_frame(report)
+    if not overview.empty:
+        st.plotly_chart(
+            charts.disparity_overview(
+                overview, threshold=report["settings"]["disparity_threshold"]
+            ),
+            width="stretch",
+            key="fair_overview",
+        )
     if report.get("final_bias_score") is not None:
         cols[-1].metric(
             "Final bias score",
@@ -57,7 +66,14 @@ def render_groups_tab(report: dict) -> None:
         st.info("No sensitive column could be measured.")
         return
     c1, c2 = st.columns([1, 3])
-    column = c1.selectbox("Sensitive column", columns, key="fair_grp_col")
+    worst = report.get("disparities", {}).get("equalized_odds", {}).get("column")
+    column = c1.selectbox(
+        "Sensitive column",
+        columns,
+        index=columns.index(worst) if worst in columns else 0,
+        key="fair_grp_col",
+        help="Starts on the column with the largest equalized-odds gap.",
+    )
     available = [m for m in METRICS if report.get("overall", {}).get(m) is not None]
     default = [m for m in ("fpr", "fnr", "selection_rate", "accuracy") if m in available]
     chosen = c2.multiselect(

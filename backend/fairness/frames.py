@@ -72,6 +72,33 @@ def disparity_table(report: dict, column: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def disparity_overview_frame(
+    report: dict, metrics: tuple[str, ...] = ("fpr", "fnr", "selection_rate", "accuracy")
+) -> pd.DataFrame:
+    """Difference (max - min) with its interval per sensitive column and metric."""
+    rows = []
+    for column, by_metric in report.get("disparities_by_column", {}).items():
+        for metric in metrics:
+            d = by_metric.get(metric)
+            if not d or d.get("difference") is None:
+                continue
+            rows.append(
+                {
+                    "column": column,
+                    "metric": metric,
+                    "difference": d["difference"],
+                    "ci_low": d.get("ci_low"),
+                    "ci_high": d.get("ci_high"),
+                    "high_group": d.get("high_group"),
+                    "low_group": d.get("low_group"),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["column", "metric", "difference", "ci_low", "ci_high", "high_group", "low_group"],
+    )
+
+
 def intersection_frame(report: dict, key: str, metric: str) -> pd.DataFrame:
     """Cells of one intersection: a, b, value, n."""
     inter = report.get("intersections", {}).get(key)
@@ -183,6 +210,7 @@ __all__ = [
     "METRICS",
     "bias_auc_frame",
     "by_group_frame",
+    "disparity_overview_frame",
     "disparity_table",
     "group_table",
     "intersection_frame",
