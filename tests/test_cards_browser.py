@@ -1,0 +1,142 @@
+"""A reviewer signs a card off in a real browser (headless Debian Chromium).
+
+Starts ``streamlit run app.py`` on a free port against a fresh workspace holding one
+complete data card and one reviewer account, signs in through the page, approves the
+card, then checks with the real CLI that ``card verify`` passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "browser-test-passphrase"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    home = tmp_path_factory.mktemp("cards-browser-home")
+    env = dict(
+        os.environ,
+        STEWARD_HOME=str(home),
+        STEWARD_SECRETS=str(home / "none.toml"),
+        STEWARD_REVIEWER_PASSWORD=PASSWORD,
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "backend", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert cli("demo").returncode == 0
+    assert cli("reviewer", "add", "alice", "--display-name", "Alice Martin").returncode == 0
+    made = cli("card", "create", "--kind", "data", "--dataset", "1", "--json")
+    assert made.returncode == 0, made.stderr
+    card_id = json.loads(made.stdout)["id"]
+    # fill the required fields the way a script would: load, edit, save a version
+    fill = (
+        "from backend.cards import CardRepository\n"
+        "from backend.store import get_store\n"
+        "repo = CardRepository(get_store())\n"
+        f"doc = repo.load({card_id})\n"
+        "for skey, _, spec, fld in doc.iter_fields():\n"
+        "    if spec.required and not fld.value:\n"
+        "        doc.set_value(skey, spec.key, 'cc-by-4.0' if spec.key == 'license' else 'Filled')\n"
+        f"repo.save_version({card_id}, doc)\n"
+    )
+    subprocess.run([sys.executable, "-c", fill], cwd=ROOT, env=env, check=True, timeout=120)
+
+    port = _free_port()
+    log = open(home / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("streamlit did not start:\n" + (home / "streamlit.log").read_text()[-3000:])
+        time.sleep(0.3)
+    yield base, card_id, cli
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_reviewer_signs_off_in_the_browser(workspace):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, card_id, cli = workspace
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        try:
+            page.goto(f"{base}/cards", wait_until="domcontentloaded")
+            expect(page.get_by_role("tab", name="Sign-off")).to_be_visible(timeout=60_000)
+            page.get_by_role("tab", name="Sign-off").click()
+            expect(page.get_by_text("Only a signed-in reviewer can sign.")).to_be_visible()
+
+            page.get_by_label("Reviewer name").fill("alice")
+            page.get_by_label("Password", exact=True).fill("wrong password")
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("unknown reviewer or wrong password")).to_be_visible()
+
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
+
+            page.get_by_label("Comment (required)").fill("Checked in the browser.")
+            page.get_by_role("button", name="Sign version 2").click()
+            expect(page.get_by_text("Sign-off #1 recorded")).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Approved by alice on version 2").first).to_be_visible()
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
+
+    verify = cli("card", "verify", "--id", str(card_id), "--json")
+    assert verify.returncode == 0, verify.stdout
+    report = json.loads(verify.stdout)
+    assert report["reviewer"] == "alice" and report["decision"] == "approve"
