@@ -155,7 +155,7 @@ def minhash_signatures(
 
 def exact_jaccard(
     s: np.ndarray, d: np.ndarray, set_hashes: np.ndarray, set_start: np.ndarray,
-    set_size: np.ndarray, *, batch: int = 200_000,
+    set_size: np.ndarray, *, batch: int = 20_000,
 ) -> np.ndarray:  # fmt: skip
     """Exact Jaccard similarity of the shingle sets of text pairs ``(s[i], d[i])``.
 
