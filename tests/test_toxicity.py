@@ -51,8 +51,7 @@ def tiny_detoxify(tmp_path_factory):
     base = root / "base"
     base.mkdir()
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
-    (base / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(base / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)})
     tokenizer.save_pretrained(base)
     config = BertConfig(
         vocab_size=len(vocab),
@@ -103,6 +102,8 @@ def test_detoxify_checkpoint_path_loads_real_weights(tiny_detoxify):
     assert scorer.backend_name == "Detoxify (original)"
     assert scorer.fallback_reason is None
     assert toxicity.fallback_reason("original") is None
+    # The base model's tokenizer was loaded from the local directory (real words, not [UNK]).
+    assert scorer.tokenizer.unk_token_id not in scorer.tokenizer("you idiot")["input_ids"]
     texts = ["you are an idiot", "thanks for the help", "hello", "", "moron " * 400]
     scores = scorer.score(texts)
     assert scores.shape == (5,)

@@ -1,0 +1,1 @@
+"""One scanner per file; each implements ``backend.guardrails.base.Scanner``."""
