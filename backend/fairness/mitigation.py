@@ -269,7 +269,7 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         texts = frame[req.text_col].fillna("").astype(str)
         cache = embeddings_cache_dir(settings) if settings is not None else None
         feats = TextFeatures.fit(texts.iloc[fit_idx], req.features, cache_dir=cache)
-        x_all = feats.transform(texts.tolist())
+        x_all = feats.transform(texts.tolist(), progress=step.within())
         projection = None
         if req.features == "tfidf":
             from sklearn.decomposition import TruncatedSVD
@@ -404,6 +404,17 @@ class _Progress:
         if self.fn is not None:
             self.fn(min(1.0, self.done / self.total), message)
         self.done += 1
+
+    def within(self):
+        """A ``(fraction, message)`` callback spread over the step just started."""
+        if self.fn is None:
+            return None
+        start = (self.done - 1) / self.total
+
+        def report(fraction: float, message: str) -> None:
+            self.fn(min(1.0, start + fraction / self.total), message)
+
+        return report
 
 
 # -- reweighting for the fine-tune ------------------------------------------------------
