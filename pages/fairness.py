@@ -22,13 +22,13 @@ st.caption(
 )
 
 store = state.store()
-evaluations = store.list_artifacts("evaluation")
+evaluations = store.list_artifacts("evaluation", limit=100)
 
 with st.expander("New evaluation", expanded=not evaluations, icon=":material/add_chart:"):
     new_id = evaluation_form()
 if new_id is not None:
     st.session_state["fair_eval"] = new_id
-    evaluations = store.list_artifacts("evaluation")
+    evaluations = store.list_artifacts("evaluation", limit=100)
 
 if evaluations:
     ids = [a.id for a in evaluations]

@@ -177,3 +177,27 @@ def test_run_source_from_a_finished_fine_tune(preds_file, tmp_path, capsys, stor
     assert store.get_artifact(out["artifact_id"]).job_id == job.id
     assert main(["fairness", "--run", "999"]) == 2
     assert "not a succeeded fine-tune" in capsys.readouterr().err
+
+
+def test_same_evaluation_twice_does_not_duplicate_alerts(preds_file, capsys, store):
+    argv = [
+        "fairness",
+        "--data",
+        str(preds_file),
+        "--y-true",
+        "label",
+        "--y-pred",
+        "pred",
+        "--sensitive",
+        "gender",
+        "--n-boot",
+        "100",
+        "--json",
+    ]
+    assert main(argv) == 0
+    first = len(store.list_alerts())
+    assert first >= 1
+    assert main(argv) == 0
+    assert len(store.list_alerts()) == first
+    assert len(store.list_artifacts("evaluation")) == 2
+    capsys.readouterr()
