@@ -121,9 +121,12 @@ with st.expander("Options: checks, reference shares, thresholds, second file"):
     tox_threshold = t1.slider(
         "Toxicity threshold", 0.05, 0.95, float(settings.toxicity_threshold), 0.05
     )
+    # Detoxify on a CPU scores tens of rows/s: sample big datasets by default.
     tox_rows = t2.number_input(
-        "Score at most N rows for toxicity (0 = all)", 0, 10_000_000, 0, step=1000,
-        help="Detoxify on a CPU scores tens of rows per second; sample large datasets.",
+        "Score at most N rows for toxicity (0 = all)", 0, 10_000_000,
+        0 if dataset.n_rows <= 20_000 else 20_000, step=1000, key=f"{key}-toxrows",
+        help="Rows are spread evenly over the file. Detoxify on a CPU scores tens of rows "
+        "per second; the offline fallback tens of thousands.",
     )  # fmt: skip
     ref_file = st.file_uploader(
         "Reference shares (CSV with column,group,share or JSON); default: uniform",
