@@ -201,3 +201,19 @@ def test_same_evaluation_twice_does_not_duplicate_alerts(preds_file, capsys, sto
     assert len(store.list_alerts()) == first
     assert len(store.list_artifacts("evaluation")) == 2
     capsys.readouterr()
+
+
+def test_cli_probes_with_a_template_file(tmp_path, capsys):
+    path = tmp_path / "tpl.csv"
+    pd.DataFrame(
+        {
+            "template": ["I am {identity}.", "I hate {identity} people."],
+            "label": ["nontoxic", "toxic"],
+        }
+    ).to_csv(path, index=False)
+    assert main(["fairness", "--probes", "baseline", "--templates", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "trained by Steward" in out["scorer"]
+    assert {r["term"] for r in out["terms"]} >= {"muslim", "gay"}
+    assert main(["fairness", "--probes", "nope"]) == 2
+    assert "Unknown scorer" in capsys.readouterr().err

@@ -60,6 +60,17 @@ def register(sub) -> None:
     p.add_argument(
         "--no-save", action="store_true", help="do not store the evaluation or raise alerts"
     )
+    p.add_argument(
+        "--probes",
+        metavar="SCORER",
+        help="instead of evaluating, run identity-term probes with SCORER: toxicity, baseline, "
+        "run:JOB_ID (fine-tuned classifier) or model:NAME (saved mitigated model)",
+    )
+    p.add_argument(
+        "--templates",
+        metavar="FILE",
+        help="probe templates ({identity} templates or filled sentences); default: Steward's own",
+    )
     add_json_flag(p)
     p.set_defaults(func=_handle)
 
@@ -75,6 +86,8 @@ def _handle(args: argparse.Namespace) -> int:
     )
 
     settings = get_settings()
+    if args.probes:
+        return _handle_probes(args, settings)
     if args.n_boot < 50:
         raise StewardError("--n-boot must be at least 50 for meaningful intervals.")
     common = {
@@ -143,6 +156,40 @@ def _handle(args: argparse.Namespace) -> int:
         print_json(report)
         return 0
     _print_text(report)
+    return 0
+
+
+def _handle_probes(args: argparse.Namespace, settings) -> int:
+    from backend.fairness.identity import builtin_probe_set, probe_set_from_frame
+    from backend.fairness.probes import run_probes
+    from backend.fairness.scorers import load_scorer
+
+    if args.templates:
+        from backend.datasets import load_table
+
+        frame = load_table(args.templates, strict=False).frame
+        probes = probe_set_from_frame(frame, name=args.templates, seed=args.seed)
+    else:
+        probes = builtin_probe_set()
+    scorer = load_scorer(args.probes, settings)
+    result = run_probes(probes, scorer, threshold=settings.toxicity_threshold, seed=args.seed)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"Scorer: {result['scorer']}")
+    print(f"Templates: {result['templates']}")
+    for line in result["findings"]:
+        print(f"  - {line}")
+    print(f"\n{'term':<18} {'category':<26} {'gap (non-toxic)':>16}  95 % CI")
+    for row in result["terms"]:
+        gap = row.get("gap_nontoxic")
+        if gap is None:
+            continue
+        lo, hi = row.get("ci_low_nontoxic"), row.get("ci_high_nontoxic")
+        ci = f"[{lo:+.2f}, {hi:+.2f}]" if lo is not None else ""
+        print(f"{row['term']:<18} {row['category']:<26} {gap:>+16.3f}  {ci}")
+    for w in result["warnings"]:
+        print(f"note: {w}")
     return 0
 
 
