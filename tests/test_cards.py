@@ -453,3 +453,40 @@ def test_saving_over_a_newer_version_is_refused(store):
     with pytest.raises(StewardError, match="changed since you opened version 1"):
         repo.save_version(saved.card_id, mine, expected_version=1)
     assert repo.load(saved.card_id).get_field("model_details", "summary").value == "theirs"
+
+
+def test_audit_report_with_tagged_findings_and_group_label_rates(store):
+    """The shapes the dataset audit really stores: findings as dicts, flagged groups."""
+    audit = store.save_artifact(
+        kind="audit",
+        content={
+            "rows": 100,
+            "representation": {
+                "gender": {
+                    "f": {"count": 97, "share": 0.97, "flagged": False},
+                    "nb": {"count": 3, "share": 0.03, "flagged": True, "reason": "0.1× reference"},
+                }
+            },
+            "label_rate": {"gender": {"f": 0.2, "nb": 0.5}},
+            "pii": {"rows_with_pii": 0, "detector": "offline rules"},
+            "toxicity": {"by_group": {"gender": {"f": {"n": 97, "mean": 0.1}}}},
+            "warnings": ["Language detection is not available offline."],
+            "findings": [
+                {"check": "representation", "severity": "warning", "text": "nb is rare."},
+                {"check": "label_skew", "severity": "ok", "text": "Labels look fine."},
+                {"check": "text_stats", "severity": "info", "text": "Median length 90."},
+            ],
+        },
+    )
+    doc = build_card(store, "data", audit=audit)
+    f = doc.get_field
+    assert f("known_biases", "biases").value == "- nb is rare. (warning)"
+    findings = f("known_biases", "audit_findings").value
+    assert "Median length 90." in findings and "Labels look fine" not in findings
+    assert "Language detection" in findings  # tool limits kept, but not as a bias
+    assert f("demographic_coverage", "underrepresented").value == (
+        "- gender = nb (3.0% of rows; 0.1× reference)"
+    )
+    assert "| gender | nb | 50.0% |" in f("annotations", "label_rate").value
+    assert "| gender | f | 97 | 0.1 |" in f("known_biases", "toxicity").value
+    assert doc.checklist_item("pii_removed").status == "complete"

@@ -53,12 +53,31 @@ def fmt_pct(value: Any) -> str:
     return "–" if f is None else f"{f:.1%}"
 
 
-def bullets(items: Any) -> str:
+def _finding_text(item: Any) -> str:
+    """A finding as a sentence: plain strings, or ``{text, severity, check}`` dicts."""
+    if isinstance(item, Mapping):
+        text = str(item.get("text") or item.get("message") or "").strip()
+        severity = str(item.get("severity") or "").strip()
+        if text and severity and severity not in ("ok", "info"):
+            return f"{text} ({severity})"
+        return text
+    return str(item).strip()
+
+
+def bullets(items: Any, *, skip_ok: bool = False) -> str:
+    """A Markdown bullet list; ``skip_ok`` drops findings whose severity is ``ok``."""
     if isinstance(items, str):
         return items
     if not isinstance(items, list | tuple):
         return ""
-    return "\n".join(f"- {item}" for item in items if str(item).strip())
+    lines = []
+    for item in items:
+        if skip_ok and isinstance(item, Mapping) and item.get("severity") == "ok":
+            continue
+        text = _finding_text(item)
+        if text:
+            lines.append(f"- {text}")
+    return "\n".join(lines)
 
 
 def kv_lines(mapping: Any) -> str:
@@ -110,6 +129,32 @@ def nested_table(data: Any, header: list[str]) -> str:
         else:
             rows.append([a, "", _short(inner)])
     return table(rows, header)
+
+
+def group_stats_table(
+    data: Any, columns: list[tuple[str, str]], *, first: str = "attribute"
+) -> str:
+    """Table of chosen stats per ``{attribute: {group: {stat: value}}}``.
+
+    An empty attribute key (``{"": {...}}``) gives a table without the attribute column;
+    groups holding plain values fall back to :func:`nested_table`.
+    """
+    if not isinstance(data, Mapping):
+        return ""
+    rows = []
+    for attribute, groups in data.items():
+        if not isinstance(groups, Mapping):
+            continue
+        for group, stats in groups.items():
+            if not isinstance(stats, Mapping):
+                return nested_table(data, [first, "group", "value"])
+            cells = []
+            for key, _ in columns:
+                v = stats.get(key)
+                cells.append("–" if v is None else fmt_num(v) if _num(v) is not None else v)
+            rows.append(([attribute] if attribute else []) + [group] + cells)
+    lead = [first, "group"] if any(data) else [first]
+    return table(rows, lead + [label for _, label in columns])
 
 
 def _with_ci(stats: Any) -> str:
@@ -240,8 +285,18 @@ def fill_from_run(
     model = s.get("model") or s.get("base_model")
     if doc.kind == "model":
         _set(doc, "model_details", "base_model", model, ref("model"))
+        task = s.get("task")
+        pipeline = {"classification": "text-classification", "causal_lm": "text-generation"}
+        _set(doc, "model_details", "pipeline_tag", pipeline.get(str(task)), ref("task"))
+        kind_bits = [str(x) for x in (s.get("model_type"), task) if x]
+        if _num(s.get("parameters")) is not None:
+            kind_bits.append(f"{fmt_num(s['parameters'])} parameters")
+            if _num(s.get("trainable_parameters")) is not None:
+                kind_bits.append(f"{fmt_num(s['trainable_parameters'])} trained")
+        _set(doc, "model_details", "model_type", ", ".join(kind_bits) or None, ref("model_type"))
         if model:
-            base = str(model).rstrip("/").split("/")[-1]
+            # "all-MiniLM-L6-v2 (embedded, ...)" or "org/name" -> a short base name
+            base = str(model).split(" (")[0].rstrip("/").split("/")[-1]
             ds_name = f" on {dataset.name}" if dataset is not None else ""
             _set(doc, "model_details", "name", f"{base} fine-tuned{ds_name}", ref("model"))
         _set(
@@ -441,8 +496,23 @@ def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
             parts.append(disparity_table(disp))
         if c.get("final_bias_score") is not None:
             parts.append(f"Final bias score: {fmt_num(c['final_bias_score'])}")
+        overall_auc = dig(c, "bias_auc_summary.overall_auc")
+        if _num(overall_auc) is not None:
+            parts.append(f"Overall ROC AUC: {fmt_num(overall_auc)}")
         if isinstance(c.get("bias_auc"), Mapping) and c["bias_auc"]:
-            parts.append("Bias AUCs:\n" + kv_lines(c["bias_auc"]))
+            parts.append(
+                "Bias AUCs (Borkan et al.):\n\n"
+                + group_stats_table(
+                    {"": c["bias_auc"]},
+                    [
+                        ("n", "rows"),
+                        ("subgroup_auc", "subgroup AUC"),
+                        ("bpsn_auc", "BPSN AUC"),
+                        ("bnsp_auc", "BNSP AUC"),
+                    ],
+                    first="subgroup",
+                )
+            )
         _set(
             doc,
             "quantitative_analyses",
@@ -479,9 +549,20 @@ def _representation(rep: Any) -> tuple[str, list[str]]:
             rows.append(
                 [column, group, fmt_num(count) if count is not None else "–", fmt_pct(share)]
             )
-            if _num(share) is not None and float(share) < 0.05:
-                rare.append(f"{column} = {group} ({fmt_pct(share)} of rows)")
+            flagged = stats.get("flagged") if isinstance(stats, Mapping) else None
+            if flagged is True:  # the audit's own judgement (share vs its reference)
+                reason = stats.get("reason")
+                rare.append(
+                    f"{column} = {group} ({fmt_pct(share)} of rows"
+                    + (f"; {reason})" if reason else ")")
+                )
+            elif flagged is None and _num(share) is not None and float(share) < 0.05:
+                rare.append(f"{column} = {group} ({fmt_pct(share)} of rows, under 5 %)")
     return table(rows, ["attribute", "group", "rows", "share"]), rare
+
+
+#: Audit checks whose findings describe a bias in the data (not a tool limitation).
+BIAS_CHECKS = ("representation", "label_skew", "association", "toxicity")
 
 
 def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
@@ -500,6 +581,8 @@ def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
         rows_total = _num(c.get("rows"))
         share = f" ({pii_rows / rows_total:.1%} of rows)" if rows_total else ""
         pii_text = f"The audit's PII scan found PII in {fmt_num(pii_rows)} rows{share}."
+        if pii.get("detector"):
+            pii_text += f" Detector: {pii['detector']}."
         if isinstance(pii_counts, Mapping) and pii_counts:
             pii_text += "\n\n" + table(
                 [[k, v] for k, v in pii_counts.items()], ["PII type", "matches"]
@@ -510,12 +593,21 @@ def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
         lines = []
         if tox.get("backend"):
             lines.append(f"Scored by: {tox['backend']}")
+        if tox.get("fallback_reason"):
+            lines.append(str(tox["fallback_reason"]))
         if _num(tox.get("mean")) is not None:
             lines.append(f"Mean toxicity score: {fmt_num(tox['mean'])}")
         if _num(tox.get("share_above_threshold")) is not None:
             lines.append(f"Rows above the threshold: {fmt_pct(tox['share_above_threshold'])}")
         tox_text = "\n".join(f"- {x}" for x in lines)
-        by_group = nested_table(tox.get("by_group"), ["attribute", "group", "mean score"])
+        by_group = group_stats_table(
+            tox.get("by_group"),
+            [
+                ("n", "rows"),
+                ("mean", "mean score"),
+                ("share_above_threshold", "share above threshold"),
+            ],
+        )
         if by_group:
             tox_text += "\n\n" + by_group
     dup = c.get("duplicates") if isinstance(c.get("duplicates"), Mapping) else {}
@@ -532,8 +624,21 @@ def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
         elif clusters is not None:
             parts.append(f"{fmt_num(clusters)} near-duplicate clusters")
         dup_text = "The audit found " + ", ".join(parts) + "." if parts else ""
-    findings = bullets(c.get("findings") or [])
+    raw_findings = c.get("findings") if isinstance(c.get("findings"), list) else []
+    findings = bullets(raw_findings, skip_ok=True)
     warnings = bullets(c.get("warnings") or [])
+    # known biases: the audit's bias-type findings when they are tagged by check;
+    # plain-sentence findings cannot be told apart, so the audit's warnings stand in
+    bias_findings = [
+        f
+        for f in raw_findings
+        if isinstance(f, Mapping)
+        and f.get("check") in BIAS_CHECKS
+        and f.get("severity") not in ("ok", "info")
+    ]
+    biases = bullets(bias_findings) if bias_findings else warnings
+    if bias_findings and warnings:
+        findings += "\n\nLimits of this audit:\n" + warnings
 
     if doc.kind == "model":
         _set(doc, "factors_and_training_data", "data_audit", findings, ref("findings"))
@@ -559,10 +664,31 @@ def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
         _set(doc, "personal_and_sensitive_information", "pii_found", pii_text, ref("pii"))
         _set(doc, "known_biases", "toxicity", tox_text, ref("toxicity"))
         _set(doc, "known_biases", "audit_findings", findings, ref("findings"))
-        _set(doc, "known_biases", "biases", warnings, ref("warnings"))
+        _set(
+            doc,
+            "known_biases",
+            "biases",
+            biases,
+            ref("findings" if bias_findings else "warnings"),
+        )
         _set(doc, "construction_and_sources", "duplicates", dup_text, ref("duplicates"))
         if _num(c.get("label_rate")) is not None:
             _set(doc, "annotations", "label_rate", fmt_pct(c["label_rate"]), ref("label_rate"))
+        elif isinstance(c.get("label_rate"), Mapping):  # per attribute and group
+            _set(
+                doc,
+                "annotations",
+                "label_rate",
+                nested_table(
+                    {
+                        col: {g: fmt_pct(v) for g, v in groups.items()}
+                        for col, groups in c["label_rate"].items()
+                        if isinstance(groups, Mapping)
+                    },
+                    ["attribute", "group", "positive label rate"],
+                ),
+                ref("label_rate"),
+            )
         if _num(c.get("rows")) is not None:
             _set(doc, "details", "size", fmt_num(c["rows"]), ref("rows"))
 

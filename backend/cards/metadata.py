@@ -224,8 +224,8 @@ def model_metadata(doc: CardDocument) -> HubMetadata:
         meta["base_model"] = base
     elif base:
         notes.append(
-            "The base model is a local path, not a Hugging Face id, so it is left out of "
-            "the metadata (it stays in the card text)."
+            "The base model is not a Hugging Face id (a local path or a description), so it "
+            "is left out of the metadata; it stays in the card text."
         )
 
     co2: dict = {}
