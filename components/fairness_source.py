@@ -190,5 +190,7 @@ def evaluation_form() -> int | None:
     except StewardError as exc:
         st.error(str(exc))
         return None
-    st.toast(f"Saved evaluation #{artifact.id}" + (f" · {len(alerts)} alert(s)" if alerts else ""))
+    st.session_state["fair_flash"] = f"Saved evaluation #{artifact.id}" + (
+        f"; {len(alerts)} new disparity alert(s)." if alerts else "."
+    )
     return artifact.id

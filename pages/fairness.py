@@ -27,8 +27,11 @@ evaluations = store.list_artifacts("evaluation", limit=100)
 with st.expander("New evaluation", expanded=not evaluations, icon=":material/add_chart:"):
     new_id = evaluation_form()
 if new_id is not None:
+    # Rerun once so the sidebar shows the new alerts and the selector the new evaluation.
     st.session_state["fair_eval"] = new_id
-    evaluations = store.list_artifacts("evaluation", limit=100)
+    st.rerun()
+if flash := st.session_state.pop("fair_flash", None):
+    st.success(flash, icon=":material/check_circle:")
 
 if evaluations:
     ids = [a.id for a in evaluations]
