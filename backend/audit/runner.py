@@ -349,7 +349,9 @@ def _build_report(
         for col in config.reference:
             if col not in config.sensitive:
                 warnings.append(f"Reference shares for '{col}' ignored: not a sensitive column.")
-    elif config.sensitive == []:
+    elif not config.sensitive and (
+        config.enabled("representation") or config.enabled("label_skew")
+    ):
         warnings.append("No sensitive column chosen: representation and label skew are skipped.")
     shown = _shown_groups(rep_result)
     if "label_skew" in checks:
@@ -365,7 +367,7 @@ def _build_report(
         report["label_rate"] = skew.pop("label_rate")
         report["label_skew"] = skew
         report["label_skew"]["mode"] = label_mode
-    elif config.label_col is None and config.sensitive:
+    elif config.label_col is None and config.sensitive and config.enabled("label_skew"):
         warnings.append("No label column chosen: label skew is skipped.")
     if "pii" in checks:
         t0 = time.perf_counter()
