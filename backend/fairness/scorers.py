@@ -199,12 +199,11 @@ class LinearTextScorer:
             )
 
 
-def fit_logistic(
-    x, y, *, sample_weight=None, c: float = 4.0, seed: int = 0
-):  # -> sklearn LogisticRegression
+def fit_logistic(x, y, *, sample_weight=None, c: float = 4.0, seed: int = 0, solver: str = "lbfgs"):
+    """A fitted sklearn ``LogisticRegression`` (L2, ``C = c``)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=2000, random_state=seed)
+    model = LogisticRegression(C=c, max_iter=2000, random_state=seed, solver=solver)
     model.fit(x, np.asarray(y, dtype=int), sample_weight=sample_weight)
     return model
 
