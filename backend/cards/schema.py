@@ -178,7 +178,7 @@ class EnvironmentalImpact(Section):
         "Emissions source", help="how the figure was obtained (measured or estimated, by what)"
     )
     energy_kwh: CardField = _field("Energy (kWh)")
-    energy_source: CardField = _field("Energy measured by")
+    energy_source: CardField = _field("Energy figure from", help="meter or estimator")
     grid_intensity: CardField = _field("Grid carbon intensity (g CO₂/kWh)")
     training_type: CardField = _field("Training type", help="fine-tuning or pre-training")
     geographical_location: CardField = _field("Geographical location")
