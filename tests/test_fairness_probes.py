@@ -167,3 +167,24 @@ def test_fine_tuned_run_as_scorer(store, settings, tmp_path):
     assert scores.shape == (2,) and ((scores > 0) & (scores < 1)).all()
     with pytest.raises(StewardError, match="no saved binary classifier"):
         load_scorer("run:12345", settings, store)
+
+
+@pytest.mark.slow
+def test_minilm_features_scorer_roundtrip(tmp_path):
+    texts = [
+        "you are a stupid idiot",
+        "thanks, lovely recipe",
+        "shut up loser",
+        "great match report",
+    ] * 3
+    y = [1, 0, 1, 0] * 3
+    feats = TextFeatures.fit(texts, "minilm", cache_dir=tmp_path / "cache")
+    x = feats.transform(texts)
+    assert x.shape == (12, 384)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
+    assert list((tmp_path / "cache").glob("minilm-*.npy"))  # cached for the next run
+    scorer = scorer_from_logistic("m", feats, fit_logistic(x, y))
+    path = scorer.save(tmp_path / "models", "m")
+    loaded = LinearTextScorer.load(path, cache_dir=tmp_path / "cache")
+    np.testing.assert_allclose(loaded.score(texts[:4]), scorer.score(texts[:4]), atol=1e-6)
+    assert "MiniLM" in loaded.backend_name
