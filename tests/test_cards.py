@@ -363,6 +363,9 @@ def test_every_user_value_is_escaped_in_all_exports():
     doc.set_value("model_details", "summary", XSS + "\n[click](javascript:alert(1))")
     doc.set_value("caveats_and_recommendations", "caveats", f"| a | b |\n|---|---|\n| {XSS} | 1 |")
     doc.checklist_item("consent").notes = XSS
+    doc.set_value("model_details", "name", XSS)
+    doc.set_value("environmental_impact", "co2_eq_emissions_g", "1.5")
+    doc.set_value("environmental_impact", "emissions_source", XSS)
     html = export_card(doc, "html").content
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
@@ -371,6 +374,7 @@ def test_every_user_value_is_escaped_in_all_exports():
     md = export_card(doc, "md").content
     assert "<script>" not in md and "<img" not in md and "javascript:" not in md
     assert "&lt;script&gt;" in md
+    assert ModelCard(md).data.co2_eq_emissions["source"].startswith("&lt;script&gt;")
     data = json.loads(export_card(doc, "json").content)
     assert data["card"]["title"] == XSS  # JSON keeps the exact value (it is data, not markup)
 

@@ -393,9 +393,9 @@ def fill_from_run(
         if grams is not None:
             _set(doc, "environmental_impact", "co2_eq_emissions_g", f"{grams:.4g}", ref(key))
         label = s.get("energy_source_label") or s.get("energy_source")
-        if label and s.get("energy_measured") is not None:
-            if not str(label).lower().startswith(("measured", "estimated")):
-                label = ("Measured: " if s["energy_measured"] else "Estimated: ") + str(label)
+        says_how = str(label).lower().startswith(("measured", "estimated"))
+        if label and s.get("energy_measured") is not None and not says_how:
+            label = ("Measured: " if s["energy_measured"] else "Estimated: ") + str(label)
         grid_src = s.get("grid_intensity_source")
         source_text = "; ".join(str(x) for x in (label, grid_src and f"grid: {grid_src}") if x)
         _set(

@@ -9,6 +9,7 @@ prove ``huggingface_hub`` parses it back to the same metadata.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -141,6 +142,11 @@ def size_category(n: int) -> str:
     return "n>1B"
 
 
+def _text(value: str) -> str:
+    """Free text going into the YAML header: HTML is escaped like everywhere else."""
+    return html.escape(value, quote=False)
+
+
 def _split(value: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,\n]", value or "") if p.strip()]
 
@@ -209,7 +215,7 @@ def model_metadata(doc: CardDocument) -> HubMetadata:
     f = doc.get_field
     name = f("model_details", "name").value.strip()
     if name:
-        meta["model_name"] = name
+        meta["model_name"] = _text(name)
     _license(doc, "licensing", meta, errors)
     _languages(f("model_details", "language").value, meta, errors)
     _tags(f("model_details", "tags").value, meta, errors, ["steward"])
@@ -246,7 +252,7 @@ def model_metadata(doc: CardDocument) -> HubMetadata:
     ):
         value = f("environmental_impact", fld).value.strip()
         if value:
-            co2[key] = value
+            co2[key] = _text(value)
     if co2.get("training_type") and co2["training_type"] not in TRAINING_TYPES:
         errors.append(f"Training type must be one of {', '.join(TRAINING_TYPES)}.")
     if co2 and "emissions" not in co2:
@@ -265,7 +271,7 @@ def data_metadata(doc: CardDocument) -> HubMetadata:
     f = doc.get_field
     name = f("details", "name").value.strip()
     if name:
-        meta["pretty_name"] = name
+        meta["pretty_name"] = _text(name)
     _license(doc, "licensing", meta, errors)
     _languages(f("details", "language").value, meta, errors)
     _tags(f("details", "tags").value, meta, errors, ["steward"])
