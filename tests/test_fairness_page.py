@@ -118,3 +118,30 @@ def test_mitigation_result_renders(app_test, store, settings):
     assert not at.exception, [e.value for e in at.exception]
     titles = [c.proto.spec for c in at.get("plotly_chart")]
     assert any("Accuracy versus disparity" in t for t in titles)
+
+
+def test_partial_reports_render(app_test, store):
+    """Multiclass labels and a single-group column give partial results; the page copes."""
+    import numpy as np
+    import pandas as pd
+
+    from backend.fairness.evaluation import EvaluationRequest
+
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "y": rng.integers(0, 3, n),
+            "p": rng.integers(0, 3, n),
+            "g": rng.choice(["a", "b"], n),
+            "one": "x",
+        }
+    )
+    report = evaluate(
+        EvaluationRequest(frame=frame, y_true="y", y_pred="p", sensitive=["g", "one"], n_boot=100)
+    )
+    save_evaluation(store, report)
+    at = app_test("pages/fairness.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    infos = " ".join(i.value for i in at.info)
+    assert "score column" in infos and "binary labels" in infos
