@@ -110,21 +110,26 @@ def browser():
         b.close()
 
 
-def _wait_until_idle(page, timeout_s: float = 120) -> None:
-    """Wait until the Streamlit script run is over (the 'Running...' widget is gone)."""
+def _wait_until_idle(page, timeout_s: float = 150) -> None:
+    """Wait until the script run is over: Streamlit's "Running" status widget has come and
+    gone, and no spinner or skeleton is left on the page."""
+    busy = (
+        '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-testid="stAppSkeleton"]'
+    )
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
-    page.wait_for_selector("h1", timeout=timeout_s * 1000)
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
+    seen_busy = False
     quiet_since = None
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-        if running:
-            quiet_since = None
+        if page.locator(busy).count() > 0:
+            seen_busy, quiet_since = True, None
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.5:
+        elif time.monotonic() - quiet_since > (1.0 if seen_busy else 4.0):
             return
-        time.sleep(0.25)
+        time.sleep(0.2)
+    raise AssertionError(f"page still running after {timeout_s:.0f} s")
 
 
 @pytest.mark.parametrize("name", list(PAGES))
