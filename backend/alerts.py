@@ -34,6 +34,7 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -209,8 +210,13 @@ class AlertDelivery(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+_tables_ready: weakref.WeakSet = weakref.WeakSet()  # engines already set up
+
+
 def _ensure_tables(store: Store) -> None:
-    Base.metadata.create_all(store.engine, tables=[AlertDelivery.__table__])
+    if store.engine not in _tables_ready:
+        Base.metadata.create_all(store.engine, tables=[AlertDelivery.__table__])
+        _tables_ready.add(store.engine)
 
 
 def deliveries(store: Store, alert_id: int) -> list[AlertDelivery]:

@@ -17,6 +17,7 @@ mistaken script cannot rewrite history without first dropping the triggers (whic
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,12 +89,12 @@ _APPEND_ONLY_TRIGGERS = [
     for op in ("UPDATE", "DELETE")
 ]
 
-_ready: set[int] = set()
+_ready: weakref.WeakSet = weakref.WeakSet()  # engines already set up
 
 
 def ensure_schema(store: Store) -> None:
     """Create the card tables (idempotent) and, on SQLite, the append-only triggers."""
-    if id(store.engine) in _ready:
+    if store.engine in _ready:
         return
     Base.metadata.create_all(
         store.engine,
@@ -103,7 +104,7 @@ def ensure_schema(store: Store) -> None:
         with store.engine.begin() as conn:
             for ddl in _APPEND_ONLY_TRIGGERS:
                 conn.execute(text(ddl))
-    _ready.add(id(store.engine))
+    _ready.add(store.engine)
 
 
 def signoff_record_hash(fields: dict) -> str:
