@@ -191,6 +191,20 @@ def bias_auc_table(frame: pd.DataFrame) -> go.Figure:
     cols = ["subgroup_auc", "bpsn_auc", "bnsp_auc"]
     z = frame[cols].to_numpy(dtype=float)
     text = [["n/a" if np.isnan(v) else f"{v:.3f}" for v in row] for row in z]
+    # Hover: approximate 95 % interval (Hanley-McNeil) when the report has one.
+    hover = []
+    for _, row in frame.iterrows():
+        cells = []
+        for c in cols:
+            ci = row.get(f"{c}_ci")
+            v = row[c]
+            if v is None or pd.isna(v):
+                cells.append("n/a")
+            elif isinstance(ci, list | tuple) and len(ci) == 2:
+                cells.append(f"{v:.3f} (≈95 % CI {ci[0]:.2f}–{ci[1]:.2f}, Hanley-McNeil)")
+            else:
+                cells.append(f"{v:.3f}")
+        hover.append(cells)
     labels = [
         f"{s} (n = {int(n):,}){'' if keep else ' · small'}"
         for s, n, keep in zip(frame["subgroup"], frame["n"], frame["in_summary"], strict=True)
@@ -206,7 +220,8 @@ def bias_auc_table(frame: pd.DataFrame) -> go.Figure:
             zmin=0.5,
             zmax=1.0,
             colorbar={"title": "AUC"},
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            customdata=hover,
+            hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
         )
     )
     fig.update_layout(

@@ -60,3 +60,16 @@ def test_summary_min_size_excludes_small_subgroups_from_means():
     res = bias_aucs(Y, S, {"id": SUB, "pair": np.arange(8) < 2}, summary_min_size=4)
     assert res.subgroups["pair"].in_summary is False
     assert res.generalized_means["subgroup_auc"] == pytest.approx(0.75)
+
+
+def test_hanley_mcneil_interval():
+    from backend.fairness.bias_auc import hanley_mcneil_interval
+
+    # By hand, A = 0.8, 50 positives, 50 negatives: Q1 = 0.8 / 1.2 = 0.6667,
+    # Q2 = 2 * 0.64 / 1.8 = 0.7111, var = (0.16 + 49 * 0.02667 + 49 * 0.07111) / 2500
+    # = 0.0019804, SE = 0.0445.
+    lo, hi = hanley_mcneil_interval(0.8, 50, 50)
+    assert (hi - lo) / (2 * 1.959964) == pytest.approx(0.0445, abs=0.0002)
+    assert hanley_mcneil_interval(None, 5, 5) is None
+    r = subgroup_aucs(Y, S, SUB).to_dict()
+    assert r["ci"]["subgroup_auc"][0] <= 0.75 <= r["ci"]["subgroup_auc"][1]

@@ -39,6 +39,23 @@ def auc(y_true: np.ndarray, y_score: np.ndarray) -> float | None:
     return float(roc_auc_score(y_true, y_score))
 
 
+def hanley_mcneil_interval(
+    value: float | None, n_pos: int, n_neg: int, z: float = 1.959964
+) -> tuple[float, float] | None:
+    """Approximate 95 % interval of an AUC (Hanley & McNeil 1982 standard error).
+
+    Cheap and closed-form, so every subgroup gets one; it is an approximation (normal,
+    exponential score model), and it is labelled as such wherever it is shown.
+    """
+    if value is None or n_pos < 1 or n_neg < 1:
+        return None
+    a = float(value)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
+    se = float(np.sqrt(max(var, 0.0)))
+    return max(0.0, a - z * se), min(1.0, a + z * se)
+
+
 def generalized_mean(values, p: float = POWER) -> float | None:
     """``(mean(v ** p)) ** (1 / p)`` over the defined values (None when there are none)."""
     vals = np.asarray([v for v in values if v is not None], dtype=float)
@@ -58,6 +75,23 @@ class SubgroupAuc:
     bnsp_auc: float | None
     in_summary: bool = True
 
+    n_background_positive: int = 0
+    n_background_negative: int = 0
+
+    def intervals(self) -> dict[str, tuple[float, float] | None]:
+        """Approximate 95 % intervals (Hanley-McNeil) for the three AUCs."""
+        return {
+            "subgroup_auc": hanley_mcneil_interval(
+                self.subgroup_auc, self.n_positive, self.n_negative
+            ),
+            "bpsn_auc": hanley_mcneil_interval(
+                self.bpsn_auc, self.n_background_positive, self.n_negative
+            ),
+            "bnsp_auc": hanley_mcneil_interval(
+                self.bnsp_auc, self.n_positive, self.n_background_negative
+            ),
+        }
+
     def to_dict(self) -> dict:
         return {
             "in_summary": self.in_summary,
@@ -67,6 +101,8 @@ class SubgroupAuc:
             "n": self.n,
             "n_positive": self.n_positive,
             "n_negative": self.n_negative,
+            "ci": {k: list(v) if v else None for k, v in self.intervals().items()},
+            "ci_method": "Hanley-McNeil approximation",
         }
 
 
@@ -94,6 +130,8 @@ def subgroup_aucs(
         n=int(mask.sum()),
         n_positive=int((mask & pos).sum()),
         n_negative=int((mask & neg).sum()),
+        n_background_positive=int((~mask & pos).sum()),
+        n_background_negative=int((~mask & neg).sum()),
         subgroup_auc=auc(y_true[mask], y_score[mask]),
         bpsn_auc=auc(y_true[bpsn], y_score[bpsn]),
         bnsp_auc=auc(y_true[bnsp], y_score[bnsp]),

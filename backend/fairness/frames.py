@@ -123,6 +123,10 @@ def bias_auc_frame(report: dict) -> pd.DataFrame:
             "bpsn_auc": v.get("bpsn_auc"),
             "bnsp_auc": v.get("bnsp_auc"),
             "in_summary": v.get("in_summary", True),
+            **{
+                f"{k}_ci": (v.get("ci") or {}).get(k)
+                for k in ("subgroup_auc", "bpsn_auc", "bnsp_auc")
+            },
         }
         for name, v in (report.get("bias_auc") or {}).items()
     ]
@@ -137,6 +141,9 @@ def bias_auc_frame(report: dict) -> pd.DataFrame:
             "bpsn_auc",
             "bnsp_auc",
             "in_summary",
+            "subgroup_auc_ci",
+            "bpsn_auc_ci",
+            "bnsp_auc_ci",
         ],
     )
     if not frame.empty:
