@@ -15,6 +15,7 @@ LABELS = {
     "eval_loss": "eval loss",
     "eval_accuracy": "eval accuracy",
     "eval_f1": "eval F1",
+    "eval_roc_auc": "eval ROC AUC",
     "eval_perplexity": "eval perplexity",
     "learning_rate": "learning rate",
     "examples_per_s": "examples/s",
@@ -78,7 +79,13 @@ def lines_figure(
     title: str,
     ytitle: str,
     scale: float = 1.0,
-    markers_for: tuple[str, ...] = ("eval_loss", "eval_accuracy", "eval_f1", "eval_perplexity"),
+    markers_for: tuple[str, ...] = (
+        "eval_loss",
+        "eval_accuracy",
+        "eval_f1",
+        "eval_roc_auc",
+        "eval_perplexity",
+    ),
     empty_message: str = "No data yet.",
     show_range: bool = False,
     tozero: bool = True,
@@ -130,7 +137,7 @@ def loss_figure(frame: pd.DataFrame) -> go.Figure:
 def eval_figure(frame: pd.DataFrame) -> go.Figure:
     return lines_figure(
         frame,
-        ["eval_accuracy", "eval_f1", "eval_perplexity"],
+        ["eval_accuracy", "eval_f1", "eval_roc_auc", "eval_perplexity"],
         title="Held-out evaluation (per epoch)",
         ytitle="score",
         empty_message="Evaluated after each epoch: nothing yet.",

@@ -56,6 +56,7 @@ def run_row(store: Store, job: Job) -> dict:
         "ε": eps,
         "eval accuracy": ev.get("accuracy", live.get("eval_accuracy")),
         "eval F1": ev.get("f1", live.get("eval_f1")),
+        "eval ROC AUC": ev.get("roc_auc", live.get("eval_roc_auc")),
         "eval loss": ev.get("loss", live.get("eval_loss")),
         "started from": RUNNER_LABELS.get(job.runner, job.runner),
     }
@@ -63,7 +64,15 @@ def run_row(store: Store, job: Job) -> dict:
 
 def runs_table(store: Store, jobs: list[Job]) -> None:
     frame = pd.DataFrame([run_row(store, j) for j in jobs])
-    numeric = ["energy (Wh)", "CO₂ (g)", "ε", "eval accuracy", "eval F1", "eval loss"]
+    numeric = [
+        "energy (Wh)",
+        "CO₂ (g)",
+        "ε",
+        "eval accuracy",
+        "eval F1",
+        "eval ROC AUC",
+        "eval loss",
+    ]
     for col in numeric:  # None -> NaN, shown as a blank cell rather than "None"
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     st.dataframe(
@@ -77,6 +86,7 @@ def runs_table(store: Store, jobs: list[Job]) -> None:
             "ε": st.column_config.NumberColumn(format="%.2f"),
             "eval accuracy": st.column_config.NumberColumn(format="%.3f"),
             "eval F1": st.column_config.NumberColumn(format="%.3f"),
+            "eval ROC AUC": st.column_config.NumberColumn(format="%.3f"),
             "eval loss": st.column_config.NumberColumn(format="%.3f"),
         },
     )

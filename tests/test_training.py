@@ -229,7 +229,7 @@ def test_classification_run_writes_summary_predictions_checkpoint_and_metrics(
         "reweighting",
     ]:
         assert key in summary, key
-    assert set(summary["eval"]) == {"loss", "accuracy", "f1"}
+    assert set(summary["eval"]) == {"loss", "accuracy", "f1", "roc_auc"}
     assert len(summary["eval_history"]) == 2
     assert summary["epsilon"] is None
     assert summary["energy_source"] == "codecarbon_cpu_estimate"

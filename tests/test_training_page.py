@@ -25,7 +25,8 @@ def test_empty_workspace_explains_how_to_start(app_test, store, settings):
     at = app_test(PAGE).run()
     assert not at.exception
     assert any("No fine-tune runs yet" in i.value for i in at.info)
-    assert any("No NVIDIA GPU" in i.value or "NVML" in i.value for i in at.info + at.caption)
+    notes = [i.value for i in at.info] + [c.value for c in at.caption]
+    assert any("No NVIDIA GPU (NVML:" in n or "measured through NVML" in n for n in notes)
 
 
 def test_bad_lora_targets_are_refused_before_the_run_starts(app_test, store, settings):
@@ -117,8 +118,7 @@ def test_finished_and_failed_runs_render_with_details_and_comparison(app_test, s
     # two runs side by side
     assert len(at.multiselect(key="ft_compare").value) == 2
 
-
-def test_chart_builders_on_real_run_metrics(store, finished_run):
+    # the figure builders on the real metrics of that run
     frame = load_series(store, finished_run["job_id"])
     fig = loss_figure(frame)
     assert {t.name for t in fig.data if t.name} == {"training loss", "eval loss"}
@@ -132,11 +132,17 @@ def test_chart_builders_on_real_run_metrics(store, finished_run):
 
 def test_long_runs_are_downsampled_in_the_database(store):
     job = store.create_job(kind="train", name="long")
+    from sqlalchemy import insert
+
     from backend.store import Metric
 
     with store.session() as s:
-        s.add_all(
-            Metric(run_id=job.id, step=i, name="loss", value=float(i % 10)) for i in range(20_000)
+        s.execute(
+            insert(Metric),
+            [
+                {"run_id": job.id, "step": i, "name": "loss", "value": float(i % 10)}
+                for i in range(20_000)
+            ],
         )
     frame = load_series(store, job.id, ["loss"], max_points=500)
     assert 450 <= len(frame) <= 500

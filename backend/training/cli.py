@@ -91,6 +91,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print("Cancelling…", file=sys.stderr)
         manager.cancel(job_id)
         manager.wait(job_id, timeout=30)
+    # The worker sets its terminal status just before it exits; wait for the supervisor
+    # to record the exit code too (a timed-out wait() can return in between).
+    manager.wait(job_id, timeout=60)
     job = store.get_job(job_id)
     result = dict(job.result or {})
     out = {"job_id": job_id, **{k: result.get(k) for k in SUMMARY_KEYS}}

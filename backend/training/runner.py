@@ -450,7 +450,7 @@ def _evaluate(model, dataset, config: TrainConfig, device, extras, data):
     """Accuracy/F1 (classification) or loss/perplexity (causal LM) on the held-out rows."""
     import pandas as pd
     import torch
-    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
     was_training = model.training
     model.eval()
@@ -479,6 +479,9 @@ def _evaluate(model, dataset, config: TrainConfig, device, extras, data):
         "accuracy": float(accuracy_score(y, pred)),
         "f1": float(f1_score(y, pred, average="binary" if binary else "macro", zero_division=0)),
     }
+    if binary and len(np.unique(y)) == 2:
+        # Threshold-free: shows learning even while argmax still predicts one class.
+        metrics["roc_auc"] = float(roc_auc_score(y, p[:, 1]))
     values = np.array(data.label_values, dtype=object)
     frame = pd.DataFrame(
         {

@@ -18,7 +18,7 @@ from backend.store import Metric, Store
 
 #: Metric names written by Steward runs (documented in docs/training.md).
 TRAIN_METRICS = ("loss", "learning_rate", "grad_norm", "epoch", "epsilon")
-EVAL_METRICS = ("eval_loss", "eval_accuracy", "eval_f1", "eval_perplexity")
+EVAL_METRICS = ("eval_loss", "eval_accuracy", "eval_f1", "eval_roc_auc", "eval_perplexity")
 TELEMETRY_METRICS = (
     "examples_per_s",
     "tokens_per_s",
