@@ -442,16 +442,16 @@ def _findings(columns: dict[str, ColumnResult], report: dict, req) -> tuple[list
         if defined:
             worst = min(defined, key=lambda k: defined[k]["bpsn_auc"])
             sentences.append(
-                f"Lowest BPSN AUC: {worst} ({defined[worst]['bpsn_auc']:.2f}, n = "
-                f"{defined[worst]['n']:,}): its non-toxic rows score above toxic rows "
+                f"Lowest BPSN AUC: {worst} ({defined[worst]['bpsn_auc']:.2f}"
+                f"{_auc_ci(defined[worst], 'bpsn_auc')}, n = {defined[worst]['n']:,}): its non-toxic rows score above toxic rows "
                 f"elsewhere more often than for any other subgroup (false positives)."
             )
         defined = {k: v for k, v in reliable.items() if v.get("bnsp_auc") is not None}
         if defined:
             worst = min(defined, key=lambda k: defined[k]["bnsp_auc"])
             sentences.append(
-                f"Lowest BNSP AUC: {worst} ({defined[worst]['bnsp_auc']:.2f}, n = "
-                f"{defined[worst]['n']:,}): its toxic rows score below non-toxic rows elsewhere "
+                f"Lowest BNSP AUC: {worst} ({defined[worst]['bnsp_auc']:.2f}"
+                f"{_auc_ci(defined[worst], 'bnsp_auc')}, n = {defined[worst]['n']:,}): its toxic rows score below non-toxic rows elsewhere "
                 f"more often than for any other subgroup (missed positives)."
             )
         summary = report.get("bias_auc_summary") or {}
@@ -463,6 +463,11 @@ def _findings(columns: dict[str, ColumnResult], report: dict, req) -> tuple[list
     if not sentences:
         sentences.append("No group differences could be measured (see warnings).")
     return sentences, details
+
+
+def _auc_ci(entry: dict, kind: str) -> str:
+    ci = (entry.get("ci") or {}).get(kind)
+    return f", approx. 95 % CI {ci[0]:.2f}–{ci[1]:.2f}" if ci else ""
 
 
 def _alerts(columns: dict[str, ColumnResult], threshold: float) -> list[dict]:
