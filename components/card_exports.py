@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.cards import CardDocument, CardExportError, CardRepository, hub_metadata
-from backend.cards.service import export_saved_card
+from backend.cards.render import markdown_body
+from backend.cards.service import export_context, export_saved_card
 from backend.store import Store
 
 LABELS = {"md": "Markdown + HF metadata", "html": "Standalone HTML", "json": "JSON"}
@@ -62,6 +63,9 @@ def render_exports(store: Store, card_id: int, version: int, doc: CardDocument) 
         "sign-offs are included. The Markdown's YAML header is built with huggingface_hub "
         "and checked offline."
     )
+    with st.expander("Preview the card as a reader sees it"), st.container(border=True):
+        # the same escaped Markdown body the export carries (no YAML header)
+        st.markdown(markdown_body(doc, export_context(store, card_id, version)))
     if "md" in previews:
-        with st.expander("Preview the Markdown"):
+        with st.expander("Markdown source (with the Hugging Face YAML header)"):
             st.code(previews["md"], language="markdown", wrap_lines=True)
