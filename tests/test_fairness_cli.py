@@ -217,3 +217,13 @@ def test_cli_probes_with_a_template_file(tmp_path, capsys):
     assert {r["term"] for r in out["terms"]} >= {"muslim", "gay"}
     assert main(["fairness", "--probes", "nope"]) == 2
     assert "Unknown scorer" in capsys.readouterr().err
+
+
+def test_demo_evaluation_links_the_demo_dataset(store, settings):
+    from backend.datasets import ensure_demo_workspace
+    from backend.fairness.evaluation import demo_request, evaluate, save_evaluation
+
+    ds = ensure_demo_workspace(store, settings)
+    req = demo_request(settings, n_boot=100)
+    art, _ = save_evaluation(store, evaluate(req), dataset_id=req.dataset_id)
+    assert art.dataset_id == ds.id

@@ -636,6 +636,13 @@ def demo_request(
     from backend.fairness.baseline import SENSITIVE, demo_baseline
 
     base = demo_baseline(settings, features=features, progress=progress)
+    if settings is not None and "dataset_id" not in kw:
+        # Link the evaluation to the registered demo dataset (cards cite it), if there is one.
+        from backend.datasets import DEMO_FILE
+        from backend.store import get_store
+
+        demo = get_store().find_dataset(location=str(settings.demo_dir / DEMO_FILE))
+        kw["dataset_id"] = demo.id if demo is not None else None
     return EvaluationRequest(
         frame=base.predictions,
         y_true="y_true",
