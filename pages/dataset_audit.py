@@ -232,10 +232,18 @@ all_reports = store.list_artifacts(kind="audit")
 reports = [a for a in all_reports if a.dataset_id == dataset.id]
 st.subheader("3 · Findings")
 if not reports:
-    st.info("No audit of this dataset yet: press **Run audit**.")
+    if active:
+        st.info("The audit is running: its findings appear here when it finishes.")
+    else:
+        st.info("No audit of this dataset yet: press **Run audit**.")
 else:
     fresh = (last_job.result or {}).get("artifact_id") if last_job and last_job.result else None
     report_ids = [a.id for a in reports]
+    if fresh in report_ids and st.session_state.get("audit-fresh-shown") != fresh:
+        # A just-finished audit: show its report (the widget would keep the old choice).
+        st.session_state[f"{key}-report"] = fresh
+        st.session_state["audit-fresh-shown"] = fresh
+        st.success(f"Audit finished: report #{fresh} below.", icon=":material/task_alt:")
     shown_id = st.selectbox(
         "Report",
         report_ids,

@@ -454,3 +454,16 @@ def test_cli_json_report_has_required_keys(tmp_path, demo_csv, capsys):
     code = main(["audit", str(demo_csv), "--text-col", "label"])
     assert code == 2
     assert "does not hold text" in capsys.readouterr().err
+
+
+def test_progress_is_monotonic_and_spread_over_the_file(demo_csv):
+    seen = []
+    run_audit(
+        AuditSource(path=demo_csv),
+        AuditConfig(text_col="text", checks=("text_stats",), chunk_rows=500),
+        progress=lambda fraction, message: seen.append((fraction, message)),
+    )
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(0.1 < f < 0.5 for f in fractions)  # not jumping to the end at once
+    assert any("Audited 2,000 rows" in m for _, m in seen)

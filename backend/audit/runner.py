@@ -121,7 +121,7 @@ def run_audit(
     state = {"fraction": 0.0, "rows": 0}
 
     def tick() -> None:
-        report_progress(state["fraction"], f"Scoring toxicity… {state['rows']:,} rows read")
+        report_progress(state["fraction"], f"Scoring toxicity in rows up to {state['rows']:,}…")
 
     checks: dict[str, object] = {}
     if config.enabled("representation") and config.sensitive:

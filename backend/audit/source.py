@@ -366,7 +366,9 @@ def _iter_csv(
         raise DatasetError(
             f"{path.name}: duplicate column name(s) in the header: {', '.join(dupes)}."
         )
-    size = max(1, path.stat().st_size)
+    # Arrow reads ahead, so the file position says little about progress: count lines
+    # once (a fast C loop) and report rows done / lines.
+    total_lines = max(1, _count_lines(path) - 1)
 
     def on_invalid(row) -> str:
         malformed.add(row.number)
@@ -392,13 +394,14 @@ def _iter_csv(
                 convert_options=convert,
             )
             buffered: list[pd.DataFrame] = []
-            n_buffered = 0
+            n_buffered = done = 0
             for batch in reader:
                 buffered.append(batch.to_pandas(types_mapper=None).astype(object))
                 n_buffered += batch.num_rows
                 while n_buffered >= chunk_rows:
                     frame = pd.concat(buffered, ignore_index=True)
-                    yield _objects(frame.iloc[:chunk_rows]), min(0.99, fh.tell() / size)
+                    done += chunk_rows
+                    yield _objects(frame.iloc[:chunk_rows]), min(0.99, done / total_lines)
                     rest = frame.iloc[chunk_rows:]
                     buffered, n_buffered = [rest], len(rest)
             if n_buffered:
@@ -407,6 +410,14 @@ def _iter_csv(
             raise DatasetError(f"{path.name} could not be parsed as CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise DatasetError(f"{path.name} is not valid UTF-8.") from exc
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as fh:
+        while block := fh.read(16 << 20):
+            lines += block.count(b"\n")
+    return lines
 
 
 def _objects(frame: pd.DataFrame) -> pd.DataFrame:
