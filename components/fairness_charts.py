@@ -225,11 +225,13 @@ def bias_auc_table(frame: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_layout(
-        title="Bias AUCs (lowest first; red = the model separates worse)",
+        title={"text": "Bias AUCs (lowest first; red = the model separates worse)", "y": 0.995},
         yaxis={"autorange": "reversed"},
+        xaxis={"side": "top"},
         height=110 + 26 * max(4, len(frame)),
         **_LAYOUT,
     )
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 80, "b": 10})  # room for top labels
     return fig
 
 
