@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from backend.fairness.metrics import METRIC_SHORT, METRICS
+from backend.fairness.metrics import METRIC_SHORT
 
 
 def by_group_frame(report: dict, column: str) -> pd.DataFrame:
@@ -214,7 +214,6 @@ def variant_groups_frame(report: dict, metric: str) -> pd.DataFrame:
 
 
 __all__ = [
-    "METRICS",
     "bias_auc_frame",
     "by_group_frame",
     "disparity_overview_frame",
