@@ -251,3 +251,24 @@ def get_guard(policy: Policy) -> Guard:
             guard = Guard(policy)
             _GUARDS[key] = guard
         return guard
+
+
+def warm_up_in_background(policy: Policy | None = None) -> threading.Thread:
+    """Load and warm the models of ``policy`` (default policy) in a daemon thread.
+
+    Call it once at server start so the first visitor of the playground does not wait for
+    the models; :func:`get_guard` returns the same warmed instance afterwards.
+    """
+    from backend.guardrails.policy import default_policy
+
+    def work() -> None:
+        try:
+            get_guard(policy or default_policy()).warm_up()
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up only means a slower first request
+            import logging
+
+            logging.getLogger(__name__).warning("guardrail warm-up failed: %s", exc)
+
+    thread = threading.Thread(target=work, name="guardrails-warm-up", daemon=True)
+    thread.start()
+    return thread
