@@ -135,6 +135,8 @@ def run_audit(
         if scorer is None:
             from backend.detectors.toxicity import load_toxicity_scorer  # noqa: PLC0415
 
+            report_progress(0.0, "Loading the toxicity model…")
+
             scorer = load_toxicity_scorer(
                 config.toxicity_variant,
                 checkpoint=config.toxicity_checkpoint,
