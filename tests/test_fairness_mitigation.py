@@ -139,3 +139,13 @@ def test_threshold_optimizer_keeps_degenerate_groups(settings):
     )
     assert "ThresholdOptimizer" in out.report["variants"]
     assert any("c has only one label" in w for w in out.report["warnings"])
+
+
+def test_reweighting_artifact_is_accepted_by_the_fine_tune(store):
+    """Contract with backend.training: the artifact content validates there unchanged."""
+    from backend.training.reweighting import weights_from_artifact
+
+    w = group_weights(["a"] * 30 + ["b"] * 10)
+    art = save_reweighting(store, column="g", weights=w, source="test")
+    column, weights, source = weights_from_artifact(store.get_artifact(art.id).content)
+    assert (column, weights, source) == ("g", w, "test")
