@@ -148,3 +148,20 @@ def test_cancel_terminates_process(store, tmp_path):
 
 def test_python_argv_uses_this_interpreter():
     assert python_argv("backend", "jobs") == [sys.executable, "-m", "backend", "jobs"]
+
+
+def test_alerts_raised_by_a_job_are_dispatched_when_it_ends(store):
+    from backend.alerts import deliveries
+
+    def evaluate(ctx):
+        alert = ctx.store.add_alert(kind="fairness", message="FPR gap 0.21 > 0.15", value=0.21)
+        return {"alert_id": alert.id}
+
+    jm = JobManager(store)
+    job_id = jm.submit(evaluate, kind="fairness")
+    assert jm.wait(job_id, timeout=10) == "succeeded"
+    alert_id = store.get_job(job_id).result["alert_id"]
+    deadline = time.monotonic() + 5
+    while not deliveries(store, alert_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [d.notifier for d in deliveries(store, alert_id)] == ["log"]
