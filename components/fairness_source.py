@@ -44,6 +44,8 @@ def _column_form(frame, *, key: str, source: dict):
         cols,
         default=[c for c in guess["sensitive"] if c in cols],
         key=f"{key}_sens",
+        help="Optional when a text column is chosen: rows mentioning an identity term are "
+        "then compared with the rest, and every term found becomes a bias-AUC subgroup.",
     )
     return EvaluationRequest(
         frame=frame,

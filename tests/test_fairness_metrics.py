@@ -187,3 +187,36 @@ def test_degenerate_bootstrap_falls_back_to_wilson():
     g = res.to_dict()["s"]["accuracy"]
     assert g["value"] == 1.0 and g["ci_method"] == "wilson"
     assert g["ci_low"] == pytest.approx(0.676, abs=0.01) and g["ci_high"] == 1.0
+
+
+def test_real_comments_with_identity_terms_from_text(shared_data, settings):
+    """Real Wikipedia comments: no sensitive column, subgroups from identity terms."""
+    from backend.detectors.toxicity import load_toxicity_scorer
+
+    frame = pd.read_csv(shared_data / "wiki_toxicity_test.csv")
+    scorer = load_toxicity_scorer()
+    frame["score"] = scorer.score(frame["comment"].astype(str).tolist())
+    frame["pred"] = (frame["score"] >= 0.5).astype(int)
+    report = evaluate(
+        EvaluationRequest(
+            frame=frame,
+            y_true="toxic",
+            y_pred="pred",
+            y_score="score",
+            text_col="comment",
+            sensitive=[],
+            n_boot=200,
+        )
+    )
+    assert report["positive_label"] == "1"  # True/False labels read as 1/0
+    assert report["bias_auc_summary"]["overall_auc"] > 0.9
+    gay = report["bias_auc"]["mentions 'gay'"]
+    assert gay["n"] >= 100 and gay["in_summary"]
+    # Known unintended bias: non-toxic comments mentioning 'gay' score like toxic ones.
+    assert gay["bpsn_auc"] < gay["bnsp_auc"]
+    assert any("groups come from identity terms" in w for w in report["warnings"])
+
+
+def test_no_sensitive_and_no_text_is_an_error():
+    with pytest.raises(StewardError, match="sensitive column"):
+        evaluate(_req(_toy(), sensitive=[]))

@@ -39,7 +39,12 @@ def register(sub) -> None:
     p.add_argument("--y-true", metavar="COL", help="true label column")
     p.add_argument("--y-pred", metavar="COL", help="predicted label column")
     p.add_argument("--y-score", metavar="COL", help="score/probability column (enables bias AUCs)")
-    p.add_argument("--sensitive", metavar="A[,B]", help="comma-separated sensitive columns")
+    p.add_argument(
+        "--sensitive",
+        metavar="A[,B]",
+        help="comma-separated sensitive columns (optional with --text-col: identity terms in "
+        "the text then define the groups)",
+    )
     p.add_argument("--text-col", metavar="TEXT", help="text column (identity terms in text)")
     p.add_argument("--pos-label", help="positive label when labels are not 0/1")
     p.add_argument(
@@ -113,7 +118,7 @@ def _handle(args: argparse.Namespace) -> int:
             for f, v in (
                 ("--y-true", args.y_true),
                 ("--y-pred", args.y_pred),
-                ("--sensitive", args.sensitive),
+                ("--sensitive (or --text-col)", args.sensitive or args.text_col),
             )
             if not v
         ]
@@ -123,7 +128,7 @@ def _handle(args: argparse.Namespace) -> int:
 
         table = load_table(args.data, strict=False, max_bytes=settings.max_upload_mb * 2**20)
         table_warnings = list(table.warnings)
-        sensitive = [c.strip() for c in args.sensitive.split(",") if c.strip()]
+        sensitive = [c.strip() for c in (args.sensitive or "").split(",") if c.strip()]
         req = EvaluationRequest(
             frame=table.frame,
             y_true=args.y_true,

@@ -15,6 +15,7 @@ Evaluation sources
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ MEASURE_LABELS = {
 _POSITIVE_WORDS = ("1", "true", "yes", "toxic", "positive", "pos", "hate", "offensive", "spam")
 _MISSING_GROUP = "(missing)"
 _MAX_INTERSECTION_COLUMNS = 4
+#: Derived sensitive column when only a text column is given.
+IDENTITY_COLUMN = "identity mention (from text)"
 
 
 @dataclass
@@ -71,8 +74,11 @@ class EvaluationRequest:
 
 
 def _check_columns(req: EvaluationRequest) -> None:
-    if not req.sensitive:
-        raise StewardError("Name at least one sensitive column (for example --sensitive gender).")
+    if not req.sensitive and not req.text_col:
+        raise StewardError(
+            "Name at least one sensitive column (for example --sensitive gender), or a text "
+            "column so identity terms in the text define the subgroups."
+        )
     wanted = [req.y_true, req.y_pred, *req.sensitive]
     wanted += [c for c in (req.y_score, req.text_col) if c]
     missing = [c for c in wanted if c not in req.frame.columns]
@@ -164,6 +170,20 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
     warnings: list[str] = []
     frame = req.frame
     n_input = len(frame)
+    if not req.sensitive:
+        # No sensitive column: compare rows that mention an identity term with the rest,
+        # and let every term found be a bias-AUC subgroup.
+        mentions = np.zeros(len(frame), dtype=bool)
+        for mask in find_terms(frame[req.text_col].tolist()).values():
+            mentions |= mask
+        frame = frame.assign(
+            **{IDENTITY_COLUMN: np.where(mentions, "mentions an identity term", "no identity term")}
+        )
+        req = dataclasses.replace(req, frame=frame, sensitive=[IDENTITY_COLUMN])
+        warnings.append(
+            f"No sensitive column: groups come from identity terms in '{req.text_col}' "
+            f"({int(mentions.sum()):,} of {len(frame):,} rows mention one)."
+        )
     keep = frame[req.y_true].notna() & frame[req.y_pred].notna()
     if not keep.all():
         warnings.append(
