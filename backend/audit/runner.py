@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,35 @@ ProgressFn = Callable[[float, str], None]
 
 #: Share of the progress bar used by the primary file when a second file is audited.
 _PRIMARY_WEIGHT = 0.85
+
+
+class _Clock:
+    """Wall-clock and CPU seconds per stage (CPU of this thread: robust to machine load)."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._open: dict[str, tuple[float, float]] = {}
+
+    def reset(self, name: str) -> None:
+        self.wall.setdefault(name, 0.0)
+        self.cpu.setdefault(name, 0.0)
+
+    def start(self, name: str) -> None:
+        self._open[name] = (time.perf_counter(), time.thread_time())
+
+    def stop(self, name: str) -> None:
+        wall0, cpu0 = self._open.pop(name)
+        self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall0
+        self.cpu[name] = self.cpu.get(name, 0.0) + time.thread_time() - cpu0
+
+    @contextmanager
+    def measure(self, name: str):
+        self.start(name)
+        try:
+            yield
+        finally:
+            self.stop(name)
 
 
 def check_upload_size(n_bytes: int, max_upload_mb: int) -> None:
@@ -115,7 +145,7 @@ def run_audit(
     needed = list(dict.fromkeys(
         c for c in [config.text_col, config.label_col, config.split_col, *config.sensitive] if c
     ))  # fmt: skip
-    timings: dict[str, float] = {}
+    clock = _Clock()
     warnings: list[str] = []
 
     state = {"fraction": 0.0, "rows": 0}
@@ -131,7 +161,7 @@ def run_audit(
     if config.enabled("pii"):
         checks["pii"] = PiiCheck(examples_per_type=config.examples_per_type)
     if config.enabled("toxicity"):
-        t0 = time.perf_counter()
+        clock.start("toxicity_load")
         if scorer is None:
             from backend.detectors.toxicity import load_toxicity_scorer  # noqa: PLC0415
 
@@ -143,7 +173,7 @@ def run_audit(
                 base_model_dir=config.toxicity_base_model_dir,
                 allow_fallback=True,
             )
-        timings["toxicity_load"] = time.perf_counter() - t0
+        clock.stop("toxicity_load")
         from backend.audit.toxicity import ToxicityCheck  # noqa: PLC0415
 
         checks["toxicity"] = ToxicityCheck(
@@ -164,9 +194,8 @@ def run_audit(
         )
     if config.enabled("text_stats"):
         checks["text_stats"] = TextStatsCheck()
-    for name in checks:
-        timings.setdefault(name, 0.0)
-    timings["read"] = 0.0
+    for name in ("read", *checks):
+        clock.reset(name)
 
     malformed = Malformed()
     rows = 0
@@ -176,13 +205,11 @@ def run_audit(
     report_progress(0.0, f"Reading {source.name}…")
     frames = iter_frames(source, needed, config.chunk_rows, malformed)
     while True:
-        t0 = time.perf_counter()
-        try:
-            frame, fraction = next(frames)
-        except StopIteration:
-            timings["read"] += time.perf_counter() - t0
-            break
-        timings["read"] += time.perf_counter() - t0
+        with clock.measure("read"):
+            try:
+                frame, fraction = next(frames)
+            except StopIteration:
+                break
         if rows == 0:
             check_text_column(frame, config.text_col)
             label_mode = _label_mode(frame, config.label_col)
@@ -219,16 +246,15 @@ def run_audit(
         state["rows"] = rows
         state["fraction"] = fraction * weight
         for name, check in checks.items():
-            t0 = time.perf_counter()
-            check.update(chunk)  # type: ignore[attr-defined]
-            timings[name] += time.perf_counter() - t0
+            with clock.measure(name):
+                check.update(chunk)  # type: ignore[attr-defined]
         report_progress(state["fraction"], f"Audited {rows:,} rows of {source.name}")
     if rows == 0:
         raise DatasetError(f"{source.name} has no data rows.")
 
     second_info = None
     if second is not None:
-        second_info = _stream_second(second, config, checks, timings, report_progress)
+        second_info = _stream_second(second, config, checks, clock, report_progress)
 
     report_progress(0.97, "Building the report…")
     report = _build_report(
@@ -236,7 +262,7 @@ def run_audit(
         config=config,
         rows=rows,
         malformed=malformed,
-        timings=timings,
+        clock=clock,
         warnings=warnings,
         source=source,
         dataset=dataset,
@@ -251,7 +277,7 @@ def run_audit(
     return report
 
 
-def _stream_second(second, config, checks, timings, report_progress) -> dict:
+def _stream_second(second, config, checks, clock, report_progress) -> dict:
     dup = checks.get("duplicates")
     if dup is None:
         return {"name": second.name, "rows": 0, "note": "duplicates check disabled"}
@@ -275,9 +301,8 @@ def _stream_second(second, config, checks, timings, report_progress) -> dict:
             sensitive=[],
             partition=np.full(len(frame), second.name, dtype=object),
         )
-        t0 = time.perf_counter()
-        dup.update(chunk)  # type: ignore[attr-defined]
-        timings["duplicates"] += time.perf_counter() - t0
+        with clock.measure("duplicates"):
+            dup.update(chunk)  # type: ignore[attr-defined]
         n += len(frame)
         report_progress(
             _PRIMARY_WEIGHT + fraction * (0.97 - _PRIMARY_WEIGHT),
@@ -296,7 +321,7 @@ def _shown_groups(representation: dict | None) -> dict[str, list[str]] | None:
 
 
 def _build_report(
-    *, checks, config, rows, malformed, timings, warnings, source, dataset, second_info, label_mode
+    *, checks, config, rows, malformed, clock, warnings, source, dataset, second_info, label_mode
 ) -> dict:
     report: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -327,14 +352,13 @@ def _build_report(
         )
     rep_result = None
     if "representation" in checks:
-        t0 = time.perf_counter()
-        rep_result = checks["representation"].result(
-            reference=config.reference,
-            min_ratio=config.min_ratio,
-            min_count=config.min_count,
-            max_groups=config.max_groups,
-        )
-        timings["representation"] += time.perf_counter() - t0
+        with clock.measure("representation"):
+            rep_result = checks["representation"].result(
+                reference=config.reference,
+                min_ratio=config.min_ratio,
+                min_count=config.min_count,
+                max_groups=config.max_groups,
+            )
         report["representation"] = rep_result["by_column"]
         report["representation_summary"] = {k: v for k, v in rep_result.items() if k != "by_column"}
         for col, meta in rep_result["meta"].items():
@@ -357,28 +381,25 @@ def _build_report(
         warnings.append("No sensitive column chosen: representation and label skew are skipped.")
     shown = _shown_groups(rep_result)
     if "label_skew" in checks:
-        t0 = time.perf_counter()
-        skew = checks["label_skew"].result(
-            positive_label=config.positive_label,
-            min_count=config.min_count,
-            max_groups=config.max_groups,
-            gap_threshold=config.label_gap_threshold,
-            shown_groups=shown,
-        )
-        timings["label_skew"] += time.perf_counter() - t0
+        with clock.measure("label_skew"):
+            skew = checks["label_skew"].result(
+                positive_label=config.positive_label,
+                min_count=config.min_count,
+                max_groups=config.max_groups,
+                gap_threshold=config.label_gap_threshold,
+                shown_groups=shown,
+            )
         report["label_rate"] = skew.pop("label_rate")
         report["label_skew"] = skew
         report["label_skew"]["mode"] = label_mode
     elif config.label_col is None and config.sensitive and config.enabled("label_skew"):
         warnings.append("No label column chosen: label skew is skipped.")
     if "pii" in checks:
-        t0 = time.perf_counter()
-        report["pii"] = checks["pii"].result()
-        timings["pii"] += time.perf_counter() - t0
+        with clock.measure("pii"):
+            report["pii"] = checks["pii"].result()
     if "toxicity" in checks:
-        t0 = time.perf_counter()
-        tox = checks["toxicity"].result(shown_groups=shown)
-        timings["toxicity"] += time.perf_counter() - t0
+        with clock.measure("toxicity"):
+            tox = checks["toxicity"].result(shown_groups=shown)
         report["toxicity"] = tox
         if tox["is_fallback"]:
             reason = tox.get("fallback_reason") or ""
@@ -391,25 +412,23 @@ def _build_report(
                 f"Toxicity scored on {tox['scored_rows']:,} evenly spaced rows of {tox['rows']:,}."
             )
     if "duplicates" in checks:
-        t0 = time.perf_counter()
-        report["duplicates"] = checks["duplicates"].result()
-        timings["duplicates"] += time.perf_counter() - t0
+        with clock.measure("duplicates"):
+            report["duplicates"] = checks["duplicates"].result()
     if "association" in checks:
-        t0 = time.perf_counter()
-        report["association"] = checks["association"].result(shown_groups=shown)
-        timings["association"] += time.perf_counter() - t0
+        with clock.measure("association"):
+            report["association"] = checks["association"].result(shown_groups=shown)
         if report["association"]["sampled"]:
             warnings.append(
                 f"Word/group associations (nPMI) use the first "
                 f"{report['association']['rows_used']:,} rows of {rows:,}."
             )
     if "text_stats" in checks:
-        t0 = time.perf_counter()
-        report["text_stats"] = checks["text_stats"].result()
-        timings["text_stats"] += time.perf_counter() - t0
+        with clock.measure("text_stats"):
+            report["text_stats"] = checks["text_stats"].result()
         warnings.append(LANGUAGE_NOTE)
     report["warnings"] = warnings
-    report["timings"] = {k: round(v, 4) for k, v in timings.items()}
+    report["timings"] = {k: round(v, 4) for k, v in clock.wall.items()}
+    report["cpu_timings"] = {k: round(v, 4) for k, v in clock.cpu.items()}
     report["findings"] = build_findings(report)
     return report
 
