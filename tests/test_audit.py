@@ -467,3 +467,18 @@ def test_progress_is_monotonic_and_spread_over_the_file(demo_csv):
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any(0.1 < f < 0.5 for f in fractions)  # not jumping to the end at once
     assert any("Audited 2,000 rows" in m for _, m in seen)
+
+
+def test_unreadable_files_get_readable_errors(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"text,g\ncaf\xe9 is a long enough text,a\nanother row of text,b\n")
+    with pytest.raises(DatasetError, match="is not valid UTF-8 .*Re-save it as UTF-8"):
+        run_audit(AuditSource(path=latin), AuditConfig(text_col="text", checks=("text_stats",)))
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("text\n")
+    with pytest.raises(DatasetError, match="has no data rows"):
+        run_audit(AuditSource(path=header_only), AuditConfig(text_col="text", checks=("pii",)))
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(DatasetError, match="could not be read as Parquet"):
+        run_audit(AuditSource(path=broken), AuditConfig(text_col="text", checks=("pii",)))

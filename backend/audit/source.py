@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -407,6 +408,12 @@ def _iter_csv(
             if n_buffered:
                 yield _objects(pd.concat(buffered, ignore_index=True)), 1.0
         except pa.ArrowInvalid as exc:
+            if "invalid UTF8" in str(exc):
+                where = re.search(r"Row #(\d+)", str(exc))
+                at = f" (row {where.group(1)})" if where else ""
+                raise DatasetError(
+                    f"{path.name} is not valid UTF-8{at}. Re-save it as UTF-8 and try again."
+                ) from exc
             raise DatasetError(f"{path.name} could not be parsed as CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise DatasetError(f"{path.name} is not valid UTF-8.") from exc
