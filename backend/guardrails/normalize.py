@@ -17,6 +17,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: Invisible format characters: zero-width, joiners, soft hyphen, word joiner, BOM...
 ZERO_WIDTH = frozenset(
@@ -197,8 +198,13 @@ def _decoded_views(base: View, tricks: list[tuple[str, int, int]], limit: int = 
     return views
 
 
+@lru_cache(maxsize=256)
 def normalize(text: str) -> Normalized:
-    """All views of ``text`` a scanner should look at, with offsets into ``text``."""
+    """All views of ``text`` a scanner should look at, with offsets into ``text``.
+
+    Cached: the injection and topic scanners normalise the same prompt. Treat the result
+    as read-only.
+    """
     tricks: list[tuple[str, int, int]] = []
     base, tags = _base_view(text, tricks)
     views: list[View] = []
