@@ -197,7 +197,7 @@ class DuplicatesCheck:
         self._n_uids = 0
         self._row_uid: list[np.ndarray] = []
         self._row_part: list[np.ndarray] = []
-        self._signatures: list[np.ndarray] = []
+        self._band_keys: list[np.ndarray] = []  # (distinct texts, bands) uint64
         self._valid: list[np.ndarray] = []
         self._set_hashes: list[np.ndarray] = []
         self._set_sizes: list[np.ndarray] = []
@@ -258,7 +258,9 @@ class DuplicatesCheck:
                 sig, valid, set_hashes, set_sizes = minhash_signatures(
                     chunk.token_array.take(take), self.a, self.b
                 )
-                self._signatures.append(sig)
+                # Only the LSH band keys are kept (8 bytes per band instead of 4 per
+                # permutation): verification uses the exact shingle sets, not signatures.
+                self._band_keys.append(self._bands_of(sig))
                 self._valid.append(valid)
                 self._set_hashes.append(set_hashes)
                 self._set_sizes.append(set_sizes)
@@ -267,18 +269,27 @@ class DuplicatesCheck:
         self._row_part.append(self._partition_codes(chunk))
 
     # ----------------------------------------------------------------------------------
-    def _near_pairs(self, sig: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _bands_of(self, sig: np.ndarray) -> np.ndarray:
+        """One 64-bit key per LSH band: a hash of the band's ``rows_per_band`` values."""
+        r = self.rows_per_band
+        weights = (np.uint64(0x100000001B3) ** np.arange(r, dtype=np.uint64)).astype(np.uint64)
+        keys = np.empty((len(sig), self.bands), dtype=np.uint64)
+        for band in range(self.bands):
+            block = sig[:, band * r : (band + 1) * r].astype(np.uint64)
+            with np.errstate(over="ignore"):
+                keys[:, band] = (block * weights).sum(axis=1, dtype=np.uint64) + np.uint64(band)
+        return keys
+
+    def _near_pairs(
+        self, band_keys: np.ndarray, valid: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """LSH candidate pairs (datasketch banding) verified by exact Jaccard."""
         ids = np.flatnonzero(valid)
         if len(ids) < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         src, dst = [], []
-        r = self.rows_per_band
-        weights = (np.uint64(0x100000001B3) ** np.arange(r, dtype=np.uint64)).astype(np.uint64)
         for band in range(self.bands):
-            block = sig[ids, band * r : (band + 1) * r].astype(np.uint64)
-            with np.errstate(over="ignore"):
-                keys = (block * weights).sum(axis=1, dtype=np.uint64) + np.uint64(band)
+            keys = band_keys[ids, band]
             order = np.argsort(keys, kind="stable")
             sk = keys[order]
             starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
@@ -320,14 +331,15 @@ class DuplicatesCheck:
         present = row_uid >= 0
         uid_count = np.bincount(row_uid[present], minlength=n_uids)
         exact_rows = int(present.sum() - n_uids)
-        sig = (
-            np.concatenate(self._signatures)
-            if self._signatures
-            else np.zeros((0, self.num_perm), _U32)
+        band_keys = (
+            np.concatenate(self._band_keys)
+            if self._band_keys
+            else np.zeros((0, self.bands), np.uint64)
         )
+        self._band_keys = [band_keys]
         valid = np.concatenate(self._valid) if self._valid else np.zeros(0, bool)
         texts = pa.chunked_array(self._texts, pa.large_string()) if self._texts else None
-        src, dst = self._near_pairs(sig, valid)
+        src, dst = self._near_pairs(band_keys, valid)
         if n_uids:
             graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_uids, n_uids))
             _, comp = connected_components(graph, directed=False)
