@@ -314,7 +314,8 @@ def render_mitigation_tab(artifact) -> None:
     )
     with st.form("fair_mit_form"):
         c1, c2, c3, c4 = st.columns(4)
-        sensitive = list(report["columns"]["sensitive"])
+        # by_group also holds the column derived from identity terms when there was none.
+        sensitive = list(report.get("by_group", {})) or list(report["columns"]["sensitive"])
         # Start with the column whose equalized-odds gap is largest: the likely worry.
         eo = report.get("disparities", {}).get("equalized_odds", {})
         default = sensitive.index(eo["column"]) if eo.get("column") in sensitive else 0
@@ -370,7 +371,10 @@ def render_mitigation_tab(artifact) -> None:
         if done is not None:
             _render_mitigation_result(done)
     else:
-        st.info("No mitigation run for this evaluation yet (TF-IDF: about 20 s on 2 cores).")
+        st.info(
+            "No mitigation run for this evaluation yet (TF-IDF features: 15–50 s on 2 shared "
+            "cores; MiniLM embeddings take longer)."
+        )
     st.divider()
     render_reweighting()
 

@@ -149,3 +149,56 @@ def test_reweighting_artifact_is_accepted_by_the_fine_tune(store):
     art = save_reweighting(store, column="g", weights=w, source="test")
     column, weights, source = weights_from_artifact(store.get_artifact(art.id).content)
     assert (column, weights, source) == ("g", w, "test")
+
+
+def test_mitigation_job_on_a_text_only_evaluation(store, settings, tmp_path):
+    """Evaluate a file without sensitive columns, then mitigate on the derived column."""
+    from backend.fairness.evaluation import (
+        IDENTITY_COLUMN,
+        EvaluationRequest,
+        evaluate,
+        save_evaluation,
+    )
+    from backend.fairness.scorers import available_scorers
+    from backend.fairness.tasks import mitigation_task
+    from backend.jobs import JobManager
+
+    df = _biased(n=300)
+    df["text"] = [t if i % 2 else f"As a muslim, {t}" for i, t in enumerate(df["text"])]
+    path = tmp_path / "preds.csv"
+    df.to_csv(path, index=False)
+    report = evaluate(
+        EvaluationRequest(
+            frame=df,
+            y_true="y",
+            y_pred="p",
+            y_score="s",
+            text_col="text",
+            sensitive=[],
+            n_boot=100,
+            source={"kind": "file", "title": "preds", "path": str(path)},
+        )
+    )
+    assert IDENTITY_COLUMN in report["by_group"]
+    art, _ = save_evaluation(store, report)
+    manager = JobManager(store, logs_dir=settings.logs_dir)
+    job_id = manager.submit(
+        mitigation_task(
+            settings=settings,
+            store=store,
+            evaluation_id=art.id,
+            column=IDENTITY_COLUMN,
+            constraint="demographic_parity",
+            features="tfidf",
+            eps=0.05,
+            eps_grid=(0.05,),
+        ),
+        kind="fairness",
+        name="mitigation",
+        params={"task": "mitigation", "evaluation_id": art.id},
+    )
+    manager.wait(job_id, timeout=120)
+    job = store.get_job(job_id)
+    assert job.status == "succeeded", job.error
+    assert job.result["column"] == IDENTITY_COLUMN and job.result["model_key"]
+    assert job.result["model_key"] in [c.key for c in available_scorers(settings)]

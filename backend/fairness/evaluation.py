@@ -159,6 +159,16 @@ def binarize_labels(
 
 # -- evaluation ----------------------------------------------------------------------------
 
+_MENTIONS = "mentions an identity term"
+
+
+def with_identity_column(frame: pd.DataFrame, text_col: str) -> pd.DataFrame:
+    """``frame`` plus :data:`IDENTITY_COLUMN`: whether each text mentions an identity term."""
+    mentions = np.zeros(len(frame), dtype=bool)
+    for mask in find_terms(frame[text_col].tolist()).values():
+        mentions |= mask
+    return frame.assign(**{IDENTITY_COLUMN: np.where(mentions, _MENTIONS, "no identity term")})
+
 
 def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
     """Measure per-group metrics, disparities, bias AUCs; explain them in sentences.
@@ -173,16 +183,12 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
     if not req.sensitive:
         # No sensitive column: compare rows that mention an identity term with the rest,
         # and let every term found be a bias-AUC subgroup.
-        mentions = np.zeros(len(frame), dtype=bool)
-        for mask in find_terms(frame[req.text_col].tolist()).values():
-            mentions |= mask
-        frame = frame.assign(
-            **{IDENTITY_COLUMN: np.where(mentions, "mentions an identity term", "no identity term")}
-        )
+        frame = with_identity_column(frame, req.text_col)
         req = dataclasses.replace(req, frame=frame, sensitive=[IDENTITY_COLUMN])
+        n_mentions = int((frame[IDENTITY_COLUMN] == _MENTIONS).sum())
         warnings.append(
             f"No sensitive column: groups come from identity terms in '{req.text_col}' "
-            f"({int(mentions.sum()):,} of {len(frame):,} rows mention one)."
+            f"({n_mentions:,} of {len(frame):,} rows mention one)."
         )
     keep = frame[req.y_true].notna() & frame[req.y_pred].notna()
     if not keep.all():

@@ -11,7 +11,13 @@ import hashlib
 from pathlib import Path
 
 from backend.errors import StewardError
-from backend.fairness.evaluation import EvaluationRequest, demo_request, run_request
+from backend.fairness.evaluation import (
+    IDENTITY_COLUMN,
+    EvaluationRequest,
+    demo_request,
+    run_request,
+    with_identity_column,
+)
 
 JOB_KIND = "fairness"
 
@@ -116,6 +122,7 @@ def mitigation_task(
     eps: float,
     save_model: bool = True,
     seed: int = 0,
+    eps_grid: tuple[float, ...] | None = None,
 ):
     """Run ThresholdOptimizer + the ExponentiatedGradient sweep on a stored evaluation."""
 
@@ -128,6 +135,8 @@ def mitigation_task(
             raise StewardError(f"Evaluation #{evaluation_id} does not exist.")
         ctx.progress(0.02, "Reading the evaluated rows")
         req = request_from_report(art.content, settings=settings, store=store)
+        if column == IDENTITY_COLUMN and column not in req.frame.columns and req.text_col:
+            req.frame = with_identity_column(req.frame, req.text_col)
         outcome = run_mitigation(
             MitigationRequest(
                 frame=req.frame,
@@ -142,6 +151,7 @@ def mitigation_task(
                 eps=eps,
                 seed=seed,
                 min_group_size=art.content.get("settings", {}).get("min_group_size", 30),
+                **({"eps_grid": tuple(eps_grid)} if eps_grid else {}),
                 source=req.source,
             ),
             settings=settings,
