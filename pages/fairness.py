@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from backend.fairness.evaluation import SCHEMA
 from components import state
 from components.fairness_source import evaluation_form
 from components.fairness_views import (
@@ -40,14 +41,21 @@ if evaluations:
         st.session_state["fair_eval"] = ids[0]
     chosen = st.selectbox("Evaluation", ids, format_func=names.get, key="fair_eval")
     artifact = next(a for a in evaluations if a.id == chosen)
-    report = artifact.content
-    st.subheader("Findings")
-    render_findings(report)
+    report = artifact.content if isinstance(artifact.content, dict) else {}
+    if report.get("schema") != SCHEMA:
+        st.warning(
+            f"Evaluation #{artifact.id} was not written by this version of the Fairness page "
+            f"(schema {report.get('schema', 'unknown')!r}); evaluate its source again."
+        )
+        artifact = report = None
+    else:
+        st.subheader("Findings")
+        render_findings(report)
 else:
     artifact = report = None
     st.info(
-        "No evaluation yet. Pick a source under **New evaluation** above: the demo baseline takes a few "
-        "seconds and needs no fine-tune run."
+        "No evaluation yet. Pick a source under **New evaluation** above: the demo baseline "
+        "takes a few seconds and needs no fine-tune run."
     )
 
 tabs = st.tabs(

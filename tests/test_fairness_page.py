@@ -145,3 +145,10 @@ def test_partial_reports_render(app_test, store):
     assert not at.exception, [e.value for e in at.exception]
     infos = " ".join(i.value for i in at.info)
     assert "score column" in infos and "binary labels" in infos
+
+
+def test_foreign_evaluation_artifact_is_explained(app_test, store):
+    store.save_artifact(kind="evaluation", content={"something": "else"}, name="foreign")
+    at = app_test("pages/fairness.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "not written by this version" in at.warning[0].value
