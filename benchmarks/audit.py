@@ -12,8 +12,9 @@ generator's. Three runs:
 2. identity-term association (nPMI), reported separately (it is capped at
    ``association_max_rows`` rows by default);
 3. toxicity with the shared scorer on a sample (``--toxicity-rows``), reported on its own
-   with its backend and batch size (Detoxify when its weights are available, otherwise the
-   profanity fallback).
+   with its backend and batch size: Detoxify when its weights are available (torch hub
+   cache, or ``STEWARD_DETOXIFY_CHECKPOINT`` + ``STEWARD_DETOXIFY_BASE_DIR``), otherwise
+   the profanity fallback, and the benchmark says which (and why).
 
 Numbers are wall-clock on this machine and depend on load: say so when you quote them.
 """
@@ -82,7 +83,15 @@ def _worker(path: str, checks: list[str], toxicity_rows: int | None) -> None:
         tox = report["toxicity"]
         out["toxicity"] = {
             k: tox[k]
-            for k in ("backend", "scored_rows", "batch_size", "seconds", "rows_per_second")
+            for k in (
+                "backend",
+                "is_fallback",
+                "fallback_reason",
+                "scored_rows",
+                "batch_size",
+                "seconds",
+                "rows_per_second",
+            )  # fmt: skip
         }
     if "duplicates" in report:
         out["duplicates"] = {
@@ -157,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
           f"peak RSS {assoc['peak_rss_mb']:,.0f} MB")  # fmt: skip
     tx = tox["toxicity"]
     print(f"\nToxicity, separate run: backend {tx['backend']}")
+    if tx["is_fallback"]:
+        print(f"  (neural Detoxify throughput not measured here: {tx['fallback_reason']})")
     print(f"  scored {tx['scored_rows']:,} rows in {tx['seconds']:.2f} s = "
           f"{tx['rows_per_second'] or 0:,.0f} rows/s (batch size {tx['batch_size']}); "
           f"model load {tox['timings'].get('toxicity_load', 0):.1f} s")  # fmt: skip
