@@ -18,11 +18,13 @@ from tests.test_training_models import build_tiny_bert, demo_frame, write_csv
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _wait_for(predicate, timeout=120.0):
+def _wait_for(predicate, timeout=120.0, job=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
+        if job is not None and not job():  # the job ended: no point waiting
+            return False
         time.sleep(0.2)
     return False
 
@@ -79,6 +81,8 @@ def test_killed_worker_fails_with_exit_code_and_runs_survive_a_restart(store, se
         {
             "model": model,
             "dataset_path": csv,
+            "text_column": "text",
+            "label_column": "label",
             "max_length": 24,
             "batch_size": 2,
             "epochs": 50,
@@ -88,17 +92,21 @@ def test_killed_worker_fails_with_exit_code_and_runs_survive_a_restart(store, se
     manager = JobManager(store, logs_dir=settings.logs_dir)
     to_kill = submit_training(manager, config, settings)
     to_cancel = submit_training(manager, config, settings)
-    assert _wait_for(lambda: len(store.metrics(to_kill, ["loss"])) > 0, timeout=300), _describe(
-        store, to_kill
-    )
+    assert _wait_for(
+        lambda: len(store.metrics(to_kill, ["loss"])) > 0,
+        timeout=300,
+        job=lambda: store.get_job(to_kill).is_active,
+    ), _describe(store, to_kill)
     os.kill(store.get_job(to_kill).worker_pid, signal.SIGKILL)
     assert manager.wait(to_kill, timeout=60) == "failed"
     job = store.get_job(to_kill)
     assert job.exit_code == -9 and "killed by SIGKILL" in job.error
 
-    assert _wait_for(lambda: len(store.metrics(to_cancel, ["loss"])) > 0, timeout=300), _describe(
-        store, to_cancel
-    )
+    assert _wait_for(
+        lambda: len(store.metrics(to_cancel, ["loss"])) > 0,
+        timeout=300,
+        job=lambda: store.get_job(to_cancel).is_active,
+    ), _describe(store, to_cancel)
     manager.cancel(to_cancel)
     assert manager.wait(to_cancel, timeout=60) == "cancelled"
     assert store.get_job(to_cancel).exit_code == 0  # the worker unwound cleanly

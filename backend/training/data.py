@@ -48,9 +48,12 @@ def load_frame(config: TrainConfig, store) -> tuple[pd.DataFrame, int | None, st
             raise DatasetError(f"Could not read dataset #{ds.id} '{ds.name}': {exc}") from None
         return frame, ds.id, ds.name, dict(ds.roles or {})
     if config.dataset_path:
+        from backend.datasets import infer_roles
+
         fmt = detect_format(config.dataset_path)
         frame = load_table(config.dataset_path, fmt=fmt, strict=False).frame
-        return frame, None, config.dataset_path, {}
+        # A file is not registered: guess its roles as the upload page would.
+        return frame, None, config.dataset_path, infer_roles(frame).to_dict()
     # Neither given: the synthetic demo dataset (written on first use).
     from backend.config import get_settings
     from backend.datasets import ensure_demo_workspace
