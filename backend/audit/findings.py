@@ -132,6 +132,14 @@ def build_findings(report: dict) -> list[dict]:
                     f"{hi} vs {_pct(groups[lo]['rate'])} for {lo} (difference "
                     f"{res['dp_difference']:.2f}, chi-square {ptxt}).",
                 )
+            elif res["dp_difference"] >= skew.get("gap_threshold", 0.1):
+                add(
+                    "label_skew",
+                    "info",
+                    f"Label '{positive}' rate varies by up to {res['dp_difference']:.2f} across "
+                    f"{col} groups ({hi} {_pct(groups[hi]['rate'])}, {lo} "
+                    f"{_pct(groups[lo]['rate'])}), but not significantly ({ptxt}).",
+                )
             else:
                 add(
                     "label_skew",
