@@ -50,6 +50,10 @@ if not datasets:
 st.subheader("1 · Data")
 by_id = {d.id: d for d in datasets}
 default_id = st.session_state.get("audit-dataset", datasets[0].id)
+known = st.session_state.get("audit-known-datasets")
+if known is not None and set(by_id) - set(known):
+    default_id = max(set(by_id) - set(known))  # a dataset was just added: audit that one
+st.session_state["audit-known-datasets"] = list(by_id)
 dataset_id = st.selectbox(
     "Dataset",
     list(by_id),

@@ -75,3 +75,21 @@ def test_non_text_column_shows_clear_error(app_test, store, settings):
     errors = " ".join(e.value for e in at.error)
     assert "does not hold text" in errors
     assert store.list_artifacts(kind="audit") == []
+
+
+def test_dataset_added_on_the_page_is_selected(app_test, store, settings, tmp_path):
+    ensure_demo_workspace(store, settings)
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "comment,sex\n"
+        + "".join(f"a long enough comment number {i},{'fm'[i % 2]}\n" for i in range(40))
+    )
+    at = app_test(PAGE).run()
+    at.text_input[0].set_value(str(path)).run()
+    at.button(key="read-path").click().run()
+    assert not at.exception and not at.error
+    next(b for b in at.button if b.label == "Add dataset").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    new = max(d.id for d in store.list_datasets())
+    assert at.selectbox[0].value == new
+    assert at.selectbox(key=f"audit-{new}-text").value == "comment"
