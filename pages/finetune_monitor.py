@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.errors import StewardError
+from backend.training.launch import reconcile_external_runs
 from components import state
 from components.training_form import hardware_notice, run_form
 from components.training_views import comparison, run_details, runs_table
@@ -18,6 +19,7 @@ st.caption(
     "down) and watch its loss, throughput, power, energy, CO₂ and privacy budget as it runs."
 )
 hardware_notice()
+reconcile_external_runs(store)  # users' scripts killed without finishing their run
 
 runs = store.list_jobs(kind="train", limit=200)
 with st.expander("Start a fine-tune", expanded=not runs, icon=":material/play_arrow:"):

@@ -148,3 +148,22 @@ def test_long_runs_are_downsampled_in_the_database(store):
     assert 450 <= len(frame) <= 500
     assert frame["value"].mean() == pytest.approx(4.5, abs=0.05)
     assert (frame["vmin"] == 0).all() and (frame["vmax"] == 9).all()
+
+
+def test_external_run_whose_script_died_is_marked_interrupted(app_test, store):
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    job = store.create_job(
+        kind="train", name="killed script", runner="external", worker_pid=int(dead.stdout)
+    )
+    store.update_job(job.id, status="running")
+    at = app_test(PAGE).run()
+    assert not at.exception
+    assert store.get_job(job.id).status == "interrupted"

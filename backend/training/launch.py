@@ -26,3 +26,28 @@ def submit_training(manager: JobManager, config: TrainConfig, settings) -> int:
         name=config.display_name(),
         params=config.model_dump(),
     )
+
+
+def reconcile_external_runs(store) -> list[int]:
+    """Mark runs reported by users' scripts whose process died (e.g. kill -9) as interrupted.
+
+    :class:`~backend.jobs.JobManager` leaves ``runner="external"`` jobs alone because
+    their scripts finish them; a script killed without running its exit hooks cannot.
+    A pid is only meaningful on this machine: run the dashboard where the scripts run,
+    or share the database only between processes of one host.
+    """
+    from backend.jobs import pid_alive
+    from backend.store import utcnow
+
+    ended = []
+    for job in store.list_jobs(kind="train", statuses=("queued", "running"), limit=1000):
+        if job.runner != "external" or job.worker_pid is None or pid_alive(job.worker_pid):
+            continue
+        store.update_job(
+            job.id,
+            status="interrupted",
+            finished_at=utcnow(),
+            message="Interrupted: the script reporting this run stopped without finishing it.",
+        )
+        ended.append(job.id)
+    return ended
