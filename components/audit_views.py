@@ -394,17 +394,36 @@ def _text_stats(report: dict) -> None:
     st.caption(stats["language_detection"])
 
 
-def render_comparison(rows: list[dict], before_name: str, after_name: str) -> None:
-    """Table of headline metrics of two reports with their deltas."""
-    import pandas as pd  # noqa: PLC0415
+def _fmt_metric(metric: str, value) -> str:
+    if value is None:
+        return "–"
+    if "share" in metric.lower() or metric.startswith("Share "):
+        return f"{value * 100:.2f} %"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.3f}"
 
-    df = pd.DataFrame(rows, columns=["metric", "before", "after", "delta"])
-    st.dataframe(
-        df.rename(columns={"before": before_name, "after": after_name}),
-        hide_index=True,
-        column_config={
-            before_name: st.column_config.NumberColumn(format="%.4g"),
-            after_name: st.column_config.NumberColumn(format="%.4g"),
-            "delta": st.column_config.NumberColumn(format="%+.4g"),
-        },
-    )
+
+def _fmt_delta(metric: str, value) -> str:
+    if value is None:
+        return "–"
+    if "share" in metric.lower() or metric.startswith("Share "):
+        return f"{value * 100:+.2f} pp"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):+,}"
+    return f"{value:+.3f}"
+
+
+def render_comparison(rows: list[dict], before_name: str, after_name: str) -> None:
+    """Table of headline metrics of two reports with their deltas (pp = percentage points)."""
+    table = [
+        {
+            "metric": r["metric"],
+            before_name: _fmt_metric(r["metric"], r["before"]),
+            after_name: _fmt_metric(r["metric"], r["after"]),
+            "change": _fmt_delta(r["metric"], r["delta"]),
+        }
+        for r in rows
+    ]
+    st.dataframe(table, hide_index=True)
+    st.caption("Shares in %, changes of shares in percentage points (pp).")

@@ -61,7 +61,7 @@ def test_run_audit_from_page_then_findings_tabs_and_compare(app_test, store, set
     assert not at.exception, [e.value for e in at.exception]
     assert len(store.list_artifacts(kind="audit")) == 2
     frames = [df.value for df in at.dataframe]
-    assert any("metric" in f.columns and "delta" in f.columns for f in frames)
+    assert any("metric" in f.columns and "change" in f.columns for f in frames)
 
 
 def test_non_text_column_shows_clear_error(app_test, store, settings):
