@@ -247,6 +247,7 @@ def test_classifier_scanner_with_a_local_model(tmp_path):
         ("input: [pii\n  bad", "not valid YAML at line"),
         ("- just a list", "expected a mapping"),
         ("generator: {kind: huggingface}", "needs 'model'"),
+        ("embeddings: {quantise: true}", "embeddings.quantise: unknown field"),
     ],
 )
 def test_invalid_policies_give_clear_errors(yaml_text, message):
@@ -519,3 +520,16 @@ def test_background_warm_up_shares_the_guard():
     assert not thread.is_alive()
     guard = get_guard(default_policy())
     assert guard.scanners["injection"]._attack_vecs is not None  # exemplars embedded
+
+
+def test_embedding_settings_reach_the_scanners():
+    policy = parse_policy("embeddings: {max_windows: 2}")
+    guard = Guard(policy)
+    assert guard.scanners["injection"].max_windows == 2
+    assert guard.scanners["topics"].max_windows == 2
+    # Same MiniLM settings -> the same shared encoder as the default policy.
+    assert (
+        guard.scanners["topics"].encoder is get_guard(default_policy()).scanners["topics"].encoder
+    )
+    with pytest.raises(ConfigError, match="embeddings.max_windows"):
+        parse_policy("embeddings: {max_windows: 0}")

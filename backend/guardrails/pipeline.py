@@ -15,7 +15,7 @@ from typing import Any
 from backend.errors import StewardError
 from backend.guardrails.base import Scanner, ScanResult, Timer
 from backend.guardrails.generator import Generator, build_generator
-from backend.guardrails.policy import Policy, ScannerSettings
+from backend.guardrails.policy import EmbeddingSettings, Policy, ScannerSettings
 
 #: Order of strength: a decision takes the strongest action any flagged scanner asks for.
 _STRENGTH = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
@@ -63,13 +63,30 @@ class Decision:
         return out
 
 
-def build_scanner(name: str, settings: ScannerSettings, *, max_chars: int) -> Scanner:
+def build_scanner(
+    name: str,
+    settings: ScannerSettings,
+    *,
+    max_chars: int,
+    embeddings: EmbeddingSettings | None = None,
+) -> Scanner:
     """One scanner from its policy settings (models are shared, so this is cheap)."""
+    embeddings = embeddings or EmbeddingSettings()
+
+    def encoder():
+        from backend.guardrails.embeddings import get_encoder
+
+        return get_encoder(max_tokens=embeddings.max_tokens, quantize=embeddings.quantize)
+
     if name == "injection":
         from backend.guardrails.scanners.injection import InjectionScanner
 
         return InjectionScanner(
-            settings.threshold, use_embeddings=settings.use_embeddings, max_chars=max_chars
+            settings.threshold,
+            use_embeddings=settings.use_embeddings,
+            encoder=encoder() if settings.use_embeddings else None,
+            max_chars=max_chars,
+            max_windows=embeddings.max_windows,
         )
     if name == "pii":
         from backend.guardrails.scanners.pii import PiiScanner
@@ -95,7 +112,9 @@ def build_scanner(name: str, settings: ScannerSettings, *, max_chars: int) -> Sc
             topics(settings.blocked),
             topics(settings.allowed),
             threshold=settings.threshold,
+            encoder=encoder(),
             max_chars=max_chars,
+            max_windows=embeddings.max_windows,
         )
     if name == "classifier":
         from backend.guardrails.scanners.classifier import ClassifierScanner
@@ -110,13 +129,16 @@ _SCANNERS: dict[str, Scanner] = {}
 _SCANNERS_LOCK = threading.Lock()
 
 
-def _cached_scanner(name: str, settings: ScannerSettings, max_chars: int) -> Scanner:
+def _cached_scanner(
+    name: str, settings: ScannerSettings, max_chars: int, embeddings: EmbeddingSettings
+) -> Scanner:
     # Same settings -> same instance, so exemplar embeddings are computed once per process.
-    key = json.dumps([name, settings.model_dump(mode="json"), max_chars], sort_keys=True)
+    emb = embeddings.model_dump(mode="json") if name in ("injection", "topics") else None
+    key = json.dumps([name, settings.model_dump(mode="json"), max_chars, emb], sort_keys=True)
     with _SCANNERS_LOCK:
         scanner = _SCANNERS.get(key)
         if scanner is None:
-            scanner = build_scanner(name, settings, max_chars=max_chars)
+            scanner = build_scanner(name, settings, max_chars=max_chars, embeddings=embeddings)
             _SCANNERS[key] = scanner
         return scanner
 
@@ -135,7 +157,8 @@ class Guard:
         self.policy = policy
         names = list(dict.fromkeys([*policy.input, *policy.output]))
         self.scanners: dict[str, Scanner] = {
-            name: _cached_scanner(name, policy.settings(name), policy.max_chars) for name in names
+            name: _cached_scanner(name, policy.settings(name), policy.max_chars, policy.embeddings)
+            for name in names
         }
         self.generator = generator or build_generator(policy.generator)
 

@@ -101,6 +101,14 @@ class ClassifierSettings(ScannerSettings):
     positive_labels: list[str] | None = None
 
 
+class EmbeddingSettings(_Strict):
+    """MiniLM settings shared by the injection and topic scanners (speed vs accuracy)."""
+
+    quantize: bool = False  # int8 dynamic quantisation: ~2x faster on CPU, scores move ~0.01
+    max_windows: int = Field(8, ge=1, le=64)  # sentence windows embedded per long text
+    max_tokens: int = Field(128, ge=16, le=512)
+
+
 class GeneratorSettings(_Strict):
     kind: Literal["echo", "huggingface"] = "echo"
     model: str | None = None
@@ -132,6 +140,7 @@ class Policy(_Strict):
     output: list[str] = Field(default_factory=lambda: ["pii", "toxicity"])
     max_chars: int = Field(100_000, ge=1_000, le=5_000_000)
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     scanners: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("scanners", mode="before")
@@ -223,7 +232,11 @@ def _merge(base: dict, override: dict) -> dict:
                     out[key][name] = merged
                 else:
                     out[key][name] = settings
-        elif key == "generator" and isinstance(value, dict) and isinstance(out.get(key), dict):
+        elif (
+            key in ("generator", "embeddings")
+            and isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+        ):
             out[key] = {**out[key], **value}
         else:
             out[key] = value
