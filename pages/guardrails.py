@@ -344,6 +344,18 @@ with tab_policy:
         c1, c2 = st.columns(2)
         new_input = c1.multiselect("Input rail", configured, default=policy.input)
         new_output = c2.multiselect("Output rail", configured, default=policy.output)
+        e1, e2 = st.columns(2)
+        new_quantize = e1.checkbox(
+            "MiniLM int8 (about 2x faster, slightly different scores)",
+            value=policy.embeddings.quantize,
+        )
+        new_windows = e2.number_input(
+            "Sentence windows embedded per long text",
+            min_value=1,
+            max_value=64,
+            value=policy.embeddings.max_windows,
+            help="Fewer windows: faster on long prompts, but a harmful sentence can be diluted.",
+        )
         edits: dict[str, dict] = {}
         cols = st.columns(len(configured))
         for col, name in zip(cols, configured, strict=True):
@@ -379,6 +391,7 @@ with tab_policy:
         if st.form_submit_button("Apply", type="primary"):
             data = policy.model_dump(mode="json", exclude_none=True)
             data["input"], data["output"] = new_input, new_output
+            data["embeddings"].update({"quantize": new_quantize, "max_windows": int(new_windows)})
             for name, values in edits.items():
                 data["scanners"][name].update(values)
             try:

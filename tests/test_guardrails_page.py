@@ -74,3 +74,15 @@ def test_policy_editor_validates(app_test):
     assert "input: [injection, topics]" not in at.session_state.gr_policy_yaml  # normalised YAML
     assert "- injection" in at.session_state.gr_policy_yaml
     assert "toxicity" not in at.session_state.gr_policy_yaml.split("output")[0].split("input")[1]
+
+
+@pytest.mark.slow
+def test_quick_policy_edit_applies(app_test):
+    at = app_test(PAGE, timeout=180).run()
+    at.number_input[0].set_value(3)
+    at.slider(key="gr_q_thr_toxicity").set_value(0.8)
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert not at.exception, at.exception
+    yaml_text = at.session_state.gr_policy_yaml
+    assert "max_windows: 3" in yaml_text
+    assert "threshold: 0.8" in yaml_text
