@@ -105,9 +105,55 @@ def iban_valid(value: str) -> bool:
         return False
 
 
-def _card_valid(value: str) -> bool:
+#: Issuer prefixes (IIN ranges) and the lengths their cards have.
+_CARD_BRANDS: tuple[tuple[tuple[int, int], int, tuple[int, ...]], ...] = (
+    ((4, 4), 1, (13, 16, 19)),  # Visa
+    ((51, 55), 2, (16,)),  # Mastercard
+    ((2221, 2720), 4, (16,)),  # Mastercard 2-series
+    ((34, 34), 2, (15,)),  # American Express
+    ((37, 37), 2, (15,)),
+    ((6011, 6011), 4, (16, 17, 18, 19)),  # Discover
+    ((644, 649), 3, (16, 17, 18, 19)),
+    ((65, 65), 2, (16, 17, 18, 19)),
+    ((3528, 3589), 4, (16, 17, 18, 19)),  # JCB
+    ((1800, 1800), 4, (15,)),  # JCB (old)
+    ((2131, 2131), 4, (15,)),
+    ((300, 305), 3, (14, 15, 16, 17, 18, 19)),  # Diners Club
+    ((36, 36), 2, (14, 15, 16, 17, 18, 19)),
+    ((38, 39), 2, (14, 15, 16, 17, 18, 19)),
+    ((50, 50), 2, tuple(range(12, 20))),  # Maestro
+    ((56, 69), 2, tuple(range(12, 20))),  # Maestro, UnionPay (62), Discover (65)
+)
+
+
+_CARD_CUE = re.compile(
+    r"(?i)\b(?:card|cc|credit|debit|visa|master ?card|amex|american express|discover|jcb|"
+    r"maestro|diners|unionpay|pan)\b"
+)
+
+
+def _card_brand_ok(digits: str) -> bool:
+    for (low, high), width, lengths in _CARD_BRANDS:
+        if low <= int(digits[:width]) <= high and len(digits) in lengths:
+            return True
+    return False
+
+
+def _isbn_context(text: str, start: int, digits: str) -> bool:
+    """ISBNs look like phone and card numbers: 978/979 + 13 digits, or an 'ISBN' cue."""
+    if len(digits) == 13 and digits[:3] in ("978", "979"):
+        return True
+    return bool(re.search(r"(?i)isbn(?:-1[03])?[\s:#-]*$", text[max(0, start - 12) : start]))
+
+
+def _card_valid(value: str, text: str, start: int) -> bool:
     digits = re.sub(r"\D", "", value)
     if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    if _isbn_context(text, start, digits):
+        return False
+    # Unknown issuer prefixes still count when the text says it is a card.
+    if not _card_brand_ok(digits) and not _CARD_CUE.search(text, max(0, start - 40), start):
         return False
     return luhn_valid(digits)
 
@@ -124,7 +170,10 @@ def _ip_valid(value: str) -> bool:
         ipaddress.ip_address(value)
     except ValueError:
         return False
-    return value.strip(":") != ""
+    if ":" in value:
+        # "::A" parses as IPv6 but is prose; want at least three hex groups.
+        return sum(1 for g in value.split(":") if g) >= 3
+    return True
 
 
 _DATE_LIKE = re.compile(
@@ -132,6 +181,8 @@ _DATE_LIKE = re.compile(
     r"|(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)?\d\d"
     r"|(?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])[-./](?:19|20)?\d\d)(?![\d.]\d|\d)"
 )
+#: "1939-1954", "1717-1800": year ranges, not phone numbers.
+_YEAR_RANGE = re.compile(r"(?:1[5-9]|20)\d\d\s?[-–]\s?(?:(?:1[5-9]|20)\d\d|\d\d)")
 _PHONE_CUE = re.compile(
     r"(?i)(?:phone|call|tel|mobile|cell|fax|whatsapp|text me|reach me|contact|number|dial)"
 )
@@ -142,7 +193,9 @@ def _phone_valid_factory() -> Callable[[str, str, int], bool]:
         digits = sum(c.isdigit() for c in value)
         if not 7 <= digits <= 15:
             return False
-        if _DATE_LIKE.search(value):
+        if _DATE_LIKE.search(value) or _YEAR_RANGE.fullmatch(value.strip()):
+            return False
+        if _isbn_context(text, start, re.sub(r"\D", "", value)):
             return False
         has_sep = any(c in " -.()" for c in value.strip())
         if value.startswith(("+", "(")):
@@ -281,7 +334,7 @@ _ENTITIES: dict[str, _Entity] = {
     "CREDIT_CARD": _Entity(
         "CREDIT_CARD",
         _DIGITS_PREFILTER,
-        (_p(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])", validate=_wrap(_card_valid)),),
+        (_p(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])", validate=_card_valid),),
     ),
     "US_SSN": _Entity(
         "US_SSN",
@@ -342,21 +395,40 @@ _ENTITIES: dict[str, _Entity] = {
     "PERSON": _Entity(
         "PERSON",
         r"(?:(?i:my name is|name:|i am|i'm|i’m|call me|dear|signed,?|regards,|sincerely,)"
-        r"|—|--|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+[A-ZÀ-ÖØ-Þ]",
+        r"|—|--|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+[A-ZÀ-ÖØ-ÞĀ-Ž]"
+        r"|(?i:name|customer|patient|contact|attn|author|by|from|to|address|user)\s*:\s*[A-ZÀ-ÖØ-ÞĀ-Ž]"
+        r"|[a-zß-öø-ÿ] (?:lives|lived|was born|works|worked|told|wrote)\b",
         (
             _p(
                 r"(?:\b[Mm]y name is|\b[Nn]ame:|\b[Cc]all me|\bDear|\b[Ss]igned,?|\b[Rr]egards,"
-                r"|\b[Ss]incerely,|—|--|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+"
+                r"|\b[Ss]incerely,|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+"
                 rf"([{_UP}][{_LO}'’-]+(?:\s+[{_UP}]\.?(?![{_LO}]))?(?:\s+[{_UP}][{_LO}'’-]+){{0,2}})",
                 group=1,
-                validate=lambda v, _t, _s: v.split()[0] not in _NOT_NAMES,
+                validate=lambda v, _t, _s: _name_ok(v),
             ),
-            # "I'm Maria Garcia": only with two capitalised words (I'm Canadian is not a name)
+            # A signature: "— Maria Garcia" at the end of a line or of the text.
             _p(
-                r"\b(?:I am|I'm|I’m)\s+"
-                rf"([{_UP}][{_LO}'’-]+(?:\s+[{_UP}]\.?(?![{_LO}]))?\s+[{_UP}][{_LO}'’-]+)",
+                r"(?:—|--)[ \t]*"
+                rf"([{_UP}][{_LO}'’-]+(?:[ \t]+[{_UP}]\.?)?(?:[ \t]+[{_UP}][{_LO}'’-]+){{0,2}})"
+                r"[ \t.]*$",
                 group=1,
-                validate=lambda v, _t, _s: v.split()[0] not in _NOT_NAMES,
+                validate=lambda v, _t, _s: _name_ok(v),
+                flags=re.MULTILINE,
+            ),
+            # "Billing address: Sara Schwarz", "Patient: Åsa Laine": a field label, two words.
+            _p(
+                r"\b(?:[Ff]ull name|[Cc]ustomer|[Pp]atient|[Cc]ontact|[Aa]ttn|[Aa]uthor|[Bb]y|"
+                r"[Ff]rom|[Tt]o|[Ss]hipping address|[Bb]illing address|[Uu]ser)\s*:[ \t]*"
+                rf"([{_UP}][{_LO}'’-]+(?:[ \t]+[{_UP}]\.?(?![{_LO}]))?[ \t]+[{_UP}][{_LO}'’-]+)",
+                group=1,
+                validate=lambda v, _t, _s: _name_ok(v),
+            ),
+            # "Tomomi Nishiyama lives at ...": two capitalised words before a personal verb.
+            _p(
+                rf"(?<![{_UP}{_LO}])([{_UP}][{_LO}'’-]+(?:[ ][{_UP}]\.?)?[ ][{_UP}][{_LO}'’-]+)"
+                r"(?= (?:lives|lived|was born|works|worked|told|wrote)\b)",
+                group=1,
+                validate=lambda v, _t, _s: _name_ok(v),
             ),
         ),
     ),
@@ -371,6 +443,7 @@ _NOT_NAMES = frozenset(
         "All",
         "Team",
         "Customer",
+        "Customers",
         "Friend",
         "Friends",
         "Colleagues",
@@ -385,7 +458,9 @@ _NOT_NAMES = frozenset(
         "An",
         "This",
         "That",
+        "That's",
         "It",
+        "It's",
         "Just",
         "Very",
         "Really",
@@ -398,14 +473,73 @@ _NOT_NAMES = frozenset(
         "Glad",
         "Sorry",
         "Sure",
-        "Customers",
         "Member",
         "Members",
         "User",
         "Users",
         "Valued",
+        "Is",
+        "Was",
+        "Are",
+        "Were",
+        "Has",
+        "Had",
+        "Have",
+        "And",
+        "Or",
+        "But",
+        "In",
+        "On",
+        "At",
+        "Of",
+        "For",
+        "With",
+        "You",
+        "He",
+        "She",
+        "They",
+        "We",
+        "If",
+        "Then",
+        "When",
+        "What",
+        "Who",
+        "Why",
+        "How",
+        "Thanks",
+        "Thank",
+        "Hi",
+        "Hello",
+        "Please",
+        "Yes",
+        "No",
+        "My",
+        "Your",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "Its",
+        "Rev",
+        "Re",
+        "Fw",
+        "Admin",
+        "Administrator",
+        "Talk",
+        "Wikipedia",
+        "Editor",
+        "Editors",
+        "Mod",
+        "Moderator",
+        "Anonymous",
+        "Unknown",
     ]
 )
+
+
+def _name_ok(value: str) -> bool:
+    return not any(w.rstrip(".") in _NOT_NAMES for w in value.split())
+
 
 _PREFILTERS = {name: re.compile(ent.prefilter) for name, ent in _ENTITIES.items()}
 _PRIORITY = {name: i for i, name in enumerate(ENTITY_TYPES)}
