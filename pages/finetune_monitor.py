@@ -25,7 +25,7 @@ runs = store.list_jobs(kind="train", limit=200)
 with st.expander("Start a fine-tune", expanded=not runs, icon=":material/play_arrow:"):
     started = run_form(store, manager, state.settings())
     if started is not None:
-        st.session_state["ft_run"] = started
+        st.session_state["ft_run"] = st.session_state["ft_run_select"] = started
         st.rerun()
 if "ft_started_notes" in st.session_state:
     st.success(st.session_state.pop("ft_started_notes"))
@@ -78,13 +78,13 @@ def live_section() -> None:
 live_section()
 
 st.subheader("Compare two runs")
-finished = [j for j in runs]
+names = {j.id: j.name for j in runs}
 pick = st.multiselect(
     "Runs to compare",
-    [j.id for j in finished],
-    default=[j.id for j in finished[:2]] if len(finished) >= 2 else [],
+    list(names),
+    default=list(names)[:2] if len(names) >= 2 else [],
     max_selections=2,
-    format_func=lambda i: f"#{i} {next(j.name for j in finished if j.id == i)}",
+    format_func=lambda i: f"#{i} {names[i]}",
     key="ft_compare",
 )
 if len(pick) == 2:

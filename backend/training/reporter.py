@@ -253,7 +253,9 @@ class RunReporter:
                 if d_joule > 0 and examples > pex:
                     values["examples_per_joule"] = (examples - pex) / d_joule
                 if step > pstep:
-                    values["energy_per_step_wh"] = (energy - pen) * 1000 / (step - pstep)
+                    per_step_kwh = (energy - pen) / (step - pstep)
+                    values["energy_per_step_wh"] = per_step_kwh * 1000
+                    values["co2_per_step_g"] = per_step_kwh * self.grid.g_per_kwh
         self._prev_tick = (now, step, examples, energy)
         self._prev_tokens = tokens
         self._record_forecast(step, now - self._t0, energy, values)

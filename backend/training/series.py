@@ -24,6 +24,7 @@ TELEMETRY_METRICS = (
     "tokens_per_s",
     "examples_per_joule",
     "energy_per_step_wh",
+    "co2_per_step_g",
     "power_w",
     "cpu_power_w",
     "ram_power_w",
