@@ -122,7 +122,8 @@ def cluster_size_frame(report: dict) -> pd.DataFrame:
 
 
 def clusters_frame(report: dict) -> pd.DataFrame:
-    clusters = (report.get("duplicates") or {}).get("clusters", [])
+    dup = report.get("duplicates") or {}
+    clusters = dup.get("top_clusters", [])
     rows = [
         {
             "rows": c["size"],

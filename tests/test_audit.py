@@ -98,7 +98,8 @@ def test_demo_audit_finds_planted_problems(demo_csv, demo):
     norm = demo["text"].map(normalise_text)
     dup = report["duplicates"]
     assert dup["exact_rows"] == int(norm.duplicated().sum())
-    assert dup["near_rows"] > 0 and dup["clusters"][0]["size"] >= 2
+    assert dup["near_rows"] > 0 and dup["top_clusters"][0]["size"] >= 2
+    assert dup["clusters"] == dup["near_cluster_count"] > 0
     assert dup["leakage"] and dup["leakage"][0]["from"] == "test"
     # Findings in plain words.
     text = " ".join(f["text"] for f in report["findings"])
@@ -293,7 +294,8 @@ def test_near_duplicates_found_and_unrelated_texts_kept_apart():
     res = check.result()
     assert res["exact_rows"] == 1
     assert res["near_rows"] == 2  # the two distinct texts of the cluster
-    (cluster,) = res["clusters"]
+    assert res["clusters"] == 1
+    (cluster,) = res["top_clusters"]
     assert cluster["size"] == 3 and cluster["distinct_texts"] == 2 and cluster["rows"] == [1, 2, 4]
 
 

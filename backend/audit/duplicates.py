@@ -393,7 +393,10 @@ class DuplicatesCheck:
             "cluster_count": int(len(dup_comp)),
             "near_cluster_count": int(near_comp.sum()),
             "cluster_size_histogram": {str(k): int(v) for k, v in sorted(size_hist.items())},
-            "clusters": clusters,
+            # Number of near-duplicate clusters (>= 2 distinct texts); the largest
+            # clusters of any kind, with examples, are in top_clusters.
+            "clusters": int(near_comp.sum()),
+            "top_clusters": clusters,
             "leakage": self._leakage(row_uid, row_part, comp, near_comp, texts, redactor),
             "partitions": list(self.partitions),
         }
