@@ -484,3 +484,15 @@ def test_unreadable_files_get_readable_errors(tmp_path):
     broken.write_bytes(b"PAR1 not really parquet")
     with pytest.raises(DatasetError, match="could not be read as Parquet"):
         run_audit(AuditSource(path=broken), AuditConfig(text_col="text", checks=("pii",)))
+
+
+def test_text_statistics_count_empty_whitespace_missing_and_non_text():
+    values = ["a real comment here", "", "   ", None, 42, "another real comment", "\t\n"]
+    frame = pd.DataFrame({"text": values * 40}, dtype=object)
+    stats = run_audit(
+        AuditSource(frame=frame), AuditConfig(text_col="text", checks=("text_stats",))
+    )["text_stats"]
+    assert stats["empty"] == 40 and stats["whitespace_only"] == 80
+    assert stats["missing"] == 40 and stats["non_text"] == 40
+    assert stats["rows_with_text"] == 80 and stats["chars"]["min"] == 19
+    assert stats["words"]["p50"] == 3

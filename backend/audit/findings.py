@@ -221,8 +221,11 @@ def build_findings(report: dict) -> list[dict]:
     skew_pos = (skew or {}).get("positive_label")
     if assoc is not None and skew_pos is not None:
         best = None
+        min_rows = (report.get("config") or {}).get("min_count", 30)
         for col, res in assoc.get("by_column", {}).items():
             for g, labels in res.get("label_npmi", {}).items():
+                if res["groups"].get(g, {}).get("rows", 0) < min_rows:
+                    continue  # nPMI of tiny groups is noise
                 v = labels.get(str(skew_pos))
                 if v is not None and (best is None or v > best[2]):
                     best = (col, g, v)

@@ -80,8 +80,10 @@ class TextStatsCheck:
         words_all = pc.fill_null(pc.list_value_length(chunk.split_lower), 0).to_numpy(
             zero_copy_only=False
         )
+        # Splitting "" gives [""]: a row has words only if its trimmed text is not empty.
+        trimmed = pc.fill_null(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0)
+        has_words = trimmed.to_numpy(zero_copy_only=False) > 0
         self.empty += int((lengths_all == 0).sum())
-        has_words = words_all > 0
         self.whitespace_only += int(((lengths_all > 0) & ~has_words).sum())
         if not has_words.any():
             return
