@@ -496,3 +496,35 @@ def test_text_statistics_count_empty_whitespace_missing_and_non_text():
     assert stats["missing"] == 40 and stats["non_text"] == 40
     assert stats["rows_with_text"] == 80 and stats["chars"]["min"] == 19
     assert stats["words"]["p50"] == 3
+
+
+def test_banding_agrees_with_datasketch_minhashlsh(demo):
+    """Every pair datasketch's MinHashLSH returns with exact Jaccard >= 0.8 ends up in one
+    of our clusters (same signatures, same bands; we link bucket members in a star)."""
+    from datasketch import MinHash, MinHashLSH
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    frame = demo.drop_duplicates("text").head(1500)
+    chunk = Chunk(frame=frame.astype(object), start_row=0, text_col="text", label_col=None,
+                  sensitive=[])  # fmt: skip
+    check = DuplicatesCheck(threshold=0.8)
+    sig, valid, set_hashes, set_sizes = minhash_signatures(chunk.token_array, check.a, check.b)
+    check._set_hashes, check._set_sizes = [set_hashes], [set_sizes]
+    src, dst = check._near_pairs(check._bands_of(sig), valid)
+    n = len(frame)
+    _, comp = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)))
+
+    lsh = MinHashLSH(threshold=0.8, num_perm=64)
+    sketches = [
+        MinHash(num_perm=64, seed=1, hashvalues=sig[i], scheme="affine32") for i in range(n)
+    ]
+    for i in range(n):
+        lsh.insert(i, sketches[i])
+    starts = np.concatenate([[0], np.cumsum(set_sizes)[:-1]])
+    pairs = {(i, j) for i in range(n) for j in lsh.query(sketches[i]) if i < j}
+    assert pairs, "the demo has near duplicates"
+    s, d = np.array(sorted(pairs)).T
+    close = exact_jaccard(s, d, set_hashes, starts, set_sizes) >= 0.8
+    assert close.any()
+    assert (comp[s[close]] == comp[d[close]]).all()

@@ -37,6 +37,8 @@ from backend.detectors.pii import PiiDetector
 _EXAMPLE_CLUSTERS = 20
 _EXAMPLE_TEXTS = 3
 _MAX_PARTITIONS = 12
+#: LSH buckets up to this size are checked pair by pair.
+_ALL_PAIRS_MAX = 32
 _U32 = np.uint32
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -296,13 +298,30 @@ class DuplicatesCheck:
             sizes = np.diff(np.r_[starts, len(sk)])
             if not (sizes > 1).any():
                 continue
-            # Star edges: every bucket member is linked to the bucket's first member, so a
-            # bucket of k texts costs k - 1 checks instead of k(k - 1)/2.
-            not_head = np.ones(len(sk), dtype=bool)
-            not_head[starts] = False
-            head = np.repeat(order[starts], sizes)[not_head]
-            src.append(ids[head])
-            dst.append(ids[order[not_head]])
+            members = ids[order]
+            # Small buckets: every pair, like MinHashLSH.query would return. Buckets larger
+            # than _ALL_PAIRS_MAX (templated text) get star + chain edges instead, so a
+            # bucket of k texts costs ~2k checks rather than k(k - 1)/2.
+            for size in np.unique(sizes[(sizes > 1) & (sizes <= _ALL_PAIRS_MAX)]).tolist():
+                block = members[starts[sizes == size][:, None] + np.arange(size)]
+                left, right = np.triu_indices(size, 1)
+                src.append(block[:, left].ravel())
+                dst.append(block[:, right].ravel())
+            big = sizes > _ALL_PAIRS_MAX
+            if big.any():
+                in_big = np.repeat(big, sizes)
+                not_head = np.ones(len(sk), dtype=bool)
+                not_head[starts] = False
+                head = np.repeat(members[starts], sizes)
+                keep = not_head & in_big
+                src.append(head[keep])
+                dst.append(members[keep])
+                nxt = np.r_[members[1:], -1]
+                last = np.zeros(len(sk), dtype=bool)
+                last[np.r_[starts[1:], len(sk)] - 1] = True
+                chain = in_big & ~last
+                src.append(members[chain])
+                dst.append(nxt[chain])
         if not src:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         s = np.concatenate(src)
