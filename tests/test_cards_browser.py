@@ -9,32 +9,21 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+
 PASSWORD = "browser-test-passphrase"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    require_chromium()
     home = tmp_path_factory.mktemp("cards-browser-home")
     env = dict(
         os.environ,
@@ -71,47 +60,15 @@ def workspace(tmp_path_factory):
     )
     subprocess.run([sys.executable, "-c", fill], cwd=ROOT, env=env, check=True, timeout=120)
 
-    port = _free_port()
-    log = open(home / "streamlit.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("streamlit did not start:\n" + (home / "streamlit.log").read_text()[-3000:])
-        time.sleep(0.3)
-    yield base, card_id, cli
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with streamlit_server(home, env) as base:
+        yield base, card_id, cli
 
 
 def test_reviewer_signs_off_in_the_browser(workspace):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, card_id, cli = workspace
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         try:
             page.goto(f"{base}/cards", wait_until="domcontentloaded")
@@ -134,7 +91,7 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             expect(page.get_by_text("Approved by alice on version 2").first).to_be_visible()
             assert page.locator('[data-testid="stException"]').count() == 0
         finally:
-            browser.close()
+            page.close()
 
     verify = cli("card", "verify", "--id", str(card_id), "--json")
     assert verify.returncode == 0, verify.stdout
