@@ -289,8 +289,9 @@ class DuplicatesCheck:
         ids = np.flatnonzero(valid)
         if len(ids) < 2:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        src, dst = [], []
+        pair_keys = np.zeros(0, dtype=np.uint64)
         for band in range(self.bands):
+            src, dst = [], []
             keys = band_keys[ids, band]
             order = np.argsort(keys, kind="stable")
             sk = keys[order]
@@ -322,12 +323,16 @@ class DuplicatesCheck:
                 chain = in_big & ~last
                 src.append(members[chain])
                 dst.append(nxt[chain])
-        if not src:
+            if src:
+                # Merge each band's pairs into the running set: bands repeat most pairs,
+                # so memory stays at the distinct pairs plus one band.
+                s = np.concatenate(src)
+                d = np.concatenate(dst)
+                lo, hi = np.minimum(s, d), np.maximum(s, d)
+                band_pairs = lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64)
+                pair_keys = _sorted_unique(np.concatenate([pair_keys, band_pairs]))
+        if not len(pair_keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        s = np.concatenate(src)
-        d = np.concatenate(dst)
-        lo, hi = np.minimum(s, d), np.maximum(s, d)
-        pair_keys = _sorted_unique(lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64))
         s = (pair_keys >> np.uint64(32)).astype(np.int64)
         d = (pair_keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
         # Exact Jaccard of the shingle sets: the 64-permutation estimate (±0.05) would let
