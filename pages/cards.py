@@ -7,6 +7,7 @@ from backend.cards import CardRepository, card_status, create_card
 from backend.cards.records import artifact_label, artifact_ref, dataset_ref
 from backend.errors import StewardError
 from components import state
+from components.app_shell import ensure_app_shell
 from components.card_alerts import render_alerts
 from components.card_checklist import render_checklist
 from components.card_editor import render_editor
@@ -14,6 +15,8 @@ from components.card_exports import render_exports
 from components.card_signoff import current_reviewer, render_signoff_panel
 from components.card_versions import render_versions
 from components.formatting import format_time
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 store = state.store()
 settings = state.settings()

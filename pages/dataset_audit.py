@@ -14,9 +14,12 @@ from backend.datasets import ensure_demo_workspace
 from backend.errors import StewardError
 from backend.store import ACTIVE_STATUSES
 from components import state
+from components.app_shell import ensure_app_shell
 from components.audit_tables import reports_frame
 from components.audit_views import render_comparison, render_findings, render_report_tabs
 from components.dataset_form import add_dataset_form
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 CHECK_LABELS = {
     "representation": "Representation",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from backend.fairness.evaluation import SCHEMA
 from components import state
+from components.app_shell import ensure_app_shell
 from components.fairness_source import evaluation_form
 from components.fairness_views import (
     render_bias_tab,
@@ -14,6 +15,8 @@ from components.fairness_views import (
     render_probes_tab,
 )
 from components.formatting import format_time
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 st.title("Fairness")
 st.caption(

@@ -3,8 +3,11 @@ import streamlit as st
 
 from backend.datasets import ensure_demo_workspace
 from components import state
+from components.app_shell import ensure_app_shell
 from components.dataset_form import add_dataset_form
 from components.formatting import format_duration, format_time, status_badge
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 store = state.store()
 state.job_manager()  # recovers jobs left running by a dead process

@@ -68,6 +68,22 @@ def _wait_until_idle(page, timeout_s: float = 150) -> None:
     raise AssertionError(f"page still running after {timeout_s:.0f} s")
 
 
+def test_deep_link_on_a_fresh_server_gets_the_app_shell(server, browser):
+    """The first visitor opens /fairness directly: the page must still be served through
+    app.py (titled navigation, sidebar with jobs and alerts), not Streamlit's bare
+    pages-folder mode. Runs first, while the server has served nobody."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    try:
+        page.goto(f"{server}/fairness", wait_until="domcontentloaded")
+        _wait_until_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_text("Guardrail playground").count() == 1
+        assert sidebar.get_by_text("Running jobs").count() == 1
+        assert page.locator("h1").first.inner_text() == "Fairness"
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_in_real_browser(server, browser, name):
     SCREENS.mkdir(parents=True, exist_ok=True)
