@@ -40,12 +40,13 @@ def _layout(
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        # room under the x axis for the legend when there is one
+        margin={"l": 10, "r": 10, "t": 40, "b": 60 if len(fig.data) > 1 else 10},
         xaxis_title="step",
         yaxis_title=ytitle,
         yaxis={"exponentformat": "SI", "rangemode": "tozero" if tozero else "normal"},
         showlegend=len(fig.data) > 1,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0, "xanchor": "left"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0, "xanchor": "left"},
         hovermode="x unified",
         template="plotly_white",
     )
