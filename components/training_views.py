@@ -130,7 +130,6 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
     }
     measured = res.get("energy_source") in ("nvml_counter", "nvml_power_integration")
     tag = "measured" if measured else "estimated"
-    cols = st.columns(3)
     figures = [
         ("Duration", format_duration(job.duration_s)),
         ("Steps", f"{res.get('steps', 0) if not job.is_active else _step(live, job)}"),
@@ -144,8 +143,13 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
             else (f"ppl {ev['perplexity']:.1f}" if "perplexity" in ev else "–"),
         ),
     ]
-    for i, (label, value) in enumerate(figures):
-        cols[i % len(cols)].metric(label, value, border=True)
+    if compact:  # side by side: a small table reads better than truncated big numbers
+        rows = "\n".join(f"| {label} | **{value}** |" for label, value in figures)
+        st.markdown("| | |\n|---|---|\n" + rows)
+    else:
+        cols = st.columns(3)
+        for i, (label, value) in enumerate(figures):
+            cols[i % len(cols)].metric(label, value, border=True)
 
     if job.is_active and live.get("forecast_total_s") is not None:
         total = _fmt_band(

@@ -117,6 +117,8 @@ def test_finished_and_failed_runs_render_with_details_and_comparison(app_test, s
     assert any("Estimated by codecarbon" in c.value for c in at.caption)
     # two runs side by side
     assert len(at.multiselect(key="ft_compare").value) == 2
+    compare_tables = [m.value for m in at.markdown if m.value.startswith("| | |")]
+    assert len(compare_tables) == 2 and "ε (privacy)" in compare_tables[0]
 
     # the figure builders on the real metrics of that run
     frame = load_series(store, finished_run["job_id"])
