@@ -323,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| imports (torch + guardrails) | {t_import:.2f} |")
     print(f"| build the default policy's scanners (loads MiniLM) | {t_build:.2f} |")
     for name, secs in warm.items():
-        print(f"| {name}: warm-up (exemplar embeddings, first call) | {secs:.2f} |")
+        print(f"| {name}: first call (lazy loads, exemplar embeddings) | {secs:.2f} |")
     print(f"| total until ready | {load_total:.2f} |\n")
     print("## Latency per prompt, ms (measured after warm-up)\n")
     print(
