@@ -30,8 +30,12 @@ from components.guardrail_views import PRESETS, STYLE, decision_banner, scanner_
 @st.cache_resource(show_spinner=False)
 def warm_guard(policy_json: str):
     """One warmed-up Guard per policy per server process, shared by every session."""
-    guard = get_guard(Policy.model_validate_json(policy_json))
-    return guard, guard.warm_up()
+    import time
+
+    start = time.perf_counter()
+    guard = get_guard(Policy.model_validate_json(policy_json))  # loads the models
+    guard.warm_up()
+    return guard, time.perf_counter() - start
 
 
 def current_policy() -> Policy:
@@ -66,7 +70,7 @@ st.markdown(STYLE, unsafe_allow_html=True)
 policy = current_policy()
 with st.spinner("Loading and warming up the guardrail models (first visit only)…"):
     try:
-        guard, warm_timings = warm_guard(policy.model_dump_json())
+        guard, warm_seconds = warm_guard(policy.model_dump_json())
     except StewardError as exc:
         st.error(f"The guardrails could not start: {exc}")
         st.stop()
@@ -82,8 +86,8 @@ if tox is not None and tox.scorer.is_fallback:
     )
 st.caption(
     f"Input rail: {', '.join(policy.input) or 'none'} · output rail: {', '.join(policy.output) or 'none'} · "
-    f"generator: {guard.generator.name} · models warmed up in {sum(warm_timings.values()):.1f} s "
-    "(once per server process)"
+    f"generator: {guard.generator.name} · models loaded and warmed up in {warm_seconds:.1f} s "
+    "(once per server process and policy; measured)"
 )
 
 tab_play, tab_red, tab_policy = st.tabs(["Playground", "Red-team suite", "Policy"])
