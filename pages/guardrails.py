@@ -27,7 +27,7 @@ from components.guardrail_charts import category_figure, latency_figure, roc_fig
 from components.guardrail_views import PRESETS, STYLE, decision_banner, scanner_card
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def warm_guard(policy_json: str):
     """One warmed-up Guard per policy per server process, shared by every session."""
     import time

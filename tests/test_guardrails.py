@@ -533,3 +533,14 @@ def test_embedding_settings_reach_the_scanners():
     )
     with pytest.raises(ConfigError, match="embeddings.max_windows"):
         parse_policy("embeddings: {max_windows: 0}")
+
+
+def test_ordinary_invisible_characters_are_not_tricks():
+    family = "Our family \U0001f468\u200d\U0001f469\u200d\U0001f467 says hi"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ is part of the spelling
+    for text in (family, persian):
+        assert not [t for t in normalize(text).tricks if t[0] == "hidden characters"], text
+    assert normalize("Ig\u200bnore")  # still removed from the view...
+    assert [t[0] for t in normalize("Ig\u200bnore").tricks] == [
+        "hidden characters"
+    ]  # ...and flagged

@@ -94,6 +94,21 @@ def _fold_char(ch: str) -> str:
     return "".join(HOMOGLYPHS.get(c, c) for c in folded)
 
 
+def _suspicious_hidden_run(text: str, start: int, end: int) -> bool:
+    """Is this run of invisible characters a hiding trick rather than ordinary typography?
+
+    Zero-width joiners build emoji sequences and zero-width non-joiners are part of Persian
+    or Hindi spelling: those are fine. Bidi controls, tag characters, and invisible
+    characters *inside* a Latin word or number ("Ig\u200bnore") are not.
+    """
+    run = text[start:end]
+    if any(c in BIDI or _TAG_START <= ord(c) <= _TAG_END for c in run):
+        return True
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+
+
 def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, View | None]:
     """NFKC + homoglyph folding + invisible-character removal; tag characters decoded apart."""
     out: list[str] = []
@@ -111,7 +126,8 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
                 hidden_run_start = i
             continue
         if hidden_run_start is not None:
-            tricks.append(("hidden characters", hidden_run_start, i))
+            if _suspicious_hidden_run(text, hidden_run_start, i):
+                tricks.append(("hidden characters", hidden_run_start, i))
             hidden_run_start = None
         folded = _fold_char(ch) if code > 127 else ch
         if folded != ch and ch not in HOMOGLYPHS and folded.isascii() and folded.isalnum():
@@ -119,7 +135,7 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
         for c in folded:
             out.append(c)
             offsets.append(i)
-    if hidden_run_start is not None:
+    if hidden_run_start is not None and _suspicious_hidden_run(text, hidden_run_start, len(text)):
         tricks.append(("hidden characters", hidden_run_start, len(text)))
     for start, end in mixed_script_words(text):
         tricks.append(("look-alike letters", start, end))
