@@ -205,3 +205,20 @@ def test_mismatched_weights_are_refused(tiny_detoxify, tmp_path):
 
 class _Opaque:
     """A class torch's weights-only unpickler does not know."""
+
+
+def test_guardrail_scanner_on_detoxify_marks_sentences(tiny_detoxify):
+    from backend.guardrails.scanners.toxicity import ToxicityScanner
+
+    scorer = toxicity.load_toxicity_scorer(
+        "original", checkpoint=tiny_detoxify["checkpoint"], base_model_dir=tiny_detoxify["base"]
+    )
+    text = "hello world. you are an idiot!"
+    result = ToxicityScanner(threshold=0.0, scorer=scorer).scan(text)
+    assert result.backend == "Detoxify (original)" and result.flagged
+    assert not any("fallback" in n for n in result.notes)
+    # Threshold 0 flags every sentence: spans are sentences labelled "toxic", not words.
+    assert [text[s.start : s.end] for s in result.spans] == ["hello world.", "you are an idiot!"]
+    assert all(s.label == "toxic" for s in result.spans)
+    strict = ToxicityScanner(threshold=1.0, scorer=scorer).scan(text)
+    assert not strict.flagged and strict.spans == []

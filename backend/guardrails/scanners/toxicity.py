@@ -148,7 +148,8 @@ class ToxicityScanner:
         scores = self.scorer.score([m.group(0) for m in pieces])
         label = "profanity" if self.scorer.is_fallback else "toxic"
         spans = [
-            Span(label, m.start(), m.end(), float(s))
+            # leading whitespace is not part of the evidence
+            Span(label, m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end(), float(s))
             for m, s in zip(pieces, scores, strict=True)
             if s >= self.threshold
         ]
