@@ -118,6 +118,7 @@ def overhead(rounds: int, block_steps: int, train_rows: int) -> list[dict]:
             cpu0, tel0 = _cpu_times(tel_threads)
             n, dt = train_block(reporter, r * block_steps)
             cpu1, tel1 = _cpu_times(tel_threads)
+            sampler_cpu = reporter.sampler.cpu_time_s if reporter is not None else 0.0
             if reporter is not None:  # teardown (codecarbon stop, flush) is not timed
                 reporter.telemetry_summary()
                 reporter.finish({"benchmark": True})
@@ -129,6 +130,7 @@ def overhead(rounds: int, block_steps: int, train_rows: int) -> list[dict]:
                     "seconds": dt,
                     "process_cpu_s": cpu1 - cpu0,
                     "telemetry_cpu_s": tel1 - tel0,
+                    "sampler_cpu_s": sampler_cpu,
                     "machine_load": os.getloadavg()[0],
                 }
             )
@@ -225,6 +227,10 @@ def main() -> int:
         r["process_cpu_s"] for r in on_rows
     )
     tel_per_s = sum(r["telemetry_cpu_s"] for r in on_rows) / sum(r["seconds"] for r in on_rows)
+    sampler_per_s = sum(r["sampler_cpu_s"] for r in on_rows) / sum(r["seconds"] for r in on_rows)
+    sampler_share = sum(r["sampler_cpu_s"] for r in on_rows) / sum(
+        r["process_cpu_s"] for r in on_rows
+    )
     on = [r["examples"] / r["seconds"] for r in rows if r["mode"] == "on"]
     off = [r["examples"] / r["seconds"] for r in rows if r["mode"] == "off"]
     total_on = sum(r["examples"] for r in rows if r["mode"] == "on") / sum(
@@ -250,6 +256,11 @@ def main() -> int:
         f"\nTelemetry threads (sampler + codecarbon) used {tel_per_s * 1000:.1f} ms of CPU per "
         f"second of training, {tel_share:.2%} of the process's CPU time in the 'on' blocks: "
         f"a contention-free bound on the overhead (ratio ≈ {1 - tel_share:.4f} on a saturated CPU)."
+    )
+    print(
+        f"Sampler thread alone, exact (time.thread_time): {sampler_per_s * 1000:.2f} ms of CPU "
+        f"per second of training, {sampler_share:.3%} of the process's CPU time "
+        "(psutil's thread times above tick at 10 ms, so short blocks can read 0)."
     )
     if not args.skip_cost:
         print(

@@ -25,7 +25,7 @@ runs = store.list_jobs(kind="train", limit=200)
 with st.expander("Start a fine-tune", expanded=not runs, icon=":material/play_arrow:"):
     started = run_form(store, manager, state.settings())
     if started is not None:
-        st.session_state["ft_run"] = st.session_state["ft_run_select"] = started
+        st.session_state["ft_run_select"] = started
         st.rerun()
 if "ft_started_notes" in st.session_state:
     st.success(st.session_state.pop("ft_started_notes"))
@@ -58,18 +58,16 @@ def live_section() -> None:
 
     ids = [j.id for j in jobs]
     by_id = {j.id: j for j in jobs}
-    default = st.session_state.get("ft_run")
-    if default not in by_id:
-        default = running[0].id if running else ids[0]
+    # The widget's state is the selection; default to the running (or newest) run.
+    if st.session_state.get("ft_run_select") not in by_id:
+        st.session_state["ft_run_select"] = running[0].id if running else ids[0]
     st.subheader("Run details")
     chosen = st.selectbox(
         "Run",
         ids,
-        index=ids.index(default),
         format_func=lambda i: f"#{i} {by_id[i].name} ({by_id[i].status})",
         key="ft_run_select",
     )
-    st.session_state["ft_run"] = chosen
     run_details(store, by_id[chosen])
     if active and not running:
         st.rerun()  # the last run just ended: a full rerun stops the polling
