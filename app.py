@@ -25,6 +25,7 @@ PAGES = [
 ]
 
 state.job_manager()  # once per process: jobs left running by a dead process -> interrupted
+state.warm_up_guardrails()  # once per process, in a background thread
 page = st.navigation(PAGES)
 render_sidebar()
 page.run()

@@ -25,3 +25,12 @@ def job_manager() -> JobManager:
 
 def settings() -> Settings:
     return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_guardrails():
+    """Load the default guardrail models in the background once per server process, so
+    the first visitor of the playground does not wait for them."""
+    from backend.guardrails.pipeline import warm_up_in_background  # noqa: PLC0415
+
+    return warm_up_in_background()

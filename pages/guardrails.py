@@ -23,8 +23,11 @@ from backend.guardrails.redteam import (
     summary_dict,
 )
 from components import state
+from components.app_shell import ensure_app_shell
 from components.guardrail_charts import category_figure, latency_figure, roc_figure
 from components.guardrail_views import PRESETS, STYLE, decision_banner, scanner_card
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
