@@ -8,47 +8,18 @@ import pytest
 
 from backend.audit import AuditConfig, AuditSource, run_audit
 from backend.detectors import toxicity
+from tests.detoxify_fixture import build_tiny_detoxify
 
 WORDS = ["you", "are", "a", "nice", "idiot", "stupid", "hello", "world", "thanks", "moron"]
-CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 
 
 @pytest.fixture
 def tiny_checkpoint(tmp_path, monkeypatch):
     """A Detoxify-format checkpoint (Lightning ``model.`` prefix) around a tiny BERT."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
-
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
     toxicity.clear_cache()
-    base = tmp_path / "base"
-    base.mkdir()
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
-    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(base)
-    config = BertConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64,
-    )  # fmt: skip
-    config.save_pretrained(base)
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(BertConfig.from_dict(config.to_dict(), num_labels=6))
-    ckpt = {
-        "config": {
-            "arch": {
-                "args": {
-                    "model_type": "bert-base-uncased",
-                    "model_name": "BertForSequenceClassification",
-                    "tokenizer_name": "BertTokenizer",
-                    "num_classes": 6,
-                }
-            },
-            "dataset": {"args": {"classes": CLASSES}},
-        },
-        "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()},
-    }
-    path = tmp_path / "tiny.ckpt"
-    torch.save(ckpt, path)
-    yield {"checkpoint": str(path), "base": str(base)}
+    tiny = build_tiny_detoxify(tmp_path / "tiny-detoxify")
+    yield {"checkpoint": str(tiny["checkpoint"]), "base": str(tiny["base"])}
     toxicity.clear_cache()
 
 

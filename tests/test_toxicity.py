@@ -7,24 +7,7 @@ import pytest
 
 from backend.detectors import toxicity
 from backend.errors import ConfigError
-
-CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
-WORDS = [
-    "you",
-    "are",
-    "a",
-    "nice",
-    "idiot",
-    "stupid",
-    "hello",
-    "world",
-    "thanks",
-    "for",
-    "the",
-    "help",
-    "moron",
-    "kill",
-]
+from tests.detoxify_fixture import build_tiny_detoxify
 
 
 @pytest.fixture(autouse=True)
@@ -39,49 +22,8 @@ def _fresh_cache(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_detoxify(tmp_path_factory):
-    """A Detoxify-format checkpoint around a tiny BERT, plus its base-model directory.
-
-    Same layout as the released files: ``{"config": {"arch": {"args": ...}, "dataset":
-    {"args": {"classes": ...}}}, "state_dict": ...}`` with Lightning's ``model.`` prefix.
-    """
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
-
-    root = tmp_path_factory.mktemp("tiny-detoxify")
-    base = root / "base"
-    base.mkdir()
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
-    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)})
-    tokenizer.save_pretrained(base)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    config.save_pretrained(base)
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(BertConfig.from_dict(config.to_dict(), num_labels=6))
-    model.eval()
-    ckpt = {
-        "config": {
-            "arch": {
-                "args": {
-                    "model_type": "bert-base-uncased",
-                    "model_name": "BertForSequenceClassification",
-                    "tokenizer_name": "BertTokenizer",
-                    "num_classes": 6,
-                }
-            },
-            "dataset": {"args": {"classes": CLASSES}},
-        },
-        "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()},
-    }
-    path = root / "tiny.ckpt"
-    torch.save(ckpt, path)
-    return {"checkpoint": path, "base": base, "model": model, "tokenizer": tokenizer, "ckpt": ckpt}
+    """A Detoxify-format checkpoint around a tiny BERT, plus its base-model directory."""
+    return build_tiny_detoxify(tmp_path_factory.mktemp("tiny-detoxify"))
 
 
 def _reference_scores(tiny, texts):
