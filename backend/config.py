@@ -109,4 +109,7 @@ def apply_offline_env(settings: Settings | None = None) -> None:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
+    # Model-loading progress bars go to stderr, where the CLI promises one-line errors
+    # and the server log is read by people; Steward shows its own progress.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
