@@ -73,15 +73,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"Started job #{job_id} (log: {store.get_job(job_id).log_path})", file=sys.stderr)
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
-    last = ""
+    last, last_print = "", 0.0
     try:
         while True:
             status = manager.wait(job_id, timeout=2.0)
             job = store.get_job(job_id)
             if status not in ("queued", "running"):
                 break
-            if not args.json and job.message != last:
-                last = job.message
+            # A line when the phase changes, or every 10 s while training.
+            phase = (job.message or "").split(":")[0]
+            now = time.monotonic()
+            if not args.json and (phase != last or now - last_print >= 10):
+                last, last_print = phase, now
                 print(f"  [{job.progress:4.0%}] {job.message}", file=sys.stderr)
             if deadline is not None and time.monotonic() > deadline:
                 manager.cancel(job_id)
