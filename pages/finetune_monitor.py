@@ -7,8 +7,11 @@ import streamlit as st
 from backend.errors import StewardError
 from backend.training.launch import reconcile_external_runs
 from components import state
+from components.app_shell import ensure_app_shell
 from components.training_form import hardware_notice, run_form
 from components.training_views import comparison, run_details, runs_table
+
+ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
 store = state.store()
 manager = state.job_manager()
