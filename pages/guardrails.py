@@ -89,8 +89,13 @@ if tox is not None and tox.scorer.is_fallback:
     )
 st.caption(
     f"Input rail: {', '.join(policy.input) or 'none'} · output rail: {', '.join(policy.output) or 'none'} · "
-    f"generator: {guard.generator.name} · models loaded and warmed up in {warm_seconds:.1f} s "
-    "(once per server process and policy; measured)"
+    f"generator: {guard.generator.name} · "
+    + (
+        f"models loaded and warmed up in {warm_seconds:.1f} s "
+        "(once per server process and policy; measured)"
+        if warm_seconds >= 0.05
+        else "models were already loaded and warmed up at server start"
+    )
 )
 
 tab_play, tab_red, tab_policy = st.tabs(["Playground", "Red-team suite", "Policy"])

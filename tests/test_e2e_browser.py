@@ -100,3 +100,53 @@ def test_page_in_real_browser(server, browser, name):
         assert not errors, errors
     finally:
         page.close()
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(url, wait_until="domcontentloaded")
+    _wait_until_idle(page)
+    return page
+
+
+def _assert_no_exception(page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()[:2000]
+
+
+def test_user_audits_the_demo_dataset_in_the_browser(server, browser):
+    """Press Run audit: the background job runs, the progress ends, findings appear."""
+    page = _open(browser, f"{server}/dataset_audit")
+    try:
+        page.get_by_role("button", name="Run audit").click()
+        page.get_by_text("Audit finished").first.wait_for(timeout=180_000)
+        _wait_until_idle(page)
+        page.get_by_text("under-represented").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(SCREENS / "flow_audit_findings.png"))
+        _assert_no_exception(page)
+    finally:
+        page.close()
+
+
+def test_user_evaluates_fairness_in_the_browser(server, browser):
+    page = _open(browser, f"{server}/fairness")
+    try:
+        page.get_by_role("button", name="Evaluate").click()
+        page.get_by_text("95 % CI").first.wait_for(timeout=180_000)
+        _wait_until_idle(page)
+        page.screenshot(path=str(SCREENS / "flow_fairness_findings.png"))
+        _assert_no_exception(page)
+    finally:
+        page.close()
+
+
+def test_user_checks_a_prompt_in_the_guardrail_playground(server, browser):
+    page = _open(browser, f"{server}/guardrails")
+    try:
+        page.get_by_role("button", name="Check").first.click()
+        page.get_by_text("Blocked").first.wait_for(timeout=120_000)
+        _wait_until_idle(page)
+        page.screenshot(path=str(SCREENS / "flow_guardrail_check.png"))
+        _assert_no_exception(page)
+    finally:
+        page.close()
