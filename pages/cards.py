@@ -46,8 +46,13 @@ for ds in datasets:
 
 
 def _pick(label, options, key, fmt):
+    """Choose a source record; the newest one is preselected ("—" for none)."""
     return st.selectbox(
-        label, [None, *options], format_func=lambda a: "—" if a is None else fmt(a), key=key
+        label,
+        [None, *options],
+        index=1 if options else 0,
+        format_func=lambda a: "— none —" if a is None else fmt(a),
+        key=key,
     )
 
 
