@@ -20,16 +20,14 @@ Which backend runs
 2. Otherwise **alt-profanity-check**, a TF-IDF + linear SVM *profanity* model. It is a weak
    stand-in for toxicity (it misses insults without swear words) and every result says so.
 
-Safety: Detoxify's own loader unpickles with ``torch.load(weights_only=False)``. We load with
-``weights_only=True``. Only the official Detoxify file in the torch hub cache, whose SHA-256
-matches the hash prefix in its published file name, may be unpickled fully if it needs it.
+Safety: Detoxify's own loader unpickles with ``torch.load(weights_only=False)``. We always load
+with ``weights_only=True``, the official files included: a checkpoint that needs the full
+unpickler is refused with a message saying how to re-save it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -200,36 +198,21 @@ def torch_hub_checkpoint_dir() -> Path:
     return Path(torch_home).expanduser() / "hub" / "checkpoints"
 
 
-def _hash_prefix_matches(path: Path) -> bool:
-    """torch.hub convention: ``name-<first hex digits of sha256>.ext``."""
-    match = re.search(r"-([a-f0-9]+)\.", path.name)
-    if not match:
-        return False
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest().startswith(match.group(1))
-
-
-def _read_checkpoint(path: Path, *, trusted_official: bool) -> dict:
+def _read_checkpoint(path: Path) -> dict:
     import pickle
 
     import torch
 
     try:
+        # Always weights_only: a checkpoint is data, never code, whoever published it.
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError) as exc:
-        # Lightning checkpoints may carry non-tensor objects. Only the official file,
-        # verified against its published hash, is allowed the full unpickler.
-        if trusted_official and _hash_prefix_matches(path):
-            loaded = torch.load(path, map_location="cpu", weights_only=False)  # verified release
-        else:
-            raise DetoxifyUnavailable(
-                f"{path} cannot be loaded safely (it contains pickled Python objects, not just "
-                f"weights: {type(exc).__name__}); Steward only loads plain state dicts or the "
-                "official Detoxify file from the torch hub cache"
-            ) from exc
+        raise DetoxifyUnavailable(
+            f"{path} cannot be loaded safely (it contains pickled Python objects, not just "
+            f"weights: {type(exc).__name__}); Steward only loads checkpoints with "
+            "torch.load(weights_only=True). Re-save it as a plain state dict "
+            "({'config': ..., 'state_dict': ...})"
+        ) from exc
     except (OSError, EOFError, ValueError) as exc:
         raise DetoxifyUnavailable(f"{path} is not a readable checkpoint ({exc})") from exc
     if not isinstance(loaded, dict) or "config" not in loaded or "state_dict" not in loaded:
@@ -337,7 +320,7 @@ def load_detoxify(
         path = Path(checkpoint).expanduser()
         if not path.is_file():
             raise DetoxifyUnavailable(f"checkpoint {path} does not exist")
-        ckpt = _read_checkpoint(path, trusted_official=False)
+        ckpt = _read_checkpoint(path)
         label = variant if variant in DETOXIFY_FILES else "custom"
         return _build_detoxify(ckpt, base_model_dir=base_model_dir, variant=label, source=str(path))
     if variant not in DETOXIFY_FILES:
@@ -347,7 +330,7 @@ def load_detoxify(
     path = torch_hub_checkpoint_dir() / DETOXIFY_FILES[variant]
     if not path.is_file():
         raise DetoxifyUnavailable(f"Detoxify weights not cached (no {path})")
-    ckpt = _read_checkpoint(path, trusted_official=True)
+    ckpt = _read_checkpoint(path)
     return _build_detoxify(ckpt, base_model_dir=base_model_dir, variant=variant, source=str(path))
 
 
