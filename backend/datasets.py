@@ -444,6 +444,32 @@ _OPENERS = [
     "Late to this thread, but ",
     "Same here. ",
 ]
+# A second, independent remark: templates alone make many rows near-copies of each other,
+# which would drown the near duplicates planted on purpose.
+_REMARKS = [
+    "My sister said the same thing over dinner.",
+    "The comments below are worth reading too.",
+    "No idea why the thread got so heated.",
+    "Posting from my phone, sorry for typos.",
+    "Bookmarked for the weekend.",
+    "The first version was better in my opinion.",
+    "Would love a follow-up on this.",
+    "Someone should pin this.",
+    "I learned something new today.",
+    "Not what I expected, honestly.",
+    "The mods might want to look at this.",
+    "Our club discussed it last night.",
+    "It reminded me of something from school.",
+    "My neighbour disagrees, for what it's worth.",
+    "The video version explains it better.",
+    "Curious what others think.",
+    "This keeps coming up every year.",
+    "Still better than the alternatives.",
+    "The translation felt a bit off.",
+    "Nice to see a calm discussion for once.",
+    "",
+    "",
+]
 _DETAILS = [
     "I spent {n} minutes on it.",
     "Checked it on day {n}.",
@@ -543,7 +569,8 @@ def generate_demo_dataset(n_rows: int = 4000, seed: int = 7) -> pd.DataFrame:
         if opener:
             text = opener + (text if opener.endswith(". ") else text[0].lower() + text[1:])
         detail = _DETAILS[rng.integers(len(_DETAILS))].format(n=int(rng.integers(2, 400)))
-        text = f"{text} {detail}".strip()
+        remark = _REMARKS[rng.integers(len(_REMARKS))]
+        text = " ".join(part for part in (text, remark, detail) if part)
         if rng.random() < 0.25:
             col = rng.choice(list(_IDENTITY_PHRASES))
             phrase = _IDENTITY_PHRASES[col].get(attrs[col][i])
