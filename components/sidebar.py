@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.store import ACTIVE_STATUSES
 from components import state
 from components.formatting import status_badge
 
@@ -16,7 +17,8 @@ POLL_SECONDS = 3
 
 def render_sidebar() -> None:
     with st.sidebar:
-        if state.store().summary().active_jobs:
+        # One indexed query, not the seven counts of summary(): this runs on every page.
+        if state.store().list_jobs(statuses=ACTIVE_STATUSES, limit=1):
             _activity_live()
         else:
             _activity_static()
@@ -24,7 +26,7 @@ def render_sidebar() -> None:
 
 def _draw(*, live: bool) -> None:
     store = state.store()
-    running = store.list_jobs(statuses=("queued", "running"), limit=10)
+    running = store.list_jobs(statuses=ACTIVE_STATUSES, limit=10)
     if live and not running:
         st.rerun()  # the last job ended: refresh the page once, then stop polling
     st.markdown("**Running jobs**")
