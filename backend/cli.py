@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = [
     "backend.fairness.cli",
     "backend.guardrails.cli",
     "backend.cards.cli",
+    "backend.alerts.cli",
 ]
 
 

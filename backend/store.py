@@ -32,16 +32,20 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
 def utcnow() -> datetime:
@@ -75,6 +79,8 @@ class Dataset(Base):
     columns: Mapped[list] = mapped_column(JSON, default=list)
     roles: Mapped[dict] = mapped_column(JSON, default=dict)  # text, label, sensitive[]
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The owner says this data should hold no personal data: an audit finding PII alerts.
+    expect_no_pii: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -139,18 +145,65 @@ class Artifact(Base):
 
 
 class Alert(Base):
+    """A threshold crossed by one record (audit, evaluation, run, guardrail check).
+
+    ``dedupe_key`` names the condition and the record; it is unique, so the same
+    condition on the same record never raises twice, whatever the alert's status.
+    """
+
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # fairness | audit | training | guardrail
-    severity: Mapped[str] = mapped_column(String(10), default="warning")  # info|warning|critical
+    severity: Mapped[str] = mapped_column(String(10), default="medium")  # medium | high
     message: Mapped[str] = mapped_column(Text)
     metric: Mapped[str | None] = mapped_column(String(80), nullable=True)
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     source_kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
     source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_label: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    __table_args__ = (Index("ux_alerts_dedupe_key", "dedupe_key", unique=True),)
+
+
+class AlertEvent(Base):
+    """The incident log: who did what to an alert, when, and why."""
+
+    __tablename__ = "alert_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # raised | acknowledged | resolved | reopened
+    actor: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertDelivery(Base):
+    """The outcome of delivering one alert through one notifier (after its retries)."""
+
+    __tablename__ = "alert_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    notifier: Mapped[str] = mapped_column(String(40))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# Columns added after schema version 1: (table, column, SQL type and default).
+_ADDED_COLUMNS = (
+    ("datasets", "expect_no_pii", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("alerts", "source_label", "TEXT NOT NULL DEFAULT ''"),
+    ("alerts", "status", "VARCHAR(20) NOT NULL DEFAULT 'open'"),
+    ("alerts", "dedupe_key", "VARCHAR(300)"),
+    ("alerts", "resolved_at", "TIMESTAMP"),
+    ("alert_deliveries", "attempts", "INTEGER NOT NULL DEFAULT 1"),
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +254,38 @@ class Store:
                         f"The database at {self.url} has schema version {row.value}, newer "
                         f"than this Steward ({SCHEMA_VERSION}). Upgrade Steward."
                     )
+                elif int(row.value) < SCHEMA_VERSION:
+                    self._migrate(s, int(row.value))
+                    row.value = str(SCHEMA_VERSION)
+
+    def _migrate(self, s: Session, version: int) -> None:
+        """Bring an older database up to date in one transaction (new tables already exist)."""
+        existing = {
+            table: {c["name"] for c in inspect(self.engine).get_columns(table)}
+            for table in {t for t, _, _ in _ADDED_COLUMNS}
+        }
+        for table, column, sql_type in _ADDED_COLUMNS:
+            if column not in existing[table]:
+                s.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+        if version < 2:
+            s.execute(
+                text(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS ux_alerts_dedupe_key ON alerts (dedupe_key)"
+                )
+            )
+            s.execute(text("CREATE INDEX IF NOT EXISTS ix_alerts_status ON alerts (status)"))
+            s.execute(
+                update(Alert)
+                .where(Alert.acknowledged_at.is_not(None))
+                .values(status="acknowledged")
+            )
+            # Version 1 named severities warning / critical; the seed's scale is medium / high.
+            s.execute(update(Alert).where(Alert.severity == "critical").values(severity="high"))
+            s.execute(
+                update(Alert)
+                .where(Alert.severity.in_(("warning", "info")))
+                .values(severity="medium")
+            )
 
     @property
     def schema_version(self) -> int:
@@ -317,23 +402,93 @@ class Store:
             return list(s.scalars(stmt))
 
     # -- alerts -------------------------------------------------------------------------
-    def add_alert(self, *, kind: str, message: str, severity: str = "warning", **fields) -> Alert:
-        with self.session() as s:
-            alert = Alert(kind=kind, message=message, severity=severity, **fields)
-            s.add(alert)
-            s.flush()
-            return alert
+    def add_alert(
+        self,
+        *,
+        kind: str,
+        message: str,
+        severity: str = "medium",
+        actor: str = "steward",
+        **fields,
+    ) -> Alert | None:
+        """Store an alert and its ``raised`` event.
 
-    def list_alerts(self, *, open_only: bool = True, limit: int = 200) -> list[Alert]:
+        Returns ``None`` when an alert with the same ``dedupe_key`` already exists (the
+        same condition on the same record), whatever that alert's status is.
+        """
+        key = fields.get("dedupe_key")
+        try:
+            with self.session() as s:
+                if key is not None and s.scalar(select(Alert.id).where(Alert.dedupe_key == key)):
+                    return None
+                alert = Alert(kind=kind, message=message, severity=severity, **fields)
+                s.add(alert)
+                s.flush()
+                s.add(AlertEvent(alert_id=alert.id, action="raised", actor=actor, note=""))
+                return alert
+        except IntegrityError:  # another process raised the same condition a moment ago
+            if key is None:
+                raise
+            return None
+
+    def list_alerts(
+        self,
+        *,
+        open_only: bool = True,
+        statuses: Iterable[str] | None = None,
+        limit: int = 200,
+    ) -> list[Alert]:
+        """Newest first. ``open_only`` (the default) is ``statuses=("open",)``."""
         stmt = select(Alert).order_by(Alert.id.desc()).limit(limit)
-        if open_only:
-            stmt = stmt.where(Alert.acknowledged_at.is_(None))
+        if statuses is not None:
+            stmt = stmt.where(Alert.status.in_(list(statuses)))
+        elif open_only:
+            stmt = stmt.where(Alert.status == "open")
         with self.session() as s:
             return list(s.scalars(stmt))
 
-    def acknowledge_alert(self, alert_id: int) -> None:
+    def get_alert(self, alert_id: int) -> Alert | None:
         with self.session() as s:
-            s.execute(update(Alert).where(Alert.id == alert_id).values(acknowledged_at=utcnow()))
+            return s.get(Alert, alert_id)
+
+    def count_alerts(self, status: str = "open") -> int:
+        with self.session() as s:
+            return int(s.scalar(select(func.count(Alert.id)).where(Alert.status == status)) or 0)
+
+    def set_alert_status(
+        self, alert_id: int, status: str, *, actor: str = "", note: str = ""
+    ) -> Alert:
+        """Move an alert to ``status`` and log who did it, when and why."""
+        if status not in ALERT_STATUSES:
+            raise ValueError(f"unknown alert status {status!r}")
+        action = {"open": "reopened", "acknowledged": "acknowledged", "resolved": "resolved"}
+        now = utcnow()
+        with self.session() as s:
+            alert = s.get(Alert, alert_id)
+            if alert is None:
+                raise KeyError(alert_id)
+            alert.status = status
+            if status == "acknowledged" and alert.acknowledged_at is None:
+                alert.acknowledged_at = now
+            if status == "resolved":
+                alert.resolved_at = now
+                alert.acknowledged_at = alert.acknowledged_at or now
+            if status == "open":
+                alert.acknowledged_at = alert.resolved_at = None
+            s.add(
+                AlertEvent(alert_id=alert_id, action=action[status], actor=actor, note=note, at=now)
+            )
+            s.flush()
+            return alert
+
+    def acknowledge_alert(self, alert_id: int, *, actor: str = "", note: str = "") -> None:
+        self.set_alert_status(alert_id, "acknowledged", actor=actor, note=note)
+
+    def alert_events(self, alert_id: int) -> list[AlertEvent]:
+        """The alert's history, oldest first."""
+        with self.session() as s:
+            stmt = select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+            return list(s.scalars(stmt.order_by(AlertEvent.id)))
 
     # -- overview -----------------------------------------------------------------------
     def summary(self) -> WorkspaceSummary:
@@ -351,9 +506,7 @@ class Store:
                 audits=artifacts("audit"),
                 evaluations=artifacts("evaluation"),
                 cards=artifacts("card"),
-                open_alerts=count(
-                    select(func.count(Alert.id)).where(Alert.acknowledged_at.is_(None))
-                ),
+                open_alerts=count(select(func.count(Alert.id)).where(Alert.status == "open")),
                 active_jobs=count(
                     select(func.count(Job.id)).where(Job.status.in_(ACTIVE_STATUSES))
                 ),

@@ -95,6 +95,12 @@ def _confirm_roles(table: LoadedTable, location: str, source: str, data: bytes |
             "Label column", label_options, index=label_options.index(guess.label or "(none)")
         )
         sensitive = st.multiselect("Sensitive attributes", cols, default=guess.sensitive)
+        no_pii = st.checkbox(
+            "Should contain no personal data",
+            value=True,
+            help="An audit that finds emails, phone numbers, IDs... in this dataset then "
+            "raises an alert (threshold `dataset_pii_rows`).",
+        )
         if st.form_submit_button("Add dataset", type="primary"):
             roles = ColumnRoles(
                 text=text, label=None if label == "(none)" else label, sensitive=sensitive
@@ -111,6 +117,7 @@ def _confirm_roles(table: LoadedTable, location: str, source: str, data: bytes |
                     location=stored_at,
                     fmt=table.format,
                     roles=roles,
+                    expect_no_pii=no_pii,
                 )
             except StewardError as exc:
                 st.error(str(exc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from backend.alerts.config import config_or_defaults
 from backend.errors import StewardError
 from components import state
 
@@ -146,13 +147,14 @@ def evaluation_form() -> int | None:
     with st.expander("Options"):
         c1, c2, c3 = st.columns(3)
         threshold = c1.number_input(
-            "Disparity alert threshold",
+            "Disparity threshold for findings",
             0.0,
             1.0,
-            float(settings.disparity_threshold),
+            float(config_or_defaults()[0].threshold_value("bias_disparity")),
             0.01,
             key="fair_thr",
-            help="A demographic-parity or equalized-odds difference above this raises an alert.",
+            help="Differences above this are called out in the findings. Alerts use "
+            "`bias_disparity` of the alert thresholds file (see Alerts & incidents).",
         )
         min_size = c2.number_input(
             "Minimum group size",

@@ -79,7 +79,10 @@ def test_cli_json_has_contract_keys_and_saves(preds_file, capsys, store):
     assert art.kind == "evaluation" and art.content["by_group"] == out["by_group"]
     alerts = store.list_alerts()
     assert alerts and all(a.source_kind == "evaluation" and a.source_id == art.id for a in alerts)
-    assert any(a.metric == "equalized_odds_difference" and a.value > 0.15 for a in alerts)
+    assert any(
+        a.metric == "bias_disparity" and a.value > 0.15 and "Equalized-odds" in a.message
+        for a in alerts
+    )
 
 
 def test_cli_missing_column_is_one_clear_line(preds_file, capsys):

@@ -60,7 +60,7 @@ def register(sub) -> None:
 def _handle(args: argparse.Namespace) -> int:
     from backend.audit.config import AuditConfig, load_reference  # noqa: PLC0415
     from backend.audit.export import export_anonymised  # noqa: PLC0415
-    from backend.audit.runner import run_audit  # noqa: PLC0415
+    from backend.audit.runner import raise_audit_alerts, run_audit  # noqa: PLC0415
     from backend.audit.source import AuditSource  # noqa: PLC0415
     from backend.config import get_settings  # noqa: PLC0415
     from backend.errors import DatasetError  # noqa: PLC0415
@@ -132,8 +132,12 @@ def _handle(args: argparse.Namespace) -> int:
             dataset_id=dataset_info["id"],
         )
         report_id = artifact.id
+        alert_ids = [
+            a.id
+            for a in raise_audit_alerts(store, artifact, store.get_dataset(dataset_info["id"]))
+        ]
     else:
-        report_id = None
+        report_id, alert_ids = None, []
     export = None
     if args.export:
         if Path(args.export).resolve() == source.path.resolve():  # type: ignore[union-attr]
@@ -142,11 +146,14 @@ def _handle(args: argparse.Namespace) -> int:
     if args.json:
         out = dict(report)
         out["artifact_id"] = report_id
+        out["alert_ids"] = alert_ids
         if export:
             out["export"] = export
         print_json(out)
         return 0
     _print_summary(report, report_id, export)
+    if alert_ids:
+        print(f"Raised alert(s) {', '.join(f'#{i}' for i in alert_ids)}: python -m backend alerts")
     return 0
 
 

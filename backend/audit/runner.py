@@ -473,13 +473,26 @@ def audit_dataset(
         scorer=scorer,
         dataset=dataset_meta(dataset),
     )
-    return store.save_artifact(
+    artifact = store.save_artifact(
         kind="audit",
         content=report,
         name=f"Audit of {dataset.name}",
         job_id=job_id,
         dataset_id=dataset.id,
     )
+    raise_audit_alerts(store, artifact, dataset)
+    return artifact
+
+
+def raise_audit_alerts(store, artifact, dataset) -> list:
+    """Check the report against the alert thresholds (toxic share, PII, rare groups).
+
+    Runs where the report lands (a job thread or the CLI), so delivery is synchronous;
+    a failing notifier is recorded by the alert service and never fails the audit.
+    """
+    from backend.alerts import AlertService  # noqa: PLC0415 - alerts import the store
+
+    return AlertService(store).on_audit(artifact, dataset).alerts
 
 
 def submit_audit(manager, dataset, config: AuditConfig, *, second_path: str | None = None) -> int:

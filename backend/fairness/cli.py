@@ -53,7 +53,11 @@ def register(sub) -> None:
         default="tfidf",
         help="features of the demo baseline (default tfidf)",
     )
-    p.add_argument("--threshold", type=float, help="disparity alert threshold (default: settings)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        help="disparity threshold for findings (default: bias_disparity of the alert thresholds)",
+    )
     p.add_argument(
         "--min-group-size",
         type=int,
@@ -99,7 +103,7 @@ def _handle(args: argparse.Namespace) -> int:
         "n_boot": args.n_boot,
         "seed": args.seed,
         "min_group_size": max(2, args.min_group_size),
-        "threshold": settings.disparity_threshold if args.threshold is None else args.threshold,
+        "threshold": _alert_threshold() if args.threshold is None else args.threshold,
     }
     store = None
     table_warnings: list[str] = []
@@ -153,7 +157,7 @@ def _handle(args: argparse.Namespace) -> int:
 
             store = get_store()
         artifact, alerts = save_evaluation(
-            store, report, job_id=req.job_id, dataset_id=req.dataset_id
+            store, report, job_id=req.job_id, dataset_id=req.dataset_id, notify="sync"
         )
         report["artifact_id"] = artifact.id
         report["alert_ids"] = [a.id for a in alerts]
@@ -228,3 +232,10 @@ def _print_text(report: dict) -> None:
             print(f"  - {w}")
     if "artifact_id" in report:
         print(f"\nSaved as evaluation #{report['artifact_id']}.")
+
+
+def _alert_threshold() -> float:
+    """Findings use the same gap threshold as the alerts (``bias_disparity``)."""
+    from backend.alerts.config import config_or_defaults
+
+    return config_or_defaults()[0].threshold_value("bias_disparity")

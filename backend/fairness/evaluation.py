@@ -536,43 +536,29 @@ def _alerts(columns: dict[str, ColumnResult], threshold: float) -> list[dict]:
 # -- storing ----------------------------------------------------------------------------
 
 
-def save_evaluation(store, report: dict, *, name: str | None = None, job_id=None, dataset_id=None):
+def save_evaluation(
+    store,
+    report: dict,
+    *,
+    name: str | None = None,
+    job_id=None,
+    dataset_id=None,
+    notify: str = "background",
+):
     """Store the report as an ``evaluation`` artifact and raise its alerts.
 
-    Returns ``(artifact, new alerts)``; an alert identical to one still open (same source,
-    metric, value) is not raised twice.
+    Returns ``(artifact, new alerts)``; gaps above the ``bias_disparity`` threshold of the
+    alert config raise alerts, and the same gap on the same source is never raised twice.
     """
     name = name or f"Fairness: {report['source'].get('title') or report['source'].get('kind')}"
     artifact = store.save_artifact(
         kind="evaluation", content=report, name=name[:200], job_id=job_id, dataset_id=dataset_id
     )
-    # Re-evaluating the same source with the same result must not pile up identical open
-    # alerts: an open one with the same message, value and source name already says it.
-    open_alerts = [x for x in store.list_alerts(open_only=True, limit=1000) if x.kind == "fairness"]
-    alerts = []
-    for a in report.get("alerts", []):
-        duplicate = any(
-            x.metric == a["metric"]
-            and x.value is not None
-            and abs(x.value - a["value"]) < 1e-9
-            and x.message.startswith(a["message"])
-            and x.message.endswith(f": {name})")
-            for x in open_alerts
-        )
-        if duplicate:
-            continue
-        alerts.append(
-            store.add_alert(
-                kind="fairness",
-                severity="warning",
-                message=f"{a['message']} (evaluation #{artifact.id}: {name})",
-                metric=a["metric"],
-                value=a["value"],
-                threshold=a["threshold"],
-                source_kind="evaluation",
-                source_id=artifact.id,
-            )
-        )
+    # Thresholds come from the one alert config; the service dedupes re-runs of the
+    # same evaluation (same source, same gap) so they do not pile up identical alerts.
+    from backend.alerts import AlertService  # noqa: PLC0415 - alerts import the store
+
+    alerts = AlertService(store, notify=notify).on_evaluation(artifact).alerts
     return artifact, alerts
 
 

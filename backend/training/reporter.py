@@ -118,6 +118,8 @@ class RunReporter:
         self._history: list[_Point] = []
         self._prev_tick: tuple[float, int, int, float | None] | None = None
         self.last_metrics: dict[str, float] = {}
+        self.run_name = run_name
+        self._watcher = None
         self.forecast = None
         self.sampler: TelemetrySampler | None = None
         if telemetry:
@@ -229,6 +231,22 @@ class RunReporter:
             log.warning("could not write %d metric rows; will retry", len(objs), exc_info=True)
             with self._lock:
                 self._buffer[:0] = rows
+            return
+        self._check_budgets(rows)
+
+    def _check_budgets(self, rows: list[tuple[int, dict[str, float]]]) -> None:
+        """The metrics just landed: check the run's energy, CO2 and ε budgets."""
+        latest: dict[str, float] = {}
+        for _step, values in rows:
+            latest.update(values)
+        try:
+            if self._watcher is None:
+                from backend.alerts import RunWatcher  # noqa: PLC0415 - only when metrics land
+
+                self._watcher = RunWatcher(self.store, self.job_id, run_name=self.run_name)
+            self._watcher.observe(latest)
+        except Exception:  # noqa: BLE001 - an alert problem must never stop training
+            log.warning("could not check the run's alert thresholds", exc_info=True)
 
     # -- telemetry (sampler thread) ---------------------------------------------------------
     def _on_sample(self, snap: TelemetrySnapshot) -> None:
