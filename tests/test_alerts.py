@@ -1,38 +1,51 @@
-"""Alerts: thresholds -> alert records -> notifiers (log, webhook, e-mail)."""
+"""Alerts: thresholds file, evaluation where records land, dedupe, incident log, notifiers.
+
+Notifiers are tested against real servers on loopback: an HTTP server for the webhook and
+an aiosmtpd SMTP server that requires STARTTLS (with a throwaway certificate) and login.
+"""
 
 from __future__ import annotations
 
-import email
-import email.policy
+import datetime as dt
 import json
-import socketserver
+import socket
+import sqlite3
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from backend.alerts import (
+    METRICS,
+    AlertActionError,
     AlertService,
     EmailNotifier,
     LogNotifier,
-    Threshold,
+    Observation,
+    RunWatcher,
     WebhookNotifier,
-    default_thresholds,
+    audit_observations,
+    default_config,
     deliveries,
-    evaluate_thresholds,
-    metrics_from_audit,
-    metrics_from_evaluation,
+    evaluate,
+    load_config,
     notifiers_from_settings,
+    parse_config,
+    transition,
 )
+from backend.alerts.cli import alert_dict
+from backend.cli import main
 from backend.config import get_settings
 from backend.errors import ConfigError
+from backend.store import Store
 
 # -- local servers -------------------------------------------------------------------------
 
 
 @pytest.fixture
 def webhook():
-    """An HTTP server on 127.0.0.1 that records POSTed JSON; ``status`` sets its answer."""
+    """An HTTP server on 127.0.0.1 recording POSTed JSON; ``state["status"]`` is its answer."""
     received: list[dict] = []
     state = {"status": 200}
 
@@ -60,50 +73,117 @@ def webhook():
     server.server_close()
 
 
+@pytest.fixture(scope="module")
+def tls_cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (cert + key PEM paths)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    d = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = d / "cert.pem", d / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
-def smtp_server():
-    """A minimal SMTP server on 127.0.0.1 that keeps each message's envelope and data."""
+def smtp_server(tls_cert):
+    """aiosmtpd on loopback: STARTTLS required before AUTH and MAIL; user steward/s3cret."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert_path, key_path = tls_cert
     messages: list[dict] = []
 
-    class Handler(socketserver.StreamRequestHandler):
-        def handle(self):
-            msg = {"rcpt": [], "data": ""}
-            self.wfile.write(b"220 localhost test SMTP\r\n")
-            while True:
-                line = self.rfile.readline().decode()
-                if not line:
-                    return
-                cmd = line.strip().upper()
-                if cmd.startswith(("EHLO", "HELO")):
-                    self.wfile.write(b"250 localhost\r\n")
-                elif cmd.startswith("MAIL FROM"):
-                    msg["from"] = line.split(":", 1)[1].strip()
-                    self.wfile.write(b"250 OK\r\n")
-                elif cmd.startswith("RCPT TO"):
-                    msg["rcpt"].append(line.split(":", 1)[1].strip())
-                    self.wfile.write(b"250 OK\r\n")
-                elif cmd == "DATA":
-                    self.wfile.write(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    lines = []
-                    while (data := self.rfile.readline().decode()) not in (".\r\n", ""):
-                        lines.append(data)
-                    msg["data"] = "".join(lines)
-                    messages.append(msg)
-                    msg = {"rcpt": [], "data": ""}
-                    self.wfile.write(b"250 OK queued\r\n")
-                elif cmd == "QUIT":
-                    self.wfile.write(b"221 Bye\r\n")
-                    return
-                else:
-                    self.wfile.write(b"250 OK\r\n")
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            messages.append(
+                {
+                    "from": envelope.mail_from,
+                    "rcpt": list(envelope.rcpt_tos),
+                    "data": envelope.content.decode("utf-8", "replace"),
+                    "tls": session.ssl is not None,
+                    "user": session.auth_data if session.authenticated else None,
+                }
+            )
+            return "250 OK"
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], messages
-    server.shutdown()
-    server.server_close()
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (
+            _text(auth_data.login) == "steward" and _text(auth_data.password) == "s3cret"
+        )
+        return AuthResult(success=ok, handled=False, auth_data="steward" if ok else None)
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_required=True,
+    )
+    controller.start()
+    yield controller.port, messages, str(cert_path)
+    controller.stop()
+
+
+@pytest.fixture
+def plain_smtp():
+    """An SMTP server without STARTTLS (a misconfigured or downgraded relay)."""
+    from aiosmtpd.controller import Controller
+
+    got: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller.port, got
+    controller.stop()
 
 
 def _secrets(tmp_path, monkeypatch, text: str) -> None:
@@ -113,201 +193,502 @@ def _secrets(tmp_path, monkeypatch, text: str) -> None:
     get_settings.cache_clear()
 
 
-# -- thresholds ----------------------------------------------------------------------------
+def _service(store, notifiers=None, **kw) -> AlertService:
+    kw.setdefault("backoff_s", ())
+    return AlertService(store, notifiers=notifiers or [], config=default_config(), **kw)
 
 
-def test_thresholds_above_below_and_critical():
-    ths = [
-        Threshold("gap", 0.1, "fairness", critical_limit=0.3),
-        Threshold("share", 0.05, "audit", direction="below"),
-    ]
-    assert evaluate_thresholds({"gap": 0.05, "share": 0.2}, ths) == []
-    drafts = evaluate_thresholds({"gap": 0.2, "share": 0.01}, ths, source_kind="evaluation")
-    assert [(d.metric, d.severity) for d in drafts] == [("gap", "warning"), ("share", "warning")]
-    assert "above the threshold 0.1" in drafts[0].message
-    assert evaluate_thresholds({"gap": 0.5}, ths)[0].severity == "critical"
-    # missing, non-numeric, NaN and booleans never raise or alert
-    assert evaluate_thresholds({"gap": "x", "share": None}, ths) == []
-    assert evaluate_thresholds({"gap": float("nan"), "share": True}, ths) == []
+# -- the thresholds file -------------------------------------------------------------------
 
 
-def test_metrics_from_records():
-    ev = {"disparities": {"selection_rate": {"difference": 0.2}, "tpr": {"difference": -0.3}}}
-    assert metrics_from_evaluation(ev) == {
-        "selection_rate.difference": 0.2,
-        "tpr.difference": 0.3,
-        "max_disparity_difference": 0.3,
-    }
-    audit = {
-        "pii": {"rows_with_pii": 12},
-        "toxicity": {"share_above_threshold": 0.2},
-        "representation": {"g": {"a": {"share": 0.97}, "b": {"share": 0.03}}},
-    }
-    assert metrics_from_audit(audit) == {
-        "pii.rows_with_pii": 12.0,
-        "toxicity.share_above_threshold": 0.2,
-        "representation.min_share": 0.03,
-    }
-    assert metrics_from_audit({"pii": "?"}) == {} and metrics_from_evaluation({}) == {}
-
-
-def test_default_thresholds_follow_settings(monkeypatch):
-    monkeypatch.setenv("STEWARD_DISPARITY_THRESHOLD", "0.05")
-    get_settings.cache_clear()
-    gap = next(t for t in default_thresholds() if t.metric == "max_disparity_difference")
-    assert gap.limit == 0.05 and gap.critical_limit == 0.1
-
-
-# -- alert records and notifiers -----------------------------------------------------------
-
-
-def test_breaches_become_alert_records_and_log_lines(store, settings):
-    log_path = settings.logs_dir / "alerts.jsonl"
-    service = AlertService(store, notifiers=[LogNotifier(log_path)])
-    ev = store.save_artifact(
-        kind="evaluation", content={"disparities": {"selection_rate": {"difference": 0.4}}}
+def test_shipped_thresholds_are_the_seed_defaults():
+    config = load_config()
+    values = {name: th.value for name, th in config.thresholds.items()}
+    assert values["toxicity"] == 0.8
+    assert values["hate_speech"] == 0.7
+    assert values["violence"] == 0.7
+    assert values["bias_disparity"] == 0.15
+    assert {"dataset_toxic_share", "dataset_pii_rows", "run_energy_kwh", "run_co2_kg"} <= set(
+        values
     )
-    raised = service.check_evaluation(ev)
-    (alert,) = raised.alerts
-    assert alert.kind == "fairness" and alert.severity == "critical"  # 0.4 > 2 × 0.15
-    assert alert.source_kind == "evaluation" and alert.source_id == ev.id
-    assert store.list_alerts()[0].id == alert.id
-    lines = [json.loads(x) for x in log_path.read_text().splitlines()]
-    assert lines[0]["id"] == alert.id and "evaluation #" in lines[0]["message"]
-    assert raised.deliveries[0].ok
-    # the same open alert is not raised twice; once acknowledged it can come back
-    again = service.check_evaluation(ev)
+    assert values["dp_epsilon"] == 8.0
+    assert set(values) == set(METRICS)  # every known metric has a shipped threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("thresholds:\n  toxicity: 0.8\n  toxcity: 0.5\n", "line 3: unknown metric 'toxcity'"),
+        ("thresholds:\n  violence: high\n", "line 2: the threshold of 'violence' must be a number"),
+        ("thresholds:\n  toxicity: 1.5\n", "line 2: the threshold of 'toxicity' (score) must be"),
+        ("thresholds:\n  run_energy_kwh: -1\n", "line 2: the threshold of 'run_energy_kwh'"),
+        ("high_margin: 0.1\nlimits:\n  toxicity: 0.5\n", "line 2: unknown key 'limits'"),
+        ("thresholds:\n  toxicity: [0.5\n", "not valid YAML"),
+        ("thresholds:\n  toxicity: .nan\n", "line 2: the threshold of 'toxicity' must be a finite"),
+        ("thresholds:\n  toxicity: 0.5\n  toxicity: 0.6\n", "line 3: metric 'toxicity' is listed"),
+        ("thresholds:\n  dp_epsilon: {threshold: 3, margin: 1}\n", "unknown key 'margin'"),
+        ("", "the file is empty"),
+        ("high_margin: 0.1\n", "no `thresholds:` section"),
+    ],
+)
+def test_bad_thresholds_file_names_the_line(tmp_path, text, message):
+    path = tmp_path / "alerts.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_thresholds_file_options(tmp_path):
+    config = parse_config(
+        "high_margin: 0.5\nthresholds:\n  toxicity: off\n"
+        "  dp_epsilon: {threshold: 3, high_margin: 2}\n  violence: 0.6\n",
+        tmp_path / "a.yaml",
+    )
+    assert config.get("toxicity") is None and config.disabled == ("toxicity",)
+    assert config.get("dp_epsilon").value == 3 and config.get("dp_epsilon").high_margin == 2
+    assert config.get("violence").high_margin == 0.5 and config.get("violence").line == 5
+    assert config.get("bias_disparity") is None  # not listed: not checked
+
+
+def test_bad_file_from_environment_is_refused_by_the_cli(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "alerts.yaml"
+    path.write_text("thresholds:\n  bias_disparity: 'wide'\n")
+    monkeypatch.setenv("STEWARD_ALERTS_CONFIG", str(path))
+    assert main(["alerts", "thresholds"]) == 2
+    err = capsys.readouterr().err
+    assert "line 2" in err and "bias_disparity" in err and "Traceback" not in err
+
+
+# -- evaluation and severity ---------------------------------------------------------------
+
+
+def test_severity_is_high_at_least_a_tenth_past_the_threshold():
+    config = default_config()
+    drafts = evaluate(
+        [
+            Observation("toxicity", 0.85),  # 0.05 past: medium
+            Observation("hate_speech", 0.8),  # 0.1 past: high
+            Observation("violence", 0.7),  # at the threshold: no alert
+            Observation("dataset_min_group_share", 0.015, part="g=x"),  # below 0.02: medium
+            Observation("dp_epsilon", float("nan")),  # NaN never breaches
+        ],
+        config,
+        record="r",
+    )
+    got = {d.metric: d.severity for d in drafts}
+    assert got == {"toxicity": "medium", "hate_speech": "high", "dataset_min_group_share": "medium"}
+    tox = next(d for d in drafts if d.metric == "toxicity")
+    assert tox.value == 0.85 and tox.threshold == 0.8 and "above the threshold 0.8" in tox.message
+    assert "below" in next(d for d in drafts if d.metric.startswith("dataset")).message
+
+
+def test_same_condition_on_same_record_raises_once_even_after_resolve(store):
+    service = _service(store)
+    first = service.check([Observation("run_co2_kg", 0.9)], record="run:1", source_kind="run")
+    assert len(first.alerts) == 1 and first.alerts[0].severity == "high"
+    transition(store, first.alerts[0].id, "resolve", note="budget raised", actor="ana")
+    again = service.check([Observation("run_co2_kg", 1.2)], record="run:1", source_kind="run")
     assert again.alerts == [] and again.skipped_duplicates == 1
-    store.acknowledge_alert(alert.id)
-    assert len(service.check_evaluation(ev).alerts) == 1
+    other = service.check([Observation("run_co2_kg", 0.9)], record="run:2", source_kind="run")
+    assert len(other.alerts) == 1
 
 
-def test_audit_alerts(store):
-    audit = store.save_artifact(
-        kind="audit",
-        content={
-            "pii": {"rows_with_pii": 3},
-            "toxicity": {"share_above_threshold": 0.01},
-            "representation": {"gender": {"a": {"share": 0.98}, "b": {"share": 0.02}}},
-        },
+def test_two_stores_on_one_database_do_not_duplicate(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    a, b = Store(url), Store(url)
+    args = {"kind": "training", "message": "m", "dedupe_key": "dp_epsilon|run:7"}
+    assert a.add_alert(**args) is not None
+    assert b.add_alert(**args) is None
+    assert len(a.list_alerts()) == 1
+
+
+def test_audit_observations_follow_the_dataset_flag():
+    content = {
+        "toxicity": {"share_above_threshold": 0.2},
+        "pii": {"rows_with_pii": 12},
+        "representation": {"gender": {"f": {"share": 0.6}, "nb": {"share": 0.01}}},
+    }
+    clean = {o.metric: o for o in audit_observations(content, expect_no_pii=True)}
+    assert clean["dataset_pii_rows"].value == 12
+    assert clean["dataset_min_group_share"].value == 0.01
+    assert "gender = nb" in clean["dataset_min_group_share"].what
+    relaxed = {o.metric for o in audit_observations(content, expect_no_pii=False)}
+    assert "dataset_pii_rows" not in relaxed
+
+
+def test_real_audit_of_the_demo_raises_pii_and_rare_group_alerts(store, settings):
+    from backend.audit import AuditConfig, audit_dataset
+    from backend.datasets import ensure_demo_workspace
+
+    dataset = ensure_demo_workspace(store, settings)
+    assert dataset.expect_no_pii
+    config = AuditConfig(
+        text_col="text",
+        sensitive=["gender", "religion"],
+        checks=("representation", "pii"),
     )
-    raised = AlertService(store, notifiers=[]).check_audit(audit)
-    assert sorted(a.metric for a in raised.alerts) == [
-        "pii.rows_with_pii",
-        "representation.min_share",
+    artifact = audit_dataset(store, dataset.id, config)
+    alerts = {a.metric: a for a in store.list_alerts()}
+    assert alerts["dataset_pii_rows"].value == artifact.content["pii"]["rows_with_pii"] > 0
+    assert alerts["dataset_pii_rows"].severity == "high"
+    assert alerts["dataset_pii_rows"].source_kind == "audit"
+    assert alerts["dataset_pii_rows"].source_id == artifact.id
+    assert "religion = buddhist" in alerts["dataset_min_group_share"].message
+    # Auditing the unchanged data again finds the same values: nothing new is raised.
+    audit_dataset(store, dataset.id, config)
+    assert len(store.list_alerts()) == len(alerts)
+
+
+def test_run_budgets_are_checked_as_metrics_land(store, settings):
+    from backend.training.reporter import RunReporter
+
+    reporter = RunReporter(store, run_name="budget test", telemetry=False)
+    reporter.start(total_steps=10, examples_per_step=4)
+    reporter.log(1, {"loss": 2.0, "epsilon": 3.0})
+    reporter.flush()
+    assert store.list_alerts() == []
+    reporter.log(2, {"loss": 1.5, "epsilon": 8.4, "co2_g_cumulative": 450.0})
+    reporter.flush()
+    (alert,) = store.list_alerts()
+    assert alert.metric == "dp_epsilon" and alert.value == 8.4 and alert.severity == "high"
+    assert alert.source_kind == "run" and alert.source_id == reporter.job_id
+    assert "budget test" in alert.source_label
+    reporter.log(3, {"epsilon": 9.0, "co2_g_cumulative": 700.0})  # CO2 now 0.7 kg > 0.5 kg
+    reporter.flush()
+    metrics = sorted(a.metric for a in store.list_alerts())
+    assert metrics == ["dp_epsilon", "run_co2_kg"]  # epsilon not raised a second time
+    co2 = next(a for a in store.list_alerts() if a.metric == "run_co2_kg")
+    assert co2.value == pytest.approx(0.7) and co2.severity == "high"
+    reporter.finish({}, status="succeeded")
+
+
+def test_run_watcher_ignores_metrics_it_does_not_know(store):
+    watcher = RunWatcher(store, 5, service_factory=lambda: _service(store))
+    assert watcher.observe({"loss": 99.0, "energy_kwh_cumulative": 0.2}) == []
+    (alert,) = watcher.observe({"energy_kwh_cumulative": 1.05})
+    assert alert.metric == "run_energy_kwh" and alert.severity == "medium"
+
+
+def test_generated_text_scores(store):
+    service = _service(store)
+    raised = service.on_generated_text(
+        "some generated text",
+        {"toxicity": 0.93, "hate_speech": None, "violence": 0.2},
+        backend="Detoxify (original)",
+        source_label="guardrail playground",
+    )
+    (alert,) = raised.alerts
+    assert alert.metric == "toxicity" and "Detoxify (original)" in alert.message
+    assert (
+        service.on_generated_text(
+            "some generated text", {"toxicity": 0.95}, backend="x", source_label="y"
+        ).alerts
+        == []
+    )
+
+
+# -- incident log ----------------------------------------------------------------------------
+
+
+def test_acknowledge_and_resolve_keep_who_what_when(store):
+    alert = _service(store).check([Observation("toxicity", 0.9)], record="t").alerts[0]
+    transition(store, alert.id, "ack", note="Looking at it", actor="ana")
+    assert store.get_alert(alert.id).status == "acknowledged"
+    assert store.list_alerts() == []  # not open any more
+    transition(store, alert.id, "resolve", note="Generator swapped", actor="bo")
+    done = store.get_alert(alert.id)
+    assert done.status == "resolved" and done.resolved_at >= done.acknowledged_at
+    history = [(e.action, e.actor, e.note) for e in store.alert_events(alert.id)]
+    assert history == [
+        ("raised", "steward", ""),
+        ("acknowledged", "ana", "Looking at it"),
+        ("resolved", "bo", "Generator swapped"),
     ]
 
 
-def test_webhook_notifier_posts_json(store, webhook):
+@pytest.mark.parametrize(
+    ("alert_id", "action", "note", "actor", "message"),
+    [
+        (None, "resolve", "  ", "ana", "Write a note"),
+        (None, "ack", "fine", "", "Say who you are"),
+        (999, "ack", "fine", "ana", "No alert #999"),
+        (None, "close", "fine", "ana", "Unknown action"),
+    ],
+)
+def test_bad_transitions_are_explained(store, alert_id, action, note, actor, message):
+    alert = _service(store).check([Observation("toxicity", 0.9)], record="t").alerts[0]
+    with pytest.raises(AlertActionError, match=message):
+        transition(store, alert_id or alert.id, action, note=note, actor=actor)
+    assert store.get_alert(alert.id).status == "open"
+
+
+def test_resolved_alert_must_be_reopened_before_ack(store):
+    alert = _service(store).check([Observation("toxicity", 0.9)], record="t").alerts[0]
+    transition(store, alert.id, "resolve", note="ok", actor="a")
+    with pytest.raises(AlertActionError, match="reopen it first"):
+        transition(store, alert.id, "ack", note="again", actor="a")
+    transition(store, alert.id, "reopen", note="came back", actor="a")
+    assert store.get_alert(alert.id).status == "open"
+
+
+# -- notifiers -------------------------------------------------------------------------------
+
+
+def test_webhook_posts_json_and_records_delivery(store, webhook):
     url, received, _ = webhook
-    notifier = WebhookNotifier(url, headers={"Authorization": "Bearer t0ken"})
-    service = AlertService(store, notifiers=[notifier])
-    raised = service.check({"gap": 0.5}, thresholds=[Threshold("gap", 0.1, "fairness")])
-    assert raised.deliveries[0].ok
-    (req,) = received
-    assert req["content_type"] == "application/json" and req["auth"] == "Bearer t0ken"
-    assert req["body"]["metric"] == "gap" and req["body"]["value"] == 0.5
-    assert req["body"]["text"].startswith("[Steward warning]")
+    service = _service(store, [WebhookNotifier(url, headers={"Authorization": "Bearer t"})])
+    (alert,) = service.check([Observation("violence", 0.75)], record="t", source_label="x").alerts
+    (body,) = [r["body"] for r in received]
+    assert body["id"] == alert.id and body["metric"] == "violence" and body["severity"] == "medium"
+    assert body["value"] == 0.75 and body["threshold"] == 0.7 and body["status"] == "open"
+    assert received[0]["content_type"] == "application/json"
+    assert received[0]["auth"] == "Bearer t"
+    (d,) = deliveries(store, alert.id)
+    assert d.ok and d.attempts == 1 and d.notifier == "webhook"
 
 
-def test_failing_notifier_keeps_the_alert_and_reports(store, webhook):
+def test_failing_webhook_is_retried_recorded_and_the_alert_kept(store, webhook):
     url, received, state = webhook
-    state["status"] = 500
-    dead = WebhookNotifier("http://127.0.0.1:9/nothing-listens", timeout_s=2)
-    log = LogNotifier()
-    service = AlertService(store, notifiers=[WebhookNotifier(url), dead, log])
-    raised = service.check({"gap": 1}, thresholds=[Threshold("gap", 0.1, "training")])
-    assert len(store.list_alerts()) == 1
-    results = {d.notifier: d for d in raised.deliveries}
-    assert [d.ok for d in raised.deliveries] == [False, False, True]
-    assert "HTTP 500" in raised.deliveries[0].error
-    assert "unreachable" in raised.deliveries[1].error
-    assert results["log"].ok and len(received) == 1
+    state["status"] = 503
+    service = _service(store, [WebhookNotifier(url)], retries=3)
+    (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
+    assert len(received) == 3  # three real attempts reached the server
+    (d,) = deliveries(store, alert.id)
+    assert not d.ok and d.attempts == 3 and "HTTP 503" in d.error
+    assert store.get_alert(alert.id).status == "open"
+    assert [a.id for a in service.failed()] == [alert.id]
+    state["status"] = 200
+    (retry,) = service.retry_failed()
+    assert retry.ok and service.failed() == []
 
 
-def test_email_notifier_sends_through_smtp(store, smtp_server):
-    port, messages = smtp_server
-    notifier = EmailNotifier(
-        host="127.0.0.1", port=port, sender="steward@example.org", recipients=["oncall@example.org"]
+def test_unreachable_webhook_is_marked_failed_with_the_reason(store):
+    port = _free_port()  # nothing listens here
+    service = _service(store, [WebhookNotifier(f"http://127.0.0.1:{port}/x", timeout_s=2)])
+    (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
+    (d,) = deliveries(store, alert.id)
+    assert not d.ok and "unreachable" in d.error
+    assert store.get_alert(alert.id) is not None
+
+
+def test_email_goes_through_starttls_and_login(store, smtp_server):
+    port, messages, ca_file = smtp_server
+    mail = EmailNotifier(
+        host="127.0.0.1",
+        port=port,
+        sender="steward@example.org",
+        recipients=["oncall@example.org"],
+        username="steward",
+        password="s3cret",
+        ca_file=ca_file,
     )
-    raised = AlertService(store, notifiers=[notifier]).check(
-        {"gap": 0.7}, thresholds=[Threshold("gap", 0.1, "fairness")], source_label="evaluation #3"
-    )
-    assert raised.deliveries[0].ok, raised.deliveries
+    service = _service(store, [mail])
+    (alert,) = service.check([Observation("dp_epsilon", 12.0)], record="run:3").alerts
     (msg,) = messages
-    assert msg["rcpt"] == ["<oncall@example.org>"]
-    parsed = email.message_from_string(msg["data"], policy=email.policy.default)
-    assert parsed["Subject"].strip().startswith("[Steward warning] gap in evaluation #3 is 0.7")
-    assert parsed["To"] == "oncall@example.org"
-    assert "metric: gap" in parsed.get_content()
+    assert msg["tls"] and msg["user"] == "steward"
+    assert msg["rcpt"] == ["oncall@example.org"] and msg["from"] == "steward@example.org"
+    assert "Subject: [Steward high]" in msg["data"] and "metric: dp_epsilon" in msg["data"]
+    assert deliveries(store, alert.id)[0].ok
 
 
-def test_min_severity_filters_notifications(store, webhook):
+def test_email_refuses_a_server_without_starttls(store, plain_smtp):
+    port, got = plain_smtp
+    mail = EmailNotifier(
+        host="127.0.0.1",
+        port=port,
+        sender="s@example.org",
+        recipients=["o@example.org"],
+        username="steward",
+        password="s3cret",
+    )
+    service = _service(store, [mail], retries=1)
+    (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
+    (d,) = deliveries(store, alert.id)
+    assert not d.ok and "does not offer STARTTLS" in d.error
+    assert got == []  # nothing (and no password) went out in clear text
+
+
+def test_email_with_wrong_password_or_untrusted_cert_fails_clearly(store, smtp_server):
+    port, messages, ca_file = smtp_server
+    common = {
+        "host": "127.0.0.1",
+        "port": port,
+        "sender": "s@example.org",
+        "recipients": ["o@example.org"],
+        "username": "steward",
+    }
+    bad_password = EmailNotifier(**common, password="nope", ca_file=ca_file)
+    untrusted = EmailNotifier(**common, password="s3cret")  # system CAs do not know it
+    service = _service(store, [bad_password, untrusted], retries=1)
+    (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
+    errors = [d.error for d in deliveries(store, alert.id)]
+    assert "login refused" in errors[0]
+    assert "TLS" in errors[1] and "CERTIFICATE_VERIFY_FAILED" in errors[1]
+    assert messages == []
+
+
+def test_notifiers_from_secrets_and_environment(tmp_path, monkeypatch, webhook, smtp_server):
     url, received, _ = webhook
-    service = AlertService(store, notifiers=[WebhookNotifier(url)], min_severity="critical")
-    service.check({"gap": 0.2}, thresholds=[Threshold("gap", 0.1, "fairness")])
-    assert received == [] and len(store.list_alerts()) == 1  # stored, not sent
-
-
-def test_notifiers_come_from_secrets(tmp_path, monkeypatch, webhook, smtp_server, store):
-    url, received, _ = webhook
-    port, messages = smtp_server
+    port, messages, ca_file = smtp_server
     _secrets(
         tmp_path,
         monkeypatch,
         f"""
 [steward.alerts]
 webhook_url = "{url}"
-email_to = "oncall@example.org"
+email_to = ["a@example.org"]
 email_from = "steward@example.org"
 smtp_host = "127.0.0.1"
 smtp_port = {port}
+smtp_username = "steward"
+smtp_ca_file = "{ca_file}"
 """,
     )
+    monkeypatch.setenv("STEWARD_SMTP_PASSWORD", "s3cret")  # the password only from the env
+    monkeypatch.setenv("STEWARD_ALERT_EMAIL_TO", "b@example.org, c@example.org")
+    get_settings().ensure_dirs()
     names = [n.name for n in notifiers_from_settings()]
     assert names == ["log", "webhook", "email"]
-    AlertService(store).check({"gap": 0.3}, thresholds=[Threshold("gap", 0.1, "fairness")])
-    assert len(received) == 1 and len(messages) == 1
-    assert (get_settings().logs_dir / "alerts.jsonl").is_file()
-
-
-def test_default_is_the_log_notifier_only(settings):
-    assert [n.name for n in notifiers_from_settings(settings)] == ["log"]
+    store = Store(get_settings().database_url)
+    service = AlertService(store, config=default_config(), backoff_s=())
+    (alert,) = service.check([Observation("toxicity", 0.99)], record="t").alerts
+    assert len(received) == 1 and messages[0]["rcpt"] == ["b@example.org", "c@example.org"]
+    assert all(d.ok for d in deliveries(store, alert.id))
+    log_line = (get_settings().logs_dir / "alerts.jsonl").read_text().splitlines()[-1]
+    assert json.loads(log_line)["id"] == alert.id
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[steward.alerts]\nwebhook_url = "file:///etc/passwd"\n', "http:// or https://"),
-        ('[steward.alerts]\nemail_to = "a@b.c"\n', "smtp_host and email_from"),
+        ('[steward.alerts]\nwebhook_url = "ftp://x"\n', "http:// or https://"),
+        ('[steward.alerts]\nemail_to = "a@b.c"\n', "needs smtp_host and email_from"),
+        (
+            '[steward.alerts]\nemail_to = "a@b.c"\nemail_from = "s@b.c"\nsmtp_host = "h"\n'
+            'smtp_port = "x25"\n',
+            "smtp_port must be a whole number",
+        ),
+        ("[steward]\nalerts = 3\n", "must be a table"),
     ],
 )
-def test_bad_alert_config_is_explained(tmp_path, monkeypatch, toml, message):
+def test_bad_notifier_settings_are_explained(tmp_path, monkeypatch, toml, message):
     _secrets(tmp_path, monkeypatch, toml)
     with pytest.raises(ConfigError, match=message):
         notifiers_from_settings()
 
 
-def test_alerts_stored_elsewhere_are_dispatched_once(store, webhook):
+def test_min_severity_filters_notifications(store, webhook):
     url, received, _ = webhook
-    direct = store.add_alert(
-        kind="fairness", message="stored by another module", severity="warning"
+    service = _service(store, [WebhookNotifier(url)], min_severity="high")
+    service.check([Observation("toxicity", 0.85)], record="a")  # medium: stored, not sent
+    service.check([Observation("toxicity", 0.95)], record="b")  # high: sent
+    assert [r["body"]["severity"] for r in received] == ["high"]
+    assert len(store.list_alerts()) == 2
+
+
+def test_alerts_raised_elsewhere_are_dispatched_once(store, settings):
+    store.add_alert(kind="audit", message="PII in 12 rows", severity="high")
+    service = _service(store, [LogNotifier(settings.logs_dir / "alerts.jsonl")])
+    assert len(service.pending()) == 1
+    assert [d.ok for d in service.dispatch_pending()] == [True]
+    assert service.pending() == [] and service.dispatch_pending() == []
+
+
+def test_background_delivery_does_not_block_and_still_records(store, webhook):
+    url, received, _ = webhook
+    service = _service(store, [WebhookNotifier(url)], notify="background")
+    (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
+    for _ in range(100):
+        if deliveries(store, alert.id):
+            break
+        threading.Event().wait(0.05)
+    assert deliveries(store, alert.id)[0].ok and len(received) == 1
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_lists_acks_and_resolves(store, capsys, monkeypatch):
+    service = _service(store)
+    a = service.check([Observation("toxicity", 0.9)], record="a", source_label="run #4").alerts[0]
+    b = service.check([Observation("violence", 0.95)], record="b").alerts[0]
+    assert main(["alerts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [x["id"] for x in listed] == [b.id, a.id]
+    keys = {"id", "metric", "value", "threshold", "severity", "status", "source"}
+    assert keys <= set(listed[0]) and listed[1]["source"] == "run #4"
+    assert main(["alerts", "ack", str(a.id), "--note", "on it", "--by", "ana"]) == 0
+    assert f"Alert #{a.id} is now acknowledged." in capsys.readouterr().out
+    monkeypatch.setenv("STEWARD_USER", "bo")
+    assert main(["alerts", "resolve", str(b.id), "--note", "false alarm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "resolved"
+    assert store.alert_events(b.id)[-1].actor == "bo"
+    assert main(["alerts", "--status", "acknowledged", "--json"]) == 0
+    assert [x["id"] for x in json.loads(capsys.readouterr().out)] == [a.id]
+    assert main(["alerts", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["alerts", "show", str(a.id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(h["action"], h["actor"]) for h in shown["history"]][-1] == ("acknowledged", "ana")
+    assert main(["alerts", "resolve", "999", "--note", "x"]) == 2
+    assert "No alert #999" in capsys.readouterr().err
+
+
+def test_cli_needs_a_note(store, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["alerts", "ack", "1"])
+    assert exc.value.code == 2 and "--note" in capsys.readouterr().err
+
+
+def test_alert_dict_shape(store):
+    alert = _service(store).check([Observation("toxicity", 0.9)], record="t").alerts[0]
+    d = alert_dict(store.get_alert(alert.id))
+    assert d["created_at"].endswith("Z") and d["acknowledged_at"] is None
+
+
+# -- migration of a version-1 database -------------------------------------------------------
+
+
+def test_version_1_database_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript(
+        """
+        CREATE TABLE meta (key VARCHAR(64) PRIMARY KEY, value TEXT);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE datasets (id INTEGER PRIMARY KEY, name VARCHAR(200), source VARCHAR(40),
+            location TEXT, format VARCHAR(20), n_rows INTEGER, columns JSON, roles JSON,
+            synthetic BOOLEAN, description TEXT, created_at DATETIME);
+        CREATE TABLE alerts (id INTEGER PRIMARY KEY, kind VARCHAR(40), severity VARCHAR(10),
+            message TEXT, metric VARCHAR(80), value FLOAT, threshold FLOAT,
+            source_kind VARCHAR(40), source_id INTEGER, created_at DATETIME,
+            acknowledged_at DATETIME);
+        CREATE TABLE alert_deliveries (id INTEGER PRIMARY KEY, alert_id INTEGER,
+            notifier VARCHAR(40), ok BOOLEAN, error TEXT, at DATETIME);
+        INSERT INTO datasets (id, name, source, location, format, n_rows, columns, roles,
+            synthetic, description) VALUES (1, 'd', 'path', '/x.csv', 'csv', 3, '[]', '{}', 0, '');
+        INSERT INTO alerts (id, kind, severity, message, created_at, acknowledged_at)
+            VALUES (1, 'audit', 'critical', 'old seen', '2026-01-01 00:00:00',
+                    '2026-01-02 00:00:00'),
+                   (2, 'audit', 'warning', 'old open', '2026-01-01 00:00:00', NULL);
+        INSERT INTO alert_deliveries (alert_id, notifier, ok, error, at)
+            VALUES (1, 'log', 1, '', '2026-01-01 00:00:00');
+        """
     )
-    info = store.add_alert(kind="audit", message="just so you know", severity="info")
-    service = AlertService(store, notifiers=[WebhookNotifier(url)], min_severity="warning")
-    assert [a.id for a in service.pending()] == [direct.id]
-    sent = service.dispatch_pending()
-    assert [(d.alert_id, d.ok) for d in sent] == [(direct.id, True)]
-    assert [r["body"]["message"] for r in received] == ["stored by another module"]
-    assert service.dispatch_pending() == [] and len(received) == 1  # never twice
-    (attempt,) = deliveries(store, direct.id)
-    assert attempt.notifier == "webhook" and attempt.ok
-    assert deliveries(store, info.id) == []
-
-
-def test_failed_delivery_is_recorded_with_its_error(store):
-    alert = store.add_alert(kind="training", message="loss diverged", severity="critical")
-    service = AlertService(store, notifiers=[WebhookNotifier("http://127.0.0.1:9/x", timeout_s=2)])
-    service.dispatch_pending()
-    (attempt,) = deliveries(store, alert.id)
-    assert not attempt.ok and "unreachable" in attempt.error
+    con.commit()
+    con.close()
+    store = Store(f"sqlite:///{path}")
+    assert store.schema_version == 2
+    assert [
+        (a.id, a.status, a.severity) for a in store.list_alerts(statuses=("open", "acknowledged"))
+    ] == [
+        (2, "open", "medium"),
+        (1, "acknowledged", "high"),
+    ]
+    assert store.get_dataset(1).expect_no_pii is False
+    assert deliveries(store, 1)[0].attempts == 1
+    key = {"kind": "audit", "message": "m", "dedupe_key": "k"}
+    assert store.add_alert(**key) is not None and store.add_alert(**key) is None
+    Store(f"sqlite:///{path}")  # opening again is a no-op
