@@ -22,6 +22,7 @@ PAGES = [
     st.Page("pages/fairness.py", title="Fairness", icon=":material/balance:"),
     st.Page("pages/guardrails.py", title="Guardrail playground", icon=":material/shield:"),
     st.Page("pages/cards.py", title="Cards & sign-off", icon=":material/assignment_turned_in:"),
+    st.Page("pages/alerts.py", title="Alerts & incidents", icon=":material/notifications:"),
 ]
 
 state.job_manager()  # once per process: jobs left running by a dead process -> interrupted

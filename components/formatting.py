@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 _BADGES = {
@@ -14,6 +15,11 @@ _BADGES = {
     "critical": ":red-badge[critical]",
     "warning": ":orange-badge[warning]",
     "info": ":blue-badge[info]",
+    "high": ":red-badge[high]",
+    "medium": ":orange-badge[medium]",
+    "open": ":red-badge[open]",
+    "acknowledged": ":blue-badge[acknowledged]",
+    "resolved": ":green-badge[resolved]",
 }
 
 
@@ -34,3 +40,11 @@ def format_duration(seconds: float | None) -> str:
 
 def format_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
+def plain_md(text: str) -> str:
+    """User-controlled text (file names, notes) shown as text, not as Markdown or HTML."""
+    escaped = html.escape(str(text), quote=False)
+    for ch in "\\`*_[]#|~$":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped

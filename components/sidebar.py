@@ -10,7 +10,7 @@ import streamlit as st
 
 from backend.store import ACTIVE_STATUSES
 from components import state
-from components.formatting import status_badge
+from components.alert_views import render_sidebar_alerts
 
 POLL_SECONDS = 3
 
@@ -34,21 +34,8 @@ def _draw(*, live: bool) -> None:
         st.caption("Nothing running.")
     for job in running:
         st.progress(job.progress, text=f"#{job.id} {job.name} · {job.message or job.status}")
-    alerts = store.list_alerts(open_only=True, limit=50)
-    st.markdown(f"**Open alerts** ({len(alerts)}{'+' if len(alerts) == 50 else ''})")
-    if not alerts:
-        st.caption("No open alerts.")
-    for alert in alerts[:3]:
-        st.markdown(f"{status_badge(alert.severity)} {_shorten(alert.message)}")
-    if len(alerts) > 3:
-        st.page_link("pages/home.py", label="All open alerts on Home", icon=":material/list:")
+    render_sidebar_alerts(store)
     st.caption(f"Workspace: `{state.settings().home}`")
-
-
-def _shorten(text: str, limit: int = 110) -> str:
-    """Alerts can be long sentences; the sidebar shows their start."""
-    first = text.split(". ")[0]
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -7,8 +7,8 @@ from backend.cards import CardRepository, card_status, create_card
 from backend.cards.records import artifact_label, artifact_ref, dataset_ref
 from backend.errors import StewardError
 from components import state
+from components.alert_views import render_incident_log, render_notifications
 from components.app_shell import ensure_app_shell
-from components.card_alerts import render_alerts
 from components.card_checklist import render_checklist
 from components.card_editor import render_editor
 from components.card_exports import render_exports
@@ -132,7 +132,7 @@ status = card_status(store, card_id)
 
 reviewer = current_reviewer()
 author = reviewer.name if reviewer else "dashboard"
-alerts = store.list_alerts(open_only=True)
+alerts = store.list_alerts(statuses=("open",))
 head = st.columns([3, 1, 1, 1])
 head[0].markdown(f"### {doc.title}")
 head[1].metric("Version", latest.version)
@@ -206,4 +206,10 @@ with tabs[3]:
 with tabs[4]:
     render_exports(store, card_id, latest.version, doc)
 with tabs[5]:
-    render_alerts(store)
+    st.caption(
+        "Open alerts belong in the card's monitoring section: resolve them, or say why they "
+        "are acceptable, before signing off."
+    )
+    render_incident_log(store, key="cards", chart=False)
+    with st.expander("Notifications"):
+        render_notifications(store, key="cards")

@@ -3,9 +3,10 @@ import streamlit as st
 
 from backend.datasets import ensure_demo_workspace
 from components import state
+from components.alert_views import ALERTS_PAGE, config_banner
 from components.app_shell import ensure_app_shell
 from components.dataset_form import add_dataset_form
-from components.formatting import format_duration, format_time, status_badge
+from components.formatting import format_duration, format_time, plain_md, status_badge
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -103,14 +104,15 @@ else:
     _recent_jobs(live=False)
 
 st.subheader("Open alerts")
-alerts = store.list_alerts(open_only=True)
+config_banner()
+alerts = store.list_alerts(statuses=("open",), limit=200)
 if not alerts:
     st.caption("No open alerts.")
-for alert in alerts:
-    left, right = st.columns([6, 1], vertical_alignment="center")
-    left.markdown(
-        f"{status_badge(alert.severity)} {alert.message} · {format_time(alert.created_at)}"
+for alert in sorted(alerts, key=lambda a: (a.severity != "high", -a.id))[:5]:
+    st.markdown(
+        f"{status_badge(alert.severity)} {plain_md(alert.message)} · "
+        f":gray[{format_time(alert.created_at)}]"
     )
-    if right.button("Acknowledge", key=f"ack-{alert.id}"):
-        store.acknowledge_alert(alert.id)
-        st.rerun()
+if alerts:
+    more = f"All {len(alerts)} open alerts" if len(alerts) > 5 else "Acknowledge or resolve"
+    st.page_link(ALERTS_PAGE, label=f"{more} in the incident log", icon=":material/list_alt:")

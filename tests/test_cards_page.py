@@ -158,24 +158,26 @@ def test_invalid_license_disables_markdown_export(app_test, store, workspace):
     assert md.disabled
 
 
-def test_open_alerts_can_be_acknowledged(app_test, store, workspace):
+def test_open_alerts_can_be_acknowledged_with_a_note(app_test, store, workspace):
     CardRepository(store).create(CardDocument.new("model", "m"))
-    alert = store.add_alert(kind="fairness", message="Gap too large", severity="warning")
+    alert = store.add_alert(kind="fairness", message="Gap too large", severity="medium")
     at = app_test(PAGE).run()
     assert any("Gap too large" in m.value for m in at.markdown)
-    next(b for b in at.button if b.key == f"cards-ack-{alert.id}").click().run()
-    assert store.list_alerts() == []
+    at.text_input(key=f"cards-actor-{alert.id}").input("Reviewer Ana")
+    at.text_area(key=f"cards-note-{alert.id}").input("Known gap, mitigation planned")
+    _button(at, "Acknowledge").click().run()
+    assert not at.exception
+    assert store.get_alert(alert.id).status == "acknowledged"
+    assert store.alert_events(alert.id)[-1].actor == "Reviewer Ana"
 
 
 def test_pending_alerts_can_be_sent_from_the_page(app_test, store, workspace, settings):
     CardRepository(store).create(CardDocument.new("model", "m"))
-    alert = store.add_alert(kind="audit", message="PII in 12 rows", severity="warning")
+    alert = store.add_alert(kind="audit", message="PII in 12 rows", severity="medium")
     at = app_test(PAGE).run()
-    assert any("not notified yet" in m.value for m in at.markdown)
+    assert any(m.label == "Not sent yet" and m.value == "1" for m in at.metric)
     _button(at, "Send 1 pending").click().run()
     assert not at.exception
     assert any("Sent 1 notification." in s.value for s in at.success)
-    assert not [b for b in at.button if b.label.startswith("Send ")]
-    assert any("notified: log ✓" in m.value for m in at.markdown)
     assert "PII in 12 rows" in (settings.logs_dir / "alerts.jsonl").read_text()
     assert store.list_alerts()[0].id == alert.id  # still open until acknowledged

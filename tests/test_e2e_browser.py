@@ -25,7 +25,9 @@ PAGES = {
     "fairness": "fairness",
     "guardrails": "guardrails",
     "cards": "cards",
+    "alerts": "alerts",
 }
+_HOME: dict = {}
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,6 +38,7 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("e2e-home")
     env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
     subprocess.run([sys.executable, "-m", "backend", "demo"], env=env, check=True, cwd=ROOT)
+    _HOME["path"] = home
     with streamlit_server(home, env) as base:
         yield base
 
@@ -148,5 +151,37 @@ def test_user_checks_a_prompt_in_the_guardrail_playground(server, browser):
         _wait_until_idle(page)
         page.screenshot(path=str(SCREENS / "flow_guardrail_check.png"))
         _assert_no_exception(page)
+    finally:
+        page.close()
+
+
+def test_user_acknowledges_an_audit_alert_in_the_incident_log(server, browser):
+    """An audit of the demo data (meant to hold no PII) raised an alert; a reviewer finds it
+    in the sidebar, opens the incident log and acknowledges it with a note."""
+    from backend.audit import AuditConfig, audit_dataset
+    from backend.store import Store
+
+    store = Store(f"sqlite:///{_HOME['path'] / 'steward.db'}")
+    if not any(a.metric == "dataset_pii_rows" for a in store.list_alerts()):
+        (demo,) = store.list_datasets()
+        audit_dataset(store, demo.id, AuditConfig(text_col="text", checks=("pii",)))
+    (alert,) = [a for a in store.list_alerts() if a.metric == "dataset_pii_rows"]
+    page = _open(browser, f"{server}/")
+    try:
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Rows with PII").first.wait_for(timeout=30_000)
+        sidebar.get_by_text("Incident log").click()
+        _wait_until_idle(page)
+        assert page.locator("h1").first.inner_text() == "Alerts & incidents"
+        page.get_by_label("Your name").fill("Reviewer Ana")
+        page.get_by_label("Note").fill("PII rows go to the anonymised export before training.")
+        page.screenshot(path=str(SCREENS / "flow_alert_incident_log.png"), full_page=True)
+        page.get_by_role("button", name="Acknowledge").click()
+        page.get_by_text(f"Alert #{alert.id} is now acknowledged").wait_for(timeout=30_000)
+        _wait_until_idle(page)
+        page.screenshot(path=str(SCREENS / "flow_alert_acknowledged.png"), full_page=True)
+        _assert_no_exception(page)
+        assert store.get_alert(alert.id).status == "acknowledged"
+        assert store.alert_events(alert.id)[-1].actor == "Reviewer Ana"
     finally:
         page.close()

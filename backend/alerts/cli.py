@@ -71,9 +71,8 @@ def alert_dict(alert) -> dict:
         "threshold": alert.threshold,
         "severity": alert.severity,
         "status": alert.status,
-        "source": alert.source_label or (
-            f"{alert.source_kind} #{alert.source_id}" if alert.source_kind else None
-        ),
+        "source": alert.source_label
+        or (f"{alert.source_kind} #{alert.source_id}" if alert.source_kind else None),
         "source_kind": alert.source_kind,
         "source_id": alert.source_id,
         "kind": alert.kind,

@@ -84,7 +84,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec(
             "dataset_pii_rows",
             "audit",
-            "Rows with PII in a dataset meant to hold none",
+            "Rows with PII in a dataset marked \u201cno personal data\u201d",
             "rows",
             0.0,
             upper=None,

@@ -95,7 +95,7 @@ def evaluate(
         if value != value or not th.breached(value):  # NaN never breaches
             continue
         spec = th.spec
-        where = f" in {source_label}" if source_label else ""
+        where = f" ({source_label})" if source_label else ""
         what = ob.what or spec.label
         unit = "" if spec.unit in ("score", "share", "difference", "rows") else f" {spec.unit}"
         side = "above" if spec.direction == "above" else "below"
@@ -104,7 +104,7 @@ def evaluate(
             AlertDraft(
                 kind=spec.kind,
                 severity=th.severity(value),
-                message=f"{what}{where} is {_pair(value, th.value, unit, side)}.",
+                message=f"{what}: {_pair(value, th.value, unit, side)}{where}.",
                 metric=ob.metric,
                 value=value,
                 threshold=th.value,
@@ -497,9 +497,7 @@ class RunWatcher:
         self.store = store
         self.run_id = int(run_id)
         self.label = f"run #{self.run_id}" + (f" ({run_name})" if run_name else "")
-        self._factory = service_factory or (
-            lambda: AlertService(store, notify="background")
-        )
+        self._factory = service_factory or (lambda: AlertService(store, notify="background"))
         self._service: AlertService | None = None
         self._done: set[str] = set()
         self.disabled_reason: str | None = None

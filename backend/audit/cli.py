@@ -133,8 +133,7 @@ def _handle(args: argparse.Namespace) -> int:
         )
         report_id = artifact.id
         alert_ids = [
-            a.id
-            for a in raise_audit_alerts(store, artifact, store.get_dataset(dataset_info["id"]))
+            a.id for a in raise_audit_alerts(store, artifact, store.get_dataset(dataset_info["id"]))
         ]
     else:
         report_id, alert_ids = None, []
