@@ -76,7 +76,11 @@ def build_scanner(
     def encoder():
         from backend.guardrails.embeddings import get_encoder
 
-        return get_encoder(max_tokens=embeddings.max_tokens, quantize=embeddings.quantize)
+        return get_encoder(
+            max_tokens=embeddings.max_tokens,
+            quantize=embeddings.quantize,
+            runtime=embeddings.runtime,
+        )
 
     if name == "injection":
         from backend.guardrails.scanners.injection import InjectionScanner
