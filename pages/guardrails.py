@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from backend.alerts import check_generated_output
 from backend.errors import StewardError
 from backend.guardrails.pipeline import get_guard
 from backend.guardrails.policy import (
@@ -52,6 +53,20 @@ def current_policy() -> Policy:
 def set_policy(policy: Policy) -> None:
     st.session_state.gr_policy_yaml = policy.to_yaml()
     st.session_state.pop("gr_suite", None)  # scores depend on the policy's scanners
+
+
+def _alert_on_output(guard, decision) -> list:
+    """Text a real model generated is checked against the alert thresholds."""
+    try:
+        return check_generated_output(
+            state.store(),
+            decision,
+            guard.scanners.get("toxicity"),
+            source_label="guardrail playground output",
+        )
+    except StewardError as exc:  # misconfigured notifiers: the page still answers
+        st.warning(f"Alerts not checked: {exc}")
+        return []
 
 
 def pick_preset() -> None:
@@ -142,6 +157,13 @@ with tab_play:
             with st.spinner("Checking…"):
                 decision = guard.check(text)
             st.session_state.gr_decision = (decision, st.session_state.gr_policy_yaml)
+            raised = _alert_on_output(guard, decision)
+            if raised:
+                st.warning(
+                    f"The generated text crossed {len(raised)} alert threshold(s); "
+                    "see Alerts & incidents.",
+                    icon=":material/notifications_active:",
+                )
 
     if st.session_state.get("gr_decision"):
         decision = st.session_state.gr_decision[0]

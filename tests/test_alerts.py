@@ -692,3 +692,75 @@ def test_version_1_database_is_migrated(tmp_path):
     key = {"kind": "audit", "message": "m", "dedupe_key": "k"}
     assert store.add_alert(**key) is not None and store.add_alert(**key) is None
     Store(f"sqlite:///{path}")  # opening again is a no-op
+
+
+# -- generated text (guardrail output rail) -------------------------------------------------
+
+
+def _tiny_causal_lm(path):
+    import torch
+    from transformers import BertTokenizerFast, GPT2Config, GPT2LMHeadModel
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "you", "idiot", "kill", "hello"]
+    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(path)
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(vocab), n_positions=64, n_embd=16, n_layer=1, n_head=2,
+        bos_token_id=None, eos_token_id=None,
+    )  # fmt: skip
+    model = GPT2LMHeadModel(config)
+    model.generation_config.suppress_tokens = list(range(5))  # real words only
+    model.save_pretrained(path)
+
+
+@pytest.mark.slow
+def test_text_from_a_real_generator_alerts_with_detoxify_categories(tmp_path, monkeypatch, store):
+    """A local causal LM answers, the output rail scores it with a (tiny) Detoxify model,
+    and toxicity, hate speech (identity_attack) and violence (threat) meet the thresholds."""
+    from backend.alerts import check_generated_output, generated_text_scores
+    from backend.guardrails.pipeline import Guard
+    from backend.guardrails.policy import parse_policy
+    from tests.detoxify_fixture import build_tiny_detoxify
+
+    tiny = build_tiny_detoxify(tmp_path / "detox")
+    _tiny_causal_lm(tmp_path / "lm")
+    policy = parse_policy(
+        f"generator: {{kind: huggingface, model: '{tmp_path / 'lm'}', max_new_tokens: 6}}\n"
+        "input: [pii]\noutput: [toxicity]\n"
+        f"scanners:\n  toxicity: {{threshold: 0.99, checkpoint: '{tiny['checkpoint']}', "
+        f"base_model_dir: '{tiny['base']}'}}\n"
+    )
+    guard = Guard(policy)
+    decision = guard.check("hello")
+    assert decision.response and decision.output_checks["toxicity"].backend.startswith("Detoxify")
+    scanner = guard.scanners["toxicity"]
+    scores = generated_text_scores(decision.response, scanner.scorer, 0.5)
+    row = scanner.scorer.score_all([decision.response])[0]
+    names = scanner.scorer.class_names
+    assert scores["hate_speech"] == pytest.approx(float(row[names.index("identity_attack")]))
+    assert scores["violence"] == pytest.approx(float(row[names.index("threat")]))
+    # Thresholds at 0 so that the tiny model's scores (whatever they are) cross all three.
+    path = tmp_path / "alerts.yaml"
+    path.write_text("thresholds:\n  toxicity: 0\n  hate_speech: 0\n  violence: 0\n")
+    monkeypatch.setenv("STEWARD_ALERTS_CONFIG", str(path))
+    raised = check_generated_output(store, decision, scanner, source_label="playground")
+    assert sorted(a.metric for a in raised) == ["hate_speech", "toxicity", "violence"]
+    assert all("Detoxify" in a.message and a.source_kind == "guardrail" for a in raised)
+    # The same text again: same record, nothing new.
+    assert check_generated_output(store, decision, scanner, source_label="playground") == []
+
+
+def test_echo_generator_and_profanity_fallback_do_not_invent_scores(store):
+    from backend.alerts import check_generated_output, generated_text_scores
+    from backend.detectors.toxicity import ProfanityCheckScorer
+    from backend.guardrails.pipeline import Guard
+    from backend.guardrails.policy import parse_policy
+
+    guard = Guard(parse_policy("input: [pii]\noutput: [toxicity]\n"))
+    decision = guard.check("you are a stupid idiot")
+    assert decision.generator.startswith("echo")
+    assert (
+        check_generated_output(store, decision, guard.scanners["toxicity"], source_label="x") == []
+    )
+    scores = generated_text_scores("you idiot", ProfanityCheckScorer(reason="test"), 0.97)
+    assert scores == {"toxicity": 0.97, "hate_speech": None, "violence": None}

@@ -38,9 +38,11 @@ from backend.alerts.service import (
     RaisedAlerts,
     RunWatcher,
     audit_observations,
+    check_generated_output,
     deliveries,
     evaluate,
     evaluation_observations,
+    generated_text_scores,
     transition,
 )
 
@@ -62,6 +64,7 @@ __all__ = [
     "WebhookNotifier",
     "alert_payload",
     "audit_observations",
+    "check_generated_output",
     "config_or_defaults",
     "config_path",
     "current_config",
@@ -69,6 +72,7 @@ __all__ = [
     "deliveries",
     "evaluate",
     "evaluation_observations",
+    "generated_text_scores",
     "load_config",
     "notifier_conf",
     "notifiers_from_settings",

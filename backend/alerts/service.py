@@ -454,6 +454,44 @@ class AlertService:
         return self._notify_all(sorted(self.failed(limit), key=lambda a: a.id))
 
 
+#: Detoxify output columns behind the seed's hate-speech and violence thresholds.
+DETOXIFY_CATEGORIES = {"hate_speech": "identity_attack", "violence": "threat"}
+
+
+def generated_text_scores(text: str, scorer, toxicity: float) -> dict[str, float | None]:
+    """``toxicity`` plus hate speech and violence when the scorer is Detoxify.
+
+    The offline fallback scores profanity only; it says nothing about hate speech or
+    violence, so those stay ``None`` (no alert) rather than borrowing its number.
+    """
+    scores: dict[str, float | None] = {"toxicity": float(toxicity), "hate_speech": None}
+    scores["violence"] = None
+    names = list(getattr(scorer, "class_names", []) or [])
+    wanted = {m: c for m, c in DETOXIFY_CATEGORIES.items() if c in names}
+    if wanted and hasattr(scorer, "score_all"):
+        row = scorer.score_all([text])[0]
+        for metric, column in wanted.items():
+            scores[metric] = float(row[names.index(column)])
+    return scores
+
+
+def check_generated_output(store: Store, decision, scanner, *, source_label: str):
+    """After the guardrail pipeline ran: alert on a text a real model generated.
+
+    ``decision`` is the pipeline's Decision, ``scanner`` its toxicity scanner. Nothing is
+    checked for the echo generator (it only repeats the prompt) or when the output rail
+    has no toxicity check. Returns the raised alerts (possibly empty).
+    """
+    tox = decision.output_checks.get("toxicity") if decision.response else None
+    if tox is None or decision.generator.startswith("echo") or scanner is None:
+        return []
+    scores = generated_text_scores(decision.response, scanner.scorer, tox.score)
+    service = AlertService(store, notify="background")
+    return service.on_generated_text(
+        decision.response, scores, backend=tox.backend, source_label=source_label
+    ).alerts
+
+
 _GENERATED = {
     "toxicity": "Toxicity of a generated text",
     "hate_speech": "Hate speech in a generated text",
