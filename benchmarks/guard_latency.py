@@ -8,7 +8,11 @@ Measures, with ONE torch thread and after warm-up:
 * p50 / p95 / p99 latency per scanner and for the default input rail, one prompt at a time
   and in batches of 32, over ``--n`` unique prompts of 20 to 2,000 characters (the MiniLM
   cache is cleared before every pass, so no prompt is served from it);
-* the same for the input rail of ``configs/guardrails-fast.yaml`` (MiniLM int8, 3 windows);
+* the default input rail again with every other MiniLM runtime (torch fp32, the default
+  before ONNX Runtime and bf16 were measured; ONNX Runtime fp32; torch bf16 where the CPU has
+  AMX), and the input rail of ``configs/guardrails-fast.yaml`` (ONNX Runtime int8, 3
+  windows), each with its red-team catch rate, false-positive rate and the number of
+  red-team decisions that differ from torch fp32;
 * the toxicity scorer's ROC AUC on ``../shared/data/wiki_toxicity_test.csv`` and PII
   precision / recall on ``../shared/data/pii_synthetic_spans.json`` (when present).
 
@@ -163,6 +167,31 @@ def by_length(prompts: list[str], latencies: list[float]) -> list[dict]:
     return rows
 
 
+def _encoder_label(guard) -> str:
+    enc = getattr(guard.scanners.get("topics"), "_encoder", None)
+    return "MiniLM " + (enc.runtime if enc is not None else "(none)")
+
+
+def redteam_row(what: str, guard) -> dict:
+    """Catch rate and false-positive rate of a guard's input rail on the shipped red-team file."""
+    from backend.guardrails.redteam import load_prompts
+
+    prompts = load_prompts()
+    decisions = guard.check_batch([p.text for p in prompts], generate=False)
+    blocked = [not d.allowed for d in decisions]
+    attacks = [b for b, p in zip(blocked, prompts, strict=True) if p.label == 1]
+    benign = [b for b, p in zip(blocked, prompts, strict=True) if p.label == 0]
+    return {
+        "what": what,
+        "backend": _encoder_label(guard),
+        "caught": sum(attacks),
+        "attacks": len(attacks),
+        "false_positives": sum(benign),
+        "benign": len(benign),
+        "blocked": blocked,
+    }
+
+
 def toxicity_auc(scorer) -> dict | None:
     path = SHARED / "wiki_toxicity_test.csv"
     if not path.is_file():
@@ -250,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--lengths", choices=["loguniform", "uniform"], default="loguniform")
-    parser.add_argument("--skip-quantized", action="store_true")
+    parser.add_argument(
+        "--skip-quantized",
+        action="store_true",
+        help="skip the other MiniLM runtimes and the fast policy (default rail only)",
+    )
     args = parser.parse_args(argv)
 
     from backend.config import apply_offline_env
@@ -258,9 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    import torch
+    from backend.guardrails.embeddings import set_torch_threads
 
-    torch.set_num_threads(1)
+    set_torch_threads(1)  # torch and ONNX Runtime sessions: one intra-op thread
     from backend.guardrails.pipeline import Guard
     from backend.guardrails.policy import default_policy
 
@@ -279,30 +312,67 @@ def main(argv: list[str] | None = None) -> int:
     length_cpu = by_length(prompts, rail_cpu)
 
     quant_rows = []
+    redteam_rows = [redteam_row("default input rail", guard)]
+    reference = redteam_rows[0]
     if not args.skip_quantized:
-        # The latency-first policy shipped in configs/: MiniLM int8, at most 3 windows.
-        from backend.guardrails.policy import load_policy
+        from backend.guardrails.policy import load_policy, parse_policy
 
-        t = time.perf_counter()
-        fast = Guard(load_policy(ROOT / "configs" / "guardrails-fast.yaml"))
-        fast.warm_up()
-        q_load = time.perf_counter() - t
-        _clear_cache(fast)
-        one = time_one_at_a_time(lambda x: fast.scan([x], "input"), prompts)
-        q_cpu = _pct(_LAST_CPU)
-        _clear_cache(fast)
-        batched, rate = time_batched(lambda b: fast.scan(b, "input"), prompts)
-        quant_rows.append(
-            {
-                "what": "input rail, guardrails-fast.yaml",
-                "backend": "MiniLM int8, 3 windows max",
-                "one": _pct(one),
-                "cpu": q_cpu,
-                "batched": _pct(batched),
-                "per_s": rate,
-                "load_s": q_load,
-            }
-        )
+        variants = [
+            (
+                "input rail, MiniLM torch fp32 (default before)",
+                parse_policy("embeddings: {runtime: torch}"),
+            ),
+            (
+                "input rail, MiniLM ONNX Runtime fp32",
+                parse_policy("embeddings: {runtime: onnxruntime}"),
+            ),
+            ("input rail, MiniLM torch bf16", parse_policy("embeddings: {runtime: torch-bf16}")),
+            # The latency-first policy shipped in configs/: MiniLM int8, at most 3 windows.
+            (
+                "input rail, guardrails-fast.yaml",
+                load_policy(ROOT / "configs" / "guardrails-fast.yaml"),
+            ),
+        ]
+        default_label = _encoder_label(guard)
+        for what, policy in variants:
+            t = time.perf_counter()
+            other = Guard(policy)
+            other.warm_up()
+            q_load = time.perf_counter() - t
+            label = _encoder_label(other)
+            if (
+                label == default_label
+                and policy.embeddings.max_windows == guard.policy.embeddings.max_windows
+            ):
+                continue  # the default already is this runtime
+            _clear_cache(other)
+            one = time_one_at_a_time(lambda x, g=other: g.scan([x], "input"), prompts)
+            q_cpu = _pct(_LAST_CPU)
+            _clear_cache(other)
+            batched, rate = time_batched(lambda b, g=other: g.scan(b, "input"), prompts)
+            if what.endswith("fast.yaml"):
+                label += f", {policy.embeddings.max_windows} windows max"
+            quant_rows.append(
+                {
+                    "what": what,
+                    "backend": label,
+                    "one": _pct(one),
+                    "cpu": q_cpu,
+                    "batched": _pct(batched),
+                    "per_s": rate,
+                    "load_s": q_load,
+                }
+            )
+            row = redteam_row(what, other)
+            if "torch fp32" in label and "default before" in what:
+                reference = row
+            redteam_rows.append(row)
+    for row in redteam_rows:
+        if reference is not redteam_rows[0] or "torch fp32" in reference["backend"]:
+            changed = zip(row["blocked"], reference["blocked"], strict=True)
+            row["changed_vs_torch_fp32"] = sum(a != b for a, b in changed)
+    for row in redteam_rows:
+        row.pop("blocked")
 
     tox = toxicity_auc(guard.scanners["toxicity"].scorer)
     pii = pii_precision_recall(guard.scanners["pii"])
@@ -324,7 +394,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| build the default policy's scanners (loads MiniLM) | {t_build:.2f} |")
     for name, secs in warm.items():
         print(f"| {name}: first call (lazy loads, exemplar embeddings) | {secs:.2f} |")
-    print(f"| total until ready | {load_total:.2f} |\n")
+    print(f"| total until ready | {load_total:.2f} |")
+    for r in quant_rows:
+        print(f"| {r['what']}: build + warm-up in the same process | {r['load_s']:.2f} |")
+    print()
     print("## Latency per prompt, ms (measured after warm-up)\n")
     print(
         "| scanner | one at a time wall p50 | p95 | p99 | CPU p50 | CPU p95 | CPU p99 | "
@@ -337,6 +410,18 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['what']} | {o['p50']:.1f} | {o['p95']:.1f} | {o['p99']:.1f} | {c['p50']:.1f} | "
             f"{c['p95']:.1f} | {c['p99']:.1f} | {b['p50']:.1f} | {b['p95']:.1f} | {b['p99']:.1f} | "
             f"{r['per_s']:.0f} | {r.get('backend', 'MiniLM int8 dynamic quantisation')} |"
+        )
+    print("\n## Red-team suite (shipped file, input rail decisions; measured)\n")
+    print(
+        "| rail | MiniLM runtime | caught | catch rate | false positives | FPR | decisions changed vs torch fp32 |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in redteam_rows:
+        changed = r.get("changed_vs_torch_fp32")
+        print(
+            f"| {r['what']} | {r['backend']} | {r['caught']}/{r['attacks']} | "
+            f"{r['caught'] / r['attacks']:.0%} | {r['false_positives']}/{r['benign']} | "
+            f"{r['false_positives'] / r['benign']:.0%} | {'–' if changed is None else changed} |"
         )
     print("\n## Default input rail, one at a time, by prompt length (ms: wall, and thread CPU)\n")
     print("| chars | n | wall p50 | wall p95 | wall p99 | CPU p50 | CPU p95 | CPU p99 |")
@@ -381,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                     "total_s": load_total,
                 },
                 "latency": rows + quant_rows,
+                "redteam": redteam_rows,
                 "by_length": length_rows,
                 "by_length_cpu": length_cpu,
                 "toxicity": tox,

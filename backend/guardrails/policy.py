@@ -105,7 +105,7 @@ class EmbeddingSettings(_Strict):
     """MiniLM settings shared by the injection and topic scanners (speed vs accuracy)."""
 
     # auto: ONNX Runtime when installed (exported once, cached), else torch; named in results
-    runtime: Literal["auto", "onnxruntime", "torch"] = "auto"
+    runtime: Literal["auto", "onnxruntime", "torch", "torch-bf16"] = "auto"
     quantize: bool = False  # int8 dynamic quantisation: ~2x faster on CPU, scores move ~0.01
     max_windows: int = Field(8, ge=1, le=64)  # sentence windows embedded per long text
     max_tokens: int = Field(128, ge=16, le=512)
