@@ -48,7 +48,6 @@ class Settings:
     database_url: str
     offline: bool = True
     max_upload_mb: int = 200
-    disparity_threshold: float = 0.15
     toxicity_threshold: float = 0.5
     country_iso_code: str = "FRA"
     extra: dict = field(default_factory=dict)
@@ -84,7 +83,6 @@ def load_settings() -> Settings:
         database_url=str(_get("database_url", default_url, secrets)),
         offline=_as_bool(_get("offline", True, secrets)),
         max_upload_mb=int(_get("max_upload_mb", 200, secrets)),
-        disparity_threshold=float(_get("disparity_threshold", 0.15, secrets)),
         toxicity_threshold=float(_get("toxicity_threshold", 0.5, secrets)),
         country_iso_code=str(_get("country_iso_code", "FRA", secrets)),
         extra=secrets,

@@ -447,6 +447,19 @@ class Store:
         with self.session() as s:
             return list(s.scalars(stmt))
 
+    def alerts_for(self, source_kind: str, source_ids: Iterable[int]) -> list[Alert]:
+        """Alerts raised by these records (any status), newest first."""
+        ids = list(source_ids)
+        if not ids:
+            return []
+        stmt = (
+            select(Alert)
+            .where(Alert.source_kind == source_kind, Alert.source_id.in_(ids))
+            .order_by(Alert.id.desc())
+        )
+        with self.session() as s:
+            return list(s.scalars(stmt))
+
     def get_alert(self, alert_id: int) -> Alert | None:
         with self.session() as s:
             return s.get(Alert, alert_id)

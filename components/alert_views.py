@@ -8,6 +8,7 @@ import os
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from backend.alerts import (
     METRICS,
@@ -21,11 +22,21 @@ from backend.alerts import (
 from backend.errors import StewardError
 from backend.store import ALERT_STATUSES, Alert, Store
 from components.alert_charts import alerts_by_metric
+from components.card_signoff import current_reviewer
 from components.formatting import format_time, plain_md, status_badge
 
 ALERTS_PAGE = "pages/alerts.py"
 _FILTERS = {"Open": ("open",), "Acknowledged": ("acknowledged",), "Resolved": ("resolved",)}
 _FILTERS["All"] = ALERT_STATUSES
+
+
+def link_to_alerts(label: str, icon: str | None = None) -> None:
+    """A link to the Alerts page (a plain link when the script runs outside app.py's
+    navigation, as in a single-page AppTest, where Streamlit knows no other page)."""
+    try:
+        st.page_link(ALERTS_PAGE, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"[{label}](alerts)")
 
 
 def config_banner() -> None:
@@ -162,6 +173,14 @@ def render_alert_detail(store: Store, alert: Alert, *, key: str) -> None:
         _actions(store, alert, key=key)
 
 
+def _default_actor() -> str:
+    """A signed-in reviewer's name, else the last name typed here, else STEWARD_USER."""
+    reviewer = current_reviewer()
+    if reviewer is not None:
+        return reviewer.name
+    return st.session_state.get("alerts-actor") or os.environ.get("STEWARD_USER", "")
+
+
 def _actions(store: Store, alert: Alert, *, key: str) -> None:
     buttons = {
         "open": [("ack", "Acknowledge"), ("resolve", "Resolve")],
@@ -172,7 +191,7 @@ def _actions(store: Store, alert: Alert, *, key: str) -> None:
         c1, c2 = st.columns([1, 3])
         actor = c1.text_input(
             "Your name",
-            value=st.session_state.get("alerts-actor") or os.environ.get("STEWARD_USER", ""),
+            value=_default_actor(),
             max_chars=120,
             key=f"{key}-actor-{alert.id}",
         )
@@ -290,9 +309,28 @@ def render_sidebar_alerts(store: Store) -> None:
     for alert in ranked[:3]:
         st.markdown(f"{status_badge(alert.severity)} {plain_md(_shorten(alert.message))}")
     if alerts:
-        st.page_link(ALERTS_PAGE, label="Incident log", icon=":material/notifications_active:")
+        link_to_alerts("Incident log", icon=":material/notifications_active:")
 
 
 def _shorten(text: str, limit: int = 110) -> str:
     first = text.split(". ")[0]
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+def record_alerts(store: Store, source_kind: str, source_ids, *, what: str) -> None:
+    """A short notice of the alerts these records raised, linking to the incident log."""
+    alerts = store.alerts_for(source_kind, source_ids)
+    if not alerts:
+        return
+    open_ = [a for a in alerts if a.status == "open"]
+    lines = [
+        f"{status_badge(a.severity)} {status_badge(a.status)} {plain_md(_shorten(a.message, 160))}"
+        for a in alerts[:5]
+    ]
+    with st.container(border=True):
+        st.markdown(
+            f":material/notifications_active: **{what} raised {len(alerts)} alert"
+            f"{'s' if len(alerts) != 1 else ''}** ({len(open_)} open)"
+        )
+        st.markdown("  \n".join(lines))
+        link_to_alerts("Acknowledge or resolve in the incident log")

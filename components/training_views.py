@@ -11,6 +11,7 @@ import streamlit as st
 
 from backend.store import Job, Store
 from backend.training.series import latest_values, load_series
+from components.alert_views import record_alerts
 from components.formatting import format_duration, format_time, status_badge
 from components.training_charts import (
     compare_figure,
@@ -121,6 +122,8 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
                 st.code(job.error)
     elif job.status in ("cancelled", "interrupted"):
         st.warning(f"This run was {job.status}: {job.message}")
+    if not compact:
+        record_alerts(store, "run", [job.id], what="This run")
 
     energy_kwh = res.get("energy_kwh", live.get("energy_kwh_cumulative"))
     co2 = res.get("co2_g", live.get("co2_g_cumulative"))

@@ -14,6 +14,7 @@ from backend.datasets import ensure_demo_workspace
 from backend.errors import StewardError
 from backend.store import ACTIVE_STATUSES
 from components import state
+from components.alert_views import record_alerts
 from components.app_shell import ensure_app_shell
 from components.audit_tables import reports_frame
 from components.audit_views import render_comparison, render_findings, render_report_tabs
@@ -65,6 +66,15 @@ dataset_id = st.selectbox(
 )
 st.session_state["audit-dataset"] = dataset_id
 dataset = by_id[dataset_id]
+no_pii = st.toggle(
+    "Should contain no personal data",
+    value=bool(dataset.expect_no_pii),
+    key=f"audit-no-pii-{dataset.id}",
+    help="When on, an audit that finds PII in this dataset raises an alert "
+    "(threshold `dataset_pii_rows` in the alert thresholds).",
+)
+if no_pii != bool(dataset.expect_no_pii):
+    store.update_dataset(dataset.id, expect_no_pii=no_pii)
 with st.expander("Add another dataset: upload, path on this machine or Hugging Face id"):
     add_dataset_form()
 
@@ -299,6 +309,7 @@ else:
                 )
 
     render_findings(report)
+    record_alerts(store, "audit", report_ids, what="Audits of this dataset")
     render_report_tabs(report, export_slot=export_panel)
 
 # -- 5. Stored reports -------------------------------------------------------------------------

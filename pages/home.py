@@ -3,7 +3,7 @@ import streamlit as st
 
 from backend.datasets import ensure_demo_workspace
 from components import state
-from components.alert_views import ALERTS_PAGE, config_banner
+from components.alert_views import config_banner, link_to_alerts
 from components.app_shell import ensure_app_shell
 from components.dataset_form import add_dataset_form
 from components.formatting import format_duration, format_time, plain_md, status_badge
@@ -115,4 +115,4 @@ for alert in sorted(alerts, key=lambda a: (a.severity != "high", -a.id))[:5]:
     )
 if alerts:
     more = f"All {len(alerts)} open alerts" if len(alerts) > 5 else "Acknowledge or resolve"
-    st.page_link(ALERTS_PAGE, label=f"{more} in the incident log", icon=":material/list_alt:")
+    link_to_alerts(f"{more} in the incident log", icon=":material/list_alt:")

@@ -764,3 +764,18 @@ def test_echo_generator_and_profanity_fallback_do_not_invent_scores(store):
     )
     scores = generated_text_scores("you idiot", ProfanityCheckScorer(reason="test"), 0.97)
     assert scores == {"toxicity": 0.97, "hate_speech": None, "violence": None}
+
+
+def test_audit_cli_marks_a_clean_dataset_and_reports_alert_ids(tmp_path, store, capsys):
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "text\nShip it friday\nMail me at jane.doe@example.org\nCall +1 415 555 0134 now\n"
+    )
+    argv = ["audit", str(path), "--text-col", "text", "--checks", "pii", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["alert_ids"] == []  # not marked clean
+    assert main([*argv, "--expect-no-pii"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (alert,) = store.list_alerts()
+    assert out["alert_ids"] == [alert.id] and alert.metric == "dataset_pii_rows"
+    assert alert.value == 2 and alert.severity == "high"

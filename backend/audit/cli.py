@@ -53,6 +53,11 @@ def register(sub) -> None:
     p.add_argument(
         "--no-store", action="store_true", help="do not save the report in the workspace"
     )
+    p.add_argument(
+        "--expect-no-pii",
+        action="store_true",
+        help="mark the dataset as holding no personal data: PII found raises an alert",
+    )
     add_json_flag(p)
     p.set_defaults(func=_handle)
 
@@ -118,7 +123,10 @@ def _handle(args: argparse.Namespace) -> int:
                     "sensitive": config.sensitive,
                 },
                 synthetic=False,
+                expect_no_pii=bool(args.expect_no_pii),
             )
+        elif args.expect_no_pii and not dataset.expect_no_pii:
+            store.update_dataset(dataset.id, expect_no_pii=True)
         dataset_info = {"id": dataset.id, "name": dataset.name, "location": location}
     report = run_audit(source, config, second=second, progress=progress, dataset=dataset_info)
     if interactive:
