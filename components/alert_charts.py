@@ -31,9 +31,15 @@ def alerts_by_metric(frame: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(
         barmode="stack",
-        height=max(160, 40 * len(order) + 80),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.12, "x": 0, "title": {"text": "severity "}},
+        height=max(200, 40 * len(order) + 120),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={
+            "orientation": "h",
+            "y": -0.35,
+            "yanchor": "top",
+            "x": 0,
+            "title": {"text": "severity "},
+        },
         xaxis={"title": "alerts", "dtick": 1 if counts.values.max() < 10 else None},
     )
     return fig

@@ -105,9 +105,10 @@ def render_incident_log(store: Store, *, key: str = "alerts", chart: bool = True
         return
     frame = alerts_frame(alerts)
     chart = chart and frame["metric"].nunique() > 1  # one bar says nothing the table does not
+    shown = frame.drop(columns=["message"] + (["status"] if len(statuses) == 1 else []))
     left, right = st.columns([3, 2]) if chart else (st.container(), None)
     left.dataframe(
-        frame.drop(columns=["message"]),
+        shown,
         hide_index=True,
         width="stretch",
         height=min(400, 36 * len(frame) + 40),
@@ -307,9 +308,21 @@ def render_sidebar_alerts(store: Store) -> None:
         st.caption("No open alerts.")
     ranked = sorted(alerts, key=lambda a: (a.severity != "high", -a.id))
     for alert in ranked[:3]:
-        st.markdown(f"{status_badge(alert.severity)} {plain_md(_shorten(alert.message))}")
+        st.markdown(f"{status_badge(alert.severity)} {plain_md(_compact(alert))}")
     if alerts:
         link_to_alerts("Incident log", icon=":material/notifications_active:")
+
+
+def _compact(alert: Alert) -> str:
+    """``PII in clean data · 172 > 0 · audit #1`` for the sidebar."""
+    spec = METRICS.get(alert.metric or "")
+    if spec is None or alert.value is None or alert.threshold is None:
+        return _shorten(alert.message, 90)
+    op = ">" if spec.direction == "above" else "<"
+    where = f" · {alert.source_kind} #{alert.source_id}" if alert.source_kind else ""
+    if alert.source_kind and alert.source_id is None:
+        where = f" · {alert.source_kind}"
+    return f"{spec.short} · {alert.value:.3g} {op} {alert.threshold:.3g}{where}"
 
 
 def _shorten(text: str, limit: int = 110) -> str:

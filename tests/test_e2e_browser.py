@@ -169,10 +169,14 @@ def test_user_acknowledges_an_audit_alert_in_the_incident_log(server, browser):
     page = _open(browser, f"{server}/")
     try:
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Rows with PII").first.wait_for(timeout=30_000)
+        sidebar.get_by_text("PII in clean data").first.wait_for(timeout=30_000)
         sidebar.get_by_text("Incident log").click()
         _wait_until_idle(page)
         assert page.locator("h1").first.inner_text() == "Alerts & incidents"
+        # Other flows may have raised more alerts: pick the PII one.
+        page.get_by_label("Alert", exact=True).click()
+        page.get_by_role("option", name=f"#{alert.id} ·").click()
+        _wait_until_idle(page)
         page.get_by_label("Your name").fill("Reviewer Ana")
         page.get_by_label("Note").fill("PII rows go to the anonymised export before training.")
         page.screenshot(path=str(SCREENS / "flow_alert_incident_log.png"), full_page=True)

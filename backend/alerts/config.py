@@ -36,6 +36,7 @@ class MetricSpec:
     direction: Literal["above", "below"] = "above"
     upper: float | None = 1.0  # largest allowed threshold (None: no upper bound)
     source: str = ""  # where its values come from, for the UI
+    short: str = ""  # a few words for the sidebar
 
 
 METRICS: dict[str, MetricSpec] = {
@@ -48,6 +49,7 @@ METRICS: dict[str, MetricSpec] = {
             "score",
             0.8,
             source="guardrail output rail, real generator only",
+            short="Toxic output",
         ),
         MetricSpec(
             "hate_speech",
@@ -56,6 +58,7 @@ METRICS: dict[str, MetricSpec] = {
             "score",
             0.7,
             source="Detoxify identity_attack (not available from the offline fallback)",
+            short="Hate speech in output",
         ),
         MetricSpec(
             "violence",
@@ -64,6 +67,7 @@ METRICS: dict[str, MetricSpec] = {
             "score",
             0.7,
             source="Detoxify threat (not available from the offline fallback)",
+            short="Violence in output",
         ),
         MetricSpec(
             "bias_disparity",
@@ -72,6 +76,7 @@ METRICS: dict[str, MetricSpec] = {
             "difference",
             0.15,
             source="fairness evaluation, demographic-parity and equalized-odds differences",
+            short="Fairness gap",
         ),
         MetricSpec(
             "dataset_toxic_share",
@@ -80,6 +85,7 @@ METRICS: dict[str, MetricSpec] = {
             "share",
             0.10,
             source="dataset audit",
+            short="Toxic share",
         ),
         MetricSpec(
             "dataset_pii_rows",
@@ -89,6 +95,7 @@ METRICS: dict[str, MetricSpec] = {
             0.0,
             upper=None,
             source='dataset audit, datasets marked "should contain no personal data"',
+            short="PII in clean data",
         ),
         MetricSpec(
             "dataset_min_group_share",
@@ -98,6 +105,7 @@ METRICS: dict[str, MetricSpec] = {
             0.02,
             direction="below",
             source="dataset audit, representation",
+            short="Tiny group",
         ),
         MetricSpec(
             "run_energy_kwh",
@@ -107,6 +115,7 @@ METRICS: dict[str, MetricSpec] = {
             1.0,
             upper=None,
             source="fine-tune run telemetry (measured or estimated, as the run says)",
+            short="Run energy",
         ),
         MetricSpec(
             "run_co2_kg",
@@ -116,6 +125,7 @@ METRICS: dict[str, MetricSpec] = {
             0.5,
             upper=None,
             source="fine-tune run energy x grid carbon intensity",
+            short="Run CO₂",
         ),
         MetricSpec(
             "dp_epsilon",
@@ -125,6 +135,7 @@ METRICS: dict[str, MetricSpec] = {
             8.0,
             upper=None,
             source="Opacus accountant of a differentially private run",
+            short="Privacy ε",
         ),
     )
 }
