@@ -494,3 +494,27 @@ def test_audit_report_with_tagged_findings_and_group_label_rates(store):
     assert "| gender | nb | 50.0% |" in f("annotations", "label_rate").value
     assert "| gender | f | 97 | 0.1 |" in f("known_biases", "toxicity").value
     assert doc.checklist_item("pii_removed").status == "complete"
+
+
+def test_monitoring_item_lists_the_alerts_of_the_cited_records(store):
+    from backend.alerts import AlertService, default_config, transition
+
+    ds, audit, *_ = seed_records(store)
+    store.update_dataset(ds.id, expect_no_pii=True)
+    service = AlertService(store, notifiers=[], config=default_config())
+    raised = service.on_audit(audit, store.get_dataset(ds.id)).alerts
+    assert {a.metric for a in raised} == {"dataset_pii_rows", "dataset_toxic_share"}
+    pii = next(a for a in raised if a.metric == "dataset_pii_rows")
+    transition(store, pii.id, "resolve", note="rows dropped", actor="Ana")
+    item = build_card(store, "data", audit=audit).checklist_item("monitoring")
+    assert item.status == "in_progress" and item.auto
+    assert "2 alert(s) raised by the cited records, 1 still open" in item.notes
+    assert f"#{pii.id} [high, resolved by Ana]" in item.notes and "rows dropped" in item.notes
+    # A person's own status is kept.
+    doc = build_card(store, "data", audit=audit)
+    doc.checklist_item("monitoring").status = "complete"
+    doc.checklist_item("monitoring").auto = False
+    from backend.cards.autofill import fill_monitoring_from_alerts
+
+    fill_monitoring_from_alerts(doc, store, audit=audit)
+    assert doc.checklist_item("monitoring").status == "complete"
