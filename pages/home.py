@@ -54,6 +54,7 @@ else:
                     "text": d.roles.get("text"),
                     "label": d.roles.get("label"),
                     "sensitive": ", ".join(d.roles.get("sensitive", [])),
+                    "no personal data": "expected" if d.expect_no_pii else "–",
                     "added": format_time(d.created_at),
                 }
                 for d in datasets
