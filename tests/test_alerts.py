@@ -697,22 +697,6 @@ def test_version_1_database_is_migrated(tmp_path):
 # -- generated text (guardrail output rail) -------------------------------------------------
 
 
-def _tiny_causal_lm(path):
-    import torch
-    from transformers import BertTokenizerFast, GPT2Config, GPT2LMHeadModel
-
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "you", "idiot", "kill", "hello"]
-    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(path)
-    torch.manual_seed(0)
-    config = GPT2Config(
-        vocab_size=len(vocab), n_positions=64, n_embd=16, n_layer=1, n_head=2,
-        bos_token_id=None, eos_token_id=None,
-    )  # fmt: skip
-    model = GPT2LMHeadModel(config)
-    model.generation_config.suppress_tokens = list(range(5))  # real words only
-    model.save_pretrained(path)
-
-
 @pytest.mark.slow
 def test_text_from_a_real_generator_alerts_with_detoxify_categories(tmp_path, monkeypatch, store):
     """A local causal LM answers, the output rail scores it with a (tiny) Detoxify model,
@@ -721,9 +705,10 @@ def test_text_from_a_real_generator_alerts_with_detoxify_categories(tmp_path, mo
     from backend.guardrails.pipeline import Guard
     from backend.guardrails.policy import parse_policy
     from tests.detoxify_fixture import build_tiny_detoxify
+    from tests.tiny_models import build_tiny_causal_lm
 
     tiny = build_tiny_detoxify(tmp_path / "detox")
-    _tiny_causal_lm(tmp_path / "lm")
+    build_tiny_causal_lm(tmp_path / "lm", ["you", "idiot", "kill", "hello"])
     policy = parse_policy(
         f"generator: {{kind: huggingface, model: '{tmp_path / 'lm'}', max_new_tokens: 6}}\n"
         "input: [pii]\noutput: [toxicity]\n"

@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import select
 
@@ -274,18 +274,7 @@ class AlertService:
         created: list[Alert] = []
         dupes = 0
         for d in drafts:
-            alert = self.store.add_alert(
-                kind=d.kind,
-                severity=d.severity,
-                message=d.message,
-                metric=d.metric,
-                value=d.value,
-                threshold=d.threshold,
-                source_kind=d.source_kind,
-                source_id=d.source_id,
-                source_label=d.source_label,
-                dedupe_key=d.dedupe_key,
-            )
+            alert = self.store.add_alert(**asdict(d))
             if alert is None:
                 dupes += 1
             else:
@@ -513,8 +502,7 @@ def _short_hash(text: str) -> str:
 
 def _with_value_key(d: AlertDraft) -> AlertDraft:
     """Make the measured value part of the record (see on_audit / on_evaluation)."""
-    key = f"{d.dedupe_key}|{d.value:.6g}"[:300]
-    return AlertDraft(**{**d.__dict__, "dedupe_key": key})
+    return replace(d, dedupe_key=f"{d.dedupe_key}|{d.value:.6g}"[:300])
 
 
 class RunWatcher:
