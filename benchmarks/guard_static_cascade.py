@@ -105,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     from backend.config import apply_offline_env, get_settings
 
     apply_offline_env()
-    import torch
+    from backend.guardrails.embeddings import set_torch_threads
 
-    torch.set_num_threads(1)
+    set_torch_threads(1)  # torch and ONNX Runtime: one intra-op thread
     from backend.guardrails.base import sentence_windows
     from backend.guardrails.normalize import normalize
     from backend.guardrails.pipeline import Guard
@@ -120,8 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     guard.warm_up()
     inj, top = guard.scanners["injection"], guard.scanners["topics"]
     enc = inj.encoder
-    table, build_s, cached = static_table(enc, get_settings().home / "cache")
-    static = Static(table, enc.tokenizer)
+    # The token table comes from torch fp32 MiniLM, whatever runtime the scanners use.
+    from backend.guardrails.embeddings import get_encoder
+
+    table_encoder = get_encoder(runtime="torch")
+    table, build_s, cached = static_table(table_encoder, get_settings().home / "cache")
+    static = Static(table, table_encoder.tokenizer)
     ref = {
         "injection": (
             static.encode(list(inj.attack_exemplars)),

@@ -389,10 +389,13 @@ class SentenceEncoder:
                 "quantize": self.quantize,
                 "source": str(self.model_path),
             }
-            final_path.replace(target)  # atomic: concurrent processes never see half a file
-            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            meta_tmp = tmp.with_suffix(".json")
+            meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+            # Atomic renames: a concurrent process never reads half a file.
+            meta_tmp.replace(meta_path)
+            final_path.replace(target)
         finally:
-            for leftover in (fp32_path, final_path):
+            for leftover in (fp32_path, final_path, tmp.with_suffix(".json")):
                 leftover.unlink(missing_ok=True)
 
     # -- encoding ------------------------------------------------------------------
