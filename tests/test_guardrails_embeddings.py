@@ -128,3 +128,12 @@ def test_fast_profanity_scorer_gives_the_library_numbers():
     scanner = ToxicityScanner(scorer=None)
     if scanner.scorer.is_fallback:
         assert isinstance(scanner.scorer, FastProfanityScorer)
+
+
+def test_policy_names_the_runtime_and_rejects_unknown_ones():
+    from backend.guardrails.policy import default_policy, parse_policy
+
+    assert default_policy().embeddings.runtime == "auto"
+    assert parse_policy("embeddings: {runtime: torch}").embeddings.runtime == "torch"
+    with pytest.raises(ConfigError, match="embeddings.runtime"):
+        parse_policy("embeddings: {runtime: tensorflow}")
