@@ -486,20 +486,9 @@ def test_batch_and_single_scans_agree(guard):
 @pytest.mark.slow
 def test_huggingface_generator_runs_output_rails(tmp_path):
     """A tiny local causal LM (GPT-2 config + a word-level tokenizer written here)."""
-    import torch
-    from transformers import BertTokenizerFast, GPT2Config, GPT2LMHeadModel
+    from tests.tiny_models import build_tiny_causal_lm
 
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "idiot", "mail"]
-    BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}).save_pretrained(tmp_path)
-    torch.manual_seed(0)
-    config = GPT2Config(
-        vocab_size=len(vocab), n_positions=64, n_embd=16, n_layer=1, n_head=2,
-        bos_token_id=None, eos_token_id=None,
-    )  # fmt: skip
-    model = GPT2LMHeadModel(config)
-    # Only real words can be generated (a random model would otherwise emit [PAD]...).
-    model.generation_config.suppress_tokens = list(range(5))
-    model.save_pretrained(tmp_path)
+    build_tiny_causal_lm(tmp_path, ["hello", "world", "idiot", "mail"])
     policy = parse_policy(
         f"generator: {{kind: huggingface, model: '{tmp_path}', max_new_tokens: 5}}\n"
         "input: [pii]\noutput: [pii, toxicity]\n"

@@ -1,8 +1,10 @@
 """Sentence embeddings for fairness mitigation, with the bundled all-MiniLM-L6-v2.
 
-The model itself is the process-wide encoder the guardrails use
-(:func:`backend.guardrails.embeddings.get_encoder`: loaded once, lazily, offline), so the
-dashboard holds one MiniLM in memory. This module adds what mitigation needs on top: a
+The model comes from the guardrails' encoder registry
+(:func:`backend.guardrails.embeddings.get_encoder`: loaded once, lazily, offline), pinned
+to torch fp32: the guardrails pick the fastest runtime of the machine (bf16 on CPUs with
+AMX, ONNX Runtime elsewhere), but a fairness result that a reviewer signs must not depend
+on the CPU it was computed on. This module adds what mitigation needs on top: a
 progress callback per batch and an on-disk cache under ``$STEWARD_HOME/cache/embeddings``
 keyed by a hash of the texts, because the mitigation sweep and the page reuse them.
 """
@@ -24,7 +26,7 @@ def _cache_path(texts: Sequence[str], cache_dir: Path | None) -> Path | None:
     if cache_dir is None:
         return None
     digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:32]
-    return cache_dir / f"minilm-{digest}.npy"
+    return cache_dir / f"minilm-fp32-{digest}.npy"
 
 
 def embed_texts(
@@ -42,7 +44,7 @@ def embed_texts(
     if path is not None and path.is_file():
         return np.load(path, allow_pickle=False)
     try:
-        encoder = get_encoder()
+        encoder = get_encoder(runtime="torch")  # fp32 everywhere: reproducible results
     except ConfigError as exc:
         raise StewardError(f"{exc}; use TF-IDF features instead.") from exc
     out = []
