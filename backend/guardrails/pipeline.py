@@ -280,6 +280,14 @@ def get_guard(policy: Policy) -> Guard:
         return guard
 
 
+def clear_caches() -> None:
+    """Forget the shared scanners and guards (tests; after models on disk changed)."""
+    with _SCANNERS_LOCK:
+        _SCANNERS.clear()
+    with _GUARDS_LOCK:
+        _GUARDS.clear()
+
+
 def warm_up_in_background(policy: Policy | None = None) -> threading.Thread:
     """Load and warm the models of ``policy`` (default policy) in a daemon thread.
 
