@@ -319,10 +319,14 @@ def _compact(alert: Alert) -> str:
     if spec is None or alert.value is None or alert.threshold is None:
         return _shorten(alert.message, 90)
     op = ">" if spec.direction == "above" else "<"
+    # The message names what was measured ("Equalized-odds difference for religion"); use
+    # it when it is short, else the metric's short label.
+    what = alert.message.split(": ", 1)[0]
+    label = what if len(what) <= 48 else spec.short
     where = f" · {alert.source_kind} #{alert.source_id}" if alert.source_kind else ""
     if alert.source_kind and alert.source_id is None:
         where = f" · {alert.source_kind}"
-    return f"{spec.short} · {alert.value:.3g} {op} {alert.threshold:.3g}{where}"
+    return f"{label} · {alert.value:.3g} {op} {alert.threshold:.3g}{where}"
 
 
 def _shorten(text: str, limit: int = 110) -> str:
