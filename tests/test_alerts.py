@@ -473,17 +473,21 @@ def test_unreachable_webhook_is_marked_failed_with_the_reason(store):
     assert store.get_alert(alert.id) is not None
 
 
+def _mail(port: int, **kw) -> EmailNotifier:
+    """An e-mail notifier for the loopback servers (user steward, password s3cret)."""
+    defaults = {
+        "host": "127.0.0.1",
+        "sender": "steward@example.org",
+        "recipients": ["oncall@example.org"],
+        "username": "steward",
+        "password": "s3cret",
+    }
+    return EmailNotifier(port=port, **{**defaults, **kw})
+
+
 def test_email_goes_through_starttls_and_login(store, smtp_server):
     port, messages, ca_file = smtp_server
-    mail = EmailNotifier(
-        host="127.0.0.1",
-        port=port,
-        sender="steward@example.org",
-        recipients=["oncall@example.org"],
-        username="steward",
-        password="s3cret",
-        ca_file=ca_file,
-    )
+    mail = _mail(port, ca_file=ca_file)
     service = _service(store, [mail])
     (alert,) = service.check([Observation("dp_epsilon", 12.0)], record="run:3").alerts
     (msg,) = messages
@@ -495,15 +499,7 @@ def test_email_goes_through_starttls_and_login(store, smtp_server):
 
 def test_email_refuses_a_server_without_starttls(store, plain_smtp):
     port, got = plain_smtp
-    mail = EmailNotifier(
-        host="127.0.0.1",
-        port=port,
-        sender="s@example.org",
-        recipients=["o@example.org"],
-        username="steward",
-        password="s3cret",
-    )
-    service = _service(store, [mail], retries=1)
+    service = _service(store, [_mail(port)], retries=1)
     (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
     (d,) = deliveries(store, alert.id)
     assert not d.ok and "does not offer STARTTLS" in d.error
@@ -512,15 +508,8 @@ def test_email_refuses_a_server_without_starttls(store, plain_smtp):
 
 def test_email_with_wrong_password_or_untrusted_cert_fails_clearly(store, smtp_server):
     port, messages, ca_file = smtp_server
-    common = {
-        "host": "127.0.0.1",
-        "port": port,
-        "sender": "s@example.org",
-        "recipients": ["o@example.org"],
-        "username": "steward",
-    }
-    bad_password = EmailNotifier(**common, password="nope", ca_file=ca_file)
-    untrusted = EmailNotifier(**common, password="s3cret")  # system CAs do not know it
+    bad_password = _mail(port, password="nope", ca_file=ca_file)
+    untrusted = _mail(port)  # the system CAs do not know the throwaway certificate
     service = _service(store, [bad_password, untrusted], retries=1)
     (alert,) = service.check([Observation("toxicity", 0.9)], record="t").alerts
     errors = [d.error for d in deliveries(store, alert.id)]
