@@ -24,7 +24,11 @@ STATUSES = ("open", "acknowledged", "resolved")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("alerts", help="list, acknowledge and resolve alerts (incident log)")
+    p = sub.add_parser(
+        "alerts",
+        help="list, acknowledge and resolve alerts (incident log)",
+        description="Without an ACTION: list alerts (open ones by default). See docs/alerts.md.",
+    )
     add_json_flag(p)
     p.add_argument(
         "--status",
