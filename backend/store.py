@@ -464,9 +464,12 @@ class Store:
         with self.session() as s:
             return s.get(Alert, alert_id)
 
-    def count_alerts(self, status: str = "open") -> int:
+    def count_alerts(self, status: str = "open", *, severity: str | None = None) -> int:
+        stmt = select(func.count(Alert.id)).where(Alert.status == status)
+        if severity is not None:
+            stmt = stmt.where(Alert.severity == severity)
         with self.session() as s:
-            return int(s.scalar(select(func.count(Alert.id)).where(Alert.status == status)) or 0)
+            return int(s.scalar(stmt) or 0)
 
     def set_alert_status(
         self, alert_id: int, status: str, *, actor: str = "", note: str = ""

@@ -25,7 +25,7 @@ st.caption(
 config_banner()
 
 counts = {s: store.count_alerts(s) for s in ("open", "acknowledged", "resolved")}
-high_open = sum(a.severity == "high" for a in store.list_alerts(statuses=("open",), limit=1000))
+high_open = store.count_alerts("open", severity="high")
 cols = st.columns(4)
 cols[0].metric("Open", counts["open"], border=True)
 cols[1].metric("High severity, open", high_open, border=True)

@@ -241,10 +241,15 @@ def _int(value, name: str) -> int:
         raise ConfigError(f"Alert setting {name} must be a whole number, got {value!r}.") from None
 
 
-def notifiers_from_settings(settings: Settings | None = None) -> list[Notifier]:
-    """The log notifier plus whatever the secrets or the environment configure."""
+def notifiers_from_settings(
+    settings: Settings | None = None, conf: dict | None = None
+) -> list[Notifier]:
+    """The log notifier plus whatever the secrets or the environment configure.
+
+    ``conf`` is :func:`notifier_conf` of ``settings`` when the caller has it already.
+    """
     settings = settings or get_settings()
-    conf = notifier_conf(settings)
+    conf = notifier_conf(settings) if conf is None else conf
     notifiers: list[Notifier] = [LogNotifier(settings.logs_dir / "alerts.jsonl")]
     if conf.get("webhook_url"):
         headers = conf.get("webhook_headers") or {}

@@ -154,15 +154,14 @@ def audit_observations(content: Mapping, *, expect_no_pii: bool) -> list[Observa
     return out
 
 
-#: Fairness measures checked against ``bias_disparity`` (as the evaluation reports them).
-FAIRNESS_MEASURES = {
-    "demographic_parity": "Demographic-parity difference",
-    "equalized_odds": "Equalized-odds difference",
-}
-
-
 def evaluation_observations(content: Mapping) -> list[Observation]:
-    """The gap of each alerting measure for each sensitive column."""
+    """The gap of each alerting measure for each sensitive column.
+
+    The measures and their names are the fairness evaluation's own (``ALERT_MEASURES``).
+    """
+    # Imported here: an evaluation has landed, so the fairness package is loaded already.
+    from backend.fairness.evaluation import ALERT_MEASURES, MEASURE_LABELS  # noqa: PLC0415
+
     out: list[Observation] = []
     by_col = content.get("disparities_by_column") if isinstance(content, Mapping) else None
     if not isinstance(by_col, Mapping):
@@ -170,7 +169,7 @@ def evaluation_observations(content: Mapping) -> list[Observation]:
     for col, measures in by_col.items():
         if not isinstance(measures, Mapping):
             continue
-        for measure, label in FAIRNESS_MEASURES.items():
+        for measure in ALERT_MEASURES:
             d = measures.get(measure)
             diff = d.get("difference") if isinstance(d, Mapping) else None
             if _is_number(diff):
@@ -179,7 +178,7 @@ def evaluation_observations(content: Mapping) -> list[Observation]:
                         "bias_disparity",
                         abs(float(diff)),
                         part=f"{col}/{measure}",
-                        what=f"{label} for {col}",
+                        what=f"{MEASURE_LABELS[measure]} for {col}",
                     )
                 )
     return out
@@ -251,10 +250,10 @@ class AlertService:
         if config is None:
             config, self.config_error = config_or_defaults()
         self.config = config
-        self.notifiers = (
-            notifiers if notifiers is not None else notifiers_from_settings(self.settings)
-        )
         conf = notifier_conf(self.settings)
+        self.notifiers = (
+            notifiers if notifiers is not None else notifiers_from_settings(self.settings, conf)
+        )
         level = min_severity or conf.get("min_severity")
         self.min_severity = level if level in SEVERITIES else "medium"
         if retries is None:
@@ -576,8 +575,12 @@ class AlertActionError(StewardError):
 
 def transition(store: Store, alert_id: int, action: str, *, note: str, actor: str) -> Alert:
     """Acknowledge or resolve an alert with a note; the incident log keeps who and when."""
-    target = {"ack": "acknowledged", "acknowledge": "acknowledged", "resolve": "resolved"}
-    target.update({"reopen": "open"})
+    target = {
+        "ack": "acknowledged",
+        "acknowledge": "acknowledged",
+        "resolve": "resolved",
+        "reopen": "open",
+    }
     if action not in target:
         raise AlertActionError(f"Unknown action {action!r}: use ack, resolve or reopen.")
     note = (note or "").strip()
