@@ -52,6 +52,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """``2026-11-22T03:14:54Z`` for a stored (naive UTC) time; ``None`` stays ``None``."""
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
 def content_hash(content: Any) -> str:
     """SHA-256 of the canonical JSON form of ``content`` (sorted keys, no spaces)."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)

@@ -19,6 +19,7 @@ import os
 
 from backend.cli import add_json_flag, print_json
 from backend.errors import StewardError
+from backend.store import iso_utc
 
 STATUSES = ("open", "acknowledged", "resolved")
 
@@ -81,14 +82,10 @@ def alert_dict(alert) -> dict:
         "source_id": alert.source_id,
         "kind": alert.kind,
         "message": alert.message,
-        "created_at": _iso(alert.created_at),
-        "acknowledged_at": _iso(alert.acknowledged_at),
-        "resolved_at": _iso(alert.resolved_at),
+        "created_at": iso_utc(alert.created_at),
+        "acknowledged_at": iso_utc(alert.acknowledged_at),
+        "resolved_at": iso_utc(alert.resolved_at),
     }
-
-
-def _iso(t) -> str | None:
-    return t.isoformat(timespec="seconds") + "Z" if t else None
 
 
 def _store():
@@ -147,7 +144,7 @@ def _show(args) -> int:
         raise StewardError(f"No alert #{args.id}.")
     out = alert_dict(alert)
     out["history"] = [
-        {"action": e.action, "actor": e.actor, "note": e.note, "at": _iso(e.at)}
+        {"action": e.action, "actor": e.actor, "note": e.note, "at": iso_utc(e.at)}
         for e in store.alert_events(alert.id)
     ]
     out["deliveries"] = [
@@ -156,7 +153,7 @@ def _show(args) -> int:
             "ok": d.ok,
             "attempts": d.attempts,
             "error": d.error,
-            "at": _iso(d.at),
+            "at": iso_utc(d.at),
         }
         for d in deliveries(store, alert.id)
     ]

@@ -37,7 +37,7 @@ from typing import Protocol
 
 from backend.config import Settings, get_settings
 from backend.errors import ConfigError
-from backend.store import Alert
+from backend.store import Alert, iso_utc
 
 log = logging.getLogger("steward.alerts")
 
@@ -71,9 +71,7 @@ def alert_payload(alert: Alert) -> dict:
         "source": alert.source_label or None,
         "source_kind": alert.source_kind,
         "source_id": alert.source_id,
-        "created_at": alert.created_at.isoformat(timespec="seconds") + "Z"
-        if alert.created_at
-        else None,
+        "created_at": iso_utc(alert.created_at),
         "text": f"[Steward {alert.severity}] {alert.message}",
     }
 

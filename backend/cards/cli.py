@@ -196,6 +196,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     from backend.cards.reviewers import authenticate
     from backend.cards.signoff import sign_card
+    from backend.store import iso_utc
 
     password = _password(f"Password for reviewer {args.reviewer}: ")
     reviewer = authenticate(args.reviewer, password)
@@ -215,7 +216,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         "reviewer": row.reviewer,
         "card_hash": row.card_hash,
         "evidence": row.evidence,
-        "signed_at": row.signed_at.isoformat(timespec="seconds") + "Z",
+        "signed_at": iso_utc(row.signed_at),
     }
     if args.json:
         print_json(result)

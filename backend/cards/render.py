@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.errors import StewardError
+from backend.store import iso_utc
 
 from .metadata import build_hub_card, hub_metadata
 from .schema import STATUS_LABELS, CardDocument, RecordRef, card_hash
@@ -52,7 +53,7 @@ class SignOffView:
             comment=row.comment,
             version=row.version,
             card_hash=row.card_hash,
-            signed_at=row.signed_at.isoformat(timespec="seconds") + "Z",
+            signed_at=iso_utc(row.signed_at),
             evidence=list(row.evidence or []),
             record_hash=row.record_hash,
         )
