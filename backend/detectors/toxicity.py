@@ -340,11 +340,28 @@ def load_detoxify(
 
 
 class ProfanityCheckScorer:
-    """alt-profanity-check: offline, fast, but a profanity model, not a toxicity model."""
+    """alt-profanity-check: offline, fast, but a profanity model, not a toxicity model.
+
+    ``profanity_check.predict_prob`` spends ~80 % of its 3-7 ms per short text in
+    scikit-learn's input validation around five tiny calibrated linear SVMs. The
+    probability is ``mean_k sigmoid(-(a_k * (x . w_k + c_k) + b_k))`` over the calibrated
+    classifiers, with ``x`` the TF-IDF row, so :meth:`score` computes that directly from the
+    fitted coefficients: the same numbers (checked to 1e-9 against the library on probe
+    texts when built), about 8x faster. A model of any other shape keeps the library call
+    (:attr:`uses_fast_path` is then false).
+    """
 
     backend_id = FALLBACK_ID
     backend_name = FALLBACK_LABEL
     is_fallback = True
+
+    _PROBES = (
+        "The damn printer jammed again.",
+        "People like you should not exist.",
+        "What a lovely day for a walk.",
+        "you are a stupid idiot",
+        "",
+    )
 
     def __init__(self, reason: str | None = None, *, batch_size: int = 4096) -> None:
         from profanity_check import predict_prob
@@ -352,19 +369,70 @@ class ProfanityCheckScorer:
         self._predict_prob = predict_prob
         self.fallback_reason = reason
         self.batch_size = batch_size
+        self._linear: tuple | None = None
+        try:
+            self._linear = _calibrated_linear_model()
+            probes = list(self._PROBES)
+            if not np.allclose(self.score(probes), self.library_score(probes), rtol=0, atol=1e-9):
+                self._linear = None
+        except Exception:  # noqa: BLE001 - a different model shape: keep the library call
+            self._linear = None
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
+    @property
+    def uses_fast_path(self) -> bool:
+        return self._linear is not None
+
+    def _batches(self, texts: Sequence[str], fn) -> np.ndarray:
         texts = [str(t) if t is not None else "" for t in texts]
         if not texts:
             return np.zeros(0, dtype=np.float64)
         parts = [
-            np.asarray(self._predict_prob(texts[i : i + self.batch_size]), dtype=np.float64)
+            np.asarray(fn(texts[i : i + self.batch_size]), dtype=np.float64)
             for i in range(0, len(texts), self.batch_size)
         ]
         return np.clip(np.concatenate(parts), 0.0, 1.0)
 
+    def library_score(self, texts: Sequence[str]) -> np.ndarray:
+        """The library's own ``predict_prob`` (the reference for the fast path)."""
+        return self._batches(texts, self._predict_prob)
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        if self._linear is None:
+            return self.library_score(texts)
+        vectorizer, weights, intercepts, slopes, offsets = self._linear
+
+        def fast(batch: list[str]) -> np.ndarray:
+            decision = np.asarray(vectorizer.transform(batch) @ weights) + intercepts
+            return (1.0 / (1.0 + np.exp(slopes * decision + offsets))).mean(axis=1)
+
+        return self._batches(texts, fast)
+
     def __repr__(self) -> str:
         return f"ProfanityCheckScorer(reason={self.fallback_reason!r})"
+
+
+def _calibrated_linear_model() -> tuple:
+    """(vectorizer, weights (vocabulary, k), intercepts, slopes, offsets) of the library's
+    calibrated linear SVMs; raises ``ValueError`` for any other model shape."""
+    from profanity_check import profanity_check as pc
+
+    model = pc.model
+    if getattr(model, "method", None) != "sigmoid" or list(model.classes_) != [0, 1]:
+        raise ValueError("unexpected profanity model")
+    coefs, intercepts, slopes, offsets = [], [], [], []
+    for calibrated in model.calibrated_classifiers_:
+        (calibrator,) = calibrated.calibrators
+        coefs.append(np.asarray(calibrated.estimator.coef_, dtype=np.float64).ravel())
+        intercepts.append(float(np.ravel(calibrated.estimator.intercept_)[0]))
+        slopes.append(float(calibrator.a_))
+        offsets.append(float(calibrator.b_))
+    return (
+        pc.vectorizer,
+        np.stack(coefs, axis=1),
+        np.asarray(intercepts),
+        np.asarray(slopes),
+        np.asarray(offsets),
+    )
 
 
 # --------------------------------------------------------------------------------------

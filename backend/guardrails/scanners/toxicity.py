@@ -8,7 +8,6 @@ sentences at or above the threshold; with the profanity fallback, the offending 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,78 +24,6 @@ from backend.guardrails.base import (
 
 _WORD = re.compile(r"[\w'*@$!-]+")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-
-
-class FastProfanityScorer:
-    """The same alt-profanity-check model, scored with two numpy products instead of sklearn.
-
-    ``profanity_check.predict_prob`` spends ~80 % of its 3-7 ms per prompt in sklearn's input
-    validation around five tiny calibrated linear SVMs. The probability is
-    ``mean_k sigmoid(-(a_k * (x . w_k + c_k) + b_k))`` over the calibrated classifiers, with
-    ``x`` the TF-IDF row; computing that directly gives the same numbers (checked to 1e-9 on
-    probe texts when built; any other model shape keeps the library call).
-    """
-
-    def __init__(self, inner) -> None:
-        from profanity_check import profanity_check as pc
-
-        model = pc.model
-        if getattr(model, "method", None) != "sigmoid" or list(model.classes_) != [0, 1]:
-            raise ValueError("unexpected profanity model")
-        coefs, intercepts, slopes, offsets = [], [], [], []
-        for calibrated in model.calibrated_classifiers_:
-            (calibrator,) = calibrated.calibrators
-            coefs.append(np.asarray(calibrated.estimator.coef_, dtype=np.float64).ravel())
-            intercepts.append(float(np.ravel(calibrated.estimator.intercept_)[0]))
-            slopes.append(float(calibrator.a_))
-            offsets.append(float(calibrator.b_))
-        self._vectorizer = pc.vectorizer
-        self._weights = np.stack(coefs, axis=1)  # (vocabulary, k)
-        self._intercepts = np.asarray(intercepts)
-        self._slopes = np.asarray(slopes)
-        self._offsets = np.asarray(offsets)
-        self._inner = inner
-        self.backend_id = inner.backend_id
-        self.backend_name = inner.backend_name
-        self.is_fallback = inner.is_fallback
-        self.fallback_reason = inner.fallback_reason
-        probes = [
-            "The damn printer jammed again.",
-            "People like you should not exist.",
-            "What a lovely day for a walk.",
-            "you are a stupid idiot",
-            "",
-        ]
-        if not np.allclose(self.score(probes), inner.score(probes), rtol=0, atol=1e-9):
-            raise ValueError("fast profanity scores differ from the library's")
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        texts = [str(t) if t is not None else "" for t in texts]
-        if not texts:
-            return np.zeros(0, dtype=np.float64)
-        features = self._vectorizer.transform(texts)
-        decision = np.asarray(features @ self._weights) + self._intercepts
-        positive = 1.0 / (1.0 + np.exp(self._slopes * decision + self._offsets))
-        return np.clip(positive.mean(axis=1), 0.0, 1.0)
-
-
-_FAST: dict[int, FastProfanityScorer] = {}
-_FAST_LOCK = threading.Lock()
-
-
-def fast_profanity(scorer):
-    """The shared fast twin of a profanity fallback scorer; any other scorer unchanged."""
-    if type(scorer).__name__ != "ProfanityCheckScorer":
-        return scorer
-    with _FAST_LOCK:
-        fast = _FAST.get(id(scorer))  # the twin keeps ``scorer`` alive, so ids are not reused
-        if fast is None:
-            try:
-                fast = FastProfanityScorer(scorer)
-            except Exception:  # noqa: BLE001 - a different model shape: keep the library call
-                return scorer
-            _FAST[id(scorer)] = fast
-        return fast
 
 
 class ToxicityScanner:
@@ -140,10 +67,9 @@ class ToxicityScanner:
         if self._scorer is None:
             from backend.detectors.toxicity import load_toxicity_scorer
 
-            scorer = load_toxicity_scorer(
+            self._scorer = load_toxicity_scorer(
                 self.variant, checkpoint=self.checkpoint, base_model_dir=self.base_model_dir
             )
-            self._scorer = fast_profanity(scorer)
         return self._scorer
 
     @property
