@@ -104,7 +104,8 @@ class ClassifierSettings(ScannerSettings):
 class EmbeddingSettings(_Strict):
     """MiniLM settings shared by the injection and topic scanners (speed vs accuracy)."""
 
-    # auto: ONNX Runtime when installed (exported once, cached), else torch; named in results
+    # auto: torch bf16 on CPUs with AMX, else ONNX Runtime when installed (exported once,
+    # cached), else torch fp32; the runtime is named in every result
     runtime: Literal["auto", "onnxruntime", "torch", "torch-bf16"] = "auto"
     quantize: bool = False  # int8 dynamic quantisation: ~2x faster on CPU, scores move ~0.01
     max_windows: int = Field(8, ge=1, le=64)  # sentence windows embedded per long text
