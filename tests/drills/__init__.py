@@ -1,0 +1,1 @@
+"""Drills: real attacks and faults run against the product (issue 15)."""
