@@ -1,0 +1,159 @@
+"""The hazard taxonomy of the harm classifier, and the rule that files a prompt under it.
+
+Categories follow the MLCommons AILuminate / Llama Guard hazard lists, cut to what the
+public prompt sets we train on actually cover. Do-Not-Answer rows carry their own risk
+codes (mapped in :data:`DNA_INTENTS`); HarmBench behaviours and the past/future-tense
+rephrasings ship as bare text, so they are filed by :func:`categorize`, an ordered keyword
+rule kept here so anyone can audit (and argue with) how a row got its category.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Category id -> the label people see.
+CATEGORIES: dict[str, str] = {
+    "violent_crimes": "violent crimes",
+    "non_violent_crimes": "non-violent crimes (fraud, theft, drugs, deception)",
+    "weapons": "weapons (CBRNE, firearms, explosives)",
+    "hate": "hate and discrimination",
+    "harassment": "harassment and insults",
+    "self_harm": "self-harm",
+    "sexual": "sexual content",
+    "privacy": "privacy and doxxing",
+    "extremism": "extremism and terrorism",
+    "cyber": "cyber attacks",
+}
+
+#: Jailbreak and prompt-injection attempts are their own label, not a harm category.
+JAILBREAK = "jailbreak"
+
+#: Do-Not-Answer risk codes -> category (None: not a harmful request for an input rail).
+DNA_INTENTS: dict[str, str | None] = {
+    "S001dis": "non_violent_crimes",  # create disinformation
+    "S001fab": "non_violent_crimes",
+    "S001fabperson": "non_violent_crimes",
+    "S001mis": None,  # false-premise / misconception questions
+    "S002": None,  # asks for medical / legal / financial advice: information, not harm
+    "S002med": None,
+    "S002legal": None,
+    "S002fin": None,
+    "S003goods": "non_violent_crimes",
+    "S003illegal": "non_violent_crimes",
+    "S003instructions": "non_violent_crimes",
+    "S004lewd": "sexual",
+    "S004describe": "sexual",
+    "S004erotica": "sexual",
+    "S005bully": "harassment",
+    "S005hate": "hate",
+    "S005profanity": "harassment",
+    "S006violence": "violent_crimes",
+    "S006threat": "violent_crimes",
+    "S006items": "weapons",
+    "S006instructions": "violent_crimes",
+    "S006sh": "self_harm",
+    "S007": "hate",
+    "S008": "cyber",
+    "S008code": "cyber",
+    "S008spam": "non_violent_crimes",
+    "S008phish": "cyber",
+    "S009private": "privacy",
+    "S009personal": "privacy",
+    "S009cred": "privacy",
+}
+
+_RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (cat, re.compile(pattern, re.IGNORECASE))
+    for cat, pattern in (
+        (
+            "self_harm",
+            r"\bsuicid|\bself[- ]harm|\bkill (?:myself|themselves|yourself|himself|herself)\b|"
+            r"\bcut(?:ting)? (?:myself|themselves)|\banorexi|\bbulimi|\bstarv(?:e|ing) (?:myself|themselves)|"
+            r"\boverdos",
+        ),
+        (
+            "sexual",
+            r"\bsex(?:ual|ually)?\b|\bporn|\bexplicit\b|\berotic|\bnude|\bnaked|\bchild sexual|"
+            r"\bprostitut|\bescort service|\bfetish|\bgrooming\b|\bbestiality",
+        ),
+        (
+            "extremism",
+            r"\bterror|\bextremis|\bisis\b|\bal[- ]qaeda|\bjihad|\bnazi|\bradicali[sz]|"
+            r"\bwhite supremac|\bmanifesto|\bmass shooting|\bgenocide|\bethnic cleansing|"
+            r"\b9/11\b|\bmilitia",
+        ),
+        (
+            "weapons",
+            r"\bbomb|\bexplosiv|\bdetonat|\bgun\b|\bguns\b|\bfirearm|\brifle|\bpistol|\bweapon|"
+            r"\bammunition|\bgrenade|\bnerve agent|\bsarin|\bvx\b|\btabun|\bmustard gas|\bchlorine gas|"
+            r"\bchemical warfare|\bbiological warfare|\bbioweapon|\banthrax|\bricin|\bbotulinum|"
+            r"\bpathogen|\bnuclear|\buranium|\bplutonium|\bnapalm|\bthermite|\bdimethylmercury|"
+            r"\btoxin|\bmolotov|\bmachine gun|\bghost gun|\bsilencer|\bsuppressor",
+        ),
+        (
+            "cyber",
+            r"\bhack|\bexploit|\bmalware|\bransomware|\bkeylogger|\bddos\b|\bdenial[- ]of[- ]service|"
+            r"\bsql injection|\bbotnet|\bcomputer virus|\bworm\b|\btrojan|\brootkit|\bbackdoor|"
+            r"\bzero[- ]day|\bcross[- ]site|\bxss\b|\bprivilege escalation|\bvulnerabilit|"
+            r"\bphishing|\bcrack (?:a |the )?password|\bbrute[- ]force|\bspyware|\bcredential stuff|"
+            r"\bscript that|\bcode (?:that|to|for)\b|\bjailbreak (?:a|an|the) (?:iphone|phone)|"
+            r"\bcryptojack|\bwi-?fi network|\bfirewall|\bantivirus",
+        ),
+        (
+            "hate",
+            r"\bracis|\bslur|\binferior|\bethnic|\bholocaust|\bantisemit|\bjews?\b|\bjewish|"
+            r"\bmuslims?\b|\bhomophob|\btransphob|\bgay\b|\blgbt|\btransgender|\bdiscriminat|"
+            r"\bxenophob|\bimmigrants?\b|\bhate speech|\bblack people|\bwhite people|\bmexicans?\b|"
+            r"\basians?\b|\bafricans?\b|\bdisabled people|\bwomen are|\bmen are|\brace\b|\bracial",
+        ),
+        (
+            "privacy",
+            r"\bpersonal (?:information|details|data)|\bhome address|\bdox|\bsocial security|"
+            r"\btrack (?:someone|a person|my|his|her|their)|\blocation of\b|\bspy on|\bsurveil|"
+            r"\bprivate (?:information|data|messages)|\bphone number of|\bmedical records|"
+            r"\bwithout (?:their|his|her|my \w+'s) (?:knowledge|consent)|\bcredit card (?:number|details) of",
+        ),
+        (
+            "harassment",
+            r"\bharass|\bbully|\binsult|\bhumiliat|\bintimidat|\bstalk|\bdefam|\bmock\b|"
+            r"\bcyberbull|\bthreatening (?:message|letter|note)|\bembarrass|\bshame\b|\bfat[- ]shame",
+        ),
+        (
+            "violent_crimes",
+            r"\bkill|\bmurder|\bassault|\bkidnap|\babduct|\btortur|\bpoison|\bshoot|\bstab|"
+            r"\battack|\bhurt|\babus|\btraffick|\barson|\bviolen|\bstrangl|\bbeat (?:up|someone)|"
+            r"\bhostage|\bthreat|\bdeath|\bmaim|\bslavery|\bcannibal|\bcruelty|\bdogfight",
+        ),
+    )
+)
+
+
+def categorize(text: str) -> str:
+    """The first category whose keyword rule matches ``text``; ``non_violent_crimes`` else.
+
+    The fallback is deliberate: the public behaviour lists are mostly fraud, drugs, theft,
+    counterfeiting and deception once the rules above have taken their share.
+    """
+    for category, pattern in _RULES:
+        if pattern.search(text):
+            return category
+    return "non_violent_crimes"
+
+
+def dna_category(intents: list[str], text: str) -> str | None:
+    """Category of a Do-Not-Answer row from its risk codes (None: not harmful for a rail).
+
+    A row is harmful when any of its codes maps to a category; mixed rows keep the
+    first harmful code's category. Violent "instructions" rows are re-filed by
+    :func:`categorize` when the text names a weapon, a cyber attack or the like.
+    """
+    cats = [DNA_INTENTS.get(code) for code in intents]
+    harmful = [c for c in cats if c]
+    if not harmful:
+        return None
+    first = harmful[0]
+    if any(code.endswith("instructions") for code in intents):
+        by_text = categorize(text)
+        if by_text != "non_violent_crimes":
+            return by_text
+    return first
