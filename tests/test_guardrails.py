@@ -331,11 +331,13 @@ def test_empty_text_is_a_clear_error(guard):
 
 @pytest.mark.slow
 def test_one_megabyte_text_is_truncated_with_a_note(guard):
+    # Past max_chars nothing is scanned, so the default on_truncation blocks, saying why.
     text = ("The quick brown fox jumps over the lazy dog. " * 23000)[:1_000_000]
     d = guard.check(text)
-    assert d.allowed
+    assert not d.allowed and d.action == "block"
+    assert any("input truncated: blocked" in r for r in d.reasons)
     assert any("truncated" in n for n in d.notes)
-    assert len(d.final_response) <= guard.policy.max_chars
+    assert d.final_response is None and d.scanned_chars == guard.policy.max_chars
 
 
 def test_models_are_shared_between_guards():

@@ -13,13 +13,38 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.errors import StewardError
-from backend.guardrails.base import Scanner, ScanResult, Timer
+from backend.guardrails.base import (
+    EMBED_MAX_WINDOWS,
+    EMBED_WINDOW_CHARS,
+    Scanner,
+    ScanResult,
+    Span,
+    Timer,
+    chunk_text,
+    flag,
+)
 from backend.guardrails.generator import Generator, build_generator
 from backend.guardrails.policy import EmbeddingSettings, Policy, ScannerSettings
 
 #: Order of strength: a decision takes the strongest action any flagged scanner asks for.
 _STRENGTH = {"allow": 0, "warn": 1, "redact": 2, "block": 3}
 WITHHELD = "[response withheld by the guardrails]"
+
+#: Longest piece of text one scanner call sees. Longer texts (up to ``policy.max_chars``) are
+#: cut at sentence or word boundaries into pieces this long, every piece is scanned and the
+#: results are merged, spans mapped back. At this size every scanner sees all of a piece at
+#: full resolution: the embedding scanners one window per sentence (8 windows of 300
+#: characters), toxicity at most 3 windows of 1,000.
+SEGMENT_CHARS = EMBED_WINDOW_CHARS * EMBED_MAX_WINDOWS
+
+#: Each piece also re-reads this many characters before its start, so a phrase cut by a
+#: piece boundary is still seen whole by the next piece.
+SEGMENT_OVERLAP = 256
+
+#: Piece size per scanner when it differs (a scanner may also set ``segment_chars``):
+#: ``None`` scans the text whole (PII rules are linear in length, have no window cap, and
+#: redact in one pass); a 512-token classifier needs pieces that fit in 512 tokens.
+_SEGMENT_CHARS_BY_SCANNER: dict[str, int | None] = {"pii": None, "classifier": 1_500}
 
 
 class EmptyTextError(StewardError):
@@ -42,6 +67,9 @@ class Decision:
     generator: str = ""
     latency_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: Characters of the prompt the input rails looked at (all of it unless it was longer
+    #: than the policy's ``max_chars``; then ``on_truncation`` decided).
+    scanned_chars: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON shape (``checks`` are the input rail; ``output_checks`` the output rail)."""
@@ -60,7 +88,15 @@ class Decision:
             out["response"] = self.final_response
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.truncated:
+            out["scanned_chars"] = self.scanned_chars
+            out["total_chars"] = len(self.prompt)
         return out
+
+    @property
+    def truncated(self) -> bool:
+        """True when part of the prompt was not scanned (longer than ``max_chars``)."""
+        return self.scanned_chars < len(self.prompt)
 
 
 def build_scanner(
@@ -180,9 +216,42 @@ class Guard:
 
     # -- rails ---------------------------------------------------------------------
     def scan(self, texts: Sequence[str], rail: str = "input") -> dict[str, list[ScanResult]]:
-        """Every scanner of a rail over a batch of texts (batched model calls)."""
+        """Every scanner of a rail over a batch of texts (batched model calls).
+
+        Each text is scanned up to the policy's ``max_chars``, all of it: long texts are cut
+        into pieces (:data:`SEGMENT_CHARS`), every piece goes through every scanner in one
+        batch, and the pieces' results are merged with their spans mapped back. Past
+        ``max_chars`` nothing is scanned; the result notes say so and :meth:`check_batch`
+        applies the policy's ``on_truncation``.
+        """
         names = self.policy.input if rail == "input" else self.policy.output
-        return {name: self.scanners[name].scan_batch(list(texts)) for name in names}
+        max_chars = self.policy.max_chars
+        bodies = [str(t or "")[:max_chars] for t in texts]
+        out: dict[str, list[ScanResult]] = {}
+        for name in names:
+            scanner = self.scanners[name]
+            size = getattr(
+                scanner, "segment_chars", _SEGMENT_CHARS_BY_SCANNER.get(name, SEGMENT_CHARS)
+            )
+            if size is None or all(len(b) <= size for b in bodies):
+                results = scanner.scan_batch(bodies)  # the common case: one call, no merging
+            else:
+                pieces = [_pieces(b, int(size)) for b in bodies]
+                flat = [b[s:e] for b, spans in zip(bodies, pieces, strict=True) for s, e in spans]
+                scanned = iter(scanner.scan_batch(flat))
+                results = [
+                    _merge_pieces(name, body, [(s, e, next(scanned)) for s, e in spans])
+                    for body, spans in zip(bodies, pieces, strict=True)
+                ]
+            for raw, result in zip(texts, results, strict=True):
+                total = len(str(raw or ""))
+                if total > max_chars:
+                    result.notes = [
+                        truncation_note(max_chars, total),
+                        *(n for n in result.notes if not n.startswith("text truncated")),
+                    ]
+            out[name] = results
+        return out
 
     def _apply(
         self, rail: str, text: str, checks: dict[str, ScanResult], reasons: list[str]
@@ -229,6 +298,21 @@ class Guard:
         reasons: list[str] = []
         notes = _unique(n for r in checks.values() for n in r.notes)
         action, sanitized = self._apply("input", text, checks, reasons)
+        scanned = min(len(text), self.policy.max_chars)
+        if scanned < len(text):
+            # Never allow silently what nobody looked at: the policy decides, and says so.
+            wanted = self.policy.on_truncation
+            verb = {"block": "blocked", "warn": "warning"}[wanted]
+            reasons.append(
+                f"input truncated: {verb}, only the first {scanned:,} of {len(text):,} "
+                f"characters were scanned (policy max_chars {self.policy.max_chars:,}, "
+                f"on_truncation: {wanted})"
+            )
+            if _STRENGTH[wanted] > _STRENGTH[action]:
+                action = wanted
+            # A redacted text already stops at the scanned part; never pass the tail on.
+            if sanitized == text:
+                sanitized = text[:scanned]
         decision = Decision(
             allowed=action != "block",
             action=action,
@@ -238,6 +322,7 @@ class Guard:
             sanitized_prompt=sanitized,
             generator=self.generator.name,
             notes=notes,
+            scanned_chars=scanned,
         )
         if action == "block" or not generate:
             return decision
@@ -246,9 +331,7 @@ class Guard:
         if not response.strip():
             decision.final_response = response
             return decision
-        out_checks = {
-            name: self.scanners[name].scan_batch([response])[0] for name in self.policy.output
-        }
+        out_checks = {name: results[0] for name, results in self.scan([response], "output").items()}
         decision.output_checks = out_checks
         out_action, final = self._apply("output", response, out_checks, reasons)
         decision.notes = _unique([*notes, *(n for r in out_checks.values() for n in r.notes)])
@@ -259,6 +342,57 @@ class Guard:
             decision.action = out_action
         decision.final_response = final
         return decision
+
+
+def truncation_note(max_chars: int, total: int) -> str:
+    """The note on every check of a text longer than the policy's ``max_chars``."""
+    return (
+        f"text truncated: only the first {max_chars:,} of {total:,} characters were scanned "
+        "(policy max_chars)"
+    )
+
+
+def _pieces(body: str, size: int) -> list[tuple[int, int]]:
+    """``(start, end)`` pieces covering ``body``, each overlapping the previous one."""
+    if len(body) <= size:
+        return [(0, len(body))]
+    return [(max(0, s - SEGMENT_OVERLAP), e) for s, e in chunk_text(body, size - SEGMENT_OVERLAP)]
+
+
+def _merge_pieces(name: str, body: str, pieces: list[tuple[int, int, ScanResult]]) -> ScanResult:
+    """One result for ``body`` from the results of its pieces ``body[start:end]``.
+
+    The score is the most alarming piece's (many low toxicity scores in a long friendly
+    text must not add up to a block); spans from every piece, mapped back and de-duplicated.
+    """
+    results = [r for _, _, r in pieces]
+    best_start, best_end, best = max(pieces, key=lambda p: p[2].score)
+    spans = sorted(
+        {
+            Span(s.label, s.start + start, s.end + start, s.score)
+            for start, _, r in pieces
+            for s in r.spans
+        },
+        key=lambda s: (s.start, -s.end, s.label),
+    )
+    details = dict(best.details)
+    details["pieces"] = len(pieces)
+    details["top_piece"] = [best_start, best_end]
+    return ScanResult(
+        scanner=best.scanner,
+        score=best.score,
+        flagged=any(r.flagged for r in results) or flag(best.score, best.threshold),
+        threshold=best.threshold,
+        spans=spans,
+        latency_ms=sum(r.latency_ms for r in results),
+        backend=best.backend,
+        details=details,
+        notes=[
+            f"long text ({len(body):,} characters): {name} scanned all of it, in {len(pieces)} "
+            f"overlapping pieces; the score is the most alarming piece's",
+            *_unique(n for r in results for n in r.notes),
+        ],
+    )
 
 
 def _unique(items) -> list[str]:

@@ -142,6 +142,9 @@ class Policy(_Strict):
     input: list[str] = Field(default_factory=lambda: ["injection", "pii", "toxicity", "topics"])
     output: list[str] = Field(default_factory=lambda: ["pii", "toxicity"])
     max_chars: int = Field(100_000, ge=1_000, le=5_000_000)
+    # What happens to a prompt longer than max_chars (its tail is never scanned): block it,
+    # or let it through with a warning in the decision's reasons. Never a silent allow.
+    on_truncation: Literal["block", "warn"] = "block"
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     scanners: dict[str, Any] = Field(default_factory=dict)
