@@ -48,11 +48,14 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     store = get_store()
     JobManager(store)  # marks jobs of dead processes as interrupted
     jobs = store.list_jobs(kind=args.kind, limit=args.limit)
+    runs = store.record_numbers("run")
     rows = [
         {
             "id": j.id,
             "kind": j.kind,
             "name": j.name,
+            "run_number": runs.get(j.id),
+            "display_name": store.display_name(j, numbers=runs),
             "status": j.status,
             "progress": round(j.progress, 3),
             "message": j.message,
@@ -67,9 +70,10 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     elif not rows:
         print("No jobs yet.")
     else:
-        print(f"{'id':>5}  {'kind':<10} {'status':<12} {'progress':>8}  name")
+        print(f"{'job':>5}  {'kind':<10} {'status':<12} {'progress':>8}  record")
         for r in rows:
             print(
-                f"{r['id']:>5}  {r['kind']:<10} {r['status']:<12} {r['progress']:>8.0%}  {r['name']}"
+                f"{r['id']:>5}  {r['kind']:<10} {r['status']:<12} {r['progress']:>8.0%}  "
+                f"{r['display_name']}"
             )
     return 0

@@ -211,6 +211,38 @@ _ADDED_COLUMNS = (
 )
 
 
+#: Record kinds that are fine-tune runs: numbered among ``Job(kind="train")``.
+RUN_KINDS = ("run", "train")
+
+#: What each kind of record is called on screen (``display_title``).
+KIND_TITLES = {
+    "run": "Run",
+    "train": "Run",
+    "audit": "Audit",
+    "evaluation": "Evaluation",
+    "card": "Card",
+    "dataset": "Dataset",
+    "redteam": "Red-team result",
+    "probes": "Probe result",
+    "mitigation": "Mitigation result",
+    "reweighting": "Reweighting",
+    "job": "Job",
+}
+
+
+def display_title(kind: str, number: int | None, name: str = "") -> str:
+    """``Run #1 · demo-lora-300``; a name that repeats the kind (``Audit of x``) reads on
+    (``Audit #2 of x``)."""
+    title = KIND_TITLES.get(kind, kind.replace("_", " ").capitalize())
+    head = f"{title} #{number}" if number is not None else title
+    name = (name or "").strip()
+    if not name:
+        return head
+    if name.lower().startswith(title.lower() + " "):
+        return f"{head} {name[len(title) + 1 :]}"
+    return f"{head} · {name}"
+
+
 @dataclass(frozen=True)
 class WorkspaceSummary:
     datasets: int
@@ -532,6 +564,65 @@ class Store:
                     select(func.count(Job.id)).where(Job.status.in_(ACTIVE_STATUSES))
                 ),
             )
+
+    # -- identity: one number and one display name per record ---------------------------
+    def record_numbers(self, kind: str) -> dict[int, int]:
+        """``{database id: number}`` for every record of ``kind`` (numbers start at 1).
+
+        A run is numbered among fine-tune jobs, every other artifact kind among its own
+        kind, so the first run, audit or evaluation is always #1 whatever else exists.
+        """
+        model, column = (Job, Job.kind) if kind in RUN_KINDS else (Artifact, Artifact.kind)
+        value = "train" if kind in RUN_KINDS else kind
+        with self.session() as s:
+            ids = s.scalars(select(model.id).where(column == value).order_by(model.id))
+            return {int(i): n for n, i in enumerate(ids, start=1)}
+
+    def record_number(self, kind: str, record_id: int) -> int | None:
+        """The number of one record of ``kind`` (None when it is not of that kind)."""
+        model, column = (Job, Job.kind) if kind in RUN_KINDS else (Artifact, Artifact.kind)
+        value = "train" if kind in RUN_KINDS else kind
+        with self.session() as s:
+            if s.scalar(select(model.id).where(model.id == record_id, column == value)) is None:
+                return None
+            stmt = select(func.count(model.id)).where(column == value, model.id <= record_id)
+            return int(s.scalar(stmt) or 0)
+
+    def record_by_number(self, kind: str, number: int) -> Job | Artifact | None:
+        """The record shown as ``<Kind> #number`` (a fine-tune job for ``run``)."""
+        if number < 1:
+            return None
+        model, column = (Job, Job.kind) if kind in RUN_KINDS else (Artifact, Artifact.kind)
+        value = "train" if kind in RUN_KINDS else kind
+        stmt = select(model).where(column == value).order_by(model.id).offset(number - 1)
+        with self.session() as s:
+            return s.scalars(stmt.limit(1)).first()
+
+    def display_name(self, record: Job | Artifact | Dataset, *, numbers: dict | None = None) -> str:
+        """The one name a record has on every page, in the CLI, on cards and in exports.
+
+        ``Run #1 · demo-lora-300``, ``Audit #2 of comments``, ``Evaluation #1 · …``,
+        ``Card #3 · …``, ``Dataset #1 · comments``. ``numbers`` (from
+        :meth:`record_numbers`) saves a query per record when naming a list.
+        """
+        if isinstance(record, Dataset):
+            return display_title("dataset", record.id, record.name)
+        if isinstance(record, Job):
+            if record.kind != "train":
+                return display_title("job", record.id, record.name)
+            n = (numbers or {}).get(record.id) or self.record_number("run", record.id)
+            return display_title("run", n, record.name)
+        content = record.content if isinstance(record.content, dict) else {}
+        if record.kind == "card" and content.get("card_id"):
+            return display_title("card", int(content["card_id"]), record.name)
+        if record.kind == "run" and record.job_id is not None:
+            job = self.get_job(record.job_id)
+            if job is not None:
+                return self.display_name(job, numbers=numbers)
+        if record.kind == "reweighting":  # the fine-tune config names it by artifact_id
+            return display_title(record.kind, record.id, record.name)
+        n = (numbers or {}).get(record.id) or self.record_number(record.kind, record.id)
+        return display_title(record.kind, n or record.id, record.name)
 
 
 _stores: dict[str, Store] = {}

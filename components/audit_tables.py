@@ -146,14 +146,14 @@ def length_frame(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["bin", "count"])
 
 
-def reports_frame(artifacts) -> pd.DataFrame:
-    """One row per stored audit report (newest first)."""
+def reports_frame(artifacts, *, names: dict[int, str] | None = None) -> pd.DataFrame:
+    """One row per stored audit report (newest first), named by ``names`` (display names)."""
     rows = []
     for a in artifacts:
         c = a.content
         rows.append(
             {
-                "id": a.id,
+                "report": (names or {}).get(a.id, a.name),
                 "created": a.created_at.strftime("%Y-%m-%d %H:%M"),
                 "dataset": c.get("dataset", {}).get("name", ""),
                 "rows": c.get("rows"),
@@ -164,5 +164,5 @@ def reports_frame(artifacts) -> pd.DataFrame:
         )
     return pd.DataFrame(
         rows,
-        columns=["id", "created", "dataset", "rows", "warnings", "PII rows", "exact dup. rows"],
+        columns=["report", "created", "dataset", "rows", "warnings", "PII rows", "exact dup. rows"],
     )

@@ -87,8 +87,14 @@ def evaluation_form() -> int | None:
                     "Fine-tune monitor page, or use the demo baseline or a file."
                 )
             else:
+                numbers = store.record_numbers("run")
                 run = st.selectbox(
-                    "Run", runs, format_func=lambda r: f"#{r.job_id} {r.name}", key="fair_run"
+                    "Run",
+                    runs,
+                    format_func=lambda r: store.display_name(
+                        store.get_job(r.job_id), numbers=numbers
+                    ),
+                    key="fair_run",
                 )
                 st.caption(
                     f"Predictions: `{run.predictions_path}` · sensitive columns: "
@@ -194,7 +200,7 @@ def evaluation_form() -> int | None:
     except StewardError as exc:
         st.error(str(exc))
         return None
-    st.session_state["fair_flash"] = f"Saved evaluation #{artifact.id}" + (
+    st.session_state["fair_flash"] = f"Saved {store.display_name(artifact)}" + (
         f"; {len(alerts)} new disparity alert(s)." if alerts else "."
     )
     return artifact.id

@@ -180,13 +180,24 @@ def _fmt(x) -> str:
 # -- jobs -----------------------------------------------------------------------------------
 
 
+def _result_name(job) -> str:
+    """The saved result's display name (what a card cites), or the job's for old results."""
+    store = state.store()
+    art_id = (job.result or {}).get("artifact_id")
+    art = store.get_artifact(art_id) if art_id else None
+    return store.display_name(art if art is not None else job)
+
+
 def _job_progress(job_id: int) -> None:
     """Progress of one job; polls only while it runs, then refreshes the page once."""
     job = state.store().get_job(job_id)
     if job is None:
         return
     if job.is_active:
-        st.progress(job.progress, text=f"#{job.id} {job.name}: {job.message or job.status}")
+        st.progress(
+            job.progress,
+            text=f"{state.store().display_name(job)}: {job.message or job.status}",
+        )
         if st.button("Cancel", key=f"fair_cancel_{job.id}"):
             state.job_manager().cancel(job.id)
     elif st.session_state.get(f"fair_polling_{job_id}"):
@@ -272,7 +283,7 @@ def render_probes_tab() -> None:
         return
     result = done.result
     st.markdown(
-        f"**Results of job #{done.id}** ({format_time(done.finished_at)}) · scorer: "
+        f"**{_result_name(done)}** ({format_time(done.finished_at)}) · scorer: "
         f"**{result['scorer']}** · {result['templates']} · threshold {result['threshold']:.2f}"
     )
     st.markdown("\n".join(f"- {s}" for s in result["findings"]))
@@ -298,7 +309,12 @@ def render_probes_tab() -> None:
 
 
 def render_mitigation_tab(artifact) -> None:
-    from backend.fairness.mitigation import CONSTRAINT_LABELS, CONSTRAINTS, DEFAULT_EPS_GRID
+    from backend.fairness.mitigation import (
+        CONSTRAINT_LABELS,
+        CONSTRAINTS,
+        DEFAULT_EPS_GRID,
+        default_constraint,
+    )
     from backend.fairness.tasks import JOB_KIND, latest_results, mitigation_task
 
     settings, store = state.settings(), state.store()
@@ -316,12 +332,16 @@ def render_mitigation_tab(artifact) -> None:
         c1, c2, c3, c4 = st.columns(4)
         # by_group also holds the column derived from identity terms when there was none.
         sensitive = list(report.get("by_group", {})) or list(report["columns"]["sensitive"])
-        # Start with the column whose equalized-odds gap is largest: the likely worry.
-        eo = report.get("disparities", {}).get("equalized_odds", {})
-        default = sensitive.index(eo["column"]) if eo.get("column") in sensitive else 0
+        # Start with the column and constraint of the largest flagged disparity.
+        worst_column, worst_constraint = default_constraint(report)
+        default = sensitive.index(worst_column) if worst_column in sensitive else 0
         column = c1.selectbox("Sensitive column", sensitive, index=default)
         constraint = c2.selectbox(
-            "Constraint", CONSTRAINTS, format_func=lambda c: CONSTRAINT_LABELS[c]
+            "Constraint",
+            CONSTRAINTS,
+            index=CONSTRAINTS.index(worst_constraint),
+            format_func=lambda c: CONSTRAINT_LABELS[c],
+            help="Preselected to target the evaluation's largest flagged gap.",
         )
         features = c3.selectbox(
             "Text features",
@@ -380,30 +400,46 @@ def render_mitigation_tab(artifact) -> None:
 
 
 def _render_mitigation_result(job) -> None:
-    from backend.fairness.mitigation import CONSTRAINT_LABELS
+    from backend.fairness.mitigation import CONSTRAINT_LABELS, mitigation_verdicts
 
     rep = job.result
     st.markdown(
-        f"**Job #{job.id}** · {CONSTRAINT_LABELS[rep['constraint']]} on **{rep['column']}** · "
+        f"**{_result_name(job)}** · {CONSTRAINT_LABELS[rep['constraint']]} on "
+        f"**{rep['column']}** · "
         f"features: {rep['features']} · fitted on {rep['n_fit']:,} rows, measured on "
         f"{rep['n_holdout']:,} held-out rows."
     )
     for w in rep.get("warnings", []):
         st.caption(w)
+    verdicts = rep.get("verdicts") or mitigation_verdicts(rep)
+    worse = [v for v in verdicts if " worse." in v]
+    if worse:
+        st.warning(
+            "**This mitigation made a gap worse** on the held-out rows:\n"
+            + "\n".join(f"- {v}" for v in worse),
+            icon=":material/trending_up:",
+        )
+    rest = [v for v in verdicts if v not in worse]
+    if rest:
+        st.markdown("\n".join(f"- {v}" for v in rest))
     st.dataframe(
         frames.variants_frame(rep),
         hide_index=True,
         width="stretch",
         column_config={
             c: st.column_config.NumberColumn(format="%.3f")
-            for c in ("accuracy", "demographic-parity difference", "equalized-odds difference")
+            for c in (
+                "accuracy",
+                "demographic-parity difference",
+                "equalized-odds difference",
+                "false-negative-rate difference",
+            )
         },
     )
-    label = (
-        "demographic-parity difference"
-        if rep["constraint"] == "demographic_parity"
-        else "equalized-odds difference"
-    )
+    label = {
+        "demographic_parity": "demographic-parity difference",
+        "true_positive_rate_parity": "false-negative-rate difference",
+    }.get(rep["constraint"], "equalized-odds difference")
     st.plotly_chart(
         charts.pareto_chart(frames.pareto_frame(rep), disparity_label=label),
         width="stretch",

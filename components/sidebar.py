@@ -33,7 +33,7 @@ def _draw(*, live: bool) -> None:
     if not running:
         st.caption("Nothing running.")
     for job in running:
-        st.progress(job.progress, text=f"#{job.id} {job.name} · {job.message or job.status}")
+        st.progress(job.progress, text=f"{store.display_name(job)} · {job.message or job.status}")
     render_sidebar_alerts(store)
     st.caption(f"Workspace: `{state.settings().home}`")
 

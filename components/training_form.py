@@ -247,7 +247,8 @@ def start_run(store, manager, settings, raw: dict) -> int | None:
     d = plan.describe()
     notes = " ".join(plan.warnings)
     st.session_state["ft_started_notes"] = (
-        f"Started run #{job_id}: {d['model']} on {d['train_rows']:,} training and "
+        f"Started {store.display_name(store.get_job(job_id))}: {d['model']} on "
+        f"{d['train_rows']:,} training and "
         f"{d['eval_rows']:,} eval rows (split: {d['split']}). {notes}"
     )
     return job_id

@@ -12,7 +12,7 @@ import streamlit as st
 from backend.store import Job, Store
 from backend.training.series import latest_values, load_series
 from components.alert_views import record_alerts
-from components.formatting import format_duration, format_time, status_badge
+from components.formatting import format_duration, format_time, plain_md, status_badge
 from components.training_charts import (
     compare_figure,
     empty_figure,
@@ -34,7 +34,7 @@ def _energy_wh(job: Job, live: dict | None) -> float | None:
     return None
 
 
-def run_row(store: Store, job: Job) -> dict:
+def run_row(store: Store, job: Job, *, numbers: dict[int, int] | None = None) -> dict:
     """One row of the runs table (live values for active runs, the summary otherwise)."""
     res = job.result or {}
     live = latest_values(store, job.id) if job.is_active or not res.get("eval") else {}
@@ -46,7 +46,7 @@ def run_row(store: Store, job: Job) -> dict:
     if eps is None:
         eps = live.get("epsilon")
     return {
-        "run": job.id,
+        "run": (numbers or {}).get(job.id) or store.record_number("run", job.id),
         "name": job.name,
         "status": job.status,
         "started": format_time(job.started_at or job.created_at),
@@ -64,7 +64,8 @@ def run_row(store: Store, job: Job) -> dict:
 
 
 def runs_table(store: Store, jobs: list[Job]) -> None:
-    frame = pd.DataFrame([run_row(store, j) for j in jobs])
+    numbers = store.record_numbers("run")
+    frame = pd.DataFrame([run_row(store, j, numbers=numbers) for j in jobs])
     numeric = [
         "energy (Wh)",
         "CO₂ (g)",
@@ -109,7 +110,7 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
     """Headline figures and charts of one run."""
     res = job.result or {}
     live = latest_values(store, job.id)
-    st.markdown(f"{status_badge(job.status)} **#{job.id} {job.name}**")
+    st.markdown(f"{status_badge(job.status)} **{plain_md(store.display_name(job))}**")
     if job.is_active:
         st.progress(job.progress, text=job.message or job.status)
     elif job.status == "failed":
@@ -325,7 +326,7 @@ def comparison(store: Store, jobs: list[Job]) -> None:
     for col, job in zip(cols, jobs, strict=True):
         with col:
             run_details(store, job, compact=True, max_points=800)
-    frames = {f"#{j.id} {j.name}": load_series(store, j.id, max_points=800) for j in jobs}
+    frames = {store.display_name(j): load_series(store, j.id, max_points=800) for j in jobs}
     left, right = st.columns(2)
     left.plotly_chart(
         compare_figure(frames, "loss", title="Training loss", ytitle="loss"),

@@ -4,8 +4,10 @@ compliance checklist with evidence, version history, reviewer sign-off and expor
 import streamlit as st
 
 from backend.cards import CardRepository, card_status, create_card
-from backend.cards.records import artifact_label, artifact_ref, dataset_ref
+from backend.cards.autofill import EVIDENCE_FILLERS
+from backend.cards.records import artifact_ref, dataset_ref
 from backend.errors import StewardError
+from backend.store import display_title
 from components import state
 from components.alert_views import render_incident_log, render_notifications
 from components.app_shell import ensure_app_shell
@@ -35,14 +37,29 @@ if flash:
 runs = store.list_artifacts("run", limit=200)
 audits = store.list_artifacts("audit", limit=200)
 evaluations = store.list_artifacts("evaluation", limit=200)
+# Saved red-team, probe and mitigation results: evidence a card cites.
+results = [a for kind in EVIDENCE_FILLERS for a in store.list_artifacts(kind, limit=200)]
 datasets = store.list_datasets()
 records = {}
-for art in runs + audits + evaluations + store.list_artifacts("card", limit=200):
-    ref = artifact_ref(art)
+for art in runs + audits + evaluations + results + store.list_artifacts("card", limit=200):
+    ref = artifact_ref(art, store=store)
     records[ref.key] = ref
 for ds in datasets:
     ref = dataset_ref(ds)
     records[ref.key] = ref
+
+
+def _newest_of_each_kind(arts):
+    """The newest saved result of each kind, preselected as evidence."""
+    newest = {}
+    for art in arts:
+        if art.kind not in newest or art.id > newest[art.kind].id:
+            newest[art.kind] = art
+    return list(newest.values())
+
+
+def saved_title(saved) -> str:
+    return repo.load(saved.card_id).title
 
 
 def _pick(label, options, key, fmt):
@@ -71,18 +88,29 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
         if kind == "data":
             c1, c2 = st.columns(2)
             with c1:
-                dataset = _pick("Dataset", datasets, "new-ds", lambda d: f"#{d.id} {d.name}")
+                dataset = _pick("Dataset", datasets, "new-ds", store.display_name)
             with c2:
-                audit = _pick("Dataset audit", audits, "new-audit", artifact_label)
+                audit = _pick("Dataset audit", audits, "new-audit", store.display_name)
         else:
             c1, c2, c3 = st.columns(3)
             with c1:
-                run = _pick("Fine-tune run", runs, "new-run", artifact_label)
+                run = _pick("Fine-tune run", runs, "new-run", store.display_name)
             with c2:
-                evaluation = _pick("Fairness evaluation", evaluations, "new-eval", artifact_label)
+                evaluation = _pick(
+                    "Fairness evaluation", evaluations, "new-eval", store.display_name
+                )
             with c3:
-                audit = _pick("Dataset audit", audits, "new-audit-m", artifact_label)
-        if not (runs or audits or evaluations):
+                audit = _pick("Dataset audit", audits, "new-audit-m", store.display_name)
+        cited = st.multiselect(
+            "Saved results to cite (red-team, identity-term probes, mitigations)",
+            results,
+            default=_newest_of_each_kind(results),
+            format_func=store.display_name,
+            key=f"new-evidence-{kind}",
+            help="Each fills its fields and checklist item: a red-team result answers "
+            "'Safety mechanisms', probes and mitigations the bias assessment.",
+        )
+        if not (runs or audits or evaluations or results):
             st.caption(
                 "No runs, audits or evaluations yet: the card starts mostly empty. Run an audit, "
                 "a fine-tune or a fairness evaluation first to have fields filled for you."
@@ -94,8 +122,9 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
                 store,
                 kind or "model",
                 from_run=f"artifact:{run.id}" if run is not None else None,
-                from_audit=audit.id if audit is not None else None,
-                from_evaluation=evaluation.id if evaluation is not None else None,
+                from_audit=f"artifact:{audit.id}" if audit is not None else None,
+                from_evaluation=f"artifact:{evaluation.id}" if evaluation is not None else None,
+                evidence=[(a.kind, f"artifact:{a.id}") for a in cited],
                 dataset_id=dataset.id if dataset is not None else None,
                 title=title.strip(),
                 author="dashboard",
@@ -104,7 +133,9 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
             st.error(str(exc))
         else:
             st.session_state["cards_selected"] = saved.card_id
-            st.session_state["cards_flash"] = f"Card #{saved.card_id} created (version 1)."
+            st.session_state["cards_flash"] = (
+                f"{display_title('card', saved.card_id, saved_title(saved))} created (version 1)."
+            )
             st.rerun()
 
 if not cards:
@@ -112,7 +143,7 @@ if not cards:
     st.stop()
 
 ids = [c.id for c in cards]
-titles = {c.id: f"#{c.id} · {c.kind} · {c.title}" for c in cards}
+titles = {c.id: f"{display_title('card', c.id, c.title)} ({c.kind} card)" for c in cards}
 wanted = st.session_state.get("cards_selected")
 card_id = st.selectbox(
     "Card",

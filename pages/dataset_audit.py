@@ -62,7 +62,9 @@ dataset_id = st.selectbox(
     "Dataset",
     list(by_id),
     index=list(by_id).index(default_id) if default_id in by_id else 0,
-    format_func=lambda i: f"#{i} · {by_id[i].name} ({by_id[i].n_rows:,} rows, {by_id[i].source})",
+    format_func=lambda i: (
+        f"{store.display_name(by_id[i])} ({by_id[i].n_rows:,} rows, {by_id[i].source})"
+    ),
 )
 st.session_state["audit-dataset"] = dataset_id
 dataset = by_id[dataset_id]
@@ -227,10 +229,12 @@ def job_panel(job_ids: list[int]) -> None:
         st.rerun(scope="app")
     for job in still:
         cols = st.columns([5, 1])
-        cols[0].progress(job.progress, text=f"#{job.id} {job.message or job.status}")
+        cols[0].progress(
+            job.progress, text=f"{store.display_name(job)} · {job.message or job.status}"
+        )
         if cols[1].button("Cancel", key=f"cancel-{job.id}", icon=":material/stop:"):
             manager.cancel(job.id)
-            st.toast(f"Cancelling audit #{job.id}…")
+            st.toast(f"Cancelling {store.display_name(job)}…")
 
 
 if active:
@@ -242,10 +246,12 @@ if last_job is not None and (last_job.params or {}).get("dataset_id") == dataset
     if last_job.status == "failed":
         st.error(f"The audit failed: {last_job.error}")
     elif last_job.status in ("cancelled", "interrupted"):
-        st.warning(f"Audit #{last_job.id} was {last_job.status}; nothing was stored.")
+        st.warning(f"{store.display_name(last_job)} was {last_job.status}; nothing was stored.")
 
 # -- 4. Reports --------------------------------------------------------------------------------
 all_reports = store.list_artifacts(kind="audit")
+audit_numbers = store.record_numbers("audit")
+audit_names = {a.id: store.display_name(a, numbers=audit_numbers) for a in all_reports}
 reports = [a for a in all_reports if a.dataset_id == dataset.id]
 st.subheader("3 · Findings")
 if not reports:
@@ -260,13 +266,15 @@ else:
         # A just-finished audit: show its report (the widget would keep the old choice).
         st.session_state[f"{key}-report"] = fresh
         st.session_state["audit-fresh-shown"] = fresh
-        st.success(f"Audit finished: report #{fresh} below.", icon=":material/task_alt:")
+        st.success(
+            f"{audit_names[fresh]} finished: its report is below.", icon=":material/task_alt:"
+        )
     shown_id = st.selectbox(
         "Report",
         report_ids,
         index=report_ids.index(fresh) if fresh in report_ids else 0,
         format_func=lambda i: next(
-            f"#{a.id} · {a.created_at:%Y-%m-%d %H:%M} · {a.content.get('rows', 0):,} rows"
+            f"{audit_names[i]} · {a.created_at:%Y-%m-%d %H:%M} · {a.content.get('rows', 0):,} rows"
             for a in reports
             if a.id == i
         ),
@@ -317,12 +325,10 @@ st.subheader("4 · Stored reports")
 if not all_reports:
     st.caption("Reports appear here after the first audit.")
 else:
-    st.dataframe(reports_frame(all_reports), hide_index=True)
+    st.dataframe(reports_frame(all_reports, names=audit_names), hide_index=True)
     if len(all_reports) >= 2:
         ids = [a.id for a in all_reports]
-        names = {
-            a.id: f"#{a.id} {a.content.get('dataset', {}).get('name', '')}" for a in all_reports
-        }
+        names = audit_names
         k1, k2 = st.columns(2)
         before = k1.selectbox("Compare report", ids, index=1, format_func=names.get)
         after = k2.selectbox("with", ids, index=0, format_func=names.get)

@@ -39,7 +39,11 @@ if flash := st.session_state.pop("fair_flash", None):
 
 if evaluations:
     ids = [a.id for a in evaluations]
-    names = {a.id: f"#{a.id} {a.name} · {format_time(a.created_at)}" for a in evaluations}
+    numbers = store.record_numbers("evaluation")
+    names = {
+        a.id: f"{store.display_name(a, numbers=numbers)} · {format_time(a.created_at)}"
+        for a in evaluations
+    }
     if st.session_state.get("fair_eval") not in ids:
         st.session_state["fair_eval"] = ids[0]
     chosen = st.selectbox("Evaluation", ids, format_func=names.get, key="fair_eval")
@@ -47,7 +51,7 @@ if evaluations:
     report = artifact.content if isinstance(artifact.content, dict) else {}
     if report.get("schema") != SCHEMA:
         st.warning(
-            f"Evaluation #{artifact.id} was not written by this version of the Fairness page "
+            f"{store.display_name(artifact)} was not written by this version of the Fairness page "
             f"(schema {report.get('schema', 'unknown')!r}); evaluate its source again."
         )
         artifact = report = None

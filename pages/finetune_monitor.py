@@ -51,7 +51,7 @@ def live_section() -> None:
     running = [j for j in jobs if j.is_active]
     for job in running:
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.progress(job.progress, text=f"#{job.id} {job.name} · {job.message or job.status}")
+        left.progress(job.progress, text=f"{store.display_name(job)} · {job.message or job.status}")
         if right.button("Cancel", key=f"cancel-{job.id}", icon=":material/stop_circle:"):
             try:
                 manager.cancel(job.id)
@@ -61,6 +61,7 @@ def live_section() -> None:
 
     ids = [j.id for j in jobs]
     by_id = {j.id: j for j in jobs}
+    numbers = store.record_numbers("run")
     # The widget's state is the selection; default to the running (or newest) run.
     if st.session_state.get("ft_run_select") not in by_id:
         st.session_state["ft_run_select"] = running[0].id if running else ids[0]
@@ -68,7 +69,9 @@ def live_section() -> None:
     chosen = st.selectbox(
         "Run",
         ids,
-        format_func=lambda i: f"#{i} {by_id[i].name} ({by_id[i].status})",
+        format_func=lambda i: (
+            f"{store.display_name(by_id[i], numbers=numbers)} ({by_id[i].status})"
+        ),
         key="ft_run_select",
     )
     run_details(store, by_id[chosen])
@@ -79,13 +82,14 @@ def live_section() -> None:
 live_section()
 
 st.subheader("Compare two runs")
-names = {j.id: j.name for j in runs}
+run_numbers = store.record_numbers("run")
+names = {j.id: store.display_name(j, numbers=run_numbers) for j in runs}
 pick = st.multiselect(
     "Runs to compare",
     list(names),
     default=list(names)[:2] if len(names) >= 2 else [],
     max_selections=2,
-    format_func=lambda i: f"#{i} {names[i]}",
+    format_func=names.get,
     key="ft_compare",
 )
 if len(pick) == 2:

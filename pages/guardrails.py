@@ -366,7 +366,10 @@ with tab_red:
                 name=f"Red-team: {suite_name}",
                 content={**summary_dict(run, metrics), "suite": suite_name},
             )
-            st.success(f"Saved as artifact #{artifact.id} (kind 'redteam').")
+            st.success(
+                f"Saved as **{state.store().display_name(artifact)}**. Cite it when you create "
+                "a model card (Cards & sign-off): it fills the 'Safety mechanisms' item."
+            )
 
 # ----------------------------------------------------------------------------------------
 with tab_policy:

@@ -83,7 +83,7 @@ def _recent_jobs(*, live: bool) -> None:
         st.caption("No jobs yet. Audits, fine-tunes and evaluations you start appear here.")
     for job in jobs:
         left, mid, right = st.columns([3, 4, 2], vertical_alignment="center")
-        left.markdown(f"{status_badge(job.status)} **#{job.id} {job.name}** · {job.kind}")
+        left.markdown(f"{status_badge(job.status)} **{plain_md(store.display_name(job))}**")
         if job.is_active:
             mid.progress(job.progress, text=job.message or job.status)
         elif job.status == "failed":

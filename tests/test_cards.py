@@ -264,19 +264,26 @@ def test_autofill_is_defensive_about_missing_keys(store):
     assert doc2.get_field("personal_and_sensitive_information", "pii_found").value == ""
 
 
-def test_from_run_takes_the_job_id_and_explains_bad_ids(store):
-    *_, job, run, _ = seed_records(store)
-    assert resolve_run(store, job.id).id == run.id
+def test_records_are_named_by_their_number_and_bad_numbers_are_explained(store):
+    store.create_job(kind="audit", name="an audit job first")  # jobs of other kinds
+    *_, job, run, ev = seed_records(store)
+    assert job.id == 2 and store.record_number("run", job.id) == 1
+    assert resolve_run(store, 1).id == run.id
+    assert resolve_run(store, "#1").id == run.id
     assert resolve_run(store, f"artifact:{run.id}").id == run.id
-    pending = store.create_job(kind="train", name="still running", status="running")
-    with pytest.raises(StewardError, match="no run summary yet"):
-        resolve_run(store, pending.id)
-    with pytest.raises(StewardError, match="No fine-tune job with id 999"):
+    assert store.display_name(run) == store.display_name(job) == "Run #1 · fine-tune"
+    store.create_job(kind="train", name="still running", status="running")
+    with pytest.raises(StewardError, match="Run #2 · still running is running and has no"):
+        resolve_run(store, 2)
+    with pytest.raises(StewardError, match="There is no Run #999"):
         resolve_run(store, 999)
-    with pytest.raises(StewardError, match="not a valid run id"):
+    with pytest.raises(StewardError, match="not a valid run number"):
         resolve_run(store, "abc")
-    with pytest.raises(StewardError, match="is a run, not a audit"):
-        create_card(store, "model", from_audit=run.id)
+    with pytest.raises(StewardError, match="There is no Audit #2"):
+        create_card(store, "model", from_audit=2)
+    with pytest.raises(StewardError, match="not a kind of evidence"):
+        create_card(store, "model", evidence=[("run", 1)])
+    assert store.display_name(ev).startswith("Evaluation #1")
 
 
 def test_editing_an_autofilled_field_keeps_its_source_and_marks_it(store):
@@ -308,7 +315,7 @@ def test_markdown_has_valid_hugging_face_metadata(store):
     assert card.data.base_model == "sentence-transformers/all-MiniLM-L6-v2"
     assert card.data.language == ["en"]
     assert "## Environmental impact" in card.text
-    assert "Auto-filled from run" in card.text
+    assert "Auto-filled from Run #1 · fine-tune" in card.text
 
 
 def test_data_card_markdown_uses_dataset_card_metadata(store):

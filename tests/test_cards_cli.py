@@ -51,9 +51,9 @@ def test_full_cli_flow(capsys, monkeypatch, records, settings):
         "--kind",
         "model",
         "--from-run",
-        str(job.id),
+        "1",  # Run #1 and Evaluation #1, the numbers every page shows
         "--from-evaluation",
-        str(ev.id),
+        "1",
         "--json",
     )
     assert code == 0
@@ -98,7 +98,7 @@ def test_full_cli_flow(capsys, monkeypatch, records, settings):
     con.commit()
     con.close()
     code, out, _ = run(capsys, "card", "verify", "--id", str(card_id))
-    assert code == 1 and "FAILED" in out and f"run #{run_art.id}" in out and "changed" in out
+    assert code == 1 and "FAILED" in out and "Run #1 · fine-tune" in out and "changed" in out
 
 
 def test_sign_with_wrong_password_or_unknown_reviewer(capsys, monkeypatch, store):
@@ -119,7 +119,11 @@ def test_sign_with_wrong_password_or_unknown_reviewer(capsys, monkeypatch, store
 
 def test_bad_ids_give_one_line_errors(capsys, records):
     code, _, err = run(capsys, "card", "create", "--kind", "model", "--from-run", "999")
-    assert code == 2 and err.startswith("error: No fine-tune job with id 999")
+    assert code == 2 and err.startswith("error: There is no Run #999")
+    code, _, err = run(capsys, "card", "create", "--kind", "model", "--evidence", "redteam")
+    assert code == 2 and err.startswith("error: --evidence takes KIND:N")
+    code, _, err = run(capsys, "card", "create", "--kind", "model", "--evidence", "redteam:3")
+    assert code == 2 and err.startswith("error: There is no Red-team result #3")
     code, _, err = run(capsys, "card", "render", "--id", "42")
     assert code == 2 and "No card with id 42" in err
 

@@ -53,7 +53,7 @@ def test_create_model_card_from_records_and_edit_it(app_test, store, workspace):
     assert doc.get_field("environmental_impact", "co2_eq_emissions_g").source.id == run.id
     # auto-filled fields are marked in the editor with their source
     captions = " ".join(c.value for c in at.caption)
-    assert f"run #{run.id}" in captions and "auto-filled from" in captions
+    assert "Run #1 · fine-tune" in captions and "auto-filled from" in captions
     assert any("Required before export" in w.value for w in at.warning)
 
     at.text_area(key=f"edit-{card.id}-1-model_details-summary").input("<b>Classifier</b>")

@@ -206,7 +206,7 @@ def test_verify_detects_a_cited_record_edited_in_the_database(store, signed_card
     con.close()
     report = verify_card(store, card_id)
     assert not report.ok
-    assert any("audit #" in p and "changed since sign-off" in p for p in report.problems)
+    assert any("Audit #1" in p and "changed since sign-off" in p for p in report.problems)
 
 
 def test_verify_detects_a_deleted_cited_record(store, signed_card, settings):

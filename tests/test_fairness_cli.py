@@ -170,7 +170,7 @@ def test_run_source_from_a_finished_fine_tune(preds_file, tmp_path, capsys, stor
     from backend.fairness.evaluation import list_run_sources
 
     assert [s.job_id for s in list_run_sources(store)] == [job.id]
-    assert main(["fairness", "--run", str(job.id), "--n-boot", "100", "--json"]) == 0
+    assert main(["fairness", "--run", "1", "--n-boot", "100", "--json"]) == 0  # Run #1
     out = json.loads(capsys.readouterr().out)
     assert out["source"]["kind"] == "run" and out["positive_label"] == "toxic"
     assert (
@@ -178,8 +178,12 @@ def test_run_source_from_a_finished_fine_tune(preds_file, tmp_path, capsys, stor
         > out["by_group"]["gender"]["m"]["fpr"]["value"]
     )
     assert store.get_artifact(out["artifact_id"]).job_id == job.id
+    assert out["display_name"] == "Evaluation #1 · Fairness: Run #1 · tiny run"
     assert main(["fairness", "--run", "999"]) == 2
-    assert "not a succeeded fine-tune" in capsys.readouterr().err
+    assert "There is no Run #999" in capsys.readouterr().err
+    store.create_job(kind="train", name="still running", status="running")
+    assert main(["fairness", "--run", "2"]) == 2
+    assert "Run #2 · still running is not a succeeded fine-tune" in capsys.readouterr().err
 
 
 def test_same_evaluation_twice_does_not_duplicate_alerts(preds_file, capsys, store):

@@ -202,3 +202,68 @@ def test_mitigation_job_on_a_text_only_evaluation(store, settings, tmp_path):
     assert job.status == "succeeded", job.error
     assert job.result["column"] == IDENTITY_COLUMN and job.result["model_key"]
     assert job.result["model_key"] in [c.key for c in available_scorers(settings)]
+
+
+def test_verdicts_say_plainly_when_a_gap_got_worse():
+    from backend.fairness.mitigation import mitigation_verdicts
+
+    report = {
+        "variants": {
+            "Evaluated model": {"demographic_parity": 0.137, "equalized_odds": 0.553, "fnr": 0.5},
+            "ThresholdOptimizer": {
+                "demographic_parity": 0.144,
+                "equalized_odds": 0.636,
+                "fnr": 0.5,
+            },
+            "EG": {"demographic_parity": 0.10, "equalized_odds": 0.40, "fnr": 0.3},
+        }
+    }
+    verdicts = mitigation_verdicts(report)
+    assert verdicts[0] == (
+        "ThresholdOptimizer made the demographic-parity gap (0.137 → 0.144) and the "
+        "equalized-odds gap (0.553 → 0.636) worse."
+    )
+    assert verdicts[1].startswith("EG narrowed the demographic-parity gap (0.137 → 0.100), ")
+    assert mitigation_verdicts({}) == []
+
+
+@pytest.mark.slow
+def test_demo_default_constraint_targets_the_flagged_fnr_gap_and_helps(settings):
+    """On the demo baseline the flagged gap is a false-negative-rate gap: the default is
+    false-negative-rate parity, which narrows it, while demographic parity widened it."""
+    from backend.cli import main
+    from backend.fairness.evaluation import demo_request, evaluate
+    from backend.fairness.mitigation import default_constraint
+
+    assert main(["demo"]) == 0
+    report = evaluate(demo_request(settings))
+    column, constraint = default_constraint(report)
+    assert (column, constraint) == ("ethnicity", "true_positive_rate_parity")
+
+    def mitigate(constraint):
+        req = demo_request(settings)
+        return run_mitigation(
+            MitigationRequest(
+                frame=req.frame,
+                y_true=req.y_true,
+                y_pred=req.y_pred,
+                y_score=req.y_score,
+                text_col=req.text_col,
+                pos_label=req.pos_label,
+                column=column,
+                constraint=constraint,
+                eps_grid=(0.02,),
+                n_boot=100,
+                source=req.source,
+            ),
+            settings=settings,
+        ).report
+
+    targeted = mitigate(constraint)
+    before, after = (
+        targeted["variants"]["Evaluated model"],
+        targeted["variants"]["ThresholdOptimizer"],
+    )
+    assert after["fnr"] < before["fnr"] and after["equalized_odds"] < before["equalized_odds"]
+    parity = mitigate("demographic_parity")
+    assert any(v.startswith("ThresholdOptimizer made") for v in parity["verdicts"])

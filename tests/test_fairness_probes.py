@@ -159,10 +159,12 @@ def test_fine_tuned_run_as_scorer(store, settings, tmp_path):
         result={"checkpoint": str(ckpt), "task": "classification", "label_values": [0, 1]},
     )
     keys = [c.key for c in available_scorers(settings, store)]
-    assert f"run:{job.id}" in keys
-    scorer = load_scorer(f"run:{job.id}", settings, store)
+    assert "run:1" in keys  # Run #1, whatever the job id
+    scorer = load_scorer("run:1", settings, store)
     result = run_probes(builtin_probe_set(["gay", "straight"]), scorer, n_boot=50)
-    assert f"run #{job.id}" in result["scorer"]
+    assert (
+        result["scorer"].startswith(store.display_name(job)) and "Run #1 · tiny" in result["scorer"]
+    )
     scores = scorer.score(["hello there", "I am gay."])
     assert scores.shape == (2,) and ((scores > 0) & (scores < 1)).all()
     with pytest.raises(StewardError, match="no saved binary classifier"):

@@ -57,7 +57,7 @@ def test_red_team_tab_runs_and_sliders_update(app_test):
 
     save = next(b for b in at.button if b.label.startswith("Save these results"))
     save.click().run()
-    assert any("Saved as artifact" in s for s in _texts(at.success))
+    assert any("Saved as **Red-team result #1" in s for s in _texts(at.success))
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ from backend.alerts.config import AlertConfig, config_or_defaults
 from backend.alerts.notifiers import Notifier, notifier_conf, notifiers_from_settings
 from backend.config import Settings, get_settings
 from backend.errors import StewardError
-from backend.store import Alert, AlertDelivery, Store
+from backend.store import Alert, AlertDelivery, Store, display_title
 
 log = logging.getLogger("steward.alerts")
 
@@ -323,7 +323,7 @@ class AlertService:
             record=f"dataset:{ds_id or _short_hash(name)}",
             source_kind="audit",
             source_id=artifact.id,
-            source_label=f"audit #{artifact.id} of {name}",
+            source_label=self.store.display_name(artifact),
         )
         drafts = [_with_value_key(d) for d in drafts]
         return self.raise_alerts(drafts)
@@ -343,7 +343,7 @@ class AlertService:
             record=f"evaluated:{_short_hash(title)}",
             source_kind="evaluation",
             source_id=artifact.id,
-            source_label=f"evaluation #{artifact.id}: {artifact.name}",
+            source_label=self.store.display_name(artifact),
         )
         return self.raise_alerts([_with_value_key(d) for d in drafts])
 
@@ -521,7 +521,12 @@ class RunWatcher:
     ) -> None:
         self.store = store
         self.run_id = int(run_id)
-        self.label = f"run #{self.run_id}" + (f" ({run_name})" if run_name else "")
+        job = store.get_job(self.run_id)
+        self.label = (
+            store.display_name(job)
+            if job is not None and job.kind == "train"
+            else display_title("run", None, run_name)
+        )
         self._factory = service_factory or (lambda: AlertService(store, notify="background"))
         self._service: AlertService | None = None
         self._done: set[str] = set()

@@ -140,11 +140,12 @@ def _handle(args: argparse.Namespace) -> int:
             dataset_id=dataset_info["id"],
         )
         report_id = artifact.id
+        report_name = store.display_name(artifact)
         alert_ids = [
             a.id for a in raise_audit_alerts(store, artifact, store.get_dataset(dataset_info["id"]))
         ]
     else:
-        report_id, alert_ids = None, []
+        report_id, report_name, alert_ids = None, None, []
     export = None
     if args.export:
         if Path(args.export).resolve() == source.path.resolve():  # type: ignore[union-attr]
@@ -153,18 +154,19 @@ def _handle(args: argparse.Namespace) -> int:
     if args.json:
         out = dict(report)
         out["artifact_id"] = report_id
+        out["display_name"] = report_name
         out["alert_ids"] = alert_ids
         if export:
             out["export"] = export
         print_json(out)
         return 0
-    _print_summary(report, report_id, export)
+    _print_summary(report, report_name, export)
     if alert_ids:
         print(f"Raised alert(s) {', '.join(f'#{i}' for i in alert_ids)}: python -m backend alerts")
     return 0
 
 
-def _print_summary(report: dict, report_id: int | None, export: dict | None) -> None:
+def _print_summary(report: dict, report_name: str | None, export: dict | None) -> None:
     marks = {"warning": "!", "info": "-", "ok": "✓"}
     print(f"Audit of {report['dataset']['name']}: {report['rows']:,} rows")
     for f in report["findings"]:
@@ -177,8 +179,8 @@ def _print_summary(report: dict, report_id: int | None, export: dict | None) -> 
     if pii:
         counts = ", ".join(f"{k} {v}" for k, v in pii["counts_by_type"].items() if v)
         print(f"PII matches by type: {counts or 'none'}")
-    if report_id is not None:
-        print(f"Report saved as audit artifact #{report_id}.")
+    if report_name is not None:
+        print(f"Report saved as {report_name}.")
     if export:
         print(
             f"Anonymised copy: {export['path']} ({export['redacted_rows']:,} rows redacted, "

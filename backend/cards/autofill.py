@@ -9,12 +9,13 @@ measured or estimated when the record says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from backend.errors import StewardError
 from backend.store import Artifact, Dataset, Store
 
-from .records import artifact_ref, dataset_ref, latest_audit_for_dataset
+from .records import artifact_ref, dataset_ref, latest_audit_for_dataset, public_location
 from .schema import CardDocument, ChecklistItem, RecordRef
 
 # -- small, defensive readers and formatters ----------------------------------------------
@@ -274,12 +275,13 @@ def co2_grams(summary: Mapping) -> tuple[float | None, str | None]:
 
 
 def fill_from_run(
-    doc: CardDocument, art: Artifact, *, dataset: Dataset | None = None
+    doc: CardDocument, art: Artifact, *, store: Store, dataset: Dataset | None = None
 ) -> CardDocument:
     s, pre = run_summary(art)
+    run_ref = artifact_ref(art, store=store)
 
     def ref(key: str | None = None) -> RecordRef:
-        return artifact_ref(art, field=(pre + key) if key else None)
+        return run_ref.model_copy(update={"field": (pre + key) if key else None})
 
     _add_source(doc, ref())
     model = s.get("model") or s.get("base_model")
@@ -303,10 +305,32 @@ def fill_from_run(
             doc,
             "model_details",
             "version",
-            f"fine-tune job #{art.job_id}" if art.job_id else None,
+            run_ref.label,
             ref(),
         )
         _set(doc, "model_details", "library_name", "transformers" if model else None, ref("model"))
+        train_rows, eval_rows = _num(s.get("train_rows")), _num(s.get("eval_rows"))
+        if train_rows is not None:
+            # the rows this run used, not the rows in the dataset's file
+            ds_name = s.get("dataset_name") or (dataset.name if dataset is not None else "")
+            used = f"{fmt_num(train_rows)} rows used for training"
+            if eval_rows is not None:
+                used += f" and {fmt_num(eval_rows)} held out for evaluation"
+            if s.get("split"):
+                used += f" (split: {s['split']})"
+            of_file = (
+                f", out of {fmt_num(dataset.n_rows)} rows in the dataset"
+                if dataset is not None and dataset.n_rows
+                else ""
+            )
+            synthetic = " Synthetic data." if dataset is not None and dataset.synthetic else ""
+            _set(
+                doc,
+                "factors_and_training_data",
+                "training_data",
+                f"{ds_name}: {used}{of_file}.{synthetic}".lstrip(": "),
+                ref("train_rows"),
+            )
 
         # quantitative analyses from the run's own evaluation
         evals = s.get("eval")
@@ -373,7 +397,13 @@ def fill_from_run(
                 f"{duration / 3600:.3f}",
                 ref("duration_s"),
             )
-        _set(doc, "technical_specifications", "checkpoint", s.get("checkpoint"), ref("checkpoint"))
+        _set(
+            doc,
+            "technical_specifications",
+            "checkpoint",
+            public_location(s.get("checkpoint")),
+            ref("checkpoint"),
+        )
 
         eps = _num(s.get("epsilon"))
         if eps is not None:
@@ -458,11 +488,12 @@ def fill_from_run(
 # -- fairness evaluations -----------------------------------------------------------------
 
 
-def fill_from_evaluation(doc: CardDocument, art: Artifact) -> CardDocument:
+def fill_from_evaluation(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
     c = art.content if isinstance(art.content, dict) else {}
+    base = artifact_ref(art, store=store)
 
     def ref(key: str | None = None) -> RecordRef:
-        return artifact_ref(art, field=key)
+        return base.model_copy(update={"field": key})
 
     _add_source(doc, ref())
     if doc.kind == "model":
@@ -566,11 +597,12 @@ def _representation(rep: Any) -> tuple[str, list[str]]:
 BIAS_CHECKS = ("representation", "label_skew", "association", "toxicity")
 
 
-def fill_from_audit(doc: CardDocument, art: Artifact) -> CardDocument:
+def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
     c = art.content if isinstance(art.content, dict) else {}
+    base = artifact_ref(art, store=store)
 
     def ref(key: str | None = None) -> RecordRef:
-        return artifact_ref(art, field=key)
+        return base.model_copy(update={"field": key})
 
     _add_source(doc, ref())
     rep_table, rare = _representation(c.get("representation"))
@@ -736,7 +768,8 @@ def fill_from_dataset(doc: CardDocument, ds: Dataset) -> CardDocument:
         if ds.synthetic
         else "No"
     )
-    source = f"{ds.source}: {ds.location}" + (f" ({ds.format})" if ds.format else "")
+    where = public_location(ds.location) or ""
+    source = f"{ds.source}: {where}" + (f" ({ds.format})" if ds.format else "")
     if doc.kind == "data":
         _set(doc, "details", "name", ds.name, ref("name"))
         _set(doc, "details", "summary", ds.description or None, ref("description"))
@@ -790,6 +823,153 @@ def fill_from_dataset(doc: CardDocument, ds: Dataset) -> CardDocument:
             [ref("source")],
         )
     return doc
+
+
+# -- guardrail red-team results, identity-term probes and mitigations ---------------------
+
+
+def fill_from_redteam(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
+    """A saved red-team result: the guardrail in front of the model and how well it caught
+    the suite's attacks (the "Safety mechanisms" checklist item)."""
+    c = art.content if isinstance(art.content, dict) else {}
+    base = artifact_ref(art, store=store)
+    _add_source(doc, base)
+    policy = c.get("policy") if isinstance(c.get("policy"), Mapping) else {}
+    catch, fpr = _num(policy.get("catch_rate")), _num(policy.get("false_positive_rate"))
+    suite = c.get("suite") or "the red-team suite"
+    parts = []
+    if catch is not None:
+        parts.append(
+            f"caught {fmt_pct(catch)} of {fmt_num(policy.get('n_attacks'))} attack prompts"
+        )
+    if fpr is not None:
+        parts.append(f"flagged {fmt_pct(fpr)} of {fmt_num(policy.get('n_benign'))} benign prompts")
+    measured = f"Guardrail red-team on {suite} (measured): " + ", ".join(parts) + "."
+    rows = [
+        [
+            r.get("scanner", ""),
+            fmt_pct(r.get("catch_rate")),
+            fmt_pct(r.get("false_positive_rate")),
+            "–" if _num(r.get("roc_auc")) is None else f"{float(r['roc_auc']):.3f}",
+        ]
+        for r in c.get("scanners") or []
+        if isinstance(r, Mapping)
+    ]
+    detail = table(rows, ["scanner", "catch rate", "false-positive rate", "ROC AUC"])
+    text = "\n\n".join(x for x in (measured if parts else "", detail) if x)
+    section, key = (
+        ("ethical_considerations", "mitigations")
+        if doc.kind == "model"
+        else ("potential_harms_and_mitigations", "mitigations")
+    )
+    _append(doc, section, key, text, base.model_copy(update={"field": "policy"}))
+    complete = catch is not None
+    _suggest(
+        doc,
+        "safety_mechanisms",
+        "complete" if complete else "in_progress",
+        (f"A guardrail sits in front of the model; {measured[0].lower()}{measured[1:]}")
+        if complete
+        else "A red-team result is cited; it holds no catch rate.",
+        [base],
+    )
+    return doc
+
+
+def fill_from_probes(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
+    """Identity-term probe results: how the scorer treats sentences that differ only in
+    the identity term they name (bias assessment)."""
+    c = art.content if isinstance(art.content, dict) else {}
+    base = artifact_ref(art, store=store)
+    _add_source(doc, base)
+    overall = c.get("overall") if isinstance(c.get("overall"), Mapping) else {}
+    lines = [f"Identity-term probes ({fmt_num(c.get('n_probes'))} sentences, measured)"]
+    if c.get("scorer"):
+        lines[0] += f", scored by {c['scorer']}"
+    lines[0] += ":"
+    if _num(overall.get("flagged_nontoxic")) is not None:
+        lines.append(f"- non-toxic probes flagged: {fmt_pct(overall['flagged_nontoxic'])}")
+    if _num(overall.get("missed_toxic")) is not None:
+        lines.append(f"- toxic probes missed: {fmt_pct(overall['missed_toxic'])}")
+    findings = bullets(c.get("findings") or [])
+    text = "\n".join(lines) + (f"\n\n{findings}" if findings else "")
+    if doc.kind == "model":
+        _append(doc, "quantitative_analyses", "disparities", text, base)
+    else:
+        _append(doc, "known_biases", "biases", text, base)
+    _suggest(
+        doc,
+        "bias_assessment",
+        "in_progress",
+        "Identity-term probes were scored; fairness metrics by group complete the assessment.",
+        [base],
+    )
+    return doc
+
+
+def fill_from_mitigation(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
+    """A mitigation result: each method's gaps and accuracy on the held-out half, said
+    plainly when a method made a gap worse."""
+    from backend.fairness.mitigation import mitigation_verdicts  # noqa: PLC0415
+
+    c = art.content if isinstance(art.content, dict) else {}
+    base = artifact_ref(art, store=store)
+    _add_source(doc, base)
+    variants = c.get("variants") if isinstance(c.get("variants"), Mapping) else {}
+    rows = [
+        [
+            name,
+            "–" if _num(v.get("accuracy")) is None else f"{float(v['accuracy']):.3f}",
+            "–" if _num(v.get("demographic_parity")) is None else f"{v['demographic_parity']:.3f}",
+            "–" if _num(v.get("equalized_odds")) is None else f"{v['equalized_odds']:.3f}",
+        ]
+        for name, v in variants.items()
+        if isinstance(v, Mapping)
+    ]
+    head = (
+        f"Mitigation for {c.get('constraint_label') or c.get('constraint', '')} on "
+        f"'{c.get('column', '')}' (measured on {fmt_num(c.get('n_holdout'))} held-out rows):"
+    )
+    verdicts = bullets(mitigation_verdicts(c))
+    text = "\n\n".join(
+        x
+        for x in (
+            head,
+            table(rows, ["method", "accuracy", "demographic parity gap", "equalized odds gap"]),
+            verdicts,
+        )
+        if x
+    )
+    section = "ethical_considerations" if doc.kind == "model" else "potential_harms_and_mitigations"
+    _append(doc, section, "mitigations", text, base)
+    _suggest(
+        doc,
+        "bias_assessment",
+        "in_progress",
+        "A mitigation was measured against the flagged disparity; record which model ships.",
+        [base],
+    )
+    return doc
+
+
+#: What a card does with each kind of cited evidence record.
+EVIDENCE_FILLERS = {
+    "redteam": fill_from_redteam,
+    "probes": fill_from_probes,
+    "mitigation": fill_from_mitigation,
+}
+
+
+def _append(doc: CardDocument, section: str, key: str, text: str, ref: RecordRef) -> None:
+    """Add ``text`` below what the field already holds (a person's value is kept)."""
+    fld = doc.get_field(section, key)
+    if not text.strip():
+        return
+    if fld.value.strip() and (fld.edited or fld.source is None or fld.source.key != ref.key):
+        if text not in fld.value:
+            fld.value = fld.value.rstrip() + "\n\n" + text
+        return
+    _set(doc, section, key, text, ref)
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -853,9 +1033,13 @@ def build_card(
     audit: Artifact | None = None,
     evaluation: Artifact | None = None,
     dataset: Dataset | None = None,
+    evidence: Sequence[Artifact] = (),
     title: str = "",
 ) -> CardDocument:
     """A new card of ``kind`` auto-filled from the given records.
+
+    ``evidence`` holds saved red-team, probe and mitigation results; each fills its
+    fields and checklist item (see :data:`EVIDENCE_FILLERS`).
 
     The dataset defaults to the run's ``dataset_id`` or the audit's dataset; a model card
     built from a run also picks up the newest audit of the run's dataset when no audit is
@@ -875,17 +1059,22 @@ def build_card(
     if dataset is not None:
         fill_from_dataset(doc, dataset)
     if audit is not None:
-        fill_from_audit(doc, audit)
+        fill_from_audit(doc, audit, store=store)
     if run is not None:
-        fill_from_run(doc, run, dataset=dataset)
+        fill_from_run(doc, run, store=store, dataset=dataset)
     if evaluation is not None:
-        fill_from_evaluation(doc, evaluation)
+        fill_from_evaluation(doc, evaluation, store=store)
+    for art in evidence:
+        filler = EVIDENCE_FILLERS.get(art.kind)
+        if filler is None:
+            raise StewardError(f"A {art.kind} record cannot be cited as card evidence.")
+        filler(doc, art, store=store)
     fill_monitoring_from_alerts(doc, store, run=run, audit=audit, evaluation=evaluation)
 
     if not title:
         if kind == "model":
             name = doc.get_field("model_details", "name").value
-            doc.title = name or (f"Model card for run #{run.job_id}" if run else doc.title)
+            doc.title = name or (f"Model card for {store.display_name(run)}" if run else doc.title)
         elif dataset is not None:
             doc.title = f"Data card: {dataset.name}"
     return doc

@@ -27,12 +27,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=("model", "data"), required=True)
     p.add_argument(
         "--from-run",
-        metavar="ID",
-        help="fine-tune job id (as listed by `python -m backend jobs`); "
-        "or artifact:ID for the run artifact's own id",
+        metavar="N",
+        help="Run #N, as the monitor page and `python -m backend jobs` show it "
+        "(or artifact:ID for a run record's database id)",
     )
-    p.add_argument("--from-audit", metavar="ID", type=int, help="dataset audit record id")
-    p.add_argument("--from-evaluation", metavar="ID", type=int, help="fairness evaluation id")
+    p.add_argument("--from-audit", metavar="N", help="Audit #N (dataset audit)")
+    p.add_argument("--from-evaluation", metavar="N", help="Evaluation #N (fairness evaluation)")
+    p.add_argument(
+        "--evidence",
+        metavar="KIND:N",
+        action="append",
+        default=[],
+        help="cite a saved result, e.g. redteam:1, probes:2 or mitigation:1 (repeatable)",
+    )
     p.add_argument("--dataset", metavar="ID", type=int, help="dataset id (data cards)")
     p.add_argument("--title", default="", help="card title (default: derived from the records)")
     add_json_flag(p)
@@ -117,6 +124,13 @@ def _store():
     return get_store()
 
 
+def _evidence_spec(text: str) -> tuple[str, str]:
+    kind, sep, number = text.partition(":")
+    if not sep or not kind.strip() or not number.strip():
+        raise StewardError(f"--evidence takes KIND:N (e.g. redteam:1), not '{text}'.")
+    return kind.strip(), number.strip()
+
+
 def cmd_create(args: argparse.Namespace) -> int:
     from backend.cards.service import create_card
 
@@ -126,6 +140,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         from_run=args.from_run,
         from_audit=args.from_audit,
         from_evaluation=args.from_evaluation,
+        evidence=[_evidence_spec(text) for text in args.evidence],
         dataset_id=args.dataset,
         title=args.title,
         author=os.environ.get("USER", ""),

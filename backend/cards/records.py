@@ -9,17 +9,28 @@ behind the application's back shows up as a different hash.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from backend.errors import StewardError
-from backend.store import Artifact, Dataset, Store, content_hash
+from backend.store import KIND_TITLES, Artifact, Dataset, Store, content_hash, display_title
 
 from .schema import RecordRef
 
-ARTIFACT_KINDS = ("audit", "evaluation", "run", "reweighting", "card")
+ARTIFACT_KINDS = (
+    "audit",
+    "evaluation",
+    "run",
+    "reweighting",
+    "card",
+    "redteam",
+    "probes",
+    "mitigation",
+)
 
 
-def artifact_ref(art: Artifact, *, field: str | None = None, label: str = "") -> RecordRef:
+def artifact_ref(
+    art: Artifact, *, store: Store, field: str | None = None, label: str = ""
+) -> RecordRef:
     """A reference to ``art`` with the hash of its content as stored right now."""
     if art.kind not in ARTIFACT_KINDS:
         raise StewardError(f"Records of kind '{art.kind}' cannot be cited by a card.")
@@ -27,17 +38,29 @@ def artifact_ref(art: Artifact, *, field: str | None = None, label: str = "") ->
         kind=art.kind,
         id=art.id,
         content_hash=content_hash(art.content),
-        label=label or artifact_label(art),
+        label=label or store.display_name(art),
         field=field,
     )
 
 
-def artifact_label(art: Artifact) -> str:
-    name = f" “{art.name}”" if art.name else ""
-    if art.kind == "card" and isinstance(art.content, dict) and art.content.get("card_id"):
-        return f"{art.content.get('kind', '')} card #{art.content['card_id']}{name}".strip()
-    extra = f" (job #{art.job_id})" if art.kind == "run" and art.job_id else ""
-    return f"{art.kind} #{art.id}{name}{extra}"
+def public_location(path: object) -> str | None:
+    """A stored path as a card may show it: never an absolute path on this machine.
+
+    Files inside the Steward workspace read ``<workspace>/runs/…``; anything else keeps
+    only its file name (a Hugging Face id or a relative path is shown unchanged).
+    """
+    if path is None or not str(path).strip():
+        return None
+    text = str(path).strip()
+    if not (PurePosixPath(text).is_absolute() or PureWindowsPath(text).drive):
+        return text
+    from backend.config import get_settings  # noqa: PLC0415 - read per call (tests switch)
+
+    home = get_settings().home.resolve()
+    try:
+        return f"<workspace>/{Path(text).resolve().relative_to(home).as_posix()}"
+    except (ValueError, OSError):
+        return PureWindowsPath(text).name if "\\" in text else PurePosixPath(text).name
 
 
 def dataset_fingerprint(ds: Dataset) -> dict:
@@ -60,7 +83,7 @@ def dataset_ref(ds: Dataset, *, field: str | None = None) -> RecordRef:
         kind="dataset",
         id=ds.id,
         content_hash=content_hash(dataset_fingerprint(ds)),
-        label=f"dataset #{ds.id} “{ds.name}”",
+        label=display_title("dataset", ds.id, ds.name),
         field=field,
     )
 
@@ -106,33 +129,50 @@ def stored_hash_mismatch(store: Store, ref: RecordRef) -> bool:
 
 
 def get_artifact(store: Store, artifact_id: int, kind: str) -> Artifact:
-    """The artifact ``artifact_id`` of ``kind``, or a StewardError a person understands."""
+    """The artifact with database id ``artifact_id`` of ``kind`` (internal callers)."""
     art = store.get_artifact(int(artifact_id))
+    if art is None or art.kind != kind:
+        raise StewardError(f"No {KIND_TITLES.get(kind, kind).lower()} record {artifact_id}.")
+    return art
+
+
+def resolve_record(store: Store, kind: str, spec: str | int) -> Artifact:
+    """The ``kind`` record a person named by its number: ``3`` is "Audit #3" for audits.
+
+    Numbers are the ones every page, the CLI and the cards show (they start at 1 for each
+    kind). ``artifact:ID`` names a record by its database id instead.
+    """
+    text = str(spec).strip().removeprefix("#")
+    title = KIND_TITLES.get(kind, kind)
+    if text.startswith("artifact:"):
+        return get_artifact(store, _as_int(text.removeprefix("artifact:"), kind), kind)
+    if kind == "run":
+        return resolve_run(store, text)
+    art = store.record_by_number(kind, _as_int(text, kind))
     if art is None:
-        raise StewardError(f"No {kind} record with id {artifact_id}.")
-    if art.kind != kind:
-        raise StewardError(f"Record {artifact_id} is a {art.kind}, not a {kind}.")
+        raise StewardError(f"There is no {title} #{text} (numbers start at 1).")
     return art
 
 
 def resolve_run(store: Store, spec: str | int) -> Artifact:
-    """The run summary for a fine-tune.
+    """The run summary of "Run #N" (``spec`` = N, as every page and the CLI show it).
 
-    ``spec`` is the fine-tune's **job id** (what ``python -m backend jobs`` and the
-    monitor page show); the newest ``run`` artifact of that job is used. Prefix it with
-    ``artifact:`` (``artifact:12``) to name the run artifact's own id instead.
+    The newest ``run`` artifact of that fine-tune is used. ``artifact:ID`` names the run
+    artifact by its database id instead.
     """
-    text = str(spec).strip()
+    text = str(spec).strip().removeprefix("#")
     if text.startswith("artifact:"):
         return get_artifact(store, _as_int(text.removeprefix("artifact:"), "run"), "run")
-    job_id = _as_int(text, "run")
-    runs = [a for a in store.list_artifacts("run", limit=10_000) if a.job_id == job_id]
-    if not runs:
-        job = store.get_job(job_id)
-        if job is None:
-            raise StewardError(f"No fine-tune job with id {job_id} (see `python -m backend jobs`).")
+    number = _as_int(text, "run")
+    job = store.record_by_number("run", number)
+    if job is None:
         raise StewardError(
-            f"Job #{job_id} ({job.kind}, {job.status}) has no run summary yet; "
+            f"There is no Run #{number} (see `python -m backend jobs`; numbers start at 1)."
+        )
+    runs = [a for a in store.list_artifacts("run", limit=10_000) if a.job_id == job.id]
+    if not runs:
+        raise StewardError(
+            f"{store.display_name(job)} is {job.status} and has no run summary; "
             "cards can only be filled from a finished fine-tune."
         )
     return max(runs, key=lambda a: a.id)
@@ -147,4 +187,4 @@ def _as_int(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise StewardError(f"'{text}' is not a valid {what} id (a whole number).") from None
+        raise StewardError(f"'{text}' is not a valid {what} number (a whole number).") from None

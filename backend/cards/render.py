@@ -18,6 +18,7 @@ from backend.errors import StewardError
 from backend.store import iso_utc
 
 from .metadata import build_hub_card, hub_metadata
+from .records import public_location
 from .schema import STATUS_LABELS, CardDocument, RecordRef, card_hash
 
 FORMATS = ("md", "html", "json")
@@ -350,13 +351,16 @@ def render_html(doc: CardDocument, ctx: ExportContext | None = None) -> str:
     return "\n".join(parts)
 
 
-def render_json(doc: CardDocument, ctx: ExportContext | None = None) -> str:
+def render_json(
+    doc: CardDocument, ctx: ExportContext | None = None, *, content_hash: str | None = None
+) -> str:
+    """JSON export; ``content_hash`` is the saved version's (when ``doc`` is a shown copy)."""
     ctx = ctx or ExportContext()
     meta = hub_metadata(doc)
     payload = {
         "card_id": ctx.card_id,
         "version": ctx.version,
-        "content_hash": card_hash(doc),
+        "content_hash": content_hash or card_hash(doc),
         "status": ctx.status,
         "missing_required": doc.missing_required(),
         "hub_metadata": meta.data,
@@ -381,10 +385,59 @@ def export_card(
     if strict and missing:
         raise CardExportError("Missing required fields: " + "; ".join(missing))
     ctx = ctx or ExportContext()
+    saved_hash = card_hash(doc)
+    doc = without_local_paths(doc)
     notes = hub_metadata(doc).notes
     name = _slug(doc) + (f"-v{ctx.version}" if ctx.version else "")
     if fmt == "md":
         return Export(render_markdown(doc, ctx), f"{name}.md", "text/markdown", missing, notes)
     if fmt == "html":
         return Export(render_html(doc, ctx), f"{name}.html", "text/html", missing, notes)
-    return Export(render_json(doc, ctx), f"{name}.json", "application/json", missing, notes)
+    content = render_json(doc, ctx, content_hash=saved_hash)
+    return Export(content, f"{name}.json", "application/json", missing, notes)
+
+
+# An absolute POSIX path with at least one folder (not a URL's "//host/…", not "a/b",
+# not "<workspace>/…"), or a Windows drive path.
+_LOCAL_PATH = re.compile(
+    r"(?<![\w:/.~>-])/(?:[^\s/`'\"|()<>\[\]*]+/)+[^\s/`'\"|()<>\[\]*]*"
+    r"|\b[A-Za-z]:\\[^\s`'\"|()<>*]+"
+)
+
+
+def local_paths_removed(text: str) -> str:
+    """``text`` with every absolute local path shortened by :func:`public_location`."""
+    return _LOCAL_PATH.sub(lambda m: public_location(m.group(0).rstrip(".,;:")) + _tail(m), text)
+
+
+def _tail(match: re.Match) -> str:
+    whole = match.group(0)
+    return whole[len(whole.rstrip(".,;:")) :]
+
+
+def without_local_paths(doc: CardDocument) -> CardDocument:
+    """A copy of ``doc`` for export: no absolute path of this machine anywhere in it.
+
+    The saved version is untouched (its hash is what sign-offs bind); exports show file
+    evidence by name and workspace files as ``<workspace>/…``.
+    """
+    shown = doc.model_copy(deep=True)
+    shown.title = local_paths_removed(shown.title)
+
+    def clean(ref: RecordRef | None) -> None:
+        if ref is None:
+            return
+        ref.label = local_paths_removed(ref.label)
+        if ref.path:
+            ref.path = public_location(ref.path)
+
+    for *_, fld in shown.iter_fields():
+        fld.value = local_paths_removed(fld.value)
+        clean(fld.source)
+    for item in shown.checklist:
+        item.notes = local_paths_removed(item.notes)
+        for ref in item.evidence:
+            clean(ref)
+    for ref in shown.sources:
+        clean(ref)
+    return shown

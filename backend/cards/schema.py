@@ -21,7 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from backend.store import content_hash
 
 CardKind = Literal["model", "data"]
-RecordKind = Literal["audit", "evaluation", "run", "dataset", "file", "reweighting", "card"]
+RecordKind = Literal[
+    "audit",
+    "evaluation",
+    "run",
+    "dataset",
+    "file",
+    "reweighting",
+    "card",
+    "redteam",
+    "probes",
+    "mitigation",
+]
 
 CHECKLIST_STATUSES = ("complete", "in_progress", "attention", "not_started", "not_applicable")
 ChecklistStatus = Literal["complete", "in_progress", "attention", "not_started", "not_applicable"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from backend.errors import StewardError
-from backend.store import Store
+from backend.store import Artifact, Store
 
-from .autofill import build_card
-from .records import file_ref, get_artifact, resolve_run
+from .autofill import EVIDENCE_FILLERS, build_card
+from .records import file_ref, resolve_record
 from .render import Export, ExportContext, SignOffView, export_card
 from .repository import CardRepository, SavedVersion
 from .schema import CardDocument, RecordRef
@@ -20,30 +21,50 @@ def create_card(
     kind: str,
     *,
     from_run: str | int | None = None,
-    from_audit: int | None = None,
-    from_evaluation: int | None = None,
+    from_audit: str | int | None = None,
+    from_evaluation: str | int | None = None,
+    evidence: Sequence[tuple[str, str | int]] = (),
     dataset_id: int | None = None,
     title: str = "",
     author: str = "",
 ) -> SavedVersion:
     """Create a card auto-filled from the named records and save it as version 1.
 
-    ``from_run`` is the fine-tune **job id** (or ``artifact:ID`` for the run artifact).
+    Records are named by the numbers every page and the CLI show: ``from_run=1`` is
+    "Run #1", ``from_audit=2`` is "Audit #2" (``artifact:ID`` names a database id).
+    ``evidence`` lists saved results to cite, e.g. ``[("redteam", 1), ("probes", 2)]``.
     """
     if kind not in ("model", "data"):
         raise StewardError("A card is either a 'model' card or a 'data' card.")
-    run = resolve_run(store, from_run) if from_run not in (None, "") else None
-    audit = get_artifact(store, from_audit, "audit") if from_audit is not None else None
-    evaluation = (
-        get_artifact(store, from_evaluation, "evaluation") if from_evaluation is not None else None
-    )
+
+    def named(record_kind: str, spec) -> Artifact | None:
+        return None if spec in (None, "") else resolve_record(store, record_kind, spec)
+
+    run = named("run", from_run)
+    audit = named("audit", from_audit)
+    evaluation = named("evaluation", from_evaluation)
+    cited = []
+    for record_kind, spec in evidence:
+        if record_kind not in EVIDENCE_FILLERS:
+            raise StewardError(
+                f"'{record_kind}' is not a kind of evidence "
+                f"(one of: {', '.join(EVIDENCE_FILLERS)})."
+            )
+        cited.append(resolve_record(store, record_kind, spec))
     dataset = None
     if dataset_id is not None:
         dataset = store.get_dataset(int(dataset_id))
         if dataset is None:
-            raise StewardError(f"No dataset with id {dataset_id}.")
+            raise StewardError(f"There is no Dataset #{dataset_id}.")
     doc = build_card(
-        store, kind, run=run, audit=audit, evaluation=evaluation, dataset=dataset, title=title
+        store,
+        kind,
+        run=run,
+        audit=audit,
+        evaluation=evaluation,
+        dataset=dataset,
+        evidence=cited,
+        title=title,
     )
     sources = ", ".join(r.label for r in doc.sources) or "no records"
     return CardRepository(store).create(doc, author=author, note=f"created from {sources}")

@@ -5,7 +5,7 @@ Examples::
     python -m backend fairness --data preds.csv --y-true label --y-pred pred \\
         --y-score score --sensitive gender,ethnicity --text-col text --json
     python -m backend fairness --demo            # Steward's baseline on the demo data
-    python -m backend fairness --run 12          # predictions saved by fine-tune run 12
+    python -m backend fairness --run 2           # predictions saved by Run #2
 
 The evaluation is saved as an ``evaluation`` artifact (``--no-save`` to skip) and every
 disparity above the threshold raises an alert. Heavy imports happen inside the handler so
@@ -34,7 +34,7 @@ def register(sub) -> None:
         "--demo", action="store_true", help="evaluate Steward's demo baseline classifier"
     )
     src.add_argument(
-        "--run", type=int, metavar="JOB_ID", help="predictions saved by a fine-tune run"
+        "--run", type=int, metavar="N", help="predictions saved by Run #N (a fine-tune)"
     )
     p.add_argument("--y-true", metavar="COL", help="true label column")
     p.add_argument("--y-pred", metavar="COL", help="predicted label column")
@@ -73,7 +73,7 @@ def register(sub) -> None:
         "--probes",
         metavar="SCORER",
         help="instead of evaluating, run identity-term probes with SCORER: toxicity, baseline, "
-        "run:JOB_ID (fine-tuned classifier) or model:NAME (saved mitigated model)",
+        "run:N (Run #N's fine-tuned classifier) or model:NAME (saved mitigated model)",
     )
     p.add_argument(
         "--templates",
@@ -113,10 +113,13 @@ def _handle(args: argparse.Namespace) -> int:
         from backend.store import get_store
 
         store = get_store()
-        req = run_request(store, args.run, **common)
+        job = store.record_by_number("run", args.run)
+        if job is None:
+            raise StewardError(f"There is no Run #{args.run} (see `python -m backend jobs`).")
+        req = run_request(store, job.id, **common)
     else:
         if not args.data:
-            raise StewardError("Give --data FILE (or --demo, or --run JOB_ID).")
+            raise StewardError("Give --data FILE (or --demo, or --run N).")
         missing = [
             f
             for f, v in (
@@ -160,6 +163,7 @@ def _handle(args: argparse.Namespace) -> int:
             store, report, job_id=req.job_id, dataset_id=req.dataset_id, notify="sync"
         )
         report["artifact_id"] = artifact.id
+        report["display_name"] = store.display_name(artifact)
         report["alert_ids"] = [a.id for a in alerts]
     if args.json:
         print_json(report)
@@ -230,8 +234,8 @@ def _print_text(report: dict) -> None:
         print("\nWarnings:")
         for w in report["warnings"]:
             print(f"  - {w}")
-    if "artifact_id" in report:
-        print(f"\nSaved as evaluation #{report['artifact_id']}.")
+    if "display_name" in report:
+        print(f"\nSaved as {report['display_name']}.")
 
 
 def _alert_threshold() -> float:

@@ -602,21 +602,20 @@ def run_request(store, job_id: int, **kw) -> EvaluationRequest:
     from backend.datasets import load_table
 
     source = next((s for s in list_run_sources(store) if s.job_id == job_id), None)
+    job = store.get_job(job_id)
+    run_name = store.display_name(job) if job is not None else f"Run (job {job_id})"
     if source is None:
-        raise StewardError(f"Run #{job_id} is not a succeeded fine-tune with saved predictions.")
+        raise StewardError(f"{run_name} is not a succeeded fine-tune with saved predictions.")
     if not source.available:
-        raise StewardError(
-            f"The predictions file of run #{job_id} is gone: {source.predictions_path}"
-        )
+        raise StewardError(f"The predictions file of {run_name} is gone: {source.predictions_path}")
     frame = load_table(source.predictions_path, strict=False).frame
     sensitive = [c for c in source.sensitive_columns if c in frame.columns]
     if not sensitive:
         raise StewardError(
-            f"Run #{job_id} saved no sensitive columns with its predictions; evaluate its file "
+            f"{run_name} saved no sensitive columns with its predictions; evaluate its file "
             f"({source.predictions_path}) and name the columns yourself."
         )
     # The run's y_score is the probability of the second of its label values.
-    job = store.get_job(job_id)
     label_values = (job.result or {}).get("label_values") or []
     pos_label = str(label_values[1]) if len(label_values) == 2 else None
     kw.setdefault("pos_label", pos_label)
@@ -629,9 +628,8 @@ def run_request(store, job_id: int, **kw) -> EvaluationRequest:
         sensitive=sensitive,
         source={
             "kind": "run",
-            "title": f"fine-tune run #{job_id} ({source.name})",
-            "description": f"Predictions saved by fine-tune run #{job_id} ({source.name}) on its "
-            f"evaluation split.",
+            "title": run_name,
+            "description": f"Predictions saved by {run_name} on its evaluation split.",
             "job_id": job_id,
             "path": source.predictions_path,
         },

@@ -189,6 +189,7 @@ def variants_frame(report: dict) -> pd.DataFrame:
                 "accuracy": v.get("accuracy"),
                 "demographic-parity difference": v.get("demographic_parity"),
                 "equalized-odds difference": v.get("equalized_odds"),
+                "false-negative-rate difference": v.get("fnr"),
             }
         )
     return pd.DataFrame(rows)

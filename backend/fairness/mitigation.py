@@ -37,10 +37,29 @@ from backend.fairness.scorers import (
     fit_logistic,
 )
 
-CONSTRAINTS = ("demographic_parity", "equalized_odds")
+CONSTRAINTS = ("demographic_parity", "equalized_odds", "true_positive_rate_parity")
 CONSTRAINT_LABELS = {
     "demographic_parity": "demographic parity (equal selection rates)",
     "equalized_odds": "equalized odds (equal TPR and FPR)",
+    "true_positive_rate_parity": "false-negative-rate parity (equal miss rates, equal TPR)",
+}
+#: The disparity (in ``group_metrics``) each constraint narrows.
+CONSTRAINT_GAPS = {
+    "demographic_parity": "demographic_parity",
+    "equalized_odds": "equalized_odds",
+    "true_positive_rate_parity": "recall",
+}
+#: The gaps a mitigation result reports before and after, with their names.
+GAP_LABELS = {
+    "demographic_parity": "demographic-parity gap",
+    "equalized_odds": "equalized-odds gap",
+    "fnr": "false-negative-rate gap",
+}
+#: A flagged per-group metric gap -> the constraint that targets it.
+_METRIC_CONSTRAINTS = {
+    "selection_rate": "demographic_parity",
+    "fnr": "true_positive_rate_parity",
+    "recall": "true_positive_rate_parity",
 }
 DEFAULT_EPS_GRID = (0.002, 0.01, 0.02, 0.05, 0.1, 0.2)
 DEFAULT_TOL_GRID = (0.0, 0.02, 0.05, 0.1, 0.2)
@@ -90,15 +109,71 @@ def _summary(y, pred, groups, *, column, constraint, min_group_size, n_boot, see
         y, pred, groups, column=column, min_group_size=min_group_size, n_boot=n_boot, seed=seed
     )
     dis = res.disparities
+    gap = CONSTRAINT_GAPS.get(constraint, constraint)
     return {
         "accuracy": float(np.mean(np.asarray(y) == np.asarray(pred))),
         "demographic_parity": dis["demographic_parity"].difference if dis else None,
         "equalized_odds": dis["equalized_odds"].difference
         if dis and "equalized_odds" in dis
         else None,
-        "disparity": (dis[constraint].difference if dis and constraint in dis else None),
+        "fnr": dis["recall"].difference if dis and "recall" in dis else None,
+        "disparity": (dis[gap].difference if dis and gap in dis else None),
         "by_group": res.to_dict(),
     }
+
+
+def default_constraint(report: dict) -> tuple[str | None, str]:
+    """(column, constraint) aimed at an evaluation's largest flagged disparity.
+
+    The evaluation's findings are sorted by gap; the first one above its threshold (or the
+    largest when none is) decides: a selection-rate gap asks for demographic parity, a
+    false-negative-rate (recall) gap for false-negative-rate parity, any other error-rate
+    gap for equalized odds.
+    """
+    details = [d for d in report.get("finding_details") or [] if isinstance(d, dict)]
+    if not details:
+        worst = (report.get("disparities") or {}).get("equalized_odds") or {}
+        return worst.get("column"), "equalized_odds"
+    flagged = [d for d in details if d.get("above_threshold")] or details
+    top = max(flagged, key=lambda d: abs(d.get("difference") or 0.0))
+    return top.get("column"), _METRIC_CONSTRAINTS.get(str(top.get("metric")), "equalized_odds")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def mitigation_verdicts(report: dict) -> list[str]:
+    """Plain sentences: which method narrowed and which widened each gap on held-out rows.
+
+    A gap that grew by more than 0.005 is reported as "made ... worse"; one that shrank
+    by more than 0.005 as "narrowed".
+    """
+    variants = report.get("variants") if isinstance(report.get("variants"), dict) else {}
+    before = variants.get("Evaluated model")
+    if not isinstance(before, dict):
+        return []
+    out = []
+    for name, after in variants.items():
+        if name == "Evaluated model" or not isinstance(after, dict):
+            continue
+        worse, better = [], []
+        for key, label in GAP_LABELS.items():
+            b, a = before.get(key), after.get(key)
+            if b is None or a is None:
+                continue
+            change = f"the {label} ({b:.3f} → {a:.3f})"
+            if a > b + 0.005:
+                worse.append(change)
+            elif a < b - 0.005:
+                better.append(change)
+        if worse:
+            out.append(f"{name} made {_and(worse)} worse.")
+        if better:
+            out.append(f"{name} narrowed {_and(better)}.")
+        if not worse and not better:
+            out.append(f"{name} left the gaps about where they were.")
+    return out
 
 
 def _split(groups: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +217,12 @@ class MitigationOutcome:
 def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> MitigationOutcome:
     """Fit ThresholdOptimizer and an ExponentiatedGradient sweep; measure on held-out rows."""
     from fairlearn.postprocessing import ThresholdOptimizer
-    from fairlearn.reductions import DemographicParity, EqualizedOdds, ExponentiatedGradient
+    from fairlearn.reductions import (
+        DemographicParity,
+        EqualizedOdds,
+        ExponentiatedGradient,
+        TruePositiveRateParity,
+    )
 
     if req.constraint not in CONSTRAINTS:
         raise StewardError(f"Constraint must be one of {', '.join(CONSTRAINTS)}.")
@@ -309,7 +389,11 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         }
     )
 
-    moment = DemographicParity if req.constraint == "demographic_parity" else EqualizedOdds
+    moment = {
+        "demographic_parity": DemographicParity,
+        "equalized_odds": EqualizedOdds,
+        "true_positive_rate_parity": TruePositiveRateParity,
+    }[req.constraint]
     grid = sorted(set(req.eps_grid) | {req.eps})
     chosen = None
     from sklearn.linear_model import LogisticRegression
@@ -363,6 +447,7 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         "warnings": warnings,
         "model_saveable": model is not None,
     }
+    report["verdicts"] = mitigation_verdicts(report)
     return MitigationOutcome(report=report, model=model)
 
 

@@ -343,12 +343,14 @@ def available_scorers(settings, store=None) -> list[ScorerChoice]:
         ),
     ]
     if store is not None:
-        for job_id, name, ckpt in run_checkpoints(store):
+        numbers = store.record_numbers("run")
+        for job_id, _name, _ckpt in run_checkpoints(store):
+            run_name = store.display_name(store.get_job(job_id), numbers=numbers)
             choices.append(
                 ScorerChoice(
-                    f"run:{job_id}",
-                    f"Fine-tuned: run #{job_id} {name}",
-                    f"The classifier saved by fine-tune run #{job_id} ({ckpt}).",
+                    f"run:{numbers[job_id]}",
+                    f"Fine-tuned: {run_name}",
+                    f"The classifier saved by {run_name} (its checkpoint in the workspace).",
                 )
             )
     directory = models_dir(settings)
@@ -375,13 +377,18 @@ def load_scorer(key: str, settings, store=None) -> Scorer:
             from backend.store import get_store
 
             store = get_store()
-        job_id = int(key.split(":", 1)[1])
-        found = next((c for c in run_checkpoints(store) if c[0] == job_id), None)
+        number = key.split(":", 1)[1]
+        job = store.record_by_number("run", int(number)) if number.isdigit() else None
+        found = (
+            None
+            if job is None
+            else next((c for c in run_checkpoints(store) if c[0] == job.id), None)
+        )
         if found is None:
             raise StewardError(
-                f"Run #{job_id} has no saved binary classifier checkpoint to score with."
+                f"Run #{number} has no saved binary classifier checkpoint to score with."
             )
-        return FineTunedScorer(found[2], name=f"run #{job_id} {found[1]}")
+        return FineTunedScorer(found[2], name=store.display_name(job))
     if key == "toxicity":
         from backend.detectors.toxicity import load_toxicity_scorer
 

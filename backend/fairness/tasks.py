@@ -105,6 +105,14 @@ def probe_task(
             progress=lambda f, m: ctx.progress(0.1 + 0.85 * f, m),
         )
         result["scorer_key"] = scorer_key
+        # Saved as a record of its own, so a model card can cite it as evidence.
+        art = ctx.store.save_artifact(
+            kind="probes",
+            name=f"{result['templates']} scored by {result['scorer']}"[:200],
+            content=result,
+            job_id=ctx.job_id,
+        )
+        result["artifact_id"] = art.id
         ctx.progress(1.0, "Probes scored")
         return result
 
@@ -166,6 +174,14 @@ def mitigation_task(
             outcome.model.save(models_dir(settings), slug)
             report["model_key"] = f"model:{slug}"
             report["model_name"] = outcome.model.name
+        saved = store.save_artifact(
+            kind="mitigation",
+            name=f"{report['constraint_label']} on {column}"[:200],
+            content=report,
+            job_id=ctx.job_id,
+            dataset_id=art.dataset_id,
+        )
+        report["artifact_id"] = saved.id
         ctx.progress(1.0, "Mitigation done")
         return report
 

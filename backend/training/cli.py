@@ -71,7 +71,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     manager = JobManager(store, logs_dir=settings.logs_dir)
     job_id = submit_training(manager, config, settings)
     if not args.json:
-        print(f"Started job #{job_id} (log: {store.get_job(job_id).log_path})", file=sys.stderr)
+        job = store.get_job(job_id)
+        print(f"Started {store.display_name(job)} (log: {job.log_path})", file=sys.stderr)
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     last, last_print = "", 0.0
     try:
@@ -99,7 +100,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     manager.wait(job_id, timeout=60)
     job = store.get_job(job_id)
     result = dict(job.result or {})
-    out = {"job_id": job_id, **{k: result.get(k) for k in SUMMARY_KEYS}}
+    out = {
+        "job_id": job_id,
+        "run_number": store.record_number("run", job_id),
+        "display_name": store.display_name(job),
+        **{k: result.get(k) for k in SUMMARY_KEYS},
+    }
     out["status"] = job.status
     if job.status != "succeeded":
         out["error"] = job.error
@@ -112,7 +118,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _print_human(out: dict) -> None:
-    print(f"Run #{out['job_id']}: {out['status']}")
+    print(f"{out['display_name']}: {out['status']}")
     if out.get("error"):
         print(f"  error: {out['error']}")
         return
