@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--text", help="the prompt to check ('-' reads it from stdin)")
+    src.add_argument(
+        "--text",
+        help="the prompt to check; '-' reads it from stdin (use it for long prompts)",
+    )
     src.add_argument(
         "--file",
         metavar="PROMPTS.jsonl",
@@ -38,6 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="prompts per batch with --file")
     add_json_flag(p)
     p.set_defaults(func=cmd_guard)
+
+
+def _read_stdin() -> tuple[str, list[str]]:
+    """The prompt from stdin, as UTF-8 (undecodable bytes replaced, and said so)."""
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace"), [
+            "stdin was not valid UTF-8; undecodable bytes were replaced with U+FFFD"
+        ]
 
 
 def _clean_text(text: str) -> tuple[str, list[str]]:
@@ -68,11 +82,19 @@ def _guard(args: argparse.Namespace):
 def cmd_guard(args: argparse.Namespace) -> int:
     if args.file:
         return _guard_file(args)
-    text = sys.stdin.read() if args.text == "-" else args.text
-    text, notes = _clean_text(text)
+    if args.text == "-":
+        text, notes = _read_stdin()
+    else:
+        text, notes = _clean_text(args.text)
     if not text.strip():
         raise StewardError("nothing to check: the text is empty")
     decision = _guard(args).check(text)
+    if any("ONNX Runtime skipped" in r.backend for r in decision.input_checks.values()):
+        # importing onnxruntime with a long command line crashes the process (FACTS.md)
+        notes.append(
+            f"the prompt came on the command line ({len(text):,} characters), so MiniLM ran "
+            "on torch instead of ONNX Runtime; pass long prompts on stdin with --text -"
+        )
     decision.notes = [*notes, *decision.notes]
     data = decision.to_dict()
     if args.json:

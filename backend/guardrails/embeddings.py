@@ -56,6 +56,49 @@ _MIN_AGREEMENT = {False: 0.9999, True: 0.95}
 #: Intra-op threads for new ONNX Runtime sessions (None: ONNX Runtime's default, all cores).
 _ORT_THREADS: int | None = None
 
+#: ``import onnxruntime`` (1.30) segfaults in a process whose command line is longer than
+#: about 32,500 bytes with the default 8 MiB stack (the limit grows with ``ulimit -s``; a long
+#: environment, or the import from another thread, does not crash; measured, see
+#: /work/shared/FACTS.md). Above half that limit we never import it and run torch instead.
+ORT_CMDLINE_MEASURED_LIMIT = 32_500
+_MEASURED_STACK_BYTES = 8 * 1024 * 1024
+
+
+def command_line_bytes() -> int:
+    """Length of this process's command line (``/proc/self/cmdline``, else ``sys.orig_argv``)."""
+    try:
+        with open("/proc/self/cmdline", "rb") as fh:
+            return len(fh.read())
+    except OSError:
+        import sys
+
+        return sum(len(os.fsencode(a)) + 1 for a in getattr(sys, "orig_argv", sys.argv))
+
+
+def onnxruntime_import_risk() -> str | None:
+    """Why importing ONNX Runtime in this process could crash it, or ``None`` when it is safe."""
+    import sys
+
+    if "onnxruntime" in sys.modules:
+        return None  # already imported without crashing
+    try:
+        import resource
+
+        stack = resource.getrlimit(resource.RLIMIT_STACK)[0]
+        if stack == resource.RLIM_INFINITY or stack <= 0:
+            stack = _MEASURED_STACK_BYTES
+    except (ImportError, OSError, ValueError):
+        stack = _MEASURED_STACK_BYTES
+    limit = int(ORT_CMDLINE_MEASURED_LIMIT * min(1.0, stack / _MEASURED_STACK_BYTES)) // 2
+    size = command_line_bytes()
+    if size <= limit:
+        return None
+    return (
+        f"the command line is {size:,} bytes long and importing onnxruntime crashes the "
+        f"process above about {ORT_CMDLINE_MEASURED_LIMIT:,}; pass long text on stdin "
+        "(--text -) to use it"
+    )
+
 
 def default_model_path() -> Path:
     try:
@@ -257,7 +300,11 @@ class SentenceEncoder:
             # Measured on a 2-core Xeon with AMX: bf16 halves the fp32 cost (ONNX Runtime fp32
             # saves 20-30 %), and no red-team decision changed (scores moved <= 0.01).
             runtime = "torch-bf16"
-        if runtime in ("auto", "onnxruntime"):
+        risk = onnxruntime_import_risk() if runtime in ("auto", "onnxruntime") else None
+        if risk is not None:
+            # Not even for an explicit "onnxruntime": a crash is worse than a slower runtime.
+            self.fallback_reason = f"ONNX Runtime not used ({risk})"
+        elif runtime in ("auto", "onnxruntime"):
             try:
                 self._runner = self._onnx_runner(cache_dir, threads)
             except Exception as exc:  # noqa: BLE001 - any failure means: use torch, and say why
@@ -270,6 +317,8 @@ class SentenceEncoder:
         self.runtime = self._runner.name
         name = MODEL_LABEL if model_path is None else f"{path.name} (local)"
         self.label = f"{name}; {self.runtime}"
+        if risk is not None:
+            self.label += " (ONNX Runtime skipped: long command line)"
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
