@@ -63,7 +63,24 @@ def run_form(store, manager, settings) -> int | None:
     roles = ds.roles or {}
     artifacts = store.list_artifacts("reweighting")
 
-    with st.form("ft_form"):
+    for key, value in FORM_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    st.button(
+        "Fill in the demo story's settings",
+        icon=":material/auto_fix_high:",
+        key="ft_use_demo",
+        on_click=_fill_demo_settings,
+        args=(ds_id, columns, roles),
+        help="LoRA at learning rate 0.003 with balanced sampling of the label on a few hundred "
+        "rows: the short run of the guided demo, which learns (see docs/training.md).",
+    )
+    if st.session_state.pop("ft_demo_filled", None) is not None:
+        st.caption(
+            ":material/check: Filled in the demo story's settings below (LoRA, learning rate, "
+            "balanced label sampling, rows). Check them and press **Check and start**."
+        )
+    # Enter in a number field must not launch a run: only the button submits.
+    with st.form("ft_form", enter_to_submit=False):
         c1, c2 = st.columns([2, 3])
         model_choice = c1.radio("Model", [EMBEDDED, OTHER], key="ft_model_choice")
         model_text = c2.text_input(
@@ -102,24 +119,31 @@ def run_form(store, manager, settings) -> int | None:
 
         st.markdown("**Training**")
         t1, t2, t3, t4 = st.columns(4)
-        epochs = t1.number_input("Epochs", 1, 100, 1, key="ft_epochs")
+        epochs = t1.number_input("Epochs", 1, 100, key="ft_epochs")
         lr = t2.number_input(
-            "Learning rate", 1e-6, 1e-1, 5e-5, format="%.6f", step=1e-5, key="ft_lr"
+            "Learning rate",
+            1e-6,
+            1e-1,
+            format="%.6f",
+            step=1e-5,
+            key="ft_lr",
+            help="Full fine-tuning: 2e-5 to 1e-4. LoRA trains small adapters and needs a much "
+            "higher rate, usually 1e-3 to 3e-3: at 5e-5 a short LoRA run learns almost nothing.",
         )
-        batch = t3.number_input("Batch size", 1, 512, 16, key="ft_batch")
-        max_len = t4.number_input("Max length (tokens)", 8, 2048, 64, key="ft_maxlen")
+        batch = t3.number_input("Batch size", 1, 512, key="ft_batch")
+        max_len = t4.number_input("Max length (tokens)", 8, 2048, key="ft_maxlen")
         t5, t6, t7, t8 = st.columns(4)
-        seed = t5.number_input("Seed", 0, 2**31 - 1, 42, key="ft_seed")
-        max_train = t6.number_input("Training rows (0 = all)", 0, 10_000_000, 0, key="ft_max_train")
-        max_eval = t7.number_input("Eval rows (0 = all)", 0, 10_000_000, 0, key="ft_max_eval")
+        seed = t5.number_input("Seed", 0, 2**31 - 1, key="ft_seed")
+        max_train = t6.number_input("Training rows (0 = all)", 0, 10_000_000, key="ft_max_train")
+        max_eval = t7.number_input("Eval rows (0 = all)", 0, 10_000_000, key="ft_max_eval")
         run_name = t8.text_input("Run name", placeholder="optional", key="ft_name")
 
         o1, o2, o3 = st.columns(3)
         with o1:
             st.markdown("**LoRA** (peft)")
             lora_on = st.checkbox("Use LoRA", key="ft_lora")
-            lora_r = st.number_input("Rank r", 1, 256, 8, key="ft_lora_r")
-            lora_alpha = st.number_input("Alpha", 1, 512, 16, key="ft_lora_alpha")
+            lora_r = st.number_input("Rank r", 1, 256, key="ft_lora_r")
+            lora_alpha = st.number_input("Alpha", 1, 512, key="ft_lora_alpha")
             lora_targets = st.text_input(
                 "Target modules",
                 placeholder="default for the architecture",
@@ -130,21 +154,26 @@ def run_form(store, manager, settings) -> int | None:
         with o2:
             st.markdown("**Differential privacy** (Opacus DP-SGD)")
             dp_on = st.checkbox("Train with DP-SGD", key="ft_dp")
-            noise = st.number_input("Noise multiplier", 0.1, 20.0, 1.0, key="ft_dp_noise")
-            clip = st.number_input("Max grad norm", 0.01, 100.0, 1.0, key="ft_dp_clip")
+            noise = st.number_input("Noise multiplier", 0.1, 20.0, key="ft_dp_noise")
+            clip = st.number_input("Max grad norm", 0.01, 100.0, key="ft_dp_clip")
             delta = st.number_input(
-                "δ (0 = 1 / (10 × rows))", 0.0, 0.1, 0.0, format="%.2e", key="ft_dp_delta"
+                "δ (0 = 1 / (10 × rows))", 0.0, 0.1, format="%.2e", key="ft_dp_delta"
             )
         with o3:
             st.markdown("**Group reweighting**")
             rw_mode = st.selectbox(
                 "Mode", list(RW_MODES), format_func=RW_MODES.get, key="ft_rw_mode"
             )
+            if st.session_state.get("ft_rw_col") not in columns:
+                st.session_state["ft_rw_col"] = columns[
+                    _index(columns, (roles.get("sensitive") or [None])[0])
+                ]
             rw_col = st.selectbox(
-                "Sensitive column",
+                "Column to balance",
                 columns,
-                index=_index(columns, (roles.get("sensitive") or [None])[0]),
                 key="ft_rw_col",
+                help="A sensitive column balances groups; the label column balances classes "
+                "(the demo story balances toxic and non-toxic comments).",
             )
             rw_by_label = st.checkbox(
                 "Balance group × label cells",
@@ -169,7 +198,6 @@ def run_form(store, manager, settings) -> int | None:
             "Grid carbon intensity g/kWh (0 = country average)",
             0.0,
             2000.0,
-            0.0,
             key="ft_grid",
             help=f"Default: codecarbon's yearly average for {settings.country_iso_code}.",
         )
@@ -252,6 +280,57 @@ def start_run(store, manager, settings, raw: dict) -> int | None:
         f"{d['eval_rows']:,} eval rows (split: {d['split']}). {notes}"
     )
     return job_id
+
+
+#: The form's starting values (full fine-tune at a full fine-tuning rate); kept in
+#: session state so "Fill in the demo story's settings" can change them.
+FORM_DEFAULTS: dict[str, object] = {
+    "ft_epochs": 1,
+    "ft_lr": 5e-5,
+    "ft_batch": 16,
+    "ft_maxlen": 64,
+    "ft_seed": 42,
+    "ft_max_train": 0,
+    "ft_max_eval": 0,
+    "ft_lora_r": 8,
+    "ft_lora_alpha": 16,
+    "ft_dp_noise": 1.0,
+    "ft_dp_clip": 1.0,
+    "ft_dp_delta": 0.0,
+    "ft_grid": 0.0,
+}
+
+
+def _fill_demo_settings(ds_id: int, columns: list[str], roles: dict) -> None:
+    """Set the form's widgets to the demo story's fine-tune (configs/demo.yaml)."""
+    from backend.demo_story import demo_train_config
+
+    cfg = demo_train_config()
+    ss = st.session_state
+    ss["ft_model_choice"] = EMBEDDED
+    ss["ft_task"] = cfg.task
+    ss["ft_epochs"] = cfg.epochs
+    ss["ft_lr"] = cfg.learning_rate
+    ss["ft_batch"] = cfg.batch_size
+    ss["ft_maxlen"] = cfg.max_length
+    ss["ft_seed"] = cfg.seed
+    ss["ft_max_train"] = cfg.max_train_samples or 0
+    ss["ft_max_eval"] = cfg.max_eval_samples or 0
+    ss["ft_name"] = cfg.run_name
+    ss["ft_lora"] = cfg.lora.enabled
+    ss["ft_lora_r"] = cfg.lora.r
+    ss["ft_lora_alpha"] = int(cfg.lora.alpha)
+    ss["ft_lora_targets"] = ", ".join(cfg.lora.target_modules or [])
+    ss["ft_dp"] = cfg.dp.enabled
+    ss["ft_rw_mode"] = cfg.reweighting.mode
+    # The demo balances the label column; on another dataset, that dataset's label.
+    label = roles.get("label") if roles.get("label") in columns else None
+    if cfg.reweighting.column in columns:
+        ss["ft_rw_col"] = cfg.reweighting.column
+    elif label:
+        ss["ft_rw_col"] = label
+    ss["ft_rw_label"] = cfg.reweighting.by_label
+    ss["ft_demo_filled"] = ds_id
 
 
 def _index(options: list[str], value) -> int:

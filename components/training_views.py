@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from backend.store import Job, Store
+from backend.training.sanity import baseline_comparison, check_run
 from backend.training.series import latest_values, load_series
 from components.alert_views import record_alerts
 from components.formatting import format_duration, format_time, plain_md, status_badge
@@ -155,6 +156,9 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
         for i, (label, value) in enumerate(figures):
             cols[i % len(cols)].metric(label, value, border=True)
 
+    if job.status == "succeeded":
+        _sanity(res, compact=compact)
+
     if job.is_active and live.get("forecast_total_s") is not None:
         total = _fmt_band(
             live.get("forecast_total_s"),
@@ -207,6 +211,18 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
         )
         return
     _charts(frame, job, res)
+
+
+def _sanity(res: dict, *, compact: bool) -> None:
+    """Say plainly when the model does not beat guessing or barely ranks; else compare."""
+    warnings = check_run(res)
+    for w in warnings:
+        st.warning(f"**{w.title}**: {w.message}", icon=":material/warning:")
+    line = baseline_comparison(res)
+    if line and not warnings:
+        st.caption(f":material/check_circle: {line}")
+    elif line and not compact:
+        st.caption(line)
 
 
 def _times(v, k):

@@ -57,7 +57,8 @@ def test_forecast_steady_run_is_exact_with_a_narrow_band():
     e = steps * 1e-5
     fc = forecast_run(steps, t, e, total_steps=200, grid_g_per_kwh=50.0)
     assert fc.total_s == pytest.approx(100.0)
-    assert fc.total_s_low == pytest.approx(100.0) and fc.total_s_high == pytest.approx(100.0)
+    # steady speed: the band is only the margin kept for a shared CPU's slow spells
+    assert 75.0 < fc.total_s_low < 100.0 < fc.total_s_high < 125.0
     assert fc.energy_kwh == pytest.approx(200e-5)
     assert fc.co2_g == pytest.approx(200e-5 * 50.0)
 

@@ -59,7 +59,9 @@ def _cfg(model: str, csv: str, **over) -> dict:
 def test_shipped_configs_parse():
     demo = load_config(ROOT / "configs" / "demo.yaml")
     quick = load_config(ROOT / "configs" / "quick.yaml")
-    assert demo.model == "default" and not demo.lora.enabled and demo.max_length == 64
+    # the demo story's run: LoRA at a LoRA learning rate, balanced label sampling
+    assert demo.model == "default" and demo.lora.enabled and demo.learning_rate >= 1e-3
+    assert demo.reweighting.mode == "balanced_sampling" and demo.reweighting.column == "label"
     assert quick.lora.enabled and quick.max_train_samples and quick.max_train_samples <= 1000
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from backend.errors import StewardError
 from backend.store import Artifact, Dataset, Store
+from backend.training.sanity import baseline_comparison, check_run
 
 from .records import artifact_ref, dataset_ref, latest_audit_for_dataset, public_location
 from .schema import CardDocument, ChecklistItem, RecordRef
@@ -342,13 +343,22 @@ def fill_from_run(
                 ", ".join(str(k) for k in evals),
                 ref("eval"),
             )
+            results = table(
+                [[k, v] for k, v in evals.items()], ["metric", "value (held-out split)"]
+            )
+            versus = baseline_comparison(s)
             _set(
                 doc,
                 "quantitative_analyses",
                 "results",
-                table([[k, v] for k, v in evals.items()], ["metric", "value (held-out split)"]),
+                results + (f"\n\n{versus}" if versus else ""),
                 ref("eval"),
             )
+        # A model that does not beat guessing is said so where a reviewer reads caveats.
+        warnings = check_run(s)
+        if warnings:
+            text = "\n".join(f"- **{w.title}**: {w.message}" for w in warnings)
+            _set(doc, "caveats_and_recommendations", "caveats", text, ref("eval"))
         if _num(s.get("train_loss")) is not None:
             _set(
                 doc,

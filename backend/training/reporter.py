@@ -33,6 +33,7 @@ from backend.telemetry import (
     forecast_run,
     resolve_grid_intensity,
 )
+from backend.telemetry.forecast import RunShape
 from backend.telemetry.grid import GridIntensity
 from backend.telemetry.sampler import no_gpu_message
 
@@ -121,6 +122,11 @@ class RunReporter:
         self.run_name = run_name
         self._watcher = None
         self.forecast = None
+        self._before_s = 0.0
+        self._eval_examples = 0
+        self._eval_passes = 0
+        self._eval_t0: float | None = None
+        self._eval_times: list[float] = []
         self.sampler: TelemetrySampler | None = None
         if telemetry:
             self.sampler = TelemetrySampler(
@@ -133,10 +139,26 @@ class RunReporter:
             atexit.register(self._atexit)
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self, *, total_steps: int, examples_per_step: int) -> None:
+    def start(
+        self,
+        *,
+        total_steps: int,
+        examples_per_step: int,
+        eval_examples: int = 0,
+        eval_passes: int = 0,
+    ) -> None:
+        """The first step is next. ``eval_examples`` × ``eval_passes`` evaluation work
+        follows the steps (one pass per epoch); the forecast counts it."""
         self.total_steps = int(total_steps)
         self.examples_per_step = int(examples_per_step)
+        self._eval_examples = int(eval_examples)
+        self._eval_passes = int(eval_passes)
         self._t0 = time.monotonic()
+        # Worker start-up, model loading and tokenising already happened: the job's
+        # duration includes them, so the forecast does too.
+        job = self.store.get_job(self.job_id)
+        if job is not None and job.started_at is not None:
+            self._before_s = max(0.0, (utcnow() - job.started_at).total_seconds())
         if self.sampler is not None:
             self.sampler.start()
         # Until the final summary replaces it, the job result says where the live
@@ -166,6 +188,27 @@ class RunReporter:
 
     def message(self, text: str) -> None:
         self.store.update_job(self.job_id, message=text)
+
+    def evaluation_started(self) -> None:
+        self._eval_t0 = time.monotonic()
+
+    def evaluation_finished(self) -> None:
+        """One evaluation pass ended: its measured time feeds the forecast."""
+        if self._eval_t0 is not None:
+            self._eval_times.append(time.monotonic() - self._eval_t0)
+            self._eval_t0 = None
+
+    def _shape(self) -> RunShape:
+        done = len(self._eval_times)
+        return RunShape(
+            before_s=self._before_s,
+            examples_per_step=self.examples_per_step,
+            eval_examples=self._eval_examples,
+            eval_passes_left=max(0, self._eval_passes - done),
+            eval_s_per_pass=sum(self._eval_times) / done if done else None,
+            eval_s_done=sum(self._eval_times),
+            saves_left=0 if self.finished else 1,
+        )
 
     @property
     def elapsed_s(self) -> float:
@@ -294,8 +337,11 @@ class RunReporter:
         self.log(step, values)
 
     def _record_forecast(self, step: int, elapsed: float, energy: float | None, values) -> None:
-        if step <= 0:
-            return
+        if step <= 0 or self._eval_t0 is not None:
+            return  # evaluating: no step moves, the pass is timed on its own
+        # Step time only: evaluation passes are measured apart (see _shape).
+        elapsed -= sum(self._eval_times)
+        values["step_elapsed_s"] = elapsed
         if not self._history or step > self._history[-1].step:
             self._history.append(_Point(step, elapsed, energy))
         hist = self._history
@@ -308,6 +354,7 @@ class RunReporter:
             energies,
             total_steps=self.total_steps,
             grid_g_per_kwh=self.grid.g_per_kwh,
+            shape=self._shape(),
         )
         if fc is not None:
             self.forecast = fc
@@ -356,6 +403,10 @@ class RunReporter:
                 "torch_threads": torch.get_num_threads(),
             },
             "forecast_at_end": self.forecast.to_dict() if self.forecast else None,
+            "timeline": {
+                "before_training_s": round(self._before_s, 3),
+                "evaluation_s": [round(x, 3) for x in self._eval_times],
+            },
         }
 
     def _on_sample_final(self, snap: TelemetrySnapshot) -> None:

@@ -25,6 +25,7 @@ from backend.training.config import TrainConfig
 from backend.training.models import FAN_IN_FAN_OUT, load_model, load_tokenizer
 from backend.training.preflight import Plan, preflight
 from backend.training.reporter import RunReporter
+from backend.training.sanity import check_run, majority_baseline
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,12 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         notes.append("Mixed precision is not used with DP.")
     scaler = torch.amp.GradScaler("cuda") if amp else None
 
-    reporter.start(total_steps=total_steps, examples_per_step=config.batch_size)
+    reporter.start(
+        total_steps=total_steps,
+        examples_per_step=config.batch_size,
+        eval_examples=len(eval_ds),
+        eval_passes=min(config.epochs, math.ceil(total_steps / max(1, steps_per_epoch))),
+    )
     step = 0
     losses: list[float] = []
     eval_history: list[dict] = []
@@ -238,7 +244,9 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
             else:
                 reporter.log_step(step, {}, examples=bsz, tokens=n_tokens)
         reporter.message(f"Evaluating after epoch {epoch + 1}")
+        reporter.evaluation_started()
         eval_metrics, predictions = _evaluate(model, eval_ds, config, device, fwd_extra, data)
+        reporter.evaluation_finished()
         reporter.log(step, {f"eval_{k}": v for k, v in eval_metrics.items()})
         eval_history.append({"epoch": epoch + 1, "step": step, **eval_metrics})
         reporter.flush()
@@ -264,6 +272,9 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
     train_loss = (
         float(np.mean(losses[-max(1, min(len(losses), steps_per_epoch)) :])) if losses else None
     )
+    baseline = (
+        majority_baseline(data.eval[data.label_column]) if config.task == "classification" else None
+    )
     summary = {
         "run_name": config.display_name(),
         "job_id": reporter.job_id,
@@ -275,6 +286,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         "final_loss": losses[-1] if losses else None,
         "eval": eval_metrics,
         "eval_history": eval_history,
+        "majority_baseline": baseline.to_dict() if baseline is not None else None,
         **telemetry,
         "epsilon": epsilon,
         "delta": delta,
@@ -325,6 +337,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         "notes": notes,
         "config": config.model_dump(),
     }
+    summary["sanity"] = [w.to_dict() for w in check_run(summary)]
     return summary
 
 
