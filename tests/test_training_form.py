@@ -48,7 +48,7 @@ def test_demo_settings_fill_the_form_and_start_the_demo_run(app_test, store, set
     assert params["reweighting"]["mode"] == "balanced_sampling"
     assert params["reweighting"]["column"] == "label"
     assert params["run_name"] == cfg.run_name
-    assert any("Started run" in s.value for s in at.success)
+    assert any(s.value.startswith("Started Run #1 · demo story") for s in at.success)
 
 
 def test_low_learning_rate_for_lora_is_warned_before_the_run(store, settings):
