@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = [
     "backend.training.cli",
     "backend.fairness.cli",
     "backend.guardrails.cli",
+    "backend.cli_models",
     "backend.cards.cli",
     "backend.alerts.cli",
 ]

@@ -229,14 +229,16 @@ def _resolve_base_model_dir(model_type: str, base_model_dir: str | Path | None) 
             raise DetoxifyUnavailable(f"base model directory {path} has no config.json")
         return path
     try:
-        from huggingface_hub import snapshot_download
+        from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import LocalEntryNotFoundError
     except ImportError as exc:  # pragma: no cover - huggingface_hub ships with transformers
         raise DetoxifyUnavailable("huggingface_hub is not installed") from exc
     for repo in _BASE_MODEL_REPOS.get(model_type, (model_type,)):
         try:
-            # local_files_only: a cache lookup, never a download or a retry loop.
-            path = Path(snapshot_download(repo_id=repo, local_files_only=True))
+            # local_files_only: a cache lookup, never a download or a retry loop. One file,
+            # not snapshot_download: `models pull` caches only the config and tokenizer (the
+            # checkpoint has the weights), which snapshot_download calls incomplete.
+            path = Path(hf_hub_download(repo, "config.json", local_files_only=True)).parent
         except (LocalEntryNotFoundError, OSError, ValueError):
             continue
         if (path / "config.json").is_file():
