@@ -4,8 +4,6 @@ Cards page's Alerts tab (``key`` keeps their widgets apart)."""
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -22,8 +20,8 @@ from backend.alerts import (
 from backend.errors import StewardError
 from backend.store import ALERT_STATUSES, Alert, Store
 from components.alert_charts import alerts_by_metric
-from components.card_signoff import current_reviewer
 from components.formatting import format_time, plain_md, status_badge
+from components.sign_in import current_reviewer
 
 ALERTS_PAGE = "pages/alerts.py"
 _FILTERS = {"Open": ("open",), "Acknowledged": ("acknowledged",), "Resolved": ("resolved",)}
@@ -174,29 +172,22 @@ def render_alert_detail(store: Store, alert: Alert, *, key: str) -> None:
         _actions(store, alert, key=key)
 
 
-def _default_actor() -> str:
-    """A signed-in reviewer's name, else the last name typed here, else STEWARD_USER."""
-    reviewer = current_reviewer()
-    if reviewer is not None:
-        return reviewer.name
-    return st.session_state.get("alerts-actor") or os.environ.get("STEWARD_USER", "")
-
-
 def _actions(store: Store, alert: Alert, *, key: str) -> None:
     buttons = {
         "open": [("ack", "Acknowledge"), ("resolve", "Resolve")],
         "acknowledged": [("resolve", "Resolve")],
         "resolved": [("reopen", "Reopen")],
     }[alert.status]
-    with st.form(f"{key}-act-{alert.id}", border=False):
-        c1, c2 = st.columns([1, 3])
-        actor = c1.text_input(
-            "Your name",
-            value=_default_actor(),
-            max_chars=120,
-            key=f"{key}-actor-{alert.id}",
+    reviewer = current_reviewer()  # the incident log records the signed-in account
+    if reviewer is None:
+        st.info(
+            "Sign in as a reviewer (top of the page) to acknowledge, resolve or reopen: "
+            "the incident log records your account.",
+            icon=":material/lock:",
         )
-        note = c2.text_area(
+        return
+    with st.form(f"{key}-act-{alert.id}", border=False):
+        note = st.text_area(
             "Note",
             placeholder="What you found, what you did, or why this is acceptable.",
             height=80,
@@ -208,13 +199,13 @@ def _actions(store: Store, alert: Alert, *, key: str) -> None:
         for i, (action, label) in enumerate(buttons):
             if cols[i].form_submit_button(label, type="primary" if i == 0 else "secondary"):
                 pressed = action
+        st.caption(f"Recorded as **{reviewer.name}**.")
     if pressed:
         try:
-            done = transition(store, alert.id, pressed, note=note, actor=actor)
+            done = transition(store, alert.id, pressed, note=note, actor=reviewer.name)
         except AlertActionError as exc:
             st.error(str(exc))
             return
-        st.session_state["alerts-actor"] = actor.strip()
         st.session_state[f"{key}-flash"] = f"Alert #{done.id} is now {done.status}."
         st.rerun()
 

@@ -51,9 +51,11 @@ def render_checklist(
     *,
     records: dict[str, RecordRef],
     evidence_dir,
-    author: str,
+    author: str | None,
 ) -> SavedVersion | None:
-    """Show and edit the ten checklist items. Returns the save result when saved."""
+    """Show and edit the ten checklist items. Returns the save result when saved.
+
+    ``author`` is the signed-in reviewer's account; without one nothing can be saved."""
     done = sum(1 for i in doc.checklist if i.status in ("complete", "not_applicable"))
     st.progress(done / len(doc.checklist), text=f"{done} of {len(doc.checklist)} items settled")
     key = f"chk-{card_id}-{version}"
@@ -92,8 +94,13 @@ def render_checklist(
                     st.markdown("\n".join(evidence_line(store, e) for e in item.evidence))
                 edits[item.key] = (status, notes, chosen)
         submitted = st.form_submit_button(
-            "Save checklist as new version", type="primary", icon=":material/save:"
+            "Save checklist as new version",
+            type="primary",
+            icon=":material/save:",
+            disabled=author is None,
         )
+    if author is None:
+        st.caption("Sign in as a reviewer (top of the page) to save: versions record who saved.")
     with (
         st.expander("Attach a file as evidence (e.g. an ethics approval or a DPIA)"),
         st.form(f"{key}-file", border=False),
@@ -104,7 +111,11 @@ def render_checklist(
             format_func=lambda k: doc.checklist_item(k).label,
         )
         upload = st.file_uploader("File", key=f"{key}-upload")
-        attach = st.form_submit_button("Attach file", icon=":material/attach_file:")
+        attach = st.form_submit_button(
+            "Attach file", icon=":material/attach_file:", disabled=author is None
+        )
+    if author is None:
+        return None
     if attach:
         if upload is None:
             st.error("Choose a file to attach.")

@@ -16,9 +16,11 @@ def _source_caption(fld) -> str:
 
 
 def render_editor(
-    repo: CardRepository, card_id: int, version: int, doc: CardDocument, *, author: str
+    repo: CardRepository, card_id: int, version: int, doc: CardDocument, *, author: str | None
 ) -> SavedVersion | None:
-    """Draw the editor for ``doc`` (version ``version``); returns the save result on submit."""
+    """Draw the editor for ``doc`` (version ``version``); returns the save result on submit.
+
+    ``author`` is the signed-in reviewer's account; without one the form cannot be saved."""
     key = f"edit-{card_id}-{version}"
     missing = doc.missing_required()
     if missing:
@@ -68,9 +70,11 @@ def render_editor(
             "What changed (optional, kept with the version)", key=f"{key}-note", max_chars=300
         )
         submitted = st.form_submit_button(
-            "Save as new version", type="primary", icon=":material/save:"
+            "Save as new version", type="primary", icon=":material/save:", disabled=author is None
         )
-    if not submitted:
+    if author is None:
+        st.caption("Sign in as a reviewer (top of the page) to save: versions record who saved.")
+    if not submitted or author is None:
         return None
     new = doc.model_copy(deep=True)
     new.title = (title or "").strip() or doc.title

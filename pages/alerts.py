@@ -11,6 +11,7 @@ from components.alert_views import (
     render_thresholds,
 )
 from components.app_shell import ensure_app_shell
+from components.sign_in import render_reviewer_bar
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -23,6 +24,7 @@ st.caption(
     "guardrail playground. The same condition on the same record is raised once."
 )
 config_banner()
+render_reviewer_bar(store, key="alerts-reviewer")
 
 counts = {s: store.count_alerts(s) for s in ("open", "acknowledged", "resolved")}
 high_open = store.count_alerts("open", severity="high")

@@ -14,9 +14,10 @@ from components.app_shell import ensure_app_shell
 from components.card_checklist import render_checklist
 from components.card_editor import render_editor
 from components.card_exports import render_exports
-from components.card_signoff import current_reviewer, render_signoff_panel
+from components.card_signoff import STATE_BADGES, render_signoff_panel
 from components.card_versions import render_versions
 from components.formatting import format_time
+from components.sign_in import render_reviewer_bar
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -29,6 +30,9 @@ st.caption(
     "Model and data cards filled from your runs, audits and fairness evaluations, a "
     "compliance checklist with evidence, and a reviewer's signed decision on one exact version."
 )
+
+reviewer = render_reviewer_bar(store, key="cards-reviewer")
+author = reviewer.name if reviewer else None  # versions are recorded under the account
 
 flash = st.session_state.pop("cards_flash", None)
 if flash:
@@ -115,8 +119,12 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
                 "No runs, audits or evaluations yet: the card starts mostly empty. Run an audit, "
                 "a fine-tune or a fairness evaluation first to have fields filled for you."
             )
-        create = st.form_submit_button("Create card", type="primary", icon=":material/add:")
-    if create:
+        create = st.form_submit_button(
+            "Create card", type="primary", icon=":material/add:", disabled=author is None
+        )
+    if author is None:
+        st.caption("Sign in as a reviewer (above) to create a card: it is recorded under you.")
+    if create and author is not None:
         try:
             saved = create_card(
                 store,
@@ -127,7 +135,7 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
                 evidence=[(a.kind, f"artifact:{a.id}") for a in cited],
                 dataset_id=dataset.id if dataset is not None else None,
                 title=title.strip(),
-                author="dashboard",
+                author=author,
             )
         except StewardError as exc:
             st.error(str(exc))
@@ -161,8 +169,6 @@ except StewardError as exc:
     st.stop()
 status = card_status(store, card_id)
 
-reviewer = current_reviewer()
-author = reviewer.name if reviewer else "dashboard"
 alerts = store.list_alerts(statuses=("open",))
 head = st.columns([3, 1, 1, 1])
 head[0].markdown(f"### {doc.title}")
@@ -170,12 +176,7 @@ head[1].metric("Version", latest.version)
 head[2].metric("Required missing", len(doc.missing_required()))
 settled = sum(1 for i in doc.checklist if i.status in ("complete", "not_applicable"))
 head[3].metric("Checklist", f"{settled}/{len(doc.checklist)}")
-badge = {
-    "approved": ":green-badge[:material/verified: Approved]",
-    "rejected": ":red-badge[:material/cancel: Rejected]",
-    "stale": ":orange-badge[:material/history: Stale sign-off]",
-    "unsigned": ":gray-badge[:material/hourglass_empty: Not signed off]",
-}[status.state]
+badge = STATE_BADGES[status.state]
 st.markdown(
     f"{badge} {status.label} · {doc.kind} card · saved {format_time(latest.created_at)} · "
     f"sha256 `{latest.content_hash[:12]}`"

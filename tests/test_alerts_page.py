@@ -6,8 +6,21 @@ from __future__ import annotations
 import pytest
 
 from backend.alerts import AlertService, Observation, default_config
+from backend.cards import add_reviewer
 
 PAGE = "pages/alerts.py"
+PASSWORD = "alerts-page-password"
+
+
+def _signed_in(at, name="ana"):
+    """Sign in through the page's reviewer form, as a person would."""
+    add_reviewer(name, PASSWORD, display_name=name.title())
+    at.run()
+    at.text_input(key="alerts-reviewer-name").input(name)
+    at.text_input(key="alerts-reviewer-password").input(PASSWORD)
+    _button(at, "Sign in").click().run()
+    assert any(f"Signed in as **{name.title()}**" in m.value for m in at.markdown)
+    return at
 
 
 def _raise(store, metric="toxicity", value=0.95, record="r1"):
@@ -34,7 +47,11 @@ def test_acknowledge_then_resolve_with_notes(app_test, store):
     assert not at.exception
     assert any(f"#{alert.id}" in m.value and "high" in m.value for m in at.markdown)
     assert [m.value for m in at.metric if m.label == "High severity, open"] == ["1"]
-    at.text_input(key=f"alerts-actor-{alert.id}").input("Ana")
+    # not signed in: no free-text name, no action; the page says how to sign in
+    assert not [t for t in at.text_input if t.label == "Your name"]
+    assert not [b for b in at.button if b.label == "Acknowledge"]
+    assert any("Sign in as a reviewer" in i.value for i in at.info)
+    _signed_in(at)
     at.text_area(key=f"alerts-note-{alert.id}").input("Checking the generator")
     _button(at, "Acknowledge").click().run()
     assert not at.exception
@@ -42,7 +59,7 @@ def test_acknowledge_then_resolve_with_notes(app_test, store):
     assert any("is now acknowledged" in s.value for s in at.success)
     # It left the open list; the Acknowledged filter shows it with its history.
     at.segmented_control(key="alerts-filter").set_value("Acknowledged").run()
-    assert any("acknowledged by **Ana**: Checking the generator" in m.value for m in at.markdown)
+    assert any("acknowledged by **ana**: Checking the generator" in m.value for m in at.markdown)
     at.text_area(key=f"alerts-note-{alert.id}").input("Swapped the model")
     _button(at, "Resolve").click().run()
     assert store.get_alert(alert.id).status == "resolved"
@@ -55,8 +72,7 @@ def test_acknowledge_then_resolve_with_notes(app_test, store):
 
 def test_resolve_without_a_note_is_refused(app_test, store):
     (alert,) = _raise(store).alerts
-    at = app_test(PAGE).run()
-    at.text_input(key=f"alerts-actor-{alert.id}").input("Ana")
+    at = _signed_in(app_test(PAGE))
     _button(at, "Resolve").click().run()
     assert not at.exception
     assert any("Write a note" in e.value for e in at.error)
@@ -65,13 +81,24 @@ def test_resolve_without_a_note_is_refused(app_test, store):
 
 def test_user_text_is_shown_as_text(app_test, store):
     (alert,) = _raise(store).alerts
-    at = app_test(PAGE).run()
-    at.text_input(key=f"alerts-actor-{alert.id}").input("**bold** [x](javascript:alert(1))")
-    at.text_area(key=f"alerts-note-{alert.id}").input("<img src=x onerror=alert(1)>")
+    at = _signed_in(app_test(PAGE))
+    at.text_area(key=f"alerts-note-{alert.id}").input(
+        "**bold** [x](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
     _button(at, "Acknowledge").click().run()
     at.segmented_control(key="alerts-filter").set_value("All").run()
     history = [m.value for m in at.markdown if "acknowledged by" in m.value]
     assert history and "\\*\\*bold\\*\\*" in history[0] and "<img" not in history[0]
+    assert store.alert_events(alert.id)[-1].actor == "ana"
+
+
+def test_first_account_help_names_the_password_variable(app_test, store):
+    _raise(store)
+    at = app_test(PAGE).run()
+    assert not at.exception
+    help_ = " ".join(i.value for i in at.info)
+    assert "No reviewer account exists yet" in help_
+    assert "STEWARD_REVIEWER_PASSWORD=" in help_ and "python -m backend reviewer add" in help_
 
 
 def test_notifications_and_thresholds_tabs(app_test, store, settings):

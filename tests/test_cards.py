@@ -124,13 +124,18 @@ def seed_records(store, *, co2_key="co2_g", co2_value=0.71, flat_run=True):
     return ds, audit, job, run, evaluation
 
 
-def complete(doc: CardDocument, license="apache-2.0") -> CardDocument:
-    """Fill every required field that is still empty."""
+def complete(doc: CardDocument, license="apache-2.0", *, checklist: bool = True) -> CardDocument:
+    """Fill every required field that is still empty and (``checklist``) start every
+    checklist item left "Not started", so nothing blocks approval."""
     for skey, _, spec, fld in doc.iter_fields():
         if spec.required and not fld.value.strip():
             doc.set_value(
                 skey, spec.key, license if spec.key == "license" else f"{spec.label} text"
             )
+    if checklist:
+        for item in doc.checklist:
+            if item.status == "not_started":
+                item.status = "in_progress"
     return doc
 
 

@@ -65,16 +65,24 @@ def workspace(tmp_path_factory):
 
 
 def test_reviewer_signs_off_in_the_browser(workspace):
+    """Sign in, be refused by the gate, keep the comment, approve with exceptions, verify."""
+    import re
+
     from playwright.sync_api import expect
 
     base, card_id, cli = workspace
+    gate = json.loads(cli("card", "gate", "--id", str(card_id), "--json").stdout)
+    assert gate and all(i["kind"] == "not_started" for i in gate)
+    comment = "Checked in the browser: data and audit match."
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         try:
             page.goto(f"{base}/cards", wait_until="domcontentloaded")
             expect(page.get_by_role("tab", name="Sign-off")).to_be_visible(timeout=60_000)
             page.get_by_role("tab", name="Sign-off").click()
-            expect(page.get_by_text("Only a signed-in reviewer can sign.")).to_be_visible()
+            expect(page.get_by_text("Only a signed-in reviewer can sign")).to_be_visible(
+                timeout=30_000
+            )
 
             page.get_by_label("Reviewer name").fill("alice")
             page.get_by_label("Password", exact=True).fill("wrong password")
@@ -84,11 +92,36 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             page.get_by_label("Password", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
+            # the tab stays where the reviewer was
+            expect(page.get_by_role("tab", name="Sign-off")).to_have_attribute(
+                "aria-selected", "true"
+            )
+            expect(page.get_by_text(f"Approval is blocked by {len(gate)} issue")).to_be_visible()
 
-            page.get_by_label("Comment (required)").fill("Checked in the browser.")
+            # a plain approval is refused with the list; the typed comment survives
+            page.get_by_label("Comment (required)").fill(comment)
+            page.get_by_role("button", name="Sign version 2").click()
+            expect(page.get_by_text("Approval refused")).to_be_visible(timeout=30_000)
+            expect(page.get_by_label("Comment (required)")).to_have_value(comment)
+
+            page.get_by_test_id("stRadioGroup").get_by_text("Approve with exceptions").click()
+            form = page.locator(
+                '[data-testid="stForm"]', has=page.get_by_label("Comment (required)")
+            )
+            boxes = form.get_by_label(re.compile("^Checklist item"))
+            expect(boxes).to_have_count(len(gate))
+            for i in range(len(gate)):
+                boxes.nth(i).fill(f"Justified in the browser, item {i + 1}.")
             page.get_by_role("button", name="Sign version 2").click()
             expect(page.get_by_text("Sign-off #1 recorded")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("Approved by alice on version 2").first).to_be_visible()
+            expect(
+                page.get_by_text(
+                    f"Approved with {len(gate)} exceptions by alice on version 2"
+                ).first
+            ).to_be_visible()
+
+            page.get_by_role("button", name="Verify integrity").click()
+            expect(page.get_by_text("Intact: version 2")).to_be_visible(timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0
         finally:
             page.close()
@@ -97,3 +130,6 @@ def test_reviewer_signs_off_in_the_browser(workspace):
     assert verify.returncode == 0, verify.stdout
     report = json.loads(verify.stdout)
     assert report["reviewer"] == "alice" and report["decision"] == "approve"
+    assert [e["key"] for e in report["exceptions"]] == [i["key"] for i in gate]
+    md = cli("card", "render", "--id", str(card_id), "--format", "md").stdout
+    assert "Justified in the browser, item 1." in md

@@ -35,7 +35,7 @@ def _fill_required(card_id: int) -> None:
     from tests.test_cards import complete
 
     repo = CardRepository(get_store())
-    repo.save_version(card_id, complete(repo.load(card_id)), note="filled in")
+    repo.save_version(card_id, complete(repo.load(card_id), checklist=False), note="filled in")
 
 
 def test_full_cli_flow(capsys, monkeypatch, records, settings):
@@ -70,21 +70,43 @@ def test_full_cli_flow(capsys, monkeypatch, records, settings):
         capsys, "card", "sign", "--id", str(card_id), "--reviewer", "alice",
         "--decision", "approve", "--comment", "ok",
     )  # fmt: skip
-    assert code == 2 and "cannot be approved" in err
+    assert code == 2 and err.startswith("error: Approval refused")
+    assert "Required field empty: Licensing › License [field:licensing.license]" in err
     _fill_required(card_id)
+    # the checklist is still "Not started": the gate lists it, approval needs exceptions
+    code, out, _ = run(capsys, "card", "gate", "--id", str(card_id), "--json")
+    issues = json.loads(out)
+    assert code == 1 and {i["kind"] for i in issues} == {"not_started"}
+    code, _, err = run(
+        capsys, "card", "sign", "--id", str(card_id), "--reviewer", "alice",
+        "--decision", "approve", "--comment", "ok", "--exception", f"{issues[0]['key']}=short",
+    )  # fmt: skip
+    assert code == 2 and "write a justification" in err and issues[1]["key"] in err
+    excepted = [f"{i['key']}=Reviewed separately by the board for {i['key']}" for i in issues]
     code, out, _ = run(
         capsys, "card", "sign", "--id", str(card_id), "--reviewer", "alice",
         "--decision", "approve", "--comment", "Reviewed <b>all</b>", "--json",
+        *[a for e in excepted for a in ("--exception", e)],
     )  # fmt: skip
-    assert code == 0 and json.loads(out)["version"] == 2
+    signed = json.loads(out)
+    assert code == 0 and signed["version"] == 2
+    assert [e["key"] for e in signed["exceptions"]] == [i["key"] for i in issues]
 
     code, out, _ = run(capsys, "card", "verify", "--id", str(card_id), "--json")
     assert code == 0 and json.loads(out)["ok"] is True
+    code, out, _ = run(capsys, "card", "list")
+    assert "approved" in out
 
     code, out, _ = run(capsys, "card", "render", "--id", str(card_id), "--format", "html")
     assert code == 0 and "Reviewed &lt;b&gt;all&lt;/b&gt;" in out and "<b>all" not in out
+    assert "Approved with exceptions in sign-off #1" in out
+    assert f"Reviewed separately by the board for {issues[0]['key']}" in out
+    code, out, _ = run(capsys, "card", "render", "--id", str(card_id), "--format", "md")
+    assert f"Approved with {len(issues)} exceptions by alice" in out
+    assert f"Reviewed separately by the board for {issues[-1]['key']}" in out
     code, out, _ = run(capsys, "card", "render", "--id", str(card_id), "--format", "json")
-    assert json.loads(out)["signoffs"][0]["reviewer"] == "alice"
+    so = json.loads(out)["signoffs"][0]
+    assert so["reviewer"] == "alice" and len(so["exceptions"]) == len(issues)
 
     code, out, _ = run(capsys, "card", "diff", "--id", str(card_id), "--from", "1", "--to", "2")
     assert code == 0 and "Licensing › License (added)" in out

@@ -141,7 +141,7 @@ def test_sign_checks_decision_comment_and_completeness(store, alice):
         sign_card(store, saved.card_id, reviewer=alice, decision="maybe", comment="x")
     with pytest.raises(StewardError, match="comment"):
         sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="  ")
-    with pytest.raises(StewardError, match="cannot be approved"):
+    with pytest.raises(StewardError, match="Approval refused"):
         sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
     row = sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="fill it")
     assert row.decision == "reject"
@@ -301,3 +301,146 @@ def test_a_removed_account_can_no_longer_sign(store, alice):
     reviewers_path().write_text("")  # the administrator removed every account
     with pytest.raises(SignInError, match="no longer exists"):
         sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="x")
+
+
+# -- the approval gate and exceptions ------------------------------------------------------
+
+
+def test_gate_lists_fields_checklist_and_high_alerts_on_cited_records(store, alice):
+    from backend.cards.signoff import approval_gate
+
+    _, audit, job, run, ev = seed_records(store)
+    doc = build_card(store, "model", run=resolve_run(store, job.id), evaluation=ev)
+    keys = {i.key for i in approval_gate(store, doc)}
+    assert "field:licensing.license" in keys and "checklist:ethical_review" in keys
+    high = store.add_alert(
+        kind="audit", message="PII", severity="high", source_kind="audit", source_id=audit.id
+    )
+    store.add_alert(  # medium: not a blocker
+        kind="audit", message="small group", source_kind="audit", source_id=audit.id
+    )
+    on_run = store.add_alert(
+        kind="training", message="CO2", severity="high", source_kind="run", source_id=job.id
+    )
+    elsewhere = store.add_alert(
+        kind="audit", message="other", severity="high", source_kind="audit", source_id=999
+    )
+    alerts = [i.key for i in approval_gate(store, doc) if i.kind == "open_alert"]
+    assert alerts == [f"alert:{high.id}", f"alert:{on_run.id}"]
+    assert f"alert:{elsewhere.id}" not in alerts
+    store.set_alert_status(high.id, "acknowledged", actor="alice", note="seen")
+    alerts = [i.key for i in approval_gate(store, doc) if i.kind == "open_alert"]
+    assert alerts == [f"alert:{on_run.id}"]
+
+
+def test_approval_with_exceptions_is_recorded_hashed_and_verified(store, alice, settings):
+    from backend.cards.signoff import ApprovalRefused, approval_gate
+
+    saved = create_card(store, "data", title="needs exceptions")
+    repo = CardRepository(store)
+    repo.save_version(saved.card_id, complete(repo.load(saved.card_id), checklist=False))
+    issues = approval_gate(store, repo.load(saved.card_id))
+    assert issues and all(i.kind == "not_started" for i in issues)
+    with pytest.raises(ApprovalRefused, match="Approval refused") as refused:
+        sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
+    assert refused.value.issues == issues
+    whys = {i.key: f"Covered by the board, see minutes ({i.key})" for i in issues}
+    short = dict(whys, **{issues[0].key: "ok"})
+    with pytest.raises(ApprovalRefused, match="justification") as refused:
+        sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok",
+                  exceptions=short)  # fmt: skip
+    assert [i.key for i in refused.value.issues] == [issues[0].key]
+    with pytest.raises(StewardError, match="No open issue matches"):
+        sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok",
+                  exceptions=dict(whys, **{"alert:999": "x" * 20}))  # fmt: skip
+    row = sign_card(
+        store, saved.card_id, reviewer=alice, decision="approve", comment="ok", exceptions=whys
+    )
+    assert [e["key"] for e in row.exceptions] == [i.key for i in issues]
+    status = card_status(store, saved.card_id)
+    assert status.state == "approved"
+    assert status.label.startswith(f"Approved with {len(issues)} exceptions by alice")
+    report = verify_card(store, saved.card_id)
+    assert report.ok and len(report.exceptions) == len(issues)
+    for fmt in ("md", "html", "json"):
+        assert whys[issues[-1].key] in export_saved_card(store, saved.card_id, fmt).content
+    # an exception's justification edited in the database breaks the sign-off's hash
+    con = _db(settings)
+    con.execute("DROP TRIGGER card_signoffs_no_update")
+    con.execute("UPDATE card_signoffs SET exceptions=json_set(exceptions,'$[0].justification','')")
+    con.commit()
+    con.close()
+    problems = verify_card(store, saved.card_id).problems
+    assert any("was altered" in p for p in problems)
+    assert any("has no justification" in p for p in problems)
+
+
+def test_verify_names_a_high_alert_raised_after_approval(store, alice):
+    _, audit, *_ = seed_records(store)
+    saved = CardRepository(store).create(complete(build_card(store, "data", audit=audit)))
+    sign_card(store, saved.card_id, reviewer=alice, decision="approve", comment="ok")
+    assert verify_card(store, saved.card_id).ok
+    alert = store.add_alert(
+        kind="audit", message="PII", severity="high", source_kind="audit", source_id=audit.id
+    )
+    problems = verify_card(store, saved.card_id).problems
+    assert any(f"alert #{alert.id}" in p and "no exception" in p for p in problems)
+
+
+def test_rejection_never_needs_anything_from_the_gate(store, alice):
+    saved = create_card(store, "model", title="empty")
+    row = sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="empty")
+    assert row.exceptions == []
+
+
+# -- rate-limited sign-in ------------------------------------------------------------------
+
+
+def test_sign_in_is_rate_limited_per_account_and_persisted(store, alice):
+    from datetime import timedelta
+
+    from backend.cards.reviewers import SignInLocked, sign_in
+    from backend.store import reset_stores, utcnow
+
+    t0 = utcnow()
+    for i in range(5):
+        with pytest.raises(SignInError, match="wrong password"):
+            sign_in(store, "alice", "bad guess", now=t0 + timedelta(seconds=i))
+    with pytest.raises(SignInLocked, match="try again in 15 minutes"):
+        sign_in(store, "alice", PASSWORD, now=t0 + timedelta(seconds=10))
+    # another account is not affected
+    add_reviewer("bob", PASSWORD)
+    assert sign_in(store, "bob", PASSWORD, now=t0).name == "bob"
+    # the count lives in the database: a new process (store) still sees the lock
+    reset_stores()
+    from backend.store import get_store
+
+    with pytest.raises(SignInLocked, match="try again in 1 minute"):
+        sign_in(get_store(), "alice", PASSWORD, now=t0 + timedelta(minutes=14, seconds=30))
+    later = t0 + timedelta(minutes=15, seconds=1)
+    assert sign_in(get_store(), "alice", PASSWORD, now=later).name == "alice"
+
+
+# -- the anchoring key ---------------------------------------------------------------------
+
+
+def test_signoff_key_sources(settings, monkeypatch, tmp_path):
+    from backend.cards.anchor import key_file, signoff_key
+    from backend.errors import ConfigError
+
+    monkeypatch.delenv("STEWARD_SIGNOFF_KEY", raising=False)
+    generated = signoff_key()
+    assert generated.source.startswith("file") and key_file().exists()
+    assert stat.S_IMODE(os.stat(key_file()).st_mode) == 0o600
+    assert signoff_key() == generated  # created once, then read
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[steward]\nsignoff_key = "from-the-secrets-file-0123"\n')
+    monkeypatch.setenv("STEWARD_SECRETS", str(secrets))
+    get_settings.cache_clear()
+    assert signoff_key().source == "secrets"
+    monkeypatch.setenv("STEWARD_SIGNOFF_KEY", "from-the-environment-0123")
+    assert signoff_key().source == "environment"
+    assert signoff_key().key_id != generated.key_id
+    monkeypatch.setenv("STEWARD_SIGNOFF_KEY", "short")
+    with pytest.raises(ConfigError, match="too short"):
+        signoff_key()

@@ -28,6 +28,7 @@ PAGES = {
     "alerts": "alerts",
 }
 _HOME: dict = {}
+REVIEWER_PASSWORD = "e2e-reviewer-passphrase"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,6 +39,12 @@ def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("e2e-home")
     env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
     subprocess.run([sys.executable, "-m", "backend", "demo"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "backend", "reviewer", "add", "ana", "--display-name", "Ana"],
+        env=dict(env, STEWARD_REVIEWER_PASSWORD=REVIEWER_PASSWORD),
+        check=True,
+        cwd=ROOT,
+    )
     _HOME["path"] = home
     with streamlit_server(home, env) as base:
         yield base
@@ -177,7 +184,12 @@ def test_user_acknowledges_an_audit_alert_in_the_incident_log(server, browser):
         page.get_by_label("Alert", exact=True).click()
         page.get_by_role("option", name=f"#{alert.id} ·").click()
         _wait_until_idle(page)
-        page.get_by_label("Your name").fill("Reviewer Ana")
+        # acting needs a signed-in reviewer: the incident log records the account
+        page.get_by_label("Reviewer name").fill("ana")
+        page.get_by_label("Password", exact=True).fill(REVIEWER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        _wait_until_idle(page)
         page.get_by_label("Note").fill("PII rows go to the anonymised export before training.")
         page.screenshot(path=str(SCREENS / "flow_alert_incident_log.png"), full_page=True)
         page.get_by_role("button", name="Acknowledge").click()
@@ -186,6 +198,6 @@ def test_user_acknowledges_an_audit_alert_in_the_incident_log(server, browser):
         page.screenshot(path=str(SCREENS / "flow_alert_acknowledged.png"), full_page=True)
         _assert_no_exception(page)
         assert store.get_alert(alert.id).status == "acknowledged"
-        assert store.alert_events(alert.id)[-1].actor == "Reviewer Ana"
+        assert store.alert_events(alert.id)[-1].actor == "ana"
     finally:
         page.close()

@@ -14,6 +14,7 @@ import sys
 from backend.cli import add_json_flag, print_json
 from backend.errors import StewardError
 
+# = backend.cards.reviewers.PASSWORD_ENV (not imported: argon2 would slow down --help)
 PASSWORD_ENV = "STEWARD_REVIEWER_PASSWORD"
 
 
@@ -64,8 +65,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decision", choices=("approve", "reject"), required=True)
     p.add_argument("--comment", required=True)
     p.add_argument("--version", type=int, help="sign this version (default: latest)")
+    p.add_argument(
+        "--exception",
+        action="append",
+        default=[],
+        metavar="ISSUE=JUSTIFICATION",
+        help="approve with an exception: one per open issue (`card gate` lists their keys), "
+        "e.g. --exception 'checklist:consent=Synthetic data, no people involved'",
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_sign)
+
+    p = csub.add_parser(
+        "gate",
+        help="what blocks approving a card: missing fields, checklist items not started, "
+        "open high-severity alerts (exit 0 when nothing does, else 1)",
+    )
+    p.add_argument("--id", type=int, required=True)
+    p.add_argument("--version", type=int, help="a saved version (default: latest)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_gate)
 
     p = csub.add_parser(
         "verify",
@@ -209,19 +228,27 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    from backend.cards.reviewers import authenticate
+    from backend.cards.reviewers import sign_in
     from backend.cards.signoff import sign_card
     from backend.store import iso_utc
 
+    exceptions = {}
+    for item in args.exception:
+        key, sep, why = item.partition("=")
+        if not sep or not key.strip():
+            raise StewardError(f"--exception {item!r}: write it as ISSUE=JUSTIFICATION.")
+        exceptions[key.strip()] = why
+    store = _store()
     password = _password(f"Password for reviewer {args.reviewer}: ")
-    reviewer = authenticate(args.reviewer, password)
+    reviewer = sign_in(store, args.reviewer, password)
     row = sign_card(
-        _store(),
+        store,
         args.id,
         reviewer=reviewer,
         decision=args.decision,
         comment=args.comment,
         version=args.version,
+        exceptions=exceptions,
     )
     result = {
         "signoff_id": row.id,
@@ -231,6 +258,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         "reviewer": row.reviewer,
         "card_hash": row.card_hash,
         "evidence": row.evidence,
+        "exceptions": row.exceptions,
         "signed_at": iso_utc(row.signed_at),
     }
     if args.json:
@@ -242,23 +270,54 @@ def cmd_sign(args: argparse.Namespace) -> int:
             f"version {row.version} (card sha256 {row.card_hash[:12]}, "
             f"{len(row.evidence)} cited records hashed)"
         )
+        for e in row.exceptions:
+            print(f"  exception {e['key']}: {e['justification']}")
     return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from backend.cards.repository import CardRepository
+    from backend.cards.signoff import approval_gate
+
+    store = _store()
+    issues = approval_gate(store, CardRepository(store).load(args.id, args.version))
+    if args.json:
+        print_json([{"key": i.key, "kind": i.kind, "issue": i.text} for i in issues])
+    elif not issues:
+        print(f"Card {args.id} can be approved: nothing blocks it.")
+    else:
+        print(
+            f"Card {args.id} cannot simply be approved: {len(issues)} issue(s). Fix them, or "
+            "approve with one --exception KEY=JUSTIFICATION each:"
+        )
+        for i in issues:
+            print(f"  {i.key}  {i.text}")
+    return 0 if not issues else 1
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from backend.cards.signoff import verify_card
 
     report = verify_card(_store(), args.id)
-    ok = report.ok and not (args.require_approved and report.decision != "approve")
+    not_approved = report.ok and args.require_approved and report.decision != "approve"
+    ok = report.ok and not not_approved
     if args.json:
-        print_json(dict(report.to_json(), ok=ok))
+        print_json(dict(report.to_json(), ok=ok, intact=report.ok))
+    elif not_approved:
+        print(
+            f"FAILED: card {args.id} is not approved: its latest sign-off, by {report.reviewer} "
+            f"on version {report.latest_version}, is a rejection (the records are intact)."
+        )
     elif report.ok:
+        n = len(report.exceptions)
+        exceptions = f" with {n} justified exception(s)" if n else ""
         print(
             f"OK: card {args.id} version {report.latest_version} matches the sign-off by "
-            f"{report.reviewer} ({report.decision}); {report.checked_records} cited records unchanged."
+            f"{report.reviewer} ({report.decision}{exceptions}); {report.checked_records} cited "
+            "records unchanged; the sign-off chain ends at its anchored head."
         )
-        if not ok:
-            print(f"but the decision was '{report.decision}', not approve.")
+        for e in report.exceptions:
+            print(f"  exception {e.get('key')}: {e.get('justification')}")
     else:
         print(f"FAILED: card {args.id}")
         for problem in report.problems:

@@ -43,6 +43,7 @@ class SignOffView:
     signed_at: str
     evidence: list[dict] = field(default_factory=list)
     record_hash: str = ""
+    exceptions: list[dict] = field(default_factory=list)  # [{key, issue, justification}]
 
     @classmethod
     def from_row(cls, row: Any) -> SignOffView:
@@ -57,6 +58,7 @@ class SignOffView:
             signed_at=iso_utc(row.signed_at),
             evidence=list(row.evidence or []),
             record_hash=row.record_hash,
+            exceptions=list(row.exceptions or []),
         )
 
     def to_json(self) -> dict:
@@ -164,6 +166,15 @@ def markdown_body(doc: CardDocument, ctx: ExportContext) -> str:
                 f"{so.version} | {so.signed_at} | `{so.card_hash[:12]}` | {_md_cell(so.comment)} |"
             )
         lines.append("")
+        for so in ctx.signoffs:
+            if so.exceptions:
+                lines += [f"**Approved with exceptions in sign-off #{so.id}:**", ""]
+                lines += [
+                    f"- {_md_cell(e.get('issue', ''))}. Justification: "
+                    f"{_md_cell(e.get('justification', ''))}"
+                    for e in so.exceptions
+                ]
+                lines.append("")
 
     refs = doc.cited_records()
     if refs:
@@ -337,6 +348,17 @@ def render_html(doc: CardDocument, ctx: ExportContext | None = None) -> str:
                 f"<td><code>{_esc(so.card_hash[:12])}</code></td><td>{_value_html(so.comment)}</td></tr>"
             )
         parts.append("</table>")
+        for so in ctx.signoffs:
+            if so.exceptions:
+                parts.append(
+                    f"<p><strong>Approved with exceptions in sign-off #{so.id}:</strong></p><ul>"
+                )
+                parts += [
+                    f"<li>{_esc(e.get('issue', ''))}. Justification: "
+                    f"{_esc(e.get('justification', ''))}</li>"
+                    for e in so.exceptions
+                ]
+                parts.append("</ul>")
 
     refs = doc.cited_records()
     if refs:

@@ -8,21 +8,34 @@ Three tables of our own (subclassing :class:`backend.store.Base`):
                      row's own fields) and ``prev_hash`` (the previous sign-off's
                      ``record_hash`` for the same card), a small hash chain so a changed or
                      removed sign-off is noticed by ``verify``.
+``card_signoff_heads`` one row per signed card: the chain's length and last hash with an
+                     HMAC made with a key kept outside the database
+                     (:mod:`backend.cards.anchor`), so cutting the chain's tail is noticed.
+``reviewer_sign_ins`` sign-in attempts, for the per-account rate limit.
 
 Versions and sign-offs have no update or delete code path here. On SQLite, triggers
-make the database itself refuse ``UPDATE``/``DELETE`` on both tables, so even a
-mistaken script cannot rewrite history without first dropping the triggers (which
-``verify`` would then still catch through the hashes).
+make the database itself refuse ``UPDATE``/``DELETE`` on both tables, an ``INSERT`` that
+reuses an existing id (``INSERT OR REPLACE`` would otherwise delete the old row without
+firing the delete trigger), and deleting a card. Even a mistaken script cannot rewrite
+history without first dropping the triggers, which ``verify`` then still catches through
+the hashes and the anchored head.
+
+Appending a sign-off takes the database's write lock *before* reading the chain head
+(``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on the card row elsewhere), so
+two reviewers signing at the same instant are chained one after the other.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -30,15 +43,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    insert,
+    inspect,
     select,
     text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.errors import StewardError
 from backend.store import Base, Store, content_hash, utcnow
 
+from .anchor import SignoffKey, head_mac, mac_matches, signoff_key
 from .schema import CardDocument, card_hash
 
 
@@ -79,15 +96,72 @@ class SignOffRow(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     record_hash: Mapped[str] = mapped_column(String(64))
+    # approval with exceptions: [{key, issue, justification}]; hashed into the chain
+    exceptions: Mapped[list | None] = mapped_column(JSON, nullable=True, default=list)
+
+
+class SignOffHead(Base):
+    """The anchored head of one card's sign-off chain (see :mod:`backend.cards.anchor`)."""
+
+    __tablename__ = "card_signoff_heads"
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    last_id: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(12))
+    mac: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SignInAttempt(Base):
+    """One reviewer sign-in attempt (the rate limit counts recent failures per account)."""
+
+    __tablename__ = "reviewer_sign_ins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def _abort(table: str, why: str) -> str:
+    return f"BEGIN SELECT RAISE(ABORT, '{table} {why}'); END"
 
 
 _APPEND_ONLY_TRIGGERS = [
     f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()}
-        BEFORE {op} ON {table}
-        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"""
+        BEFORE {op} ON {table} {_abort(table, "is append-only")}"""
     for table in ("card_versions", "card_signoffs")
     for op in ("UPDATE", "DELETE")
+] + [
+    # INSERT OR REPLACE deletes the clashing row without firing the delete trigger:
+    # refuse any insert that reuses an existing id (or, for versions, card and number)
+    """CREATE TRIGGER IF NOT EXISTS card_versions_no_replace BEFORE INSERT ON card_versions
+        WHEN EXISTS (SELECT 1 FROM card_versions WHERE id = NEW.id
+                     OR (card_id = NEW.card_id AND version = NEW.version))
+        """
+    + _abort("card_versions", "is append-only: that version already exists"),
+    """CREATE TRIGGER IF NOT EXISTS card_signoffs_no_replace BEFORE INSERT ON card_signoffs
+        WHEN EXISTS (SELECT 1 FROM card_signoffs WHERE id = NEW.id) """
+    + _abort("card_signoffs", "is append-only: that sign-off already exists"),
+    # cards: the title follows the latest version (the one allowed update); never deleted
+    """CREATE TRIGGER IF NOT EXISTS cards_no_delete BEFORE DELETE ON cards """
+    + _abort("cards", "cannot be deleted: cards keep their history"),
+    """CREATE TRIGGER IF NOT EXISTS cards_no_update BEFORE UPDATE OF id, kind, created_by,
+        created_at ON cards """
+    + _abort("cards", "keep their id, kind and creator"),
+    """CREATE TRIGGER IF NOT EXISTS cards_no_replace BEFORE INSERT ON cards
+        WHEN EXISTS (SELECT 1 FROM cards WHERE id = NEW.id) """
+    + _abort("cards", "cannot be replaced"),
+    """CREATE TRIGGER IF NOT EXISTS card_signoff_heads_no_delete BEFORE DELETE ON
+        card_signoff_heads """
+    + _abort("card_signoff_heads", "cannot be deleted"),
+    """CREATE TRIGGER IF NOT EXISTS card_signoff_heads_no_replace BEFORE INSERT ON
+        card_signoff_heads WHEN EXISTS (SELECT 1 FROM card_signoff_heads
+        WHERE card_id = NEW.card_id) """
+    + _abort("card_signoff_heads", "cannot be replaced"),
 ]
+
+_TABLES = ("cards", "card_versions", "card_signoffs", "card_signoff_heads", "reviewer_sign_ins")
 
 _ready: weakref.WeakSet = weakref.WeakSet()  # engines already set up
 
@@ -96,10 +170,11 @@ def ensure_schema(store: Store) -> None:
     """Create the card tables (idempotent) and, on SQLite, the append-only triggers."""
     if store.engine in _ready:
         return
-    Base.metadata.create_all(
-        store.engine,
-        tables=[CardRow.__table__, CardVersionRow.__table__, SignOffRow.__table__],
-    )
+    Base.metadata.create_all(store.engine, tables=[Base.metadata.tables[t] for t in _TABLES])
+    columns = {c["name"] for c in inspect(store.engine).get_columns("card_signoffs")}
+    if "exceptions" not in columns:  # databases from before approval with exceptions
+        with store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE card_signoffs ADD COLUMN exceptions JSON"))
     if store.engine.dialect.name == "sqlite":
         with store.engine.begin() as conn:
             for ddl in _APPEND_ONLY_TRIGGERS:
@@ -107,26 +182,107 @@ def ensure_schema(store: Store) -> None:
     _ready.add(store.engine)
 
 
+_HASHED = (
+    "card_id",
+    "version_id",
+    "version",
+    "reviewer",
+    "auth_method",
+    "decision",
+    "comment",
+    "card_hash",
+    "evidence",
+    "signed_at",
+    "prev_hash",
+)
+
+
 def signoff_record_hash(fields: dict) -> str:
-    """Hash of a sign-off's own content (everything but its id and this hash)."""
-    return content_hash(
-        {
-            k: fields[k]
-            for k in (
-                "card_id",
-                "version_id",
-                "version",
-                "reviewer",
-                "auth_method",
-                "decision",
-                "comment",
-                "card_hash",
-                "evidence",
-                "signed_at",
-                "prev_hash",
-            )
-        }
-    )
+    """Hash of a sign-off's own content (everything but its id and this hash).
+
+    Exceptions join the hash only when there are some, so sign-offs recorded before
+    approval with exceptions existed keep their hashes.
+    """
+    hashed = {k: fields[k] for k in _HASHED}
+    if fields.get("exceptions"):
+        hashed["exceptions"] = fields["exceptions"]
+    return content_hash(hashed)
+
+
+def row_record_hash(row: SignOffRow) -> str:
+    """:func:`signoff_record_hash` recomputed from a stored row."""
+    fields = {k: getattr(row, k) for k in _HASHED}
+    fields["signed_at"] = row.signed_at.isoformat()
+    fields["exceptions"] = row.exceptions or []
+    return signoff_record_hash(fields)
+
+
+class ChainBroken(StewardError):
+    """The stored chain does not end at its anchored head: nothing may be appended."""
+
+
+def head_problems(
+    card_id: int, signoffs: list[SignOffRow], head: SignOffHead | None, key: SignoffKey
+) -> list[str]:
+    """What is wrong between a card's sign-off rows and their anchored head ([] when fine)."""
+    if head is None:
+        if signoffs:
+            return [
+                f"card {card_id}'s sign-offs have no anchored head: they were written outside "
+                "Steward, or the head was deleted"
+            ]
+        return []
+    if head.key_id != key.key_id:
+        return [
+            f"card {card_id}'s sign-off head was anchored with another key ({head.key_id}, "
+            f"now {key.key_id}): the sign-off key changed, or the head was forged"
+        ]
+    if not mac_matches(key, card_id, head.count, head.head_hash, head.mac):
+        return [f"card {card_id}'s anchored sign-off head was altered (its HMAC does not match)"]
+    if len(signoffs) < head.count:
+        missing = head.count - len(signoffs)
+        return [
+            f"{missing} sign-off{'s were' if missing > 1 else ' was'} removed: the anchored head "
+            f"records {head.count}, the database holds {len(signoffs)} (the last was #{head.last_id})"
+        ]
+    if len(signoffs) > head.count:
+        extra = [s.id for s in signoffs[head.count :]]
+        return [f"sign-off(s) {extra} were added outside Steward after the anchored head"]
+    last = signoffs[-1]
+    if last.record_hash != head.head_hash or last.id != head.last_id:
+        return [
+            f"card {card_id}'s last sign-off (#{last.id}) is not the anchored one "
+            f"(#{head.last_id}): it was replaced or rewritten"
+        ]
+    return []
+
+
+@contextmanager
+def chain_transaction(store: Store, card_id: int) -> Iterator[Connection]:
+    """A transaction that holds the write lock for ``card_id``'s sign-off chain.
+
+    The lock is taken before anything is read, so no other writer can append between
+    reading the chain head and inserting after it. SQLite: ``BEGIN IMMEDIATE`` (the
+    database's single write lock, taken up front; other writers wait ``busy_timeout``).
+    Other databases: an ordinary transaction that first locks the card's row with
+    ``SELECT ... FOR UPDATE``, so appends to one card queue while other cards proceed.
+    """
+    with store.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite would open its own deferred transaction at the first INSERT, after
+            # our read; in autocommit mode it leaves the transaction to us
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
+        else:
+            with conn.begin():
+                conn.execute(select(CardRow.id).where(CardRow.id == card_id).with_for_update())
+                yield conn
 
 
 @dataclass(frozen=True)
@@ -292,19 +448,67 @@ class CardRepository:
                 )
             )
 
-    def append_signoff(self, **fields) -> SignOffRow:
-        """Append one sign-off; chains it to the card's previous sign-off."""
+    def head(self, card_id: int) -> SignOffHead | None:
         with self.store.session() as s:
-            prev = s.scalars(
-                select(SignOffRow)
-                .where(SignOffRow.card_id == fields["card_id"])
-                .order_by(SignOffRow.id.desc())
-                .limit(1)
-            ).first()
-            fields["prev_hash"] = prev.record_hash if prev else ""
+            return s.get(SignOffHead, card_id)
+
+    def chain_problems(self, card_id: int, key: SignoffKey | None = None) -> list[str]:
+        """Every way the stored sign-off chain of a card fails (rows, links, anchored head)."""
+        signoffs = self.signoffs(card_id)
+        problems = []
+        prev = ""
+        for so in signoffs:
+            if row_record_hash(so) != so.record_hash:
+                problems.append(f"sign-off #{so.id} was altered in the database")
+            if so.prev_hash != prev:
+                problems.append(
+                    f"sign-off #{so.id} does not follow the previous one (one was removed)"
+                )
+            prev = so.record_hash
+        return problems + head_problems(card_id, signoffs, self.head(card_id), key or signoff_key())
+
+    def append_signoff(self, **fields) -> SignOffRow:
+        """Append one sign-off, chained to the card's previous one, and re-anchor the head.
+
+        Refuses (:class:`ChainBroken`) when the stored chain does not end at its anchored
+        head: appending would otherwise hide a removed sign-off behind a new, valid head.
+        """
+        key = signoff_key()
+        card_id = int(fields["card_id"])
+        signoffs_t, heads_t = SignOffRow.__table__, SignOffHead.__table__
+        with chain_transaction(self.store, card_id) as conn:
+            rows = conn.execute(
+                select(signoffs_t).where(signoffs_t.c.card_id == card_id).order_by(signoffs_t.c.id)
+            ).all()
+            head_row = conn.execute(select(heads_t).where(heads_t.c.card_id == card_id)).first()
+            chain = [SignOffRow(**r._mapping) for r in rows]
+            head = SignOffHead(**head_row._mapping) if head_row is not None else None
+            problems = head_problems(card_id, chain, head, key)
+            if problems:
+                raise ChainBroken(
+                    f"Card {card_id}'s sign-off history does not match its anchored head, so no "
+                    f"sign-off can be added: {problems[0]}. Run `python -m backend card verify "
+                    f"--id {card_id}` and investigate."
+                )
+            fields["prev_hash"] = chain[-1].record_hash if chain else ""
             fields["signed_at"] = fields.get("signed_at") or utcnow().replace(microsecond=0)
+            fields["exceptions"] = list(fields.get("exceptions") or [])
             hashed = dict(fields, signed_at=fields["signed_at"].isoformat())
-            row = SignOffRow(**fields, record_hash=signoff_record_hash(hashed))
-            s.add(row)
-            s.flush()
-            return row
+            record_hash = signoff_record_hash(hashed)
+            new_id = conn.execute(
+                insert(signoffs_t).values(**fields, record_hash=record_hash)
+            ).inserted_primary_key[0]
+            count = len(chain) + 1
+            anchor = {
+                "count": count,
+                "head_hash": record_hash,
+                "last_id": new_id,
+                "key_id": key.key_id,
+                "mac": head_mac(key, card_id, count, record_hash),
+                "updated_at": utcnow(),
+            }
+            if head is None:
+                conn.execute(insert(heads_t).values(card_id=card_id, **anchor))
+            else:
+                conn.execute(heads_t.update().where(heads_t.c.card_id == card_id).values(**anchor))
+        return SignOffRow(id=new_id, **fields, record_hash=record_hash)

@@ -16,6 +16,11 @@ written with mode 0600.
 With Streamlit's OIDC login configured (``[auth]`` in secrets.toml), a signed-in user
 may sign when their e-mail is listed in ``[steward.reviewers] allowed_emails`` or is the
 ``email`` of a local account.
+
+:func:`sign_in` is what the dashboard and the CLI call: :func:`authenticate` behind a
+per-account rate limit kept in the database (``MAX_FAILURES`` failed attempts within
+``LOCK_WINDOW`` lock that account name until the oldest of them is that old), so a
+restart or a second server does not reset the count.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -32,11 +38,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from backend.config import Settings, get_settings
 from backend.errors import ConfigError, StewardError
-from backend.store import utcnow
+from backend.store import Store, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD = 8
 SIGN_IN_FAILED = "Sign-in failed: unknown reviewer or wrong password."
+PASSWORD_ENV = "STEWARD_REVIEWER_PASSWORD"
+MAX_FAILURES = 5
+LOCK_WINDOW = timedelta(minutes=15)
 
 _hasher = PasswordHasher()
 
@@ -174,6 +183,64 @@ def authenticate(name: str, password: str, *, path: Path | None = None) -> Revie
         display_name=str(account.get("display_name", "")),
         email=str(account.get("email", "")),
     )
+
+
+class SignInLocked(SignInError):
+    """Too many failed sign-ins for one account name: wait before trying again."""
+
+
+def sign_in(
+    store: Store,
+    name: str,
+    password: str,
+    *,
+    now: datetime | None = None,
+    max_failures: int = MAX_FAILURES,
+    window: timedelta = LOCK_WINDOW,
+    path: Path | None = None,
+) -> Reviewer:
+    """:func:`authenticate`, rate-limited per account name and recorded in the database.
+
+    After ``max_failures`` failed attempts within ``window`` the name is locked (the
+    password is not even checked) until the oldest of those failures leaves the window.
+    A successful sign-in does not clear earlier failures: they age out.
+    """
+    from sqlalchemy import select
+
+    from .repository import SignInAttempt, ensure_schema
+
+    ensure_schema(store)
+    name = (name or "").strip()[:64]
+    now = now or utcnow()
+    with store.session() as s:
+        failures = list(
+            s.scalars(
+                select(SignInAttempt.at)
+                .where(
+                    SignInAttempt.name == name,
+                    SignInAttempt.ok.is_(False),
+                    SignInAttempt.at > now - window,
+                )
+                .order_by(SignInAttempt.at.desc())
+                .limit(max_failures)
+            )
+        )
+    if len(failures) >= max_failures:
+        wait = failures[-1] + window - now
+        minutes = max(1, int(wait.total_seconds() // 60) + (wait.total_seconds() % 60 > 0))
+        raise SignInLocked(
+            f"Too many failed sign-ins for '{name}': try again in {minutes} minute"
+            f"{'s' if minutes > 1 else ''}."
+        )
+    try:
+        reviewer = authenticate(name, password, path=path)
+    except SignInError:
+        with store.session() as s:
+            s.add(SignInAttempt(name=name, ok=False, at=now))
+        raise
+    with store.session() as s:
+        s.add(SignInAttempt(name=name, ok=True, at=now))
+    return reviewer
 
 
 def oidc_allowed_emails(settings: Settings | None = None, path: Path | None = None) -> set[str]:

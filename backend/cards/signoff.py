@@ -1,7 +1,9 @@
-"""Reviewer sign-off on one card version, its status, and integrity verification."""
+"""Reviewer sign-off on one card version, the approval gate, its status, and integrity
+verification."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -9,12 +11,135 @@ from backend.errors import StewardError
 from backend.store import Store
 
 from .records import current_hash, stored_hash_mismatch
-from .repository import CardRepository, SignOffRow, signoff_record_hash
+from .repository import CardRepository, SignOffRow
 from .reviewers import Reviewer, SignInError, authorize_oidc, load_accounts
-from .schema import CardDocument, RecordRef, card_hash
+from .schema import STATUS_LABELS, CardDocument, RecordRef, card_hash
 
 Decision = Literal["approve", "reject"]
 MAX_COMMENT = 5000
+MIN_JUSTIFICATION = 10
+MAX_JUSTIFICATION = 2000
+
+
+# -- the approval gate -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GateIssue:
+    """One reason a card cannot simply be approved.
+
+    ``key`` names the issue stably (``field:licensing.license``, ``checklist:consent``,
+    ``alert:7``) so an exception's justification can be matched to it.
+    """
+
+    key: str
+    kind: Literal["missing_field", "not_started", "open_alert"]
+    text: str
+
+
+def approval_gate(store: Store, doc: CardDocument) -> list[GateIssue]:
+    """Everything that blocks a plain approval of ``doc``: missing required fields,
+    checklist items "Not started", and open high-severity alerts on the records it cites."""
+    return content_issues(doc) + alert_issues(store, doc)
+
+
+def content_issues(doc: CardDocument) -> list[GateIssue]:
+    """The gate's issues that follow from the card's content alone (fields, checklist)."""
+    issues = [
+        GateIssue(
+            f"field:{skey}.{spec.key}",
+            "missing_field",
+            f"Required field empty: {stitle} › {spec.label}",
+        )
+        for skey, stitle, spec, fld in doc.iter_fields()
+        if spec.required and not fld.value.strip()
+    ]
+    issues += [
+        GateIssue(
+            f"checklist:{item.key}",
+            "not_started",
+            f"Checklist item “{item.label}” is {STATUS_LABELS['not_started']}",
+        )
+        for item in doc.checklist
+        if item.status == "not_started"
+    ]
+    return issues
+
+
+def alert_issues(store: Store, doc: CardDocument) -> list[GateIssue]:
+    """Open high-severity alerts raised by a record the card cites."""
+    wanted: dict[str, set[int]] = {}
+    for ref in doc.cited_records():
+        if ref.id is None:
+            continue
+        if ref.kind in ("audit", "evaluation"):
+            wanted.setdefault(ref.kind, set()).add(ref.id)
+        elif ref.kind == "run":  # run alerts name the fine-tune job, not the run artifact
+            art = store.get_artifact(ref.id)
+            if art is not None and art.job_id is not None:
+                wanted.setdefault("run", set()).add(art.job_id)
+    issues = []
+    for kind, ids in sorted(wanted.items()):
+        for alert in store.alerts_for(kind, sorted(ids)):
+            if alert.status == "open" and alert.severity == "high":
+                where = alert.source_label or f"{kind} #{alert.source_id}"
+                issues.append(
+                    GateIssue(
+                        f"alert:{alert.id}",
+                        "open_alert",
+                        f"Open high-severity alert #{alert.id} on {where}: {alert.message}",
+                    )
+                )
+    return sorted(issues, key=lambda i: int(i.key.split(":")[1]))
+
+
+class ApprovalRefused(StewardError):
+    """A plain approval blocked by the gate, or exceptions without a justification each."""
+
+    def __init__(self, message: str, issues: list[GateIssue]) -> None:
+        super().__init__(message)
+        self.issues = issues
+
+
+def _checked_exceptions(
+    issues: list[GateIssue], exceptions: Mapping[str, str] | None
+) -> list[dict]:
+    """The sign-off's exception records, or :class:`ApprovalRefused` naming what is missing."""
+    given = {str(k).strip(): str(v or "").strip() for k, v in (exceptions or {}).items()}
+    keys = {i.key for i in issues}
+    unknown = sorted(k for k in given if k not in keys)
+    if unknown:
+        raise StewardError(
+            "No open issue matches the exception(s) "
+            + ", ".join(unknown)
+            + " (fixed meanwhile?). Reload and sign again."
+        )
+    if not issues:
+        return []
+    if not given:
+        raise ApprovalRefused(
+            f"Approval refused: {len(issues)} issue{'s' if len(issues) > 1 else ''} to fix "
+            "first, or approve with exceptions and a written justification for each:\n"
+            + "\n".join(f"- {i.text} [{i.key}]" for i in issues),
+            issues,
+        )
+    for text in given.values():
+        if len(text) > MAX_JUSTIFICATION:
+            raise StewardError(
+                f"A justification is too long (over {MAX_JUSTIFICATION} characters)."
+            )
+    lacking = [i for i in issues if len(given.get(i.key, "")) < MIN_JUSTIFICATION]
+    if lacking:
+        raise ApprovalRefused(
+            f"Approval with exceptions refused: write a justification (at least "
+            f"{MIN_JUSTIFICATION} characters) for each issue; missing for:\n"
+            + "\n".join(f"- {i.text} [{i.key}]" for i in lacking),
+            lacking,
+        )
+    return [{"key": i.key, "issue": i.text, "justification": given[i.key]} for i in issues]
+
+
+# -- signing ---------------------------------------------------------------------------
 
 
 def sign_card(
@@ -25,12 +150,17 @@ def sign_card(
     decision: str,
     comment: str,
     version: int | None = None,
+    exceptions: Mapping[str, str] | None = None,
 ) -> SignOffRow:
     """Record ``reviewer``'s decision on one version (default: the latest) of a card.
 
     ``reviewer`` must come from :func:`~backend.cards.reviewers.authenticate` or
     :func:`~backend.cards.reviewers.authorize_oidc`. The sign-off keeps the card's content
     hash and the hash of every record the card cites, as they are now.
+
+    An approval passes the gate (:func:`approval_gate`) or names every issue in
+    ``exceptions`` ({issue key: written justification}); the justifications are recorded
+    in the sign-off and hashed into the chain. A rejection never needs any.
     """
     if not isinstance(reviewer, Reviewer) or not reviewer.name:
         raise StewardError("Only a signed-in reviewer can sign.")
@@ -53,12 +183,9 @@ def sign_card(
             f"Card {card_id} version {row.version} was altered in the database; it cannot be signed."
         )
     doc = repo.load(card_id, row.version)
-    missing = doc.missing_required()
-    if decision == "approve" and missing:
-        raise StewardError(
-            "A card with missing required fields cannot be approved (reject it or fill them in): "
-            + "; ".join(missing)
-        )
+    recorded = []
+    if decision == "approve":
+        recorded = _checked_exceptions(approval_gate(store, doc), exceptions)
     evidence = []
     for ref in doc.cited_records():
         now = current_hash(store, ref)
@@ -80,6 +207,7 @@ def sign_card(
         comment=comment,
         card_hash=row.content_hash,
         evidence=evidence,
+        exceptions=recorded,
     )
 
 
@@ -87,27 +215,40 @@ def sign_card(
 class CardStatus:
     """Review status of a card's latest version."""
 
-    state: Literal["unsigned", "approved", "rejected", "stale"]
+    state: Literal["unsigned", "approved", "rejected", "stale", "invalid"]
     latest_version: int
     signoff: SignOffRow | None = None
+    problem: str = ""  # why the sign-off records cannot be trusted (state "invalid")
 
     @property
     def label(self) -> str:
+        if self.state == "invalid":
+            return f"Sign-off records failed verification: {self.problem}"
         if self.signoff is None:
             return "Not signed off"
         who = f"{self.signoff.reviewer} on version {self.signoff.version}"
+        n = len(self.signoff.exceptions or [])
+        verb = "approved" if self.signoff.decision == "approve" else "rejected"
+        if n:
+            verb += f" with {n} exception{'s' if n > 1 else ''}"
         if self.state == "stale":
-            verb = "approved" if self.signoff.decision == "approve" else "rejected"
             return f"Stale: {verb} by {who}, but the card is now at version {self.latest_version}"
-        return f"{self.state.capitalize()} by {who}"
+        return f"{verb.capitalize()} by {who}"
 
 
 def card_status(store: Store, card_id: int) -> CardStatus:
     """``approved``/``rejected`` when the newest sign-off is for the current content,
-    ``stale`` when the card changed since, ``unsigned`` when nobody signed yet."""
+    ``stale`` when the card changed since, ``unsigned`` when nobody signed yet, and
+    ``invalid`` when the sign-off records fail their hashes or anchored head (then no
+    decision is shown as if it held)."""
     repo = CardRepository(store)
     latest = repo.latest_version(card_id)
+    problems = repo.chain_problems(card_id)
+    if card_hash(latest.content) != latest.content_hash:
+        problems.append(f"card {card_id} version {latest.version} was altered in the database")
     signoffs = repo.signoffs(card_id)
+    if problems:
+        return CardStatus("invalid", latest.version, None, problems[0])
     if not signoffs:
         return CardStatus("unsigned", latest.version)
     last = signoffs[-1]
@@ -128,6 +269,7 @@ class VerifyReport:
     reviewer: str | None = None
     problems: list[str] = field(default_factory=list)
     checked_records: int = 0
+    exceptions: list[dict] = field(default_factory=list)  # of the last sign-off
 
     def to_json(self) -> dict:
         return {
@@ -139,6 +281,7 @@ class VerifyReport:
             "decision": self.decision,
             "reviewer": self.reviewer,
             "checked_records": self.checked_records,
+            "exceptions": self.exceptions,
             "problems": self.problems,
         }
 
@@ -151,9 +294,22 @@ def verify_card(store: Store, card_id: int) -> VerifyReport:
     edited after the sign-off, and a cited record changed or deleted since signing.
     """
     repo = CardRepository(store)
-    repo.get_card(card_id)
     versions = repo.versions(card_id)
+    deleted = _deleted_card(store, repo, card_id, versions)
+    if deleted:
+        return VerifyReport(
+            card_id, False, "deleted", versions[-1].version if versions else 0, problems=[deleted]
+        )
     if not versions:
+        repo.get_card(card_id)  # "No card with id N." for a card that never existed
+        if repo.signoffs(card_id) or repo.head(card_id) is not None:
+            return VerifyReport(
+                card_id,
+                False,
+                "deleted",
+                0,
+                problems=[f"card {card_id}'s versions were deleted from the database"],
+            )
         raise StewardError(f"Card {card_id} has no saved version.")
     latest = versions[-1]
     problems: list[str] = []
@@ -168,15 +324,7 @@ def verify_card(store: Store, card_id: int) -> VerifyReport:
         problems.append(f"card {card_id} versions are not contiguous: {numbers} (one was removed)")
 
     signoffs = repo.signoffs(card_id)
-    prev = ""
-    for so in signoffs:
-        fields = {col.name: getattr(so, col.name) for col in SignOffRow.__table__.columns}
-        fields["signed_at"] = so.signed_at.isoformat()
-        if signoff_record_hash(fields) != so.record_hash:
-            problems.append(f"sign-off #{so.id} was altered in the database")
-        if so.prev_hash != prev:
-            problems.append(f"sign-off #{so.id} does not follow the previous one (one was removed)")
-        prev = so.record_hash
+    problems += repo.chain_problems(card_id)
 
     if not signoffs:
         problems.append(f"card {card_id} has no sign-off")
@@ -204,6 +352,8 @@ def verify_card(store: Store, card_id: int) -> VerifyReport:
             problems.append(f"cited record {name} changed since sign-off")
         elif stored_hash_mismatch(store, ref):
             problems.append(f"cited record {name}: its stored hash does not match its content")
+    if last.decision == "approve":
+        problems += _exception_problems(store, repo, last)
     return VerifyReport(
         card_id,
         ok=not problems,
@@ -214,7 +364,62 @@ def verify_card(store: Store, card_id: int) -> VerifyReport:
         reviewer=last.reviewer,
         problems=problems,
         checked_records=len(last.evidence or []),
+        exceptions=list(last.exceptions or []),
     )
+
+
+def _deleted_card(store: Store, repo: CardRepository, card_id: int, versions: list) -> str:
+    """Why ``card_id`` counts as deleted behind Steward's back ("" when it exists or never
+    existed): its row is gone while its versions, sign-offs or index entry remain."""
+    try:
+        repo.get_card(card_id)
+        return ""
+    except StewardError:
+        pass
+    traces = []
+    if versions:
+        traces.append(f"{len(versions)} version(s)")
+    if repo.signoffs(card_id):
+        traces.append(f"{len(repo.signoffs(card_id))} sign-off(s)")
+    if repo.head(card_id) is not None:
+        traces.append("an anchored sign-off head")
+    if any(
+        isinstance(a.content, dict) and a.content.get("card_id") == card_id
+        for a in store.list_artifacts("card", limit=100_000)
+    ):
+        traces.append("its workspace index entry")
+    if not traces:
+        return ""
+    return (
+        f"card {card_id} was deleted from the database ({', '.join(traces)} remain): cards "
+        "cannot be deleted through Steward"
+    )
+
+
+def _exception_problems(store: Store, repo: CardRepository, last: SignOffRow) -> list[str]:
+    """An approval must cover every gate issue of the signed version with a justification."""
+    problems = []
+    recorded = {e.get("key"): e for e in (last.exceptions or []) if isinstance(e, dict)}
+    for key, exc in recorded.items():
+        if len(str(exc.get("justification", "")).strip()) < MIN_JUSTIFICATION:
+            problems.append(f"sign-off #{last.id}: the exception {key} has no justification")
+    signed = next((v for v in repo.versions(last.card_id) if v.id == last.version_id), None)
+    if signed is None:
+        return problems  # reported above: the signed version is gone or changed
+    try:
+        doc = CardDocument.model_validate(signed.content)
+    except ValueError:
+        return problems
+    for issue in content_issues(doc):
+        if issue.key not in recorded:
+            problems.append(
+                f"sign-off #{last.id} approved version {last.version} without an exception "
+                f"for: {issue.text}"
+            )
+    for issue in alert_issues(store, doc):
+        if issue.key not in recorded:
+            problems.append(f"{issue.text} (open, and the approval made no exception for it)")
+    return problems
 
 
 def evidence_drift(store: Store, doc: CardDocument) -> list[str]:
