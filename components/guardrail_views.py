@@ -64,19 +64,25 @@ def _visible(ch: str) -> str:
 def highlight_html(text: str, spans, color: str = "#fff3a3", limit: int = 4000) -> str:
     """Text with ``spans`` (objects with start/end/label) highlighted, HTML-escaped.
 
-    Only the first ``limit`` characters are rendered (big inputs stay responsive).
+    Only ``limit`` characters are rendered (big inputs stay responsive): the first ones, or,
+    when the evidence lies further in, the stretch around the first span.
     """
-    shown = text[:limit]
+    spans = list(spans)
+    first = min((s.start for s in spans), default=0)
+    offset = 0 if first < limit * 3 // 4 else max(0, first - limit // 4)
+    shown = text[offset : offset + limit]
     marks = [0] * (len(shown) + 1)
     labels: dict[int, str] = {}
     for s in spans:
-        start, end = max(0, s.start), min(len(shown), s.end)
+        start, end = max(0, s.start - offset), min(len(shown), s.end - offset)
         if start >= end:
             continue
         marks[start] += 1
         marks[end] -= 1
         labels.setdefault(start, s.label)
     out = []
+    if offset:
+        out.append(f'<span class="sg-more">({offset:,} characters before not shown) … </span>')
     depth = 0
     for i, ch in enumerate(shown):
         before = depth
@@ -89,9 +95,10 @@ def highlight_html(text: str, spans, color: str = "#fff3a3", limit: int = 4000) 
         out.append(_visible(ch))
     if depth > 0:
         out.append("</mark>")
-    if len(text) > limit:
+    if len(text) > offset + limit:
         out.append(
-            f'<span class="sg-more"> … ({len(text) - limit:,} more characters not shown)</span>'
+            f'<span class="sg-more"> … ({len(text) - offset - limit:,} more characters not '
+            "shown)</span>"
         )
     return "".join(out)
 

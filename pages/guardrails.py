@@ -97,9 +97,9 @@ tox = guard.scanners.get("toxicity")
 if tox is not None and tox.scorer.is_fallback:
     st.warning(
         f"Toxicity uses the **{tox.scorer.backend_name}**. {tox.scorer.fallback_reason}. "
-        "To use Detoxify, put its checkpoint in `$TORCH_HOME/hub/checkpoints/` and its base "
-        "model in the Hugging Face cache (or set STEWARD_DETOXIFY_CHECKPOINT and "
-        "STEWARD_DETOXIFY_BASE_DIR).",
+        "To use Detoxify, run `STEWARD_OFFLINE=0 python -m backend models pull "
+        f"detoxify-{tox.variant}` on a machine that is online, then restart the dashboard "
+        "(`python -m backend models list` says what each scanner uses, and why).",
         icon=":material/info:",
     )
 st.caption(

@@ -118,3 +118,16 @@ def test_profanity_fallback_reads_a_sentence_at_a_time():
     result = scanner.scan(text)
     assert result.flagged
     assert all(s.start >= text.index(INSULT) for s in result.spans)
+
+
+def test_highlight_shows_evidence_deep_inside_a_long_text():
+    from backend.guardrails.base import Span
+    from components.guardrail_views import highlight_html
+
+    text = PAD * 1300 + INSULT
+    start = text.index("idiot")
+    out = highlight_html(text, [Span("profanity", start, start + 5)])
+    assert '<mark style="background:#fff3a3" title="profanity">idiot</mark>' in out
+    assert "characters before not shown" in out and "more characters" not in out
+    short = highlight_html("hello idiot", [Span("profanity", 6, 11)])
+    assert short.startswith("hello <mark") and "not shown" not in short
