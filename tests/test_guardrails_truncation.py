@@ -131,3 +131,25 @@ def test_highlight_shows_evidence_deep_inside_a_long_text():
     assert "characters before not shown" in out and "more characters" not in out
     short = highlight_html("hello idiot", [Span("profanity", 6, 11)])
     assert short.startswith("hello <mark") and "not shown" not in short
+
+
+class _Verbose:
+    """A generator that answers with more text than the policy scans."""
+
+    name = "verbose test generator"
+
+    def generate(self, prompt: str) -> str:
+        return "Sure. " + PAD * 100 + "Contact me at tail@example.com."
+
+
+@pytest.mark.parametrize(("mode", "allowed"), [("block", False), ("warn", True)])
+def test_a_long_generation_is_never_passed_on_unread(mode, allowed):
+    guard = Guard(parse_policy(f"max_chars: 1000\non_truncation: {mode}"), generator=_Verbose())
+    d = guard.check("Tell me about the weather.")
+    assert d.allowed is allowed and d.response is not None
+    assert any(r.startswith("output truncated") for r in d.reasons)
+    if allowed:
+        assert d.action == "warn" and len(d.final_response) <= 1000
+        assert "tail@example.com" not in d.final_response
+    else:
+        assert d.final_response == "[response withheld by the guardrails]"

@@ -69,7 +69,7 @@ class Decision:
     notes: list[str] = field(default_factory=list)
     #: Characters of the prompt the input rails looked at (all of it unless it was longer
     #: than the policy's ``max_chars``; then ``on_truncation`` decided).
-    scanned_chars: int = 0
+    scanned_chars: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON shape (``checks`` are the input rail; ``output_checks`` the output rail)."""
@@ -96,7 +96,7 @@ class Decision:
     @property
     def truncated(self) -> bool:
         """True when part of the prompt was not scanned (longer than ``max_chars``)."""
-        return self.scanned_chars < len(self.prompt)
+        return self.scanned_chars is not None and self.scanned_chars < len(self.prompt)
 
 
 def build_scanner(
@@ -334,6 +334,17 @@ class Guard:
         out_checks = {name: results[0] for name, results in self.scan([response], "output").items()}
         decision.output_checks = out_checks
         out_action, final = self._apply("output", response, out_checks, reasons)
+        if len(response) > self.policy.max_chars:
+            # A long generation gets the same rule as a long prompt: never passed unread.
+            wanted = self.policy.on_truncation
+            reasons.append(
+                f"output truncated: {'withheld' if wanted == 'block' else 'warning'}, only the "
+                f"first {self.policy.max_chars:,} of {len(response):,} characters were scanned "
+                f"(policy max_chars, on_truncation: {wanted})"
+            )
+            if _STRENGTH[wanted] > _STRENGTH[out_action]:
+                out_action = wanted
+            final = final[: self.policy.max_chars]
         decision.notes = _unique([*notes, *(n for r in out_checks.values() for n in r.notes)])
         if out_action == "block":
             decision.allowed = False
