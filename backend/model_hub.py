@@ -541,6 +541,23 @@ def scanner_backends(policy=None) -> list[dict]:
             }
         )
 
+    # Every other scanner of the policy, as the pipeline builds it (future ones included).
+    from backend.guardrails.pipeline import get_guard
+
+    guard = get_guard(policy)
+    for name, scanner in guard.scanners.items():
+        if name in ("toxicity", "classifier"):
+            continue
+        rows.append(
+            {
+                "scanner": name,
+                "in_rails": True,
+                "backend": scanner.backend,
+                "fallback": False,
+                "why": "no model to download" if name == "pii" else "bundled with Steward",
+            }
+        )
+
     users = [n for n in ("injection", "topics") if n in policy.scanners]
     if users:
         from backend.guardrails.embeddings import get_encoder

@@ -264,3 +264,26 @@ def test_pull_refuses_what_it_must_not_install(hub, tmp_path, name, message):
     _one_line_error(_backend(_env(tmp_path, hub["url"]), "models", "pull", name), message)
     checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
     assert not checkpoints.exists() or not any(checkpoints.iterdir())
+
+
+def test_list_says_which_backend_each_scanner_uses_and_why(monkeypatch, tmp_path):
+    from backend.detectors.toxicity import clear_cache
+    from backend.model_hub import inventory
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty-torch"))
+    monkeypatch.delenv("STEWARD_DETOXIFY_CHECKPOINT", raising=False)
+    clear_cache()
+    try:
+        data = inventory()
+    finally:
+        clear_cache()
+    assert data["offline"] is True
+    assert [r["present"] for r in data["detoxify"]] == [False, False, False]
+    rows = {r["scanner"]: r for r in data["scanners"]}
+    tox = rows["toxicity"]
+    assert tox["fallback"] and "alt-profanity-check" in tox["backend"]
+    assert "toxic_original-c1212f89.ckpt" in tox["why"]
+    assert "models pull detoxify-original" in tox["why"]
+    assert rows["classifier"]["backend"] == "not configured"
+    assert {"injection", "pii", "topics"} <= set(rows)
+    assert "all-MiniLM-L6-v2" in rows["embeddings (injection, topics)"]["backend"]
