@@ -287,3 +287,27 @@ def test_list_says_which_backend_each_scanner_uses_and_why(monkeypatch, tmp_path
     assert rows["classifier"]["backend"] == "not configured"
     assert {"injection", "pii", "topics"} <= set(rows)
     assert "all-MiniLM-L6-v2" in rows["embeddings (injection, topics)"]["backend"]
+
+
+def test_a_host_that_never_answers_is_given_up_on(monkeypatch):
+    # A hanging DNS lookup or connect (socket timeouts do not cover name resolution) must not
+    # hold `models pull` for minutes: the attempt is bounded from outside.
+    import threading
+
+    from backend import model_hub
+
+    release = threading.Event()
+
+    def hang(*args, **kwargs):
+        release.wait(30)
+        raise OSError("released")
+
+    monkeypatch.setattr(model_hub.socket, "create_connection", hang)
+    try:
+        why = model_hub._reach("https://models.example.org/x", 0.2)
+    finally:
+        release.set()
+    assert why == "cannot reach models.example.org:443 (no answer within 0.2 s)"
+    assert (
+        model_hub._reach("ftp://example.org/x", 0.2) == "ftp://example.org/x is not an http(s) URL"
+    )
