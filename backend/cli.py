@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from backend.errors import StewardError
+from backend.errors import ConfigError, StewardError, os_error_message
 
 #: One module per subcommand group; each defines ``register(subparsers)``.
 SUBCOMMAND_MODULES = [
@@ -43,6 +43,11 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def one_line(message: str) -> str:
+    """An error message on one line (a YAML or library message may span several)."""
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m backend",
@@ -64,16 +69,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from backend.config import apply_offline_env
 
-    apply_offline_env()
+    try:
+        apply_offline_env()  # reads the settings: a bad setting is one line, exit 2
+    except StewardError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
+        from backend.config import get_settings
+
+        if get_settings().secrets_error:
+            raise ConfigError(get_settings().secrets_error)
         return int(args.func(args) or 0)
     except StewardError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable input, unwritable output, full disk...
+        print(f"error: {os_error_message(exc)}", file=sys.stderr)
+        return 2
+    except UnicodeEncodeError as exc:
+        if "surrogates" not in str(exc):
+            raise
+        print(
+            "error: a file name or argument is not valid UTF-8; rename the file and try again.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

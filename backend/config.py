@@ -12,19 +12,32 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from backend.errors import ConfigError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _secrets() -> dict:
-    path = Path(os.environ.get("STEWARD_SECRETS", PROJECT_ROOT / ".streamlit" / "secrets.toml"))
-    if not path.is_file():
-        return {}
+def secrets_path() -> Path:
+    return Path(os.environ.get("STEWARD_SECRETS", PROJECT_ROOT / ".streamlit" / "secrets.toml"))
+
+
+def _secrets() -> tuple[dict, str | None]:
+    """The ``[steward]`` table of secrets.toml, and why it could not be read (or None)."""
+    path = secrets_path()
+    if not path.exists():
+        return {}, None
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    return data.get("steward", {}) if isinstance(data.get("steward", {}), dict) else {}
+    except tomllib.TOMLDecodeError as exc:
+        return {}, f"The secrets file {path} is not valid TOML ({exc})."
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        return {}, f"The secrets file {path} cannot be read ({reason})."
+    table = data.get("steward", {})
+    if not isinstance(table, dict):
+        return {}, f"The secrets file {path}: [steward] must be a table of settings."
+    return table, None
 
 
 def _get(name: str, default, secrets: dict):
@@ -51,6 +64,15 @@ class Settings:
     toxicity_threshold: float = 0.5
     country_iso_code: str = "FRA"
     extra: dict = field(default_factory=dict)
+    #: Why .streamlit/secrets.toml was not used (None when it was read or is absent).
+    #: The CLI refuses to run and the dashboard shows it: settings from a broken file
+    #: must not silently fall back to defaults.
+    secrets_error: str | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload limit in bytes (MB = 1,000,000 bytes everywhere in messages)."""
+        return self.max_upload_mb * 1_000_000
 
     @property
     def demo_dir(self) -> Path:
@@ -69,23 +91,52 @@ class Settings:
         return self.home / "uploads"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.demo_dir, self.logs_dir, self.runs_dir, self.uploads_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the workspace folders; a clear :class:`ConfigError` when they cannot be."""
+        if self.home.exists() and not self.home.is_dir():
+            raise ConfigError(
+                f"The workspace STEWARD_HOME={self.home} is a file, not a folder. Point "
+                "STEWARD_HOME at a writable folder."
+            )
+        try:
+            for path in (self.home, self.demo_dir, self.logs_dir, self.runs_dir, self.uploads_dir):
+                path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            where = Path(exc.filename) if exc.filename else self.home
+            raise ConfigError(
+                f"The workspace STEWARD_HOME={self.home} cannot be used: {where} "
+                f"({exc.strerror or exc}). Point STEWARD_HOME at a writable folder."
+            ) from None
+        # access() also sees read-only mounts, where mkdir(exist_ok=True) succeeds.
+        if not os.access(self.home, os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"The workspace STEWARD_HOME={self.home} is read-only. Point STEWARD_HOME at "
+                "a writable folder."
+            )
 
 
 def load_settings() -> Settings:
     """Read settings now (no caching; see :func:`get_settings`)."""
-    secrets = _secrets()
+    secrets, secrets_error = _secrets()
     home = Path(_get("home", ".steward", secrets)).expanduser().resolve()
     default_url = f"sqlite:///{home / 'steward.db'}"
+    try:
+        max_upload_mb = int(_get("max_upload_mb", 200, secrets))
+        toxicity_threshold = float(_get("toxicity_threshold", 0.5, secrets))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Invalid setting: {exc}") from None
+    if max_upload_mb < 1:
+        raise ConfigError("STEWARD_MAX_UPLOAD_MB must be at least 1.")
+    if not 0 <= toxicity_threshold <= 1:  # also refuses nan
+        raise ConfigError("STEWARD_TOXICITY_THRESHOLD must be between 0 and 1.")
     return Settings(
         home=home,
         database_url=str(_get("database_url", default_url, secrets)),
         offline=_as_bool(_get("offline", True, secrets)),
-        max_upload_mb=int(_get("max_upload_mb", 200, secrets)),
-        toxicity_threshold=float(_get("toxicity_threshold", 0.5, secrets)),
+        max_upload_mb=max_upload_mb,
+        toxicity_threshold=toxicity_threshold,
         country_iso_code=str(_get("country_iso_code", "FRA", secrets)),
         extra=secrets,
+        secrets_error=secrets_error,
     )
 
 

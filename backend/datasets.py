@@ -20,7 +20,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from backend.errors import DatasetError
+from backend.errors import DatasetError, over_size_limit
 
 FORMATS = ("csv", "jsonl", "parquet")
 SENSITIVE_NAME_HINTS = (
@@ -108,18 +108,14 @@ def _read_bytes(source: str | Path | bytes | IO[bytes], max_bytes: int | None) -
             raise DatasetError(f"{path} is a folder, not a file.")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise DatasetError(
-                f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit."
-            )
+            raise DatasetError(over_size_limit(path.name, size, max_bytes))
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise DatasetError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         name = path.name
     if max_bytes is not None and len(data) > max_bytes:
-        raise DatasetError(
-            f"{name} is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit."
-        )
+        raise DatasetError(over_size_limit(name, len(data), max_bytes))
     return data, name
 
 

@@ -113,7 +113,7 @@ def evaluation_form() -> int | None:
 
                 data = up.getvalue()
                 table = load_table(
-                    data, name=up.name, strict=False, max_bytes=settings.max_upload_mb * 2**20
+                    data, name=up.name, strict=False, max_bytes=settings.max_upload_bytes
                 )
                 for w in table.warnings:
                     st.warning(w)
@@ -133,9 +133,7 @@ def evaluation_form() -> int | None:
             if path:
                 from backend.datasets import load_table
 
-                table = load_table(
-                    path.strip(), strict=False, max_bytes=settings.max_upload_mb * 2**20
-                )
+                table = load_table(path.strip(), strict=False, max_bytes=settings.max_upload_bytes)
                 req = _column_form(
                     table.frame,
                     key="fair_disk",

@@ -17,6 +17,8 @@ POLL_SECONDS = 3
 
 def render_sidebar() -> None:
     with st.sidebar:
+        if state.settings().secrets_error:
+            st.error(f"{state.settings().secrets_error} Using environment variables and defaults.")
         # One indexed query, not the seven counts of summary(): this runs on every page.
         if state.store().list_jobs(statuses=ACTIVE_STATUSES, limit=1):
             _activity_live()

@@ -89,7 +89,7 @@ def test_missing_file_and_size_limit(tmp_path):
         load_table(tmp_path / "nope.csv")
     big = tmp_path / "big.csv"
     big.write_text("text\n" + "x" * 2000 + "\n")
-    with pytest.raises(DatasetError, match="over the 0 MB limit"):
+    with pytest.raises(DatasetError, match="2,006 bytes, over the 1,000-byte limit"):
         load_table(big, max_bytes=1000)
 
 

@@ -68,9 +68,20 @@ def _handle(args: argparse.Namespace) -> int:
     from backend.audit.runner import raise_audit_alerts, run_audit  # noqa: PLC0415
     from backend.audit.source import AuditSource  # noqa: PLC0415
     from backend.config import get_settings  # noqa: PLC0415
-    from backend.errors import DatasetError  # noqa: PLC0415
+    from backend.errors import DatasetError, check_output_file  # noqa: PLC0415
 
     settings = get_settings()
+    if not args.no_store:
+        from backend.alerts.config import current_config  # noqa: PLC0415
+
+        # A broken thresholds file fails the audit before it runs, instead of raising
+        # alerts against the defaults without a word.
+        current_config()
+    if args.export:
+        # Checked before the audit runs: a bad path must not cost the whole audit.
+        export_path = check_output_file(args.export, create_parent=True)
+        if Path(args.path).exists() and export_path.resolve() == Path(args.path).resolve():
+            raise DatasetError("--export must not overwrite the audited file.")
     checks = tuple(c.strip() for c in args.checks.split(",") if c.strip())
     config = AuditConfig(
         text_col=args.text_col,
@@ -103,19 +114,31 @@ def _handle(args: argparse.Namespace) -> int:
 
     dataset_info = None
     store = None
+    dataset = None
     if not args.no_store:
         from backend.store import get_store  # noqa: PLC0415
 
         store = get_store()
         location = str(source.path.resolve())  # type: ignore[union-attr]
         dataset = store.find_dataset(location=location)
+        dataset_info = {
+            "id": dataset.id if dataset else None,
+            "name": dataset.name if dataset else source.name,
+            "location": location,
+        }
+    # The file is registered as a dataset only once its audit succeeded: a file that
+    # cannot be read or parsed must not appear in the workspace.
+    report = run_audit(source, config, second=second, progress=progress, dataset=dataset_info)
+    if interactive:
+        print(file=sys.stderr)
+    if store is not None and dataset_info is not None:
         if dataset is None:
             dataset = store.add_dataset(
                 name=source.name,
                 source="path",
-                location=location,
+                location=dataset_info["location"],
                 format=source.fmt,
-                n_rows=0,
+                n_rows=report["rows"],
                 columns=[],
                 roles={
                     "text": config.text_col,
@@ -125,14 +148,13 @@ def _handle(args: argparse.Namespace) -> int:
                 synthetic=False,
                 expect_no_pii=bool(args.expect_no_pii),
             )
-        elif args.expect_no_pii and not dataset.expect_no_pii:
-            store.update_dataset(dataset.id, expect_no_pii=True)
-        dataset_info = {"id": dataset.id, "name": dataset.name, "location": location}
-    report = run_audit(source, config, second=second, progress=progress, dataset=dataset_info)
-    if interactive:
-        print(file=sys.stderr)
-    if store is not None and dataset_info is not None:
-        store.update_dataset(dataset_info["id"], n_rows=report["rows"])
+            dataset_info["id"] = dataset.id
+            report["dataset"]["id"] = dataset.id
+        else:
+            changes = {"n_rows": report["rows"]}
+            if args.expect_no_pii and not dataset.expect_no_pii:
+                changes["expect_no_pii"] = True
+            store.update_dataset(dataset.id, **changes)
         artifact = store.save_artifact(
             kind="audit",
             content=report,
@@ -148,8 +170,6 @@ def _handle(args: argparse.Namespace) -> int:
         report_id, report_name, alert_ids = None, None, []
     export = None
     if args.export:
-        if Path(args.export).resolve() == source.path.resolve():  # type: ignore[union-attr]
-            raise DatasetError("--export must not overwrite the audited file.")
         export = export_anonymised(source, args.export, text_cols=[config.text_col])
     if args.json:
         out = dict(report)

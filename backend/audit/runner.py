@@ -31,7 +31,7 @@ from backend.audit.source import (
     list_columns,
 )
 from backend.audit.text_stats import LANGUAGE_NOTE, TextStatsCheck
-from backend.errors import DatasetError
+from backend.errors import DatasetError, over_size_limit
 
 SCHEMA_VERSION = 1
 ProgressFn = Callable[[float, str], None]
@@ -72,10 +72,10 @@ class _Clock:
 def check_upload_size(n_bytes: int, max_upload_mb: int) -> None:
     """Refuse an upload larger than the configured limit, naming the limit."""
     if n_bytes > max_upload_mb * 1_000_000:
+        message = over_size_limit("The file", n_bytes, max_upload_mb * 1_000_000, "upload limit")
         raise DatasetError(
-            f"The file is {n_bytes / 1e6:.1f} MB, over the {max_upload_mb} MB upload limit "
-            "(setting STEWARD_MAX_UPLOAD_MB). Give its path on this machine instead, or "
-            "raise the limit."
+            f"{message[:-1]} (setting STEWARD_MAX_UPLOAD_MB). Give its path on this machine "
+            "instead, or raise the limit."
         )
 
 
@@ -464,6 +464,9 @@ def audit_dataset(
     dataset = store.get_dataset(dataset_id)
     if dataset is None:
         raise DatasetError(f"Dataset #{dataset_id} does not exist (any more).")
+    from backend.alerts.config import current_config  # noqa: PLC0415
+
+    current_config()  # a broken thresholds file fails the audit loudly, before it runs
     second = AuditSource(path=Path(second_path)) if second_path else None
     report = run_audit(
         source_for_dataset(dataset),

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from backend.datasets import detect_format
-from backend.errors import DatasetError
+from backend.errors import DatasetError, os_error_message, require_utf8_name
 
 MISSING = "(missing)"
 #: Malformed line numbers kept for the report (the count is always exact).
@@ -42,10 +42,16 @@ class AuditSource:
             raise ValueError("Give exactly one of path or frame.")
         if self.path is not None:
             self.path = Path(self.path).expanduser()
+            require_utf8_name(self.path)
             if not self.path.exists():
                 raise DatasetError(f"File not found: {self.path}")
             if self.path.is_dir():
                 raise DatasetError(f"{self.path} is a folder, not a file.")
+            try:
+                with self.path.open("rb") as fh:
+                    fh.read(1)
+            except OSError as exc:
+                raise DatasetError(f"Cannot read the file: {os_error_message(exc)}") from None
             self.fmt = self.fmt or detect_format(self.path.name)
             self.name = self.name or self.path.name
         else:

@@ -202,7 +202,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from backend.cards.service import export_saved_card
+    from backend.errors import StewardError, check_output_file, os_error_message
 
+    if args.output:
+        check_output_file(args.output)  # before rendering: a bad path fails at once
     export = export_saved_card(
         _store(), args.id, args.format, version=args.version, strict=args.strict
     )
@@ -214,8 +217,13 @@ def cmd_render(args: argparse.Namespace) -> int:
     for note in export.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(export.content)
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(export.content)
+        except OSError as exc:  # a full disk, /dev/full, a device that refuses writes
+            if not exc.filename:
+                exc.filename = args.output
+            raise StewardError(f"Could not write the card: {os_error_message(exc)}") from None
         if args.json:
             print_json({"id": args.id, "path": args.output, "missing_required": export.missing})
         else:

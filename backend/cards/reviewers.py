@@ -78,6 +78,11 @@ def reviewers_path(settings: Settings | None = None) -> Path:
 def load_accounts(path: Path | None = None) -> dict[str, dict]:
     """{name: {password_hash, display_name, email, added_at}} from the reviewers file."""
     path = path or reviewers_path()
+    if path.exists() and not path.is_file():
+        raise ConfigError(
+            f"The reviewers file {path} is a folder, not a file: point STEWARD_REVIEWERS_FILE "
+            "at a TOML file (it is created by `python -m backend reviewer add`)."
+        )
     if not path.is_file():
         return {}
     try:

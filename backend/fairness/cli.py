@@ -132,8 +132,10 @@ def _handle(args: argparse.Namespace) -> int:
         if missing:
             raise StewardError(f"With --data, also give {', '.join(missing)}.")
         from backend.datasets import load_table
+        from backend.errors import require_utf8_name
 
-        table = load_table(args.data, strict=False, max_bytes=settings.max_upload_mb * 2**20)
+        require_utf8_name(args.data)
+        table = load_table(args.data, strict=False, max_bytes=settings.max_upload_bytes)
         table_warnings = list(table.warnings)
         sensitive = [c.strip() for c in (args.sensitive or "").split(",") if c.strip()]
         req = EvaluationRequest(

@@ -45,6 +45,8 @@ MEASURE_LABELS = {
 _POSITIVE_WORDS = ("1", "true", "yes", "toxic", "positive", "pos", "hate", "offensive", "spam")
 _MISSING_GROUP = "(missing)"
 _MAX_INTERSECTION_COLUMNS = 4
+#: Longest group label accepted in a sensitive column.
+MAX_GROUP_LABEL_CHARS = 200
 #: Derived sensitive column when only a text column is given.
 IDENTITY_COLUMN = "identity mention (from text)"
 
@@ -103,6 +105,19 @@ def _as_label_strings(values: pd.Series) -> pd.Series:
         return str(v).strip()
 
     return values.map(norm)
+
+
+def check_group_labels(col: str, labels: pd.Series) -> None:
+    """Refuse group labels longer than :data:`MAX_GROUP_LABEL_CHARS` (a text column
+    picked as a sensitive column, or a hostile file): they cannot name a group."""
+    lengths = labels.map(len).to_numpy(dtype=np.int64)
+    if len(lengths) and lengths.max() > MAX_GROUP_LABEL_CHARS:
+        at = int(np.argmax(lengths > MAX_GROUP_LABEL_CHARS))
+        raise StewardError(
+            f"Sensitive column '{col}' has a value of {int(lengths[at]):,} characters (row "
+            f"{at + 1:,}); group labels may be at most {MAX_GROUP_LABEL_CHARS} characters. "
+            f"Choose a column that holds group names (gender, age band, ...), not text."
+        )
 
 
 @dataclass
@@ -211,7 +226,9 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
                 f"{int(values.isna().sum()):,} row(s) have no value for {col}; they form the "
                 f"group '{_MISSING_GROUP}'."
             )
-        groups[col] = np.where(values.isna(), _MISSING_GROUP, _as_label_strings(values.fillna("")))
+        group_names = _as_label_strings(values.fillna(""))
+        check_group_labels(col, group_names)
+        groups[col] = np.where(values.isna(), _MISSING_GROUP, group_names).astype(object)
 
     if progress:
         progress(0.1, "Per-group metrics")
@@ -239,7 +256,11 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
     intersections = {}
     inter_cols = req.sensitive[:_MAX_INTERSECTION_COLUMNS]
     for a, b in itertools.combinations(inter_cols, 2):
-        combined = np.char.add(np.char.add(groups[a].astype(str), " | "), groups[b].astype(str))
+        # Object arrays of Python strings (np.char would make fixed-width copies).
+        combined = np.array(
+            [f"{x} | {y}" for x, y in zip(groups[a].tolist(), groups[b].tolist(), strict=True)],
+            dtype=object,
+        )
         res = group_metrics(
             labels.y_true,
             labels.y_pred,

@@ -244,6 +244,17 @@ class ColumnResult:
         return {m: d.to_dict() for m, d in self.disparities.items()}
 
 
+def group_codes(groups) -> tuple[np.ndarray, list[str]]:
+    """Group labels as ``(codes, names)``: an int64 code per row into sorted names.
+
+    Labels are compared as strings (``1`` and ``"1"`` are one group). The labels stay
+    Python strings in an object array, never a fixed-width numpy string array.
+    """
+    labels = pd.Series(np.asarray(groups, dtype=object), dtype=object).map(str)
+    codes, uniques = pd.factorize(labels, sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
 def _metricframe_values(
     y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray, metrics: tuple[str, ...]
 ) -> pd.DataFrame:
@@ -267,9 +278,7 @@ def _metricframe_values(
         y_pred=y_pred,
         sensitive_features=pd.Series(groups, name="group"),
     )
-    frame = mf.by_group
-    frame.index = [str(i) for i in frame.index]
-    return frame
+    return mf.by_group
 
 
 def group_metrics(
@@ -303,27 +312,31 @@ def group_metrics(
     """
     y_true = np.asarray(y_true, dtype=int)
     y_pred = np.asarray(y_pred, dtype=int)
-    groups = np.asarray(groups).astype(str)
+    # Integer codes per row, names once per group: a fixed-width string array ('<U')
+    # would give every row the width of the longest label (one 100,000-character label
+    # in 15,000 rows is 6 GB).
+    codes, names = group_codes(groups)
     rng = rng or np.random.default_rng(seed)
     warnings: list[str] = []
 
-    names, sizes = np.unique(groups, return_counts=True)
-    excluded = {str(g): int(n) for g, n in zip(names, sizes, strict=True) if n < 2}
+    sizes = np.bincount(codes, minlength=len(names))
+    excluded = {names[k]: int(n) for k, n in enumerate(sizes.tolist()) if n < 2}
     for g, n in excluded.items():
         warnings.append(
             f"{column} = {g} has {n} row: too few to measure, left out of every result for "
             f"this column."
         )
-    keep = ~np.isin(groups, list(excluded))
-    frame = _metricframe_values(y_true[keep], y_pred[keep], groups[keep], metrics)
+    keep = sizes[codes] >= 2
+    frame = _metricframe_values(y_true[keep], y_pred[keep], codes[keep], metrics)
 
     results: dict[str, GroupResult] = {}
-    for g in frame.index:
-        mask = groups == g
+    for code in frame.index:
+        g = names[int(code)]
+        mask = codes == code
         counts = confusion_counts(y_true[mask], y_pred[mask])
         draws_counts = bootstrap_counts(counts, n_boot, rng)
         draws = rates_from_counts(draws_counts)
-        values = {m: _num(frame.loc[g, m]) for m in metrics}
+        values = {m: _num(frame.loc[code, m]) for m in metrics}
         intervals = {m: _group_interval(draws[m], counts, m, ci) for m in metrics}
         results[g] = GroupResult(
             name=g,

@@ -28,7 +28,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from backend.errors import StewardError
-from backend.fairness.evaluation import binarize_labels
+from backend.fairness.evaluation import binarize_labels, check_group_labels
 from backend.fairness.metrics import group_metrics
 from backend.fairness.scorers import (
     FEATURE_LABELS,
@@ -240,7 +240,9 @@ def run_mitigation(req: MitigationRequest, *, settings=None, progress=None) -> M
         raise StewardError(
             "Mitigation needs binary labels (or a positive label to pick one class)."
         )
-    groups = frame[req.column].fillna("(missing)").astype(str).to_numpy()
+    group_names = frame[req.column].fillna("(missing)").astype(str)
+    check_group_labels(req.column, group_names)
+    groups = group_names.to_numpy(dtype=object)
     counts = pd.Series(groups).value_counts()
     tiny = counts[counts < 4].index.tolist()
     if tiny:

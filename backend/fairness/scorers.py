@@ -157,7 +157,10 @@ class LinearTextScorer:
             "weights": np.asarray(self.weights, dtype=np.float64),
         }
         if self.features.kind == "tfidf":
-            arrays["vocabulary"] = np.asarray(self.features.vocabulary, dtype=str)
+            # One UTF-8 byte array, newline-separated (tokens are \w+ words): a
+            # fixed-width string array would give every entry the longest token's width.
+            joined = "\n".join(self.features.vocabulary).encode("utf-8")
+            arrays["vocabulary_utf8"] = np.frombuffer(joined, dtype=np.uint8)
             arrays["idf"] = self.features.idf
         np.savez_compressed(directory / f"{slug}.npz", **arrays)
         meta = {
@@ -181,7 +184,11 @@ class LinearTextScorer:
         with np.load(Path(json_path).with_suffix(".npz"), allow_pickle=False) as data:
             features = TextFeatures(kind=meta["features"], cache_dir=cache_dir)
             if features.kind == "tfidf":
-                features.vocabulary = [str(t) for t in data["vocabulary"]]
+                if "vocabulary_utf8" in data:
+                    joined = data["vocabulary_utf8"].tobytes().decode("utf-8")
+                    features.vocabulary = joined.split("\n") if joined else []
+                else:  # saved before the byte encoding
+                    features.vocabulary = [str(t) for t in data["vocabulary"]]
                 features.idf = data["idf"]
             return cls(
                 name=meta["name"],
@@ -377,8 +384,13 @@ def load_scorer(key: str, settings, store=None) -> Scorer:
             from backend.store import get_store
 
             store = get_store()
-        number = key.split(":", 1)[1]
-        job = store.record_by_number("run", int(number)) if number.isdigit() else None
+        number = key.split(":", 1)[1].strip()
+        if not number.isdigit():
+            raise StewardError(
+                f"'{key}' is not a run: use run:NUMBER with the number of a fine-tune run "
+                "(python -m backend jobs lists them)."
+            )
+        job = store.record_by_number("run", int(number))
         found = (
             None
             if job is None

