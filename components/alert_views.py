@@ -20,7 +20,7 @@ from backend.alerts import (
 from backend.errors import StewardError
 from backend.store import ALERT_STATUSES, Alert, Store
 from components.alert_charts import alerts_by_metric
-from components.formatting import format_time, plain_md, status_badge
+from components.formatting import format_time, plain_md, show_table, status_badge
 from components.sign_in import current_reviewer
 
 ALERTS_PAGE = "pages/alerts.py"
@@ -105,17 +105,18 @@ def render_incident_log(store: Store, *, key: str = "alerts", chart: bool = True
     chart = chart and frame["metric"].nunique() > 1  # one bar says nothing the table does not
     shown = frame.drop(columns=["message"] + (["status"] if len(statuses) == 1 else []))
     left, right = st.columns([3, 2]) if chart else (st.container(), None)
-    left.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        height=min(400, 36 * len(frame) + 40),
-        column_config={
-            "value": st.column_config.NumberColumn(format="%.3g"),
-            "threshold": st.column_config.NumberColumn(format="%.3g"),
-            "raised": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        },
-    )
+    with left:
+        show_table(
+            shown,
+            hide_index=True,
+            width="stretch",
+            height=min(400, 36 * len(frame) + 40),
+            column_config={
+                "value": st.column_config.NumberColumn(format="%.3g"),
+                "threshold": st.column_config.NumberColumn(format="%.3g"),
+                "raised": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            },
+        )
     if right is not None:
         right.plotly_chart(alerts_by_metric(frame), width="stretch", key=f"{key}-chart")
     by_id = {a.id: a for a in alerts}
@@ -281,7 +282,7 @@ def render_thresholds() -> None:
                 "line": th.line if th else None,
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(f"Thresholds file: `{config_path()}`")
 
 

@@ -12,6 +12,8 @@ import streamlit as st
 
 from components import audit_charts as charts
 from components import audit_tables as tables
+from components import state
+from components.formatting import show_table
 
 _SEVERITY = {
     "warning": ":orange[:material/warning:]",
@@ -83,7 +85,7 @@ def render_report_tabs(report: dict, *, export_slot=None) -> None:
         "Text statistics",
         "Raw report",
     ]
-    tabs = dict(zip(names, st.tabs(names), strict=True))
+    tabs = dict(zip(names, state.tabs(names, key="audit-report-tab"), strict=True))
     with tabs["Representation"]:
         _representation(report)
     with tabs["Label skew"]:
@@ -144,7 +146,7 @@ def _representation(report: dict) -> None:
             "rest are combined into 'other'."
         )
     st.plotly_chart(charts.representation_chart(df, title=f"{col}: share vs reference"))
-    st.dataframe(
+    show_table(
         df,
         hide_index=True,
         column_config={
@@ -199,7 +201,7 @@ def _label_skew(report: dict) -> None:
     st.plotly_chart(
         charts.label_rate_chart(df, overall=skew.get("overall_rate"), title=f"Label rate by {col}")
     )
-    st.dataframe(
+    show_table(
         df,
         hide_index=True,
         column_config={
@@ -235,7 +237,7 @@ def _pii(report: dict, export_slot) -> None:
         with st.expander("Share of rows with PII per group"):
             for col, groups in pii["by_group"].items():
                 st.caption(col)
-                st.dataframe(
+                show_table(
                     [
                         {"group": g, "rows": v["rows"], "with PII": v["share"]}
                         for g, v in groups.items()
@@ -293,7 +295,7 @@ def _toxicity(report: dict) -> None:
         st.plotly_chart(charts.group_share_above_chart(gdf, overall=tox["share_above_threshold"]))
     if tox.get("top_examples"):
         with st.expander("Highest-scoring rows (PII redacted)"):
-            st.dataframe(
+            show_table(
                 tox["top_examples"],
                 hide_index=True,
                 column_config={"score": st.column_config.NumberColumn(format="%.3f")},
@@ -325,7 +327,7 @@ def _duplicates(report: dict) -> None:
     if not sizes.empty:
         st.plotly_chart(charts.cluster_size_chart(sizes))
         st.markdown("##### Largest clusters")
-        st.dataframe(tables.clusters_frame(report), hide_index=True)
+        show_table(tables.clusters_frame(report), hide_index=True)
 
 
 def _association(report: dict) -> None:
@@ -366,7 +368,7 @@ def _association(report: dict) -> None:
         st.info("No word is frequent enough with any group to measure an association.")
     if label_rows and any(len(r) > 2 for r in label_rows):
         st.markdown("##### Labels and groups")
-        st.dataframe(label_rows, hide_index=True)
+        show_table(label_rows, hide_index=True)
 
 
 def _text_stats(report: dict) -> None:
@@ -386,7 +388,7 @@ def _text_stats(report: dict) -> None:
     st.plotly_chart(charts.length_histogram(tables.length_frame(report)))
     if stats.get("script_shares"):
         st.markdown("##### Writing systems")
-        st.dataframe(
+        show_table(
             [{"script": k, "share of rows": v} for k, v in stats["script_shares"].items()],
             hide_index=True,
             column_config={"share of rows": st.column_config.NumberColumn(format="percent")},
@@ -425,5 +427,5 @@ def render_comparison(rows: list[dict], before_name: str, after_name: str) -> No
         }
         for r in rows
     ]
-    st.dataframe(table, hide_index=True)
+    show_table(table, hide_index=True)
     st.caption("Shares in %, changes of shares in percentage points (pp).")

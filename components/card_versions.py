@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from backend.cards import CardRepository, side_by_side
-from components.formatting import format_time
+from components.formatting import format_time, show_table
 
 
 def render_versions(repo: CardRepository, card_id: int) -> None:
     versions = repo.versions(card_id)
     signed = {s.version_id: s.decision for s in repo.signoffs(card_id)}
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {

@@ -20,6 +20,7 @@ from backend.datasets import (
 )
 from backend.errors import StewardError
 from components import state
+from components.formatting import show_table
 
 _KEY = "dataset_form_loaded"
 
@@ -28,8 +29,8 @@ def add_dataset_form() -> None:
     """Render the form; on success registers the dataset and reruns the page."""
     settings = state.settings()
     limit = settings.max_upload_mb * 1_000_000
-    upload_tab, path_tab, hf_tab = st.tabs(
-        ["Upload a file", "Path on this machine", "Hugging Face id"]
+    upload_tab, path_tab, hf_tab = state.tabs(
+        ["Upload a file", "Path on this machine", "Hugging Face id"], key="add-dataset-tab"
     )
     with upload_tab:
         up = st.file_uploader(
@@ -82,7 +83,7 @@ def _confirm_roles(table: LoadedTable, location: str, source: str, data: bytes |
     for warning in table.warnings:
         st.warning(warning)
     st.markdown(f"**{len(frame):,} rows × {len(frame.columns)} columns** from `{location}`")
-    st.dataframe(frame.head(5), hide_index=True, width="stretch")
+    show_table(frame.head(5), hide_index=True, width="stretch")
     guess = infer_roles(frame)
     cols = list(frame.columns)
     with st.form("roles"):

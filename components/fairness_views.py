@@ -11,7 +11,7 @@ from backend.fairness import frames
 from backend.fairness.metrics import METRIC_LABELS, METRIC_SHORT, METRICS
 from components import fairness_charts as charts
 from components import state
-from components.formatting import format_time
+from components.formatting import format_time, show_table
 
 POLL_SECONDS = 2
 
@@ -95,11 +95,11 @@ def render_groups_tab(report: dict) -> None:
         f"1, where the bootstrap collapses). Translucent bars: groups under "
         f"{report['settings']['min_group_size']} rows (too small to compare reliably)."
     )
-    st.dataframe(frames.group_table(report, column), hide_index=True, width="stretch")
+    show_table(frames.group_table(report, column), hide_index=True, width="stretch")
     disp = frames.disparity_table(report, column)
     if not disp.empty:
         st.markdown(f"**Disparities across {column}** (groups with enough rows)")
-        st.dataframe(
+        show_table(
             disp,
             hide_index=True,
             width="stretch",
@@ -302,7 +302,7 @@ def render_probes_tab() -> None:
     )
     if result.get("examples"):
         st.markdown("**Highest-scoring non-toxic probes**")
-        st.dataframe(pd.DataFrame(result["examples"]), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(result["examples"]), hide_index=True, width="stretch")
 
 
 # -- mitigation -----------------------------------------------------------------------------
@@ -422,7 +422,7 @@ def _render_mitigation_result(job) -> None:
     rest = [v for v in verdicts if v not in worse]
     if rest:
         st.markdown("\n".join(f"- {v}" for v in rest))
-    st.dataframe(
+    show_table(
         frames.variants_frame(rep),
         hide_index=True,
         width="stretch",
@@ -507,7 +507,7 @@ def render_reweighting() -> None:
     table = pd.DataFrame(
         {"group": counts.index, "rows": counts.values, "weight": [weights[g] for g in counts.index]}
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, hide_index=True, width="stretch")
     if st.button("Save these weights for the fine-tune", key="fair_rw_save"):
         art = save_reweighting(
             store,

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+#: What an empty cell shows (never the text "None").
+EMPTY_CELL = "–"
 
 _BADGES = {
     "succeeded": ":green-badge[succeeded]",
@@ -48,3 +55,33 @@ def plain_md(text: str) -> str:
     for ch in "\\`*_[]#|~$":
         escaped = escaped.replace(ch, "\\" + ch)
     return escaped
+
+
+def tidy_frame(data: Any) -> pd.DataFrame:
+    """A table ready to show: empty text cells read "–" instead of "None".
+
+    Numeric columns keep NaN (Streamlit draws it as an empty cell, and the column stays
+    sortable as numbers); every other column has its missing values replaced.
+    """
+    if isinstance(data, pd.Series):
+        frame = data.to_frame()
+    elif isinstance(data, pd.DataFrame):
+        frame = data.copy()
+    else:
+        frame = pd.DataFrame(data)
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values, pd.DataFrame):  # duplicate column names: leave them alone
+            continue
+        kind = values.dtype.kind
+        if kind in "biufcmM":  # numbers, booleans, times: NaN/NaT draw as empty cells
+            continue
+        if values.isna().any():
+            frame[col] = values.astype(object).where(values.notna(), EMPTY_CELL)
+    return frame
+
+
+def show_table(data: Any, **kwargs: Any):
+    """``st.dataframe`` for every table in the app, through :func:`tidy_frame`."""
+    kwargs.setdefault("hide_index", True)
+    return st.dataframe(tidy_frame(data), **kwargs)

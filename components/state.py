@@ -34,3 +34,16 @@ def warm_up_guardrails():
     from backend.guardrails.pipeline import warm_up_in_background  # noqa: PLC0415
 
     return warm_up_in_background()
+
+
+def tabs(labels: list[str], *, key: str) -> list:
+    """``st.tabs`` that stay on the tab the user opened.
+
+    The open tab lives in ``st.session_state[key]`` (its label), so a button inside a tab
+    ("Prepare anonymised CSV", "Run probes", "Save") and the rerun it causes, a flash
+    message appearing above, or a job finishing never send the user back to the first
+    tab. Labels must be stable (no live counts in them): the label is the state.
+    """
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)  # a label that no longer exists: the first tab
+    return st.tabs(labels, key=key, on_change="rerun")

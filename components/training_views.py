@@ -13,7 +13,7 @@ from backend.store import Job, Store
 from backend.training.sanity import baseline_comparison, check_run
 from backend.training.series import latest_values, load_series
 from components.alert_views import record_alerts
-from components.formatting import format_duration, format_time, plain_md, status_badge
+from components.formatting import format_duration, format_time, plain_md, show_table, status_badge
 from components.training_charts import (
     compare_figure,
     empty_figure,
@@ -78,7 +78,7 @@ def runs_table(store: Store, jobs: list[Job]) -> None:
     ]
     for col in numeric:  # None -> NaN, shown as a blank cell rather than "None"
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    st.dataframe(
+    show_table(
         frame,
         hide_index=True,
         width="stretch",

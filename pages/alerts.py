@@ -34,12 +34,13 @@ cols[1].metric("High severity, open", high_open, border=True)
 cols[2].metric("Acknowledged", counts["acknowledged"], border=True)
 cols[3].metric("Resolved", counts["resolved"], border=True)
 
-log_tab, notify_tab, thresholds_tab = st.tabs(
+log_tab, notify_tab, thresholds_tab = state.tabs(
     [
         ":material/list_alt: Incident log",
         ":material/send: Notifications",
         ":material/tune: Thresholds",
-    ]
+    ],
+    key="alerts-tab",
 )
 with log_tab:
     render_incident_log(store, key="alerts")

@@ -196,17 +196,16 @@ def _after_save(saved) -> None:
     st.rerun()
 
 
-tabs = st.tabs(
+tabs = state.tabs(  # remembers the open tab across reruns (sign-in, save, sign)
     [
         ":material/edit_note: Card",
         ":material/checklist: Checklist",
         ":material/history: Versions",
         ":material/draw: Sign-off",
         ":material/download: Export",
-        f":material/notifications: Alerts ({len(alerts)})",
+        ":material/notifications: Alerts",  # no live count: the label is the tab's state
     ],
-    key="cards-tab",  # remembers the open tab across reruns (sign-in, save, sign)
-    on_change="rerun",
+    key="cards-tab",
 )
 with tabs[0]:
     try:
@@ -239,8 +238,8 @@ with tabs[4]:
     render_exports(store, card_id, latest.version, doc)
 with tabs[5]:
     st.caption(
-        "Open alerts belong in the card's monitoring section: resolve them, or say why they "
-        "are acceptable, before signing off."
+        f"{len(alerts)} open alert(s). Open alerts belong in the card's monitoring section: "
+        "resolve them, or say why they are acceptable, before signing off."
     )
     render_incident_log(store, key="cards", chart=False)
     with st.expander("Notifications"):

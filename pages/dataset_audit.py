@@ -19,6 +19,7 @@ from components.app_shell import ensure_app_shell
 from components.audit_tables import reports_frame
 from components.audit_views import render_comparison, render_findings, render_report_tabs
 from components.dataset_form import add_dataset_form
+from components.formatting import show_table
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -267,7 +268,7 @@ else:
         st.session_state[f"{key}-report"] = fresh
         st.session_state["audit-fresh-shown"] = fresh
         st.success(
-            f"{audit_names[fresh]} finished: its report is below.", icon=":material/task_alt:"
+            f"Audit finished: {audit_names[fresh]}, report below.", icon=":material/task_alt:"
         )
     shown_id = st.selectbox(
         "Report",
@@ -325,7 +326,7 @@ st.subheader("4 · Stored reports")
 if not all_reports:
     st.caption("Reports appear here after the first audit.")
 else:
-    st.dataframe(reports_frame(all_reports, names=audit_names), hide_index=True)
+    show_table(reports_frame(all_reports, names=audit_names), hide_index=True)
     if len(all_reports) >= 2:
         ids = [a.id for a in all_reports]
         names = audit_names

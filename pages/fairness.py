@@ -65,8 +65,9 @@ else:
         "takes a few seconds and needs no fine-tune run."
     )
 
-tabs = st.tabs(
-    ["Per-group metrics", "Intersections", "Bias AUCs & ROC", "Identity-term probes", "Mitigation"]
+tabs = state.tabs(
+    ["Per-group metrics", "Intersections", "Bias AUCs & ROC", "Identity-term probes", "Mitigation"],
+    key="fair_tab",
 )
 if report is None:
     for tab in (tabs[0], tabs[1], tabs[2], tabs[4]):

@@ -113,7 +113,7 @@ st.caption(
     )
 )
 
-tab_play, tab_red, tab_policy = st.tabs(["Playground", "Red-team suite", "Policy"])
+tab_play, tab_red, tab_policy = state.tabs(["Playground", "Red-team suite", "Policy"], key="gr_tab")
 
 # ----------------------------------------------------------------------------------------
 with tab_play:

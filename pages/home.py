@@ -6,7 +6,7 @@ from components import state
 from components.alert_views import config_banner, link_to_alerts
 from components.app_shell import ensure_app_shell
 from components.dataset_form import add_dataset_form
-from components.formatting import format_duration, format_time, plain_md, status_badge
+from components.formatting import format_duration, format_time, plain_md, show_table, status_badge
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -43,7 +43,7 @@ if not datasets:
         ensure_demo_workspace(store, state.settings())
         st.rerun()
 else:
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
