@@ -93,9 +93,8 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
             # the tab stays where the reviewer was
-            expect(page.get_by_role("tab", name="Sign-off")).to_have_attribute(
-                "aria-selected", "true"
-            )
+            sign_off_tab = page.get_by_role("tab", name="Sign-off")
+            expect(sign_off_tab).to_have_attribute("aria-selected", "true")
             expect(page.get_by_text(f"Approval is blocked by {len(gate)} issue")).to_be_visible()
 
             # a plain approval is refused with the list; the typed comment survives
@@ -103,6 +102,7 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             page.get_by_role("button", name="Sign version 2").click()
             expect(page.get_by_text("Approval refused")).to_be_visible(timeout=30_000)
             expect(page.get_by_label("Comment (required)")).to_have_value(comment)
+            expect(sign_off_tab).to_have_attribute("aria-selected", "true")
 
             page.get_by_test_id("stRadioGroup").get_by_text("Approve with exceptions").click()
             form = page.locator(
@@ -120,6 +120,7 @@ def test_reviewer_signs_off_in_the_browser(workspace):
                 ).first
             ).to_be_visible()
 
+            expect(sign_off_tab).to_have_attribute("aria-selected", "true")
             page.get_by_role("button", name="Verify integrity").click()
             expect(page.get_by_text("Intact: version 2")).to_be_visible(timeout=30_000)
             assert page.locator('[data-testid="stException"]').count() == 0

@@ -97,6 +97,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_verify)
 
+    p = csub.add_parser(
+        "anchor",
+        help="anchor the sign-offs of a card signed before Steward anchored chain heads "
+        "(check them first: this trusts the chain as it is)",
+    )
+    p.add_argument("--id", type=int, required=True)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_anchor)
+
     p = csub.add_parser("diff", help="fields that differ between two versions")
     p.add_argument("--id", type=int, required=True)
     p.add_argument("--from", dest="old", type=int, required=True, metavar="VERSION")
@@ -331,6 +340,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for problem in report.problems:
             print(f"  - {problem}")
     return 0 if ok else 1
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    from backend.cards.anchor import signoff_key
+    from backend.cards.repository import CardRepository
+
+    repo = CardRepository(_store())
+    repo.get_card(args.id)
+    head = repo.anchor_existing(args.id)
+    source = signoff_key().source
+    if args.json:
+        print_json(
+            {"id": args.id, "count": head.count, "last_id": head.last_id, "key_id": head.key_id}
+        )
+    else:
+        print(
+            f"Anchored card {args.id}: {head.count} sign-off(s), last #{head.last_id}, with the "
+            f"key from {source} (fingerprint {head.key_id})."
+        )
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -229,7 +229,8 @@ def head_problems(
         if signoffs:
             return [
                 f"card {card_id}'s sign-offs have no anchored head: they were written outside "
-                "Steward, or the head was deleted"
+                "Steward, the head was deleted, or they predate anchoring (then check them and "
+                f"run `python -m backend card anchor --id {card_id}`)"
             ]
         return []
     if head.key_id != key.key_id:
@@ -249,10 +250,15 @@ def head_problems(
         extra = [s.id for s in signoffs[head.count :]]
         return [f"sign-off(s) {extra} were added outside Steward after the anchored head"]
     last = signoffs[-1]
-    if last.record_hash != head.head_hash or last.id != head.last_id:
+    if last.id != head.last_id:
         return [
             f"card {card_id}'s last sign-off (#{last.id}) is not the anchored one "
-            f"(#{head.last_id}): it was replaced or rewritten"
+            f"(#{head.last_id}): it was replaced"
+        ]
+    if last.record_hash != head.head_hash:
+        return [
+            f"card {card_id}'s last sign-off (#{last.id}) does not match its anchored hash: "
+            "it was rewritten"
         ]
     return []
 
@@ -466,6 +472,43 @@ class CardRepository:
                 )
             prev = so.record_hash
         return problems + head_problems(card_id, signoffs, self.head(card_id), key or signoff_key())
+
+    def anchor_existing(self, card_id: int) -> SignOffHead:
+        """Anchor a chain signed before heads existed (an administrator's decision).
+
+        Refused when the card already has a head (that would hide a cut tail) or when the
+        chain's own hashes and links do not hold. It trusts the chain as it is now.
+        """
+        key = signoff_key()
+        heads_t = SignOffHead.__table__
+        with chain_transaction(self.store, card_id) as conn:
+            if conn.execute(select(heads_t.c.card_id).where(heads_t.c.card_id == card_id)).first():
+                raise StewardError(
+                    f"Card {card_id}'s sign-offs are already anchored; nothing to do (a head is "
+                    "never replaced)."
+                )
+            chain = self.signoffs(card_id)
+            if not chain:
+                raise StewardError(f"Card {card_id} has no sign-off to anchor.")
+            prev = ""
+            for so in chain:
+                if row_record_hash(so) != so.record_hash or so.prev_hash != prev:
+                    raise ChainBroken(
+                        f"Sign-off #{so.id} fails its hash or link: card {card_id}'s chain "
+                        "cannot be anchored as it is."
+                    )
+                prev = so.record_hash
+            head = {
+                "card_id": card_id,
+                "count": len(chain),
+                "head_hash": chain[-1].record_hash,
+                "last_id": chain[-1].id,
+                "key_id": key.key_id,
+                "mac": head_mac(key, card_id, len(chain), chain[-1].record_hash),
+                "updated_at": utcnow(),
+            }
+            conn.execute(insert(heads_t).values(**head))
+        return SignOffHead(**head)
 
     def append_signoff(self, **fields) -> SignOffRow:
         """Append one sign-off, chained to the card's previous one, and re-anchor the head.

@@ -372,3 +372,45 @@ def test_signing_needs_the_chain_intact_even_with_a_fresh_key_file(store, card, 
         sign_card(
             store, card, reviewer=authenticate("alice", PASSWORD), decision="reject", comment="x"
         )
+
+
+def test_chains_signed_before_anchoring_can_be_anchored_once(store, card, env, steward_home):
+    approve_then_reject(store, card)
+    con = db(steward_home)  # a database from before heads existed: no head row
+    con.execute("DROP TRIGGER card_signoff_heads_no_delete")
+    con.execute("DELETE FROM card_signoff_heads")
+    con.commit()
+    con.close()
+    result = cli(env, "card", "verify", "--id", str(card))
+    assert result.returncode == 1 and "card anchor --id" in result.stdout
+    anchored = cli(env, "card", "anchor", "--id", str(card))
+    assert anchored.returncode == 0 and "2 sign-off(s)" in anchored.stdout
+    assert cli(env, "card", "verify", "--id", str(card)).returncode == 0
+    again = cli(env, "card", "anchor", "--id", str(card))
+    assert again.returncode == 2 and "already anchored" in again.stderr
+
+
+def test_a_rewrite_with_recomputed_hashes_still_fails_on_the_head(store, card, env, steward_home):
+    """The attacker rewrites bob's rejection as an approval and recomputes its record hash
+    consistently (SHA-256 needs no key): the row and the links hold, the HMAC'd head does not."""
+    from backend.cards.repository import row_record_hash
+
+    approve_then_reject(store, card)
+    last = CardRepository(store).signoffs(card)[-1]
+    last.decision = "approve"
+    forged = row_record_hash(last)
+    con = db(steward_home)
+    con.execute("DROP TRIGGER card_signoffs_no_update")
+    con.execute(
+        "UPDATE card_signoffs SET decision='approve', record_hash=? WHERE id=?", (forged, last.id)
+    )
+    con.commit()
+    con.close()
+    report = verify_card(store, card)
+    assert report.problems == [
+        f"card {card}'s last sign-off (#{last.id}) does not match its anchored hash: it was "
+        "rewritten"
+    ]
+    result = cli(env, "card", "verify", "--id", str(card), "--require-approved")
+    assert result.returncode == 1
+    assert "Approved by" not in cli(env, "card", "render", "--id", str(card)).stdout
