@@ -10,7 +10,7 @@ from backend.cards.repository import CardRepository
 from backend.cards.signoff import ApprovalRefused, approval_gate
 from backend.errors import StewardError
 from backend.store import Store
-from components.formatting import format_time
+from components.formatting import format_time, show_table
 from components.sign_in import current_reviewer
 
 STATE_BADGES = {
@@ -35,7 +35,7 @@ def _history(repo: CardRepository, card_id: int) -> None:
     signoffs = repo.signoffs(card_id)
     if not signoffs:
         return
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {
@@ -53,7 +53,6 @@ def _history(repo: CardRepository, card_id: int) -> None:
                 for s in reversed(signoffs)
             ]
         ),
-        hide_index=True,
         width="stretch",
     )
     for s in reversed(signoffs):
