@@ -44,6 +44,8 @@ LABEL_NAME_HINTS = ("label", "labels", "target", "y", "class", "toxic", "is_toxi
 TEXT_NAME_HINTS = ("text", "comment", "comment_text", "sentence", "content", "prompt", "body")
 DEMO_DATASET_NAME = "Demo: synthetic user comments"
 DEMO_FILE = "comments.csv"
+#: What the demo's label values mean (set at registration, used by every page).
+DEMO_LABEL_NAMES = {"0": "not toxic", "1": "toxic"}
 
 
 @dataclass
@@ -53,6 +55,9 @@ class ColumnRoles:
     text: str | None = None
     label: str | None = None
     sensitive: list[str] = field(default_factory=list)
+    #: What each label value means, set once when the dataset is registered:
+    #: ``{"1": "toxic", "0": "not toxic"}``. Every page names labels with it.
+    label_names: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,11 +65,68 @@ class ColumnRoles:
     @classmethod
     def from_dict(cls, data: dict | None) -> ColumnRoles:
         data = data or {}
+        names = data.get("label_names") or {}
         return cls(
             text=data.get("text"),
             label=data.get("label"),
             sensitive=list(data.get("sensitive", [])),
+            label_names={str(k): str(v) for k, v in names.items()}
+            if isinstance(names, dict)
+            else {},
         )
+
+    def label_name(self, value: Any) -> str:
+        """``toxic (label 1)`` when the value has a meaning, else ``label '1'``."""
+        return label_name(self.label_names, value)
+
+
+def label_name(names: dict | None, value: Any) -> str:
+    """A label value as people read it: ``toxic (label 1)``, or ``label '1'`` unnamed."""
+    key = _label_key(value)
+    meaning = (names or {}).get(key)
+    return f"{meaning} (label {key})" if meaning else f"label '{key}'"
+
+
+def _label_key(value: Any) -> str:
+    """Label values as stored keys: ``1``, ``1.0`` and ``"1"`` are all ``"1"``."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_label_names(text: str | dict | None) -> dict[str, str]:
+    """``"1=toxic, 0=not toxic"`` (or a mapping) -> ``{"1": "toxic", "0": "not toxic"}``.
+
+    Raises :class:`DatasetError` with the entry that is wrong, so the form and the CLI
+    say the same thing.
+    """
+    if not text:
+        return {}
+    if isinstance(text, dict):
+        pairs = [(k, str(v)) for k, v in text.items()]
+    else:
+        pairs = []
+        for part in str(text).split(","):
+            if not part.strip():
+                continue
+            value, sep, meaning = part.partition("=")
+            if not sep:
+                raise DatasetError(
+                    f"Label meanings are 'value=meaning' pairs separated by commas "
+                    f"(e.g. 1=toxic, 0=not toxic), not '{part.strip()}'."
+                )
+            pairs.append((value, meaning))
+    out: dict[str, str] = {}
+    for value, meaning in pairs:
+        key, meaning = _label_key(value), meaning.strip()
+        if not key or not meaning:
+            raise DatasetError(f"Label meaning '{value}={meaning}' needs both a value and a name.")
+        if len(meaning) > 60:
+            raise DatasetError(f"Label meaning for {key} is longer than 60 characters.")
+        if key in out:
+            raise DatasetError(f"Label value {key} is given two meanings.")
+        out[key] = meaning
+    return out
 
 
 @dataclass
@@ -366,6 +428,16 @@ def validate_roles(frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
             "strings). Choose another text column."
         )
     warnings = []
+    if roles.label_names:
+        if not roles.label:
+            raise DatasetError("Label meanings need a label column.")
+        present = {_label_key(v) for v in frame[roles.label].dropna().unique()[:1000]}
+        unknown = sorted(set(roles.label_names) - present)
+        if unknown:
+            raise DatasetError(
+                f"Label value(s) {', '.join(unknown)} do not occur in column '{roles.label}' "
+                f"(its values: {', '.join(sorted(present)[:10])})."
+            )
     if roles.label and frame[roles.label].nunique(dropna=True) < 2:
         warnings.append(f"Label column '{roles.label}' has a single value.")
     for col in roles.sensitive:
@@ -621,10 +693,16 @@ def ensure_demo_workspace(store, settings, *, force: bool = False):
     tmp = path.with_suffix(".tmp")
     frame.to_csv(tmp, index=False)
     tmp.replace(path)  # atomic: a half-written demo file is never seen
-    roles = ColumnRoles(text="text", label="label", sensitive=list(_GROUPS))
+    roles = ColumnRoles(
+        text="text", label="label", sensitive=list(_GROUPS), label_names=DEMO_LABEL_NAMES
+    )
     if existing is not None:
         store.update_dataset(
-            existing.id, n_rows=len(frame), columns=list(frame.columns), expect_no_pii=True
+            existing.id,
+            n_rows=len(frame),
+            columns=list(frame.columns),
+            expect_no_pii=True,
+            roles=roles.to_dict(),
         )
         return store.get_dataset(existing.id)
     return store.add_dataset(

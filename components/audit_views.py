@@ -10,6 +10,8 @@ import json
 
 import streamlit as st
 
+from backend.audit.findings import pii_summary
+from backend.datasets import label_name
 from components import audit_charts as charts
 from components import audit_tables as tables
 from components import state
@@ -173,8 +175,10 @@ def _label_skew(report: dict) -> None:
     if not skew:
         _not_run("Label skew", "choose a label column and at least one sensitive column.")
         return
+    names = (report.get("dataset") or {}).get("label_names") or {}
     st.caption(
-        f"P(label = '{skew['positive_label']}' | group) with 95 % Wilson intervals. Chi-square "
+        f"Share of rows labelled {label_name(names, skew['positive_label'])} per group, "
+        f"with 95 % Wilson intervals. Chi-square "
         "tests whether label and group are independent; the parity difference is the largest "
         f"minus the smallest rate among groups with ≥ {skew['min_count']} rows. This is bias "
         "in the labels themselves, which a fine-tuned model would learn."
@@ -217,13 +221,19 @@ def _pii(report: dict, export_slot) -> None:
         _not_run("PII detection", "the check was switched off.")
         return
     st.caption(pii["detector"] + ". Examples are stored and shown redacted.")
-    c = st.columns(2)
+    df = tables.pii_frame(report)
+    c = st.columns(3)
     c[0].metric("Rows with PII", f"{pii['rows_with_pii']:,}")
     c[1].metric("Share of rows", _pct(pii["share_rows_with_pii"]))
-    df = tables.pii_frame(report)
+    c[2].metric(
+        "Findings (rows × type)",
+        f"{int(df['rows'].sum()):,}" if not df.empty else "0",
+        help="Each kind of personal data counted once per row that holds it.",
+    )
     if df.empty:
         st.success("No PII found by the offline rules.")
     else:
+        st.markdown(pii_summary(pii))
         st.plotly_chart(charts.pii_chart(df))
         st.markdown("##### Redacted examples")
         ordered = df.sort_values("rows", ascending=False)["entity"].tolist()

@@ -15,6 +15,7 @@ from backend.datasets import (
     infer_roles,
     load_hf_dataset,
     load_table,
+    parse_label_names,
     register_dataset,
     save_upload,
 )
@@ -96,6 +97,13 @@ def _confirm_roles(table: LoadedTable, location: str, source: str, data: bytes |
             "Label column", label_options, index=label_options.index(guess.label or "(none)")
         )
         sensitive = st.multiselect("Sensitive attributes", cols, default=guess.sensitive)
+        label_names = st.text_input(
+            "What the label values mean",
+            placeholder="1=toxic, 0=not toxic",
+            help="Set once here: every page then says 'toxic (label 1)' instead of "
+            "'label 1'. Pairs of value=meaning, separated by commas.",
+            key="add-dataset-label-names",
+        )
         no_pii = st.checkbox(
             "Should contain no personal data",
             value=True,
@@ -103,10 +111,13 @@ def _confirm_roles(table: LoadedTable, location: str, source: str, data: bytes |
             "raises an alert (threshold `dataset_pii_rows`).",
         )
         if st.form_submit_button("Add dataset", type="primary"):
-            roles = ColumnRoles(
-                text=text, label=None if label == "(none)" else label, sensitive=sensitive
-            )
             try:
+                roles = ColumnRoles(
+                    text=text,
+                    label=None if label == "(none)" else label,
+                    sensitive=sensitive,
+                    label_names=parse_label_names(label_names),
+                )
                 stored_at = location
                 if source == "upload" and data is not None:
                     stored_at = str(save_upload(state.settings(), location, data))

@@ -335,7 +335,19 @@ def test_real_audit_of_the_demo_raises_pii_and_rare_group_alerts(store, settings
     assert alerts["dataset_pii_rows"].severity == "high"
     assert alerts["dataset_pii_rows"].source_kind == "audit"
     assert alerts["dataset_pii_rows"].source_id == artifact.id
+    # The alert names exactly the groups the audit's findings call under-represented.
+    rep = alerts["dataset_underrepresented_groups"]
+    flagged = artifact.content["representation_summary"]["flagged"]
+    assert rep.value == len(flagged) == 2 and "buddhist (religion)" in rep.message
+    finding = next(f for f in artifact.content["findings"] if "under-represented" in f["text"])
+    assert finding["text"].startswith("2 groups under-represented") and finding["severity"] == (
+        "warning"
+    )
     assert "religion = buddhist" in alerts["dataset_min_group_share"].message
+    assert (
+        "buddhist (religion: 1.6 % vs 16.7 % reference, under the 2 % alert floor)"
+        in (finding["text"])
+    )
     # Auditing the unchanged data again finds the same values: nothing new is raised.
     audit_dataset(store, dataset.id, config)
     assert len(store.list_alerts()) == len(alerts)

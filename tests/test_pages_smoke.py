@@ -58,7 +58,31 @@ def test_home_add_dataset_by_path_with_role_override(app_test, store, tmp_path):
     at.button[-1].click().run()
     assert not at.exception, [e.value for e in at.exception]
     (ds,) = store.list_datasets()
-    assert ds.roles == {"text": "comment", "label": None, "sensitive": ["sex"]}
+    assert ds.roles == {"text": "comment", "label": None, "sensitive": ["sex"], "label_names": {}}
+
+
+def test_home_add_dataset_names_its_labels_once(app_test, store, tmp_path):
+    """The label meanings typed at registration are stored with the dataset; a value that
+    does not occur in the label column is refused with one line."""
+    import pandas as pd
+
+    csv = tmp_path / "mine.csv"
+    frame = pd.DataFrame(
+        {"comment": ["a long enough comment", "another long comment"], "y": [0, 1]}
+    )
+    frame.to_csv(csv, index=False)
+    at = app_test("pages/home.py").run()
+    at.text_input[0].set_value(str(csv)).run()
+    at.button(key="read-path").click().run()
+    at.text_input(key="add-dataset-label-names").set_value("1=toxic, 7=unknown")
+    at.button[-1].click().run()
+    assert any("Label value(s) 7 do not occur in column 'y'" in e.value for e in at.error)
+    assert store.list_datasets() == []
+    at.text_input(key="add-dataset-label-names").set_value("1=toxic, 0=not toxic")
+    at.button[-1].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (ds,) = store.list_datasets()
+    assert ds.roles["label_names"] == {"1": "toxic", "0": "not toxic"}
 
 
 def test_home_add_dataset_bad_file_shows_error(app_test, store, tmp_path):

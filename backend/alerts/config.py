@@ -108,6 +108,17 @@ METRICS: dict[str, MetricSpec] = {
             short="Tiny group",
         ),
         MetricSpec(
+            "dataset_underrepresented_groups",
+            "audit",
+            "Groups under-represented in a dataset",
+            "groups",
+            0.0,
+            upper=None,
+            source="dataset audit, representation: the groups its findings call "
+            "under-represented (share under min_ratio x reference, or under min_count rows)",
+            short="Under-represented groups",
+        ),
+        MetricSpec(
             "run_energy_kwh",
             "training",
             "Energy used by a fine-tune run",

@@ -141,6 +141,21 @@ def audit_observations(content: Mapping, *, expect_no_pii: bool) -> list[Observa
                 share = stats.get("share") if isinstance(stats, Mapping) else None
                 if _is_number(share) and (smallest is None or share < smallest[0]):
                     smallest = (float(share), str(col), str(group))
+    summary = content.get("representation_summary")
+    flagged = summary.get("flagged") if isinstance(summary, Mapping) else None
+    if isinstance(flagged, list):
+        # The audit's own list: the alert counts exactly the groups its findings name.
+        names = ", ".join(
+            f"{f.get('group')} ({f.get('column')})" for f in flagged[:6] if isinstance(f, Mapping)
+        )
+        more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
+        out.append(
+            Observation(
+                "dataset_underrepresented_groups",
+                float(len(flagged)),
+                what="Groups under-represented" + (f" ({names}{more})" if names else ""),
+            )
+        )
     if smallest is not None:
         share, col, group = smallest
         out.append(

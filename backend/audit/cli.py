@@ -48,6 +48,12 @@ def register(sub) -> None:
     p.add_argument("--detoxify-checkpoint", help="local Detoxify checkpoint file")
     p.add_argument("--detoxify-base-dir", help="local base model dir for the checkpoint")
     p.add_argument("--positive-label", help="label value whose rate is compared")
+    p.add_argument(
+        "--label-names",
+        metavar="VALUE=NAME,...",
+        help="what the label values mean, e.g. '1=toxic,0=not toxic' (saved with the dataset "
+        "when it is first registered; every page then names labels this way)",
+    )
     p.add_argument("--chunk-rows", type=int, default=50_000)
     p.add_argument("--export", help="also write an anonymised CSV copy to this path")
     p.add_argument(
@@ -68,6 +74,7 @@ def _handle(args: argparse.Namespace) -> int:
     from backend.audit.runner import raise_audit_alerts, run_audit  # noqa: PLC0415
     from backend.audit.source import AuditSource  # noqa: PLC0415
     from backend.config import get_settings  # noqa: PLC0415
+    from backend.datasets import ColumnRoles, parse_label_names  # noqa: PLC0415
     from backend.errors import DatasetError, check_output_file  # noqa: PLC0415
 
     settings = get_settings()
@@ -121,10 +128,15 @@ def _handle(args: argparse.Namespace) -> int:
         store = get_store()
         location = str(source.path.resolve())  # type: ignore[union-attr]
         dataset = store.find_dataset(location=location)
+        names = parse_label_names(args.label_names)
+        if names and not args.label_col:
+            raise DatasetError("--label-names needs --label-col (the column they describe).")
+        known = ColumnRoles.from_dict(dataset.roles).label_names if dataset else {}
         dataset_info = {
             "id": dataset.id if dataset else None,
             "name": dataset.name if dataset else source.name,
             "location": location,
+            "label_names": names or known,
         }
     # The file is registered as a dataset only once its audit succeeded: a file that
     # cannot be read or parsed must not appear in the workspace.
@@ -140,11 +152,12 @@ def _handle(args: argparse.Namespace) -> int:
                 format=source.fmt,
                 n_rows=report["rows"],
                 columns=[],
-                roles={
-                    "text": config.text_col,
-                    "label": config.label_col,
-                    "sensitive": config.sensitive,
-                },
+                roles=ColumnRoles(
+                    text=config.text_col,
+                    label=config.label_col,
+                    sensitive=list(config.sensitive),
+                    label_names=names,
+                ).to_dict(),
                 synthetic=False,
                 expect_no_pii=bool(args.expect_no_pii),
             )
@@ -154,6 +167,8 @@ def _handle(args: argparse.Namespace) -> int:
             changes = {"n_rows": report["rows"]}
             if args.expect_no_pii and not dataset.expect_no_pii:
                 changes["expect_no_pii"] = True
+            if names and names != known:
+                changes["roles"] = {**(dataset.roles or {}), "label_names": names}
             store.update_dataset(dataset.id, **changes)
         artifact = store.save_artifact(
             kind="audit",

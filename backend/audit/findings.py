@@ -7,6 +7,7 @@ built from the numbers in the report only; nothing here is estimated.
 from __future__ import annotations
 
 from backend.audit.representation import SEP
+from backend.datasets import label_name
 
 _PII_NAMES = {
     "EMAIL": "email address",
@@ -44,6 +45,38 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
 
 
+def _alert_threshold(metric: str) -> float | None:
+    """The alert threshold for ``metric`` (None when switched off), from the one alert
+    config (``configs/alerts.yaml`` or ``STEWARD_ALERTS_CONFIG``; defaults when broken)."""
+    from backend.alerts.config import config_or_defaults  # noqa: PLC0415 - read per report
+
+    threshold = config_or_defaults()[0].get(metric)
+    return None if threshold is None else threshold.value
+
+
+def pii_summary(pii: dict) -> str:
+    """Rows with PII and the findings by type, in numbers that add up.
+
+    A row can hold several kinds of personal data, so the findings by type (each kind
+    counted once per row) can add up to more than the rows: the sentence says both totals
+    and lists every type, so the numbers reconcile.
+    """
+    rows = pii.get("rows_with_pii", 0)
+    by_type = pii.get("rows_by_type") or pii.get("counts_by_type") or {}
+    kinds = sorted(((e, c) for e, c in by_type.items() if c), key=lambda t: (-t[1], t[0]))
+    total = sum(c for _, c in kinds)
+    detail = ", ".join(f"{c:,} {pii_name(e, c)}" for e, c in kinds)
+    several = (
+        f"; a row can hold more than one kind, so the {total:,} findings exceed the {rows:,} rows"
+        if total > rows
+        else ""
+    )
+    return (
+        f"{_plural(rows, 'row')} ({_pct(pii.get('share_rows_with_pii'))}) contain personal "
+        f"data: {_plural(total, 'finding')} of {_plural(len(kinds), 'type')} ({detail}){several}."
+    )
+
+
 def build_findings(report: dict) -> list[dict]:
     """Findings in reading order: problems first within each check."""
     out: list[dict] = []
@@ -65,23 +98,57 @@ def build_findings(report: dict) -> list[dict]:
     rep = report.get("representation_summary")
     if rep is not None:
         flagged = rep.get("flagged", [])
+        # The same floor as the smallest-group alert (configs/alerts.yaml), said per group.
+        floor = _alert_threshold("dataset_min_group_share")
+
+        def under_floor(share) -> str:
+            return (
+                f", under the {_pct(floor).replace('.0 %', ' %')} alert floor"
+                if floor is not None and share is not None and share < floor
+                else ""
+            )
+
         if flagged:
             parts = [
                 f"{f['group']} ({f['column']}: {_pct(f['share'])}"
                 + (
-                    f" vs {_pct(f['reference_share'])} reference)"
+                    f" vs {_pct(f['reference_share'])} reference"
                     if f.get("reference_share")
-                    else ")"
+                    else ""
                 )
+                + under_floor(f.get("share"))
+                + ")"
                 for f in flagged[:6]
             ]
             more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
+            # One threshold source: the alert's (configs/alerts.yaml) decides warning or note.
+            limit = _alert_threshold("dataset_underrepresented_groups")
+            alerting = limit is not None and len(flagged) > limit
+            add(
+                "representation",
+                "warning" if alerting else "info",
+                f"{_plural(len(flagged), 'group')} under-represented: {', '.join(parts)}{more}."
+                + ("" if alerting else " Below the alert threshold in the alert settings."),
+            )
+        named = {(f["column"], f["group"]) for f in flagged}
+        tiny = [
+            f"{g} ({col}: {_pct(v['share'])})"
+            for col, groups in (report.get("representation") or {}).items()
+            for g, v in groups.items()
+            if isinstance(v, dict)
+            and (col, g) not in named
+            and v.get("share") is not None
+            and floor is not None
+            and v["share"] < floor
+        ]
+        if tiny:
             add(
                 "representation",
                 "warning",
-                f"{_plural(len(flagged), 'group')} under-represented: {', '.join(parts)}{more}.",
+                f"Under the {_pct(floor).replace('.0 %', ' %')} share that raises an alert: "
+                f"{', '.join(tiny)}.",
             )
-        elif report.get("representation"):
+        if not flagged and not tiny and report.get("representation"):
             add(
                 "representation",
                 "ok",
@@ -108,6 +175,15 @@ def build_findings(report: dict) -> list[dict]:
                 f"rows{example}.",
             )
 
+    label_names = (report.get("dataset") or {}).get("label_names") or {}
+
+    def label(value) -> str:  # "toxic (label 1)" once named at registration
+        return label_name(label_names, value)
+
+    def label_rate(value) -> str:
+        text = label(value)
+        return text[:1].upper() + text[1:] + " rate"
+
     skew = report.get("label_skew")
     if skew and skew.get("columns"):
         positive = skew.get("positive_label")
@@ -128,7 +204,7 @@ def build_findings(report: dict) -> list[dict]:
                 add(
                     "label_skew",
                     "warning",
-                    f"Label '{positive}' rate differs by {col}: {_pct(groups[hi]['rate'])} for "
+                    f"{label_rate(positive)} differs by {col}: {_pct(groups[hi]['rate'])} for "
                     f"{hi} vs {_pct(groups[lo]['rate'])} for {lo} (difference "
                     f"{res['dp_difference']:.2f}, chi-square {ptxt}).",
                 )
@@ -136,7 +212,7 @@ def build_findings(report: dict) -> list[dict]:
                 add(
                     "label_skew",
                     "info",
-                    f"Label '{positive}' rate varies by up to {res['dp_difference']:.2f} across "
+                    f"{label_rate(positive)} varies by up to {res['dp_difference']:.2f} across "
                     f"{col} groups ({hi} {_pct(groups[hi]['rate'])}, {lo} "
                     f"{_pct(groups[lo]['rate'])}), but not significantly ({ptxt}).",
                 )
@@ -144,7 +220,7 @@ def build_findings(report: dict) -> list[dict]:
                 add(
                     "label_skew",
                     "ok",
-                    f"Label '{positive}' rate is similar across {col} groups (largest "
+                    f"{label_rate(positive)} is similar across {col} groups (largest "
                     f"difference {res['dp_difference']:.2f}{', ' + ptxt if ptxt else ''}).",
                 )
 
@@ -152,16 +228,7 @@ def build_findings(report: dict) -> list[dict]:
     if pii is not None:
         n = pii.get("rows_with_pii", 0)
         if n:
-            kinds = sorted(
-                ((e, c) for e, c in pii["counts_by_type"].items() if c), key=lambda t: -t[1]
-            )
-            detail = ", ".join(f"{c:,} {pii_name(e, c)}" for e, c in kinds[:5])
-            add(
-                "pii",
-                "warning",
-                f"{_plural(n, 'row')} ({_pct(pii['share_rows_with_pii'])}) contain personal "
-                f"data: {detail}.",
-            )
+            add("pii", "warning", pii_summary(pii))
         else:
             add("pii", "ok", "No personal data found by the offline PII rules.")
 
@@ -233,7 +300,8 @@ def build_findings(report: dict) -> list[dict]:
             add(
                 "association",
                 "info",
-                f"Label '{skew_pos}' co-occurs with {best[0]} = {best[1]} more than chance "
+                f"{label(skew_pos)[:1].upper()}{label(skew_pos)[1:]} co-occurs with "
+                f"{best[0]} = {best[1]} more than chance "
                 f"(nPMI {best[2]:.2f}).",
             )
 

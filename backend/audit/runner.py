@@ -330,6 +330,8 @@ def _build_report(
             "id": (dataset or {}).get("id"),
             "location": (dataset or {}).get("location", str(source.path or source.name)),
             "format": source.fmt,
+            # what the label values mean (set at registration): findings name labels with it
+            "label_names": dict((dataset or {}).get("label_names") or {}),
         },
         "columns": {
             "text": config.text_col,
@@ -447,7 +449,14 @@ def source_for_dataset(dataset) -> AuditSource:
 
 
 def dataset_meta(dataset) -> dict:
-    return {"id": dataset.id, "name": dataset.name, "location": dataset.location}
+    from backend.datasets import ColumnRoles  # noqa: PLC0415
+
+    return {
+        "id": dataset.id,
+        "name": dataset.name,
+        "location": dataset.location,
+        "label_names": ColumnRoles.from_dict(dataset.roles).label_names,
+    }
 
 
 def audit_dataset(

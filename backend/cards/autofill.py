@@ -796,7 +796,11 @@ def fill_from_dataset(doc: CardDocument, ds: Dataset) -> CardDocument:
         _set(doc, "construction_and_sources", "sources", source, ref("location"))
         _set(doc, "construction_and_sources", "synthetic", synthetic_note, ref("synthetic"))
         if roles.get("label"):
-            _set(doc, "annotations", "labels", f"Label column: {roles['label']}", ref("roles"))
+            meanings = roles.get("label_names") or {}
+            text = f"Label column: {roles['label']}"
+            if isinstance(meanings, Mapping) and meanings:
+                text += "\n\n" + "\n".join(f"- {k}: {v}" for k, v in meanings.items())
+            _set(doc, "annotations", "labels", text, ref("roles"))
         if sensitive:
             _set(
                 doc,

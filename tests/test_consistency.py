@@ -1,0 +1,81 @@
+"""Numbers and names that agree: label meanings set once, PII counts that add up."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from backend.audit import AuditConfig, audit_dataset
+from backend.audit.findings import pii_summary
+from backend.cli import main
+from backend.datasets import ColumnRoles, ensure_demo_workspace, label_name, parse_label_names
+from backend.errors import DatasetError
+
+
+def test_label_meanings_parse_once_with_clear_errors():
+    assert parse_label_names("1=toxic, 0=not toxic") == {"1": "toxic", "0": "not toxic"}
+    assert parse_label_names({1.0: "toxic"}) == {"1": "toxic"}
+    assert parse_label_names("") == {}
+    for bad, message in (
+        ("toxic", "value=meaning"),
+        ("1=", "needs both"),
+        ("1=a, 1=b", "two meanings"),
+    ):
+        with pytest.raises(DatasetError, match=message):
+            parse_label_names(bad)
+    assert label_name({"1": "toxic"}, 1) == "toxic (label 1)"
+    assert label_name({}, "1") == "label '1'"
+    roles = ColumnRoles.from_dict({"text": "t", "label": "y", "label_names": {"1": "toxic"}})
+    assert roles.label_name(1.0) == "toxic (label 1)"
+
+
+def test_demo_audit_names_its_labels_and_its_pii_counts_add_up(store, settings):
+    dataset = ensure_demo_workspace(store, settings)
+    assert ColumnRoles.from_dict(dataset.roles).label_names == {"0": "not toxic", "1": "toxic"}
+    config = AuditConfig(
+        text_col="text",
+        label_col="label",
+        sensitive=["ethnicity"],
+        checks=("label_skew", "pii", "association"),
+    )
+    report = audit_dataset(store, dataset.id, config).content
+    texts = [f["text"] for f in report["findings"]]
+    assert not any("Label '1'" in t for t in texts), texts
+    assert any(t.startswith("Toxic (label 1) rate differs by ethnicity") for t in texts), texts
+
+    pii = report["pii"]
+    sentence = next(t for t in texts if "contain personal data" in t)
+    assert sentence == pii_summary(pii)
+    listed = re.search(r"\(([^()]*)\)", sentence.split("findings of")[1]).group(1)
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) [a-zA-Z]", listed)]
+    total = int(re.search(r"([\d,]+) findings", sentence).group(1).replace(",", ""))
+    # every type is listed, the listed numbers add up to the findings total, and the chart
+    # (rows per type) shows the same types with the same numbers
+    assert len(numbers) == sum(1 for c in pii["rows_by_type"].values() if c)
+    assert sum(numbers) == total == sum(pii["rows_by_type"].values())
+    assert sentence.startswith(f"{pii['rows_with_pii']:,} rows")
+    assert total >= pii["rows_with_pii"]
+
+
+def test_cli_registers_label_meanings_with_the_dataset(tmp_path, capsys, store):
+    path = tmp_path / "mine.csv"
+    pd.DataFrame({"text": [f"comment number {i}" for i in range(40)], "y": [0, 1] * 20}).to_csv(
+        path, index=False
+    )
+    args = ["audit", str(path), "--text-col", "text", "--label-col", "y", "--json"]
+    assert main([*args, "--label-names", "1=spam,0=fine"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dataset"]["label_names"] == {"1": "spam", "0": "fine"}
+    (ds,) = store.list_datasets()
+    assert ds.roles["label_names"] == {"1": "spam", "0": "fine"}
+    # a second audit without the flag keeps the meanings
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["dataset"]["label_names"] == {
+        "1": "spam",
+        "0": "fine",
+    }
+    assert main([*args, "--label-names", "spam"]) == 2
+    assert "value=meaning" in capsys.readouterr().err
