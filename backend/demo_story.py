@@ -24,7 +24,7 @@ from typing import Any
 
 from backend.errors import JobCancelled, StewardError
 from backend.jobs import JobContext, JobManager
-from backend.store import Store
+from backend.store import Store, display_title
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The demo fine-tune: also what the form's "Fill in the demo story's settings" sets.
@@ -212,20 +212,21 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
     preflight(config, store)  # a bad workspace fails here, before a worker starts
     job_id = submit_training(manager, config, settings)
     state["train_job"] = job_id
-    bar.report(0.0, f"run #{job_id} started")
+    run_name = store.display_name(store.get_job(job_id))
+    bar.report(0.0, f"{run_name} started")
     while True:
         status = manager.wait(job_id, timeout=1.0)
         job = store.get_job(job_id)
         if job.status not in ("queued", "running"):
             break
         try:
-            bar.report(job.progress * 0.97, f"run #{job_id} · {job.message or job.status}")
+            bar.report(job.progress * 0.97, f"{run_name}: {job.message or job.status}")
         except JobCancelled:
             manager.cancel(job_id)
             raise
     if status != "succeeded":
         first = (job.error or job.message or status).strip().splitlines()[0]
-        raise StewardError(f"fine-tune run #{job_id} {status}: {first}")
+        raise StewardError(f"{run_name} {status}: {first}")
     summary = job.result or {}
     warnings = check_run(summary)
     ev = summary.get("eval") or {}
@@ -234,7 +235,7 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
         out.records["run_artifact"] = int(summary["artifact_id"])
     line = baseline_comparison(summary) or ""
     out.summary = (
-        f"Run #{job_id} '{job.name}': LoRA on {summary.get('train_rows', 0):,} rows, "
+        f"{run_name}: LoRA on {summary.get('train_rows', 0):,} rows, "
         f"{summary.get('steps', 0)} steps; F1 {ev.get('f1', float('nan')):.3f}. {line}"
     ).strip()
     if warnings:
@@ -254,7 +255,8 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
     base_req = demo_request(settings, progress=lambda f, m: bar.report(0.05 + 0.3 * f, m))
     base_report = evaluate(base_req)
     base_art, _ = save_evaluation(store, base_report, notify="inline")
-    bar.report(0.5, f"predictions of run #{job_id}")
+    run_name = store.display_name(store.get_job(job_id))
+    bar.report(0.5, f"predictions of {run_name}")
     run_req = run_request(store, job_id)
     run_report = evaluate(run_req)
     # Saved last, so the Fairness page opens on the run's evaluation.
@@ -264,7 +266,8 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
     state["evaluation"] = run_art
     out.records = {"evaluation": run_art.id, "baseline_evaluation": base_art.id}
     out.summary = (
-        f"Run #{job_id}: {_worst_gap(run_report)}. Baseline (TF-IDF): {_worst_gap(base_report)}."
+        f"{store.display_name(run_art)} of {run_name}: {_worst_gap(run_report)}. "
+        f"{store.display_name(base_art)} (TF-IDF baseline): {_worst_gap(base_report)}."
     )
 
 
@@ -329,37 +332,27 @@ def _cards(store, settings, manager, bar, state, out: StepOutcome) -> None:
     from backend.cards.service import create_card
 
     bar.report(0.1, "model card")
+    # Records named by database id ("artifact:N"); people see their display names.
+    redteam = state.get("redteam")
+    run_job = store.get_job(state["train_job"])
     model = create_card(
         store,
         "model",
-        from_run=state["train_job"],
-        from_audit=state["audit"].id,
-        from_evaluation=state["evaluation"].id,
+        from_run=store.record_number("run", run_job.id),
+        from_audit=f"artifact:{state['audit'].id}",
+        from_evaluation=f"artifact:{state['evaluation'].id}",
+        # the red-team result fills "Safety mechanisms" with its measured rates
+        evidence=[("redteam", f"artifact:{redteam.id}")] if redteam is not None else [],
     )
     bar.report(0.5, "data card")
-    data = create_card(store, "data", from_audit=state["audit"].id, dataset_id=state["dataset"].id)
-    cited = _cite_redteam(store, model.card_id, state.get("redteam"))
+    data = create_card(
+        store, "data", from_audit=f"artifact:{state['audit'].id}", dataset_id=state["dataset"].id
+    )
     out.records = {"model_card": model.card_id, "data_card": data.card_id}
     out.summary = (
-        f"Model card #{model.card_id} from run #{state['train_job']}, audit "
-        f"#{state['audit'].id} and evaluation #{state['evaluation'].id}"
-        + (f", red-team result #{state['redteam'].id} as safety evidence" if cited else "")
-        + f"; data card #{data.card_id} from the audit. Both are drafts for a reviewer."
+        f"{display_title('card', model.card_id, 'model card')} from {store.display_name(run_job)}, "
+        f"{store.display_name(state['audit'])} and {store.display_name(state['evaluation'])}"
+        + (f", {store.display_name(redteam)} as safety evidence" if redteam is not None else "")
+        + f"; {display_title('card', data.card_id, 'data card')} from the audit. Both are "
+        "drafts for a reviewer."
     )
-
-
-def _cite_redteam(store, card_id: int, art) -> bool:
-    """Cite the saved red-team result on the model card's safety item, when cards can."""
-    if art is None:
-        return False
-    from backend.cards.records import ARTIFACT_KINDS, artifact_ref
-    from backend.cards.repository import CardRepository
-    from backend.cards.service import attach_evidence
-
-    if art.kind not in ARTIFACT_KINDS:
-        return False
-    repo = CardRepository(store)
-    doc = repo.load(card_id)
-    if attach_evidence(doc, "safety_mechanisms", artifact_ref(art)):
-        repo.save_version(card_id, doc, note="cited the demo story's red-team result")
-    return True

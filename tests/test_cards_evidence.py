@@ -174,3 +174,32 @@ def test_export_of_a_plain_document_has_no_paths(store):
     doc = build_card(store, "data", audit=resolve_record(store, "audit", 1))
     md = export_card(complete(doc, license="cc-by-4.0"), "md").content
     assert "/tmp/comments.csv" not in md and "upload: comments.csv" in md
+
+
+def test_demo_story_cards_step_cites_records_by_their_one_name(store):
+    """The guided demo's last step builds both cards from the records the earlier steps
+    made (named by number, not by database id) and cites the red-team result."""
+    from backend.demo_story import StepOutcome, _cards
+
+    store.create_job(kind="audit", name="Audit of Comments")  # job ids != run numbers
+    ds, audit, job, _run, ev = seed_records(store)
+    red = store.save_artifact(kind="redteam", name="Red-team: shipped", content=REDTEAM)
+
+    class Bar:
+        def report(self, fraction, message):
+            self.last = (fraction, message)
+
+    out = StepOutcome("cards", "Cards", "pages/cards.py")
+    state = {"train_job": job.id, "audit": audit, "evaluation": ev, "dataset": ds, "redteam": red}
+    _cards(store, None, None, Bar(), state, out)
+    repo = CardRepository(store)
+    model = repo.load(out.records["model_card"])
+    assert {r.label for r in model.sources} >= {
+        "Run #1 · fine-tune",
+        "Audit #1 · audit",
+        "Evaluation #1 · fairness",
+        "Red-team result #1 · Red-team: shipped",
+    }
+    assert model.checklist_item("safety_mechanisms").status == "complete"
+    assert "Run #1 · fine-tune" in out.summary and "Red-team result #1" in out.summary
+    assert "#2" not in out.summary.replace("Card #2", "")  # no job or artifact ids leak
