@@ -7,7 +7,7 @@ import streamlit as st
 
 from backend.cards import CardDocument, CardStatus, evidence_drift, sign_card, verify_card
 from backend.cards.repository import CardRepository
-from backend.cards.signoff import ApprovalRefused, approval_gate
+from backend.cards.signoff import MIN_JUSTIFICATION, ApprovalRefused, approval_gate
 from backend.errors import StewardError
 from backend.store import Store
 from components.formatting import format_time, show_table
@@ -28,7 +28,8 @@ DECISIONS = {
 
 
 def render_status(status: CardStatus) -> None:
-    st.markdown(f"{STATE_BADGES[status.state]} {status.label}")
+    said = "" if status.state == "unsigned" else f" {status.label}"  # the badge says it
+    st.markdown(f"{STATE_BADGES[status.state]}{said}")
 
 
 def _history(repo: CardRepository, card_id: int) -> None:
@@ -135,16 +136,17 @@ def _decision_form(store: Store, card_id: int, version: int, issues, reviewer) -
     options = list(DECISIONS) if issues else ["approve", "reject"]
     if st.session_state.get(keys["decision"]) not in options:
         st.session_state.pop(keys["decision"], None)
+    # outside the form, so choosing "Approve with exceptions" shows the justification boxes
+    decision = st.radio(
+        "Decision", options, format_func=DECISIONS.get, horizontal=True, key=keys["decision"]
+    )
+    justifications = {}
     with st.form(f"cards-sign-{card_id}"):
-        decision = st.radio(
-            "Decision", options, format_func=DECISIONS.get, horizontal=True, key=keys["decision"]
-        )
         comment = st.text_area("Comment (required)", max_chars=5000, key=keys["comment"])
-        justifications = {}
-        if issues:
+        if decision == "approve_with_exceptions":
             st.markdown(
-                "**Justifications**: only for *Approve with exceptions*, one per issue, "
-                "recorded in the sign-off and shown on the card and its exports."
+                f"**Justify each of the {len(issues)} exceptions.** They are recorded in the "
+                "sign-off and shown on the card and in its exports."
             )
             for issue in issues:
                 justifications[issue.key] = st.text_area(
@@ -165,12 +167,20 @@ def _decision_form(store: Store, card_id: int, version: int, issues, reviewer) -
             exceptions=justifications if decision == "approve_with_exceptions" else None,
         )
     except ApprovalRefused as exc:
-        hint = (
-            "\n\nChoose *Approve with exceptions* and justify each issue, or fix them first."
-            if decision == "approve"
-            else ""
-        )
-        st.error(f"{exc}{hint}", icon=":material/block:")
+        if decision == "approve":  # the issues are listed just above the form
+            n = len(exc.issues)
+            message = (
+                f"Approval refused: the {n} issue{'s' if n > 1 else ''} listed above "
+                f"block{'' if n > 1 else 's'} it. Fix them, or choose *Approve with exceptions* "
+                "and justify each. Your comment is kept."
+            )
+        else:
+            message = (
+                "Approval with exceptions refused: write a justification of at least "
+                f"{MIN_JUSTIFICATION} characters for each of these:\n"
+                + "\n".join(f"- {i.text}" for i in exc.issues)
+            )
+        st.error(message, icon=":material/block:")
         return
     except StewardError as exc:
         st.error(str(exc))

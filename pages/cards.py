@@ -177,8 +177,9 @@ head[2].metric("Required missing", len(doc.missing_required()))
 settled = sum(1 for i in doc.checklist if i.status in ("complete", "not_applicable"))
 head[3].metric("Checklist", f"{settled}/{len(doc.checklist)}")
 badge = STATE_BADGES[status.state]
+said = "" if status.state == "unsigned" else f" {status.label} ·"  # the badge says it all
 st.markdown(
-    f"{badge} {status.label} · {doc.kind} card · saved {format_time(latest.created_at)} · "
+    f"{badge}{said} {doc.kind} card · saved {format_time(latest.created_at)} · "
     f"sha256 `{latest.content_hash[:12]}`"
 )
 

@@ -105,6 +105,7 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             expect(sign_off_tab).to_have_attribute("aria-selected", "true")
 
             page.get_by_test_id("stRadioGroup").get_by_text("Approve with exceptions").click()
+            expect(page.get_by_label("Comment (required)")).to_have_value(comment)
             form = page.locator(
                 '[data-testid="stForm"]', has=page.get_by_label("Comment (required)")
             )

@@ -143,18 +143,21 @@ def test_sign_in_gate_exceptions_and_stale_after_edit(app_test, store, workspace
     at.text_area(key=comment).input("Checked the audit and the data.")
     _button(at, "Sign version 1").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Approval refused" in e for e in _errors(at))
+    assert any("Approval refused" in e and "Approve with exceptions" in e for e in _errors(at))
     assert card_status(store, saved.card_id).state == "unsigned"
     assert at.text_area(key=comment).value == "Checked the audit and the data."  # kept
+    assert not [t for t in at.text_area if t.key.startswith(f"signoff-why-{saved.card_id}-")]
 
     # with exceptions, but one justification missing: refused, and what was typed stays
-    at.radio(key=f"signoff-decision-{saved.card_id}").set_value("approve_with_exceptions")
+    at.radio(key=f"signoff-decision-{saved.card_id}").set_value("approve_with_exceptions").run()
+    assert at.text_area(key=comment).value == "Checked the audit and the data."
     whys = [t for t in at.text_area if t.key.startswith(f"signoff-why-{saved.card_id}-")]
     assert len(whys) == n_issues
     for t in whys[1:]:
         t.input("Out of scope for a synthetic demo dataset.")
     _button(at, "Sign version 1").click().run()
     assert any("write a justification" in e for e in _errors(at))
+    assert not any("[checklist:" in e for e in _errors(at))  # plain words, no raw keys
     assert at.text_area(key=comment).value == "Checked the audit and the data."
     whys = [t for t in at.text_area if t.key.startswith(f"signoff-why-{saved.card_id}-")]
     assert whys[1].value == "Out of scope for a synthetic demo dataset."
