@@ -157,7 +157,10 @@ def test_exports_carry_no_absolute_local_paths(store, settings, tmp_path):
             content.replace("&lt;", "<").replace("&gt;", ">")
         )
     data = json.loads(export_saved_card(store, saved.card_id, "json").content)
-    assert data["content_hash"] == repo.latest_version(saved.card_id).content_hash
+    saved_hash = repo.latest_version(saved.card_id).content_hash
+    assert data["content_hash"] == saved_hash
+    for fmt in ("md", "html"):  # the shown hash is the saved version's, not the copy's
+        assert saved_hash in export_saved_card(store, saved.card_id, fmt).content
     checkpoint = repo.load(saved.card_id).get_field("technical_specifications", "checkpoint")
     assert checkpoint.value == "1"  # "/tmp/runs/1" outside the workspace: its name only
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from backend.errors import StewardError
@@ -73,6 +73,8 @@ class ExportContext:
     version: int | None = None
     status: str = ""  # e.g. "Approved by alice on version 3"
     signoffs: list[SignOffView] = field(default_factory=list)
+    # The saved document's hash (exports render a copy without local paths).
+    content_hash: str | None = None
 
 
 @dataclass
@@ -110,10 +112,10 @@ def markdown_body(doc: CardDocument, ctx: ExportContext) -> str:
     lines = [f"# {_md(doc.title)}", ""]
     meta = [f"{doc.kind.capitalize()} card"]
     if ctx.card_id is not None:
-        meta.append(f"Steward card #{ctx.card_id}")
+        meta.append(f"Steward Card #{ctx.card_id}")
     if ctx.version is not None:
         meta.append(f"version {ctx.version}")
-    meta.append(f"content sha256 `{card_hash(doc)}`")
+    meta.append(f"content sha256 `{ctx.content_hash or card_hash(doc)}`")
     lines += [" · ".join(meta), ""]
     if ctx.status:
         lines += [f"**Review status:** {_md(ctx.status)}", ""]
@@ -277,10 +279,10 @@ def render_html(doc: CardDocument, ctx: ExportContext | None = None) -> str:
     ]
     meta = [f"{doc.kind.capitalize()} card"]
     if ctx.card_id is not None:
-        meta.append(f"Steward card #{ctx.card_id}")
+        meta.append(f"Steward Card #{ctx.card_id}")
     if ctx.version is not None:
         meta.append(f"version {ctx.version}")
-    meta.append(f"content sha256 {card_hash(doc)}")
+    meta.append(f"content sha256 {ctx.content_hash or card_hash(doc)}")
     parts.append(f'<p class="meta">{_esc(" · ".join(meta))}</p>')
     if ctx.status:
         parts.append(
@@ -382,7 +384,7 @@ def render_json(
     payload = {
         "card_id": ctx.card_id,
         "version": ctx.version,
-        "content_hash": content_hash or card_hash(doc),
+        "content_hash": content_hash or ctx.content_hash or card_hash(doc),
         "status": ctx.status,
         "missing_required": doc.missing_required(),
         "hub_metadata": meta.data,
@@ -408,6 +410,7 @@ def export_card(
         raise CardExportError("Missing required fields: " + "; ".join(missing))
     ctx = ctx or ExportContext()
     saved_hash = card_hash(doc)
+    ctx = replace(ctx, content_hash=saved_hash)
     doc = without_local_paths(doc)
     notes = hub_metadata(doc).notes
     name = _slug(doc) + (f"-v{ctx.version}" if ctx.version else "")
