@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -192,7 +193,11 @@ class JobManager:
 
     def _fail(self, job_id: int, message: str) -> None:
         self.store.update_job(
-            job_id, status="failed", finished_at=utcnow(), error=message, message="Failed"
+            job_id,
+            status="failed",
+            finished_at=utcnow(),
+            error=clean_error_text(message),
+            message="Failed",
         )
 
     # -- process jobs ------------------------------------------------------------------
@@ -263,8 +268,10 @@ class JobManager:
                     fields.update(
                         status="failed",
                         message="Failed",
-                        error=f"Worker exited with code {code}{reason}. "
-                        f"Last log lines:\n{tail(job.log_path)}",
+                        error=clean_error_text(
+                            f"Worker exited with code {code}{reason}. "
+                            f"Last log lines:\n{tail(job.log_path)}"
+                        ),
                     )
             self.store.update_job(job_id, **fields)
         finally:
@@ -359,7 +366,8 @@ def _describe_exit(code: int) -> str:
 
 
 def tail(path: str | None, lines: int = 20) -> str:
-    """Last ``lines`` lines of a log file ('' if absent)."""
+    """Last ``lines`` lines of a log file ('' if absent), as clean text (see
+    :func:`clean_error_text`): logs carry colour codes and whatever a library printed."""
     if not path or not Path(path).is_file():
         return ""
     with open(path, "rb") as fh:
@@ -367,7 +375,29 @@ def tail(path: str | None, lines: int = 20) -> str:
         size = fh.tell()
         fh.seek(max(0, size - 16_384))
         data = fh.read().decode("utf-8", errors="replace")
-    return "\n".join(data.splitlines()[-lines:])
+    return "\n".join(clean_error_text(data, max_chars=None).splitlines()[-lines:])
+
+
+#: ANSI escape sequences: CSI (colours, cursor moves), OSC (titles, links), and the rest.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?")
+#: Control characters other than newline and tab (C0, DEL, C1), and undecodable bytes.
+_BINARY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]+")
+#: Longest error text kept for a job (the log file has the rest).
+MAX_ERROR_CHARS = 4000
+
+
+def clean_error_text(text: str, *, max_chars: int | None = MAX_ERROR_CHARS) -> str:
+    """Text safe to show in the UI: no ANSI colour codes, no control characters, runs
+    of undecodable bytes shown as ``[binary data]``, carriage-return progress bars
+    reduced to their last state, at most ``max_chars`` (the end is kept)."""
+    text = _ANSI.sub("", text.replace("\r\n", "\n"))
+    # "50%\r100%" is a progress bar redrawn in place: keep what the terminal showed last.
+    text = "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+    text = _BINARY.sub(lambda m: "[binary data]" if "\ufffd" in m.group() else "", text)
+    text = text.strip()
+    if max_chars is not None and len(text) > max_chars:
+        text = "…" + text[-(max_chars - 1) :]
+    return text
 
 
 def python_argv(module: str, *args: str) -> list[str]:

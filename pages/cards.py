@@ -16,7 +16,7 @@ from components.card_editor import render_editor
 from components.card_exports import render_exports
 from components.card_signoff import STATE_BADGES, render_signoff_panel
 from components.card_versions import render_versions
-from components.formatting import format_time
+from components.formatting import format_time, plain_md
 from components.sign_in import render_reviewer_bar
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
@@ -171,7 +171,7 @@ status = card_status(store, card_id)
 
 alerts = store.list_alerts(statuses=("open",))
 head = st.columns([3, 1, 1, 1])
-head[0].markdown(f"### {doc.title}")
+head[0].markdown(f"### {plain_md(doc.title)}")
 head[1].metric("Version", latest.version)
 head[2].metric("Required missing", len(doc.missing_required()))
 settled = sum(1 for i in doc.checklist if i.status in ("complete", "not_applicable"))

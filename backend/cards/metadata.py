@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .links import defuse_links
 from .schema import CardDocument
 
 #: License identifiers accepted by the Hugging Face Hub
@@ -143,8 +144,9 @@ def size_category(n: int) -> str:
 
 
 def _text(value: str) -> str:
-    """Free text going into the YAML header: HTML is escaped like everywhere else."""
-    return html.escape(value, quote=False)
+    """Free text going into the YAML header: HTML is escaped and script/data links are
+    defused like everywhere else."""
+    return defuse_links(html.escape(value, quote=False))
 
 
 def _split(value: str) -> list[str]:

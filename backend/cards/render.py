@@ -1,8 +1,8 @@
 """Export a card as Markdown (with Hugging Face metadata), standalone HTML, or JSON.
 
 Every value a person (or a record) put in the card is escaped: in Markdown, ``<``, ``>``
-and ``&`` become entities so HTML or script shows as text, and ``javascript:`` links are
-defused; in HTML every value goes through :func:`html.escape` and the page carries a
+and ``&`` become entities so HTML or script shows as text, and ``javascript:``,
+``vbscript:`` and ``data:`` link schemes are broken (:func:`defuse_links`); in HTML every value goes through :func:`html.escape` and the page carries a
 Content-Security-Policy that forbids scripts. Sign-offs are exported with the card.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 from backend.errors import StewardError
 from backend.store import iso_utc
 
+from .links import defuse_links
 from .metadata import build_hub_card, hub_metadata
 from .records import public_location
 from .schema import STATUS_LABELS, CardDocument, RecordRef, card_hash
 
 FORMATS = ("md", "html", "json")
-_JS_LINK = re.compile(r"(?i)(java|vb)script:")
 
 
 class CardExportError(StewardError):
@@ -87,8 +87,8 @@ class Export:
 
 
 def _md(value: str) -> str:
-    """Escape a value for Markdown: HTML shows as text, script links are defused."""
-    return _JS_LINK.sub(lambda m: m.group(1) + "script&#58;", html.escape(value, quote=False))
+    """Escape a value for Markdown: HTML shows as text, script and data links are defused."""
+    return defuse_links(html.escape(value, quote=False))
 
 
 def _md_cell(value: Any) -> str:

@@ -9,8 +9,11 @@ succeeded, 1 when it failed or was cancelled, 2 for bad input (caught before sta
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 
 from backend.cli import add_json_flag, print_json
 
@@ -52,7 +55,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from backend.jobs import JobManager
     from backend.store import get_store
     from backend.training.config import load_config
-    from backend.training.launch import submit_training
     from backend.training.preflight import preflight
 
     settings = get_settings()
@@ -69,6 +71,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         for w in plan.warnings:
             print(f"note: {w}", file=sys.stderr)
     manager = JobManager(store, logs_dir=settings.logs_dir)
+    # SIGTERM (sent by `timeout`, a CI cancel or a process manager) stops the run as
+    # Ctrl-C does: the worker runs in its own session, so it would otherwise live on.
+    with _sigterm_as_interrupt():
+        return _run(args, manager, store, config, settings)
+
+
+def _run(args, manager, store, config, settings) -> int:
+    from backend.training.launch import submit_training
+
     job_id = submit_training(manager, config, settings)
     if not args.json:
         job = store.get_job(job_id)
@@ -92,6 +103,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                 manager.wait(job_id, timeout=30)
                 break
     except KeyboardInterrupt:
+        # A second Ctrl-C or SIGTERM while cancelling must not leave the worker behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("Cancelling…", file=sys.stderr)
         manager.cancel(job_id)
         manager.wait(job_id, timeout=30)
@@ -115,6 +129,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         _print_human(out)
     return 0 if job.status == "succeeded" else 1
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """Within: SIGTERM raises KeyboardInterrupt (main thread only; restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_human(out: dict) -> None:

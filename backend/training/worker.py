@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
 
     from backend.errors import JobCancelled, StewardError
+    from backend.jobs import clean_error_text
     from backend.store import get_store, utcnow
     from backend.training.config import load_config
     from backend.training.runner import run_training
@@ -53,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             job = store.get_job(job_id)
             if job is not None and job.status in ("queued", "running"):
                 store.update_job(
-                    job_id, status="failed", finished_at=utcnow(), message="Failed", error=message
+                    job_id,
+                    status="failed",
+                    finished_at=utcnow(),
+                    message="Failed",
+                    error=clean_error_text(message),
                 )
 
     try:
