@@ -12,8 +12,18 @@ from backend.store import get_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    demo = sub.add_parser("demo", help="write the synthetic demo workspace (if missing)")
+    demo = sub.add_parser(
+        "demo",
+        help="write the synthetic demo workspace (if missing); --story runs the guided demo",
+    )
     demo.add_argument("--force", action="store_true", help="regenerate even if present")
+    demo.add_argument(
+        "--story",
+        action="store_true",
+        help="then run the guided demo story in the background and wait for it: audit, a "
+        "LoRA fine-tune that learns, fairness next to the baseline, red-team, model and data "
+        "cards (about 3 minutes on 2 CPU cores)",
+    )
     add_json_flag(demo)
     demo.set_defaults(func=cmd_demo)
 
@@ -28,6 +38,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     store = get_store()
     ds = ensure_demo_workspace(store, settings, force=args.force)
+    if args.story:
+        return _run_story(store, settings, as_json=args.json)
     if args.json:
         print_json(
             {
@@ -76,4 +88,57 @@ def cmd_jobs(args: argparse.Namespace) -> int:
                 f"{r['id']:>5}  {r['kind']:<10} {r['status']:<12} {r['progress']:>8.0%}  "
                 f"{r['display_name']}"
             )
+    return 0
+
+
+def _run_story(store, settings, *, as_json: bool) -> int:
+    """Run the guided demo as a background job, show one progress line, print each step."""
+    import sys
+
+    from backend.demo_story import story_steps, submit_story
+
+    manager = JobManager(store, logs_dir=settings.logs_dir)
+    job_id = submit_story(manager, settings)
+    interactive = not as_json and sys.stderr.isatty()
+    last = ""
+    try:
+        while True:
+            status = manager.wait(job_id, timeout=1.0)
+            job = store.get_job(job_id)
+            line = f"[{job.progress:4.0%}] {job.message or job.status}"
+            if line != last and not as_json:
+                end = "\r" if interactive else "\n"
+                print(f"{line:<110}", end=end, file=sys.stderr, flush=True)
+                last = line
+            if status not in ("queued", "running"):
+                break
+    except KeyboardInterrupt:
+        manager.cancel(job_id)
+        manager.wait(job_id, timeout=30)
+        print("\nCancelled.", file=sys.stderr)
+        return 1
+    if interactive:
+        print(file=sys.stderr)
+    job = store.get_job(job_id)
+    steps = story_steps(job)
+    if as_json:
+        print_json(
+            {
+                "job_id": job_id,
+                "status": job.status,
+                "error": job.error,
+                "seconds": (job.result or {}).get("seconds"),
+                "steps": [s.to_dict() for s in steps],
+            }
+        )
+    else:
+        for i, step in enumerate(steps, 1):
+            print(f"{i}. {step.title} ({step.seconds:.0f} s): {step.summary}")
+        if job.status == "succeeded":
+            total = (job.result or {}).get("seconds") or job.duration_s or 0
+            print(f"Demo story done in {total:.0f} s. Open the dashboard to see each step.")
+    if job.status != "succeeded":
+        print(f"error: {job.error or job.message or job.status}", file=sys.stderr)
+        return 1
+
     return 0

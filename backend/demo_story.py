@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "configs" / "demo.yaml"
 STORY_KIND = "demo_story"
 STORY_NAME = "Guided demo story"
+#: Who drafted the story's cards (not a reviewer: a person completes and signs them).
+STORY_AUTHOR = "guided demo story"
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def _audit(store, settings, manager, bar, state, out: StepOutcome) -> None:
     warnings = [f for f in report.get("findings", []) if f.get("severity") == "warning"]
     out.records = {"dataset": dataset.id, "audit": art.id}
     out.summary = (
-        f"Audited {report.get('rows', 0):,} rows of '{dataset.name}': "
+        f"{store.display_name(art)}: {report.get('rows', 0):,} rows, "
         f"{len(warnings)} finding(s) to look at"
         + (f", e.g. {warnings[0].get('text', '')}" if warnings else "")
         + "."
@@ -273,7 +275,7 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
 
 def _worst_gap(report: dict) -> str:
     """The largest gap of an evaluation report, in words."""
-    worst = report.get("worst") or report.get("worst_disparities") or {}
+    worst = report.get("disparities") or {}
     best_text, best_val = None, -1.0
     if isinstance(worst, dict):
         for metric, d in worst.items():
@@ -319,7 +321,7 @@ def _redteam(store, settings, manager, bar, state, out: StepOutcome) -> None:
     catch = pol.get("catch_rate")
     fpr = pol.get("false_positive_rate")
     out.summary = (
-        f"{pol['n_prompts']} prompts of {suite} through the default policy: "
+        f"{store.display_name(art)}: {pol['n_prompts']} prompts through the default policy, "
         f"caught {pol['caught']} of {pol['n_attacks']} attacks"
         + (f" ({catch:.0%})" if catch is not None else "")
         + f", {pol['false_alarms']} false alarm(s) on {pol['n_benign']} benign prompts"
@@ -343,10 +345,15 @@ def _cards(store, settings, manager, bar, state, out: StepOutcome) -> None:
         from_evaluation=f"artifact:{state['evaluation'].id}",
         # the red-team result fills "Safety mechanisms" with its measured rates
         evidence=[("redteam", f"artifact:{redteam.id}")] if redteam is not None else [],
+        author=STORY_AUTHOR,
     )
     bar.report(0.5, "data card")
     data = create_card(
-        store, "data", from_audit=f"artifact:{state['audit'].id}", dataset_id=state["dataset"].id
+        store,
+        "data",
+        from_audit=f"artifact:{state['audit'].id}",
+        dataset_id=state["dataset"].id,
+        author=STORY_AUTHOR,
     )
     out.records = {"model_card": model.card_id, "data_card": data.card_id}
     out.summary = (

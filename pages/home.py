@@ -2,10 +2,12 @@ import pandas as pd
 import streamlit as st
 
 from backend.datasets import ensure_demo_workspace
+from backend.demo_story import STORY_KIND
 from components import state
 from components.alert_views import config_banner, link_to_alerts
 from components.app_shell import ensure_app_shell
 from components.dataset_form import add_dataset_form
+from components.demo_story import guided_demo
 from components.formatting import format_duration, format_time, plain_md, show_table, status_badge
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
@@ -34,6 +36,9 @@ for col, (label, value) in zip(
     strict=True,
 ):
     col.metric(label, value, border=True)
+
+st.subheader("Guided demo")
+guided_demo()
 
 st.subheader("Datasets")
 datasets = store.list_datasets()
@@ -76,8 +81,10 @@ st.subheader("Recent jobs")
 
 
 def _recent_jobs(*, live: bool) -> None:
-    jobs = store.list_jobs(limit=15)
-    if live and not any(j.is_active for j in jobs):
+    # The guided demo has its own bar above; its steps' jobs (audit, run) are listed here.
+    recent = store.list_jobs(limit=16)
+    jobs = [j for j in recent if j.kind != STORY_KIND][:15]
+    if live and not any(j.is_active for j in recent):
         st.rerun()  # the last job ended: show final state once, then stop polling
     if not jobs:
         st.caption("No jobs yet. Audits, fine-tunes and evaluations you start appear here.")

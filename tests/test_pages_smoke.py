@@ -33,7 +33,7 @@ def test_home_lists_demo_dataset(app_test, store, settings):
 def test_home_offers_demo_when_empty(app_test, store):
     at = app_test("pages/home.py").run()
     assert not at.exception
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "Create demo workspace").click().run()
     assert store.summary().datasets == 1
 
 

@@ -127,6 +127,8 @@ class RunReporter:
         self._eval_passes = 0
         self._eval_t0: float | None = None
         self._eval_times: list[float] = []
+        self._eval_e0: float | None = None
+        self._eval_kwh: list[float] = []
         self.sampler: TelemetrySampler | None = None
         if telemetry:
             self.sampler = TelemetrySampler(
@@ -191,12 +193,20 @@ class RunReporter:
 
     def evaluation_started(self) -> None:
         self._eval_t0 = time.monotonic()
+        self._eval_e0 = self._latest_energy()
 
     def evaluation_finished(self) -> None:
-        """One evaluation pass ended: its measured time feeds the forecast."""
+        """One evaluation pass ended: its measured time (and energy) feed the forecast."""
         if self._eval_t0 is not None:
             self._eval_times.append(time.monotonic() - self._eval_t0)
             self._eval_t0 = None
+        e1 = self._latest_energy()
+        if e1 is not None and self._eval_e0 is not None:
+            self._eval_kwh.append(max(0.0, e1 - self._eval_e0))
+
+    def _latest_energy(self) -> float | None:
+        """The sampler's newest energy reading (at most one interval old)."""
+        return self.sampler.latest.energy_kwh if self.sampler is not None else None
 
     def _shape(self) -> RunShape:
         done = len(self._eval_times)
@@ -207,6 +217,7 @@ class RunReporter:
             eval_passes_left=max(0, self._eval_passes - done),
             eval_s_per_pass=sum(self._eval_times) / done if done else None,
             eval_s_done=sum(self._eval_times),
+            eval_kwh_done=sum(self._eval_kwh),
             saves_left=0 if self.finished else 1,
         )
 
@@ -342,6 +353,9 @@ class RunReporter:
         # Step time only: evaluation passes are measured apart (see _shape).
         elapsed -= sum(self._eval_times)
         values["step_elapsed_s"] = elapsed
+        if energy is not None:
+            energy -= sum(self._eval_kwh)
+            values["step_energy_kwh"] = energy
         if not self._history or step > self._history[-1].step:
             self._history.append(_Point(step, elapsed, energy))
         hist = self._history
@@ -406,6 +420,7 @@ class RunReporter:
             "timeline": {
                 "before_training_s": round(self._before_s, 3),
                 "evaluation_s": [round(x, 3) for x in self._eval_times],
+                "evaluation_kwh": list(self._eval_kwh),
             },
         }
 
