@@ -40,6 +40,14 @@ for col, (label, value) in zip(
 st.subheader("Guided demo")
 guided_demo()
 
+
+def _label_cell(roles: dict) -> str | None:
+    """``label (1 = toxic, 0 = not toxic)``: the column and what its values mean."""
+    names = roles.get("label_names") or {}
+    meaning = ", ".join(f"{k} = {v}" for k, v in names.items())
+    return roles.get("label") and (roles["label"] + (f" ({meaning})" if meaning else ""))
+
+
 st.subheader("Datasets")
 datasets = store.list_datasets()
 if not datasets:
@@ -57,7 +65,7 @@ else:
                     "source": d.source + (" (synthetic)" if d.synthetic else ""),
                     "rows": d.n_rows,
                     "text": d.roles.get("text"),
-                    "label": d.roles.get("label"),
+                    "label": _label_cell(d.roles),
                     "sensitive": ", ".join(d.roles.get("sensitive", [])),
                     "no personal data": "expected" if d.expect_no_pii else "–",
                     "added": format_time(d.created_at),

@@ -79,3 +79,11 @@ def test_cli_registers_label_meanings_with_the_dataset(tmp_path, capsys, store):
     }
     assert main([*args, "--label-names", "spam"]) == 2
     assert "value=meaning" in capsys.readouterr().err
+
+
+def test_home_names_the_demo_labels(app_test, store, settings):
+    ensure_demo_workspace(store, settings)
+    at = app_test("pages/home.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(df.value for df in at.dataframe if "label" in df.value.columns)
+    assert table["label"].tolist() == ["label (0 = not toxic, 1 = toxic)"]
