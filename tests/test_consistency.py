@@ -87,3 +87,52 @@ def test_home_names_the_demo_labels(app_test, store, settings):
     assert not at.exception, [e.value for e in at.exception]
     table = next(df.value for df in at.dataframe if "label" in df.value.columns)
     assert table["label"].tolist() == ["label (0 = not toxic, 1 = toxic)"]
+
+
+def test_fairness_page_targets_the_flagged_gap_and_says_when_a_gap_got_worse(
+    app_test, store, settings
+):
+    """The demo evaluation's flagged gap is the FNR gap for ethnicity: the mitigation form
+    preselects that column and false-negative-rate parity. A stored demographic-parity
+    mitigation that widened both gaps is shown with a plain warning."""
+    from backend.fairness.evaluation import demo_request, evaluate, save_evaluation
+    from backend.fairness.mitigation import MitigationRequest, run_mitigation
+    from backend.fairness.tasks import JOB_KIND
+
+    ensure_demo_workspace(store, settings)
+    art, _ = save_evaluation(store, evaluate(demo_request(settings, n_boot=200)))
+    req = demo_request(settings)
+    report = run_mitigation(
+        MitigationRequest(
+            frame=req.frame,
+            y_true=req.y_true,
+            y_pred=req.y_pred,
+            y_score=req.y_score,
+            text_col=req.text_col,
+            pos_label=req.pos_label,
+            column="ethnicity",
+            constraint="demographic_parity",
+            eps_grid=(0.02,),
+            n_boot=100,
+            source=req.source,
+        ),
+        settings=settings,
+    ).report
+    report.update(evaluation_id=art.id, model_key=None)
+    store.create_job(
+        kind=JOB_KIND,
+        name="Mitigation: demographic_parity on ethnicity",
+        status="succeeded",
+        params={"task": "mitigation", "evaluation_id": art.id},
+        result=report,
+    )
+    at = app_test("pages/fairness.py", timeout=120)
+    at.session_state["fair_tab"] = "Mitigation"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    constraint = next(s for s in at.selectbox if s.label == "Constraint")
+    column = next(s for s in at.selectbox if s.label == "Sensitive column")
+    assert (column.value, constraint.value) == ("ethnicity", "true_positive_rate_parity")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "This mitigation made a gap worse" in warnings
+    assert "ThresholdOptimizer made the demographic-parity gap (0.137 → 0.144)" in warnings
