@@ -206,3 +206,12 @@ def test_demo_story_cards_step_cites_records_by_their_one_name(store):
     assert model.checklist_item("safety_mechanisms").status == "complete"
     assert "Run #1 · fine-tune" in out.summary and "Red-team result #1" in out.summary
     assert "#2" not in out.summary.replace("Card #2", "")  # no job or artifact ids leak
+
+
+def test_card_pii_numbers_add_up_like_the_audit_page(store):
+    """Seed audit: 100 rows with PII, 60 email + 40 phone findings."""
+    _, audit, *_ = seed_records(store)
+    doc = build_card(store, "data", audit=audit)
+    text = doc.get_field("personal_and_sensitive_information", "pii_found").value
+    assert "found PII in 100 rows (2.5% of rows). 100 findings of 2 types" in text
+    assert "| email | 60 |" in text and "| phone | 40 |" in text

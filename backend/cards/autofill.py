@@ -627,8 +627,19 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
         if pii.get("detector"):
             pii_text += f" Detector: {pii['detector']}."
         if isinstance(pii_counts, Mapping) and pii_counts:
-            pii_text += "\n\n" + table(
-                [[k, v] for k, v in pii_counts.items()], ["PII type", "matches"]
+            # Rows per type, with their total said next to the rows with any PII (a row can
+            # hold several kinds), so the card's numbers add up like the audit page's.
+            by_type = (
+                pii.get("rows_by_type")
+                if isinstance(pii.get("rows_by_type"), Mapping)
+                else pii_counts
+            )
+            kinds = [(k, v) for k, v in by_type.items() if _num(v)]
+            total = sum(int(v) for _, v in kinds)
+            pii_text += (
+                f" {fmt_num(total)} findings of {len(kinds)} types (each type counted once "
+                "per row that holds it):\n\n"
+                + table([[k, v] for k, v in kinds], ["PII type", "rows holding it"])
             )
     tox = c.get("toxicity") if isinstance(c.get("toxicity"), Mapping) else {}
     tox_text = ""
