@@ -19,6 +19,7 @@ first two on a shared or production deployment (see docs/cards.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -60,19 +61,33 @@ def signoff_key(settings: Settings | None = None) -> SignoffKey:
         return SignoffKey(_checked(str(value), "[steward] signoff_key"), "secrets")
     path = key_file(settings)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it a moment ago
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
+        _create_key_file(path)
     try:
         text = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The sign-off key file {path} cannot be read: {exc}") from None
     return SignoffKey(_checked(text, str(path)), f"file {path}")
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new random key, complete, before it appears under ``path``.
+
+    Two processes may both find no key on first use: each writes its own temporary file,
+    then hard-links it to ``path``. The link is atomic and fails when ``path`` exists, so
+    exactly one key wins and no reader ever sees a half-written file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won: use its key
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _checked(value: str, where: str) -> bytes:

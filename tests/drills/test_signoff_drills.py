@@ -414,3 +414,42 @@ def test_a_rewrite_with_recomputed_hashes_still_fails_on_the_head(store, card, e
     result = cli(env, "card", "verify", "--id", str(card), "--require-approved")
     assert result.returncode == 1
     assert "Approved by" not in cli(env, "card", "render", "--id", str(card)).stdout
+
+
+def test_first_use_of_the_key_file_from_many_threads_gives_one_key(tmp_path):
+    """Found by a concurrent-signer drill: a process could read the generated key file
+    while another was still writing it ("key too short"). Threads switching every
+    microsecond hit that window in about 5 % of rounds before the fix."""
+    import dataclasses
+    import threading
+
+    from backend.cards.anchor import signoff_key
+    from backend.config import get_settings
+
+    base = get_settings()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    bad = []
+    try:
+        for r in range(200):
+            settings = dataclasses.replace(base, home=tmp_path / f"home-{r}")
+            barrier = threading.Barrier(8)
+            got: list[str] = []
+
+            def first_use(settings=settings, barrier=barrier, got=got):
+                barrier.wait()
+                try:
+                    got.append(signoff_key(settings).key_id)
+                except StewardError as exc:
+                    got.append(str(exc))
+
+            threads = [threading.Thread(target=first_use) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if len(set(got)) != 1:
+                bad.append((r, sorted(set(got))))
+    finally:
+        sys.setswitchinterval(old)
+    assert not bad, bad[:3]
