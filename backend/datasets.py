@@ -137,6 +137,8 @@ class LoadedTable:
     format: str
     malformed_lines: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Every column of the file, also those left out by ``load_table(columns=...)``.
+    file_columns: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------
@@ -154,6 +156,10 @@ def detect_format(name: str) -> str:
     raise DatasetError(
         f"Unsupported file type '.{suffix}' for {Path(name).name}: use CSV, JSONL or Parquet."
     )
+
+
+#: Widest CSV read without naming the columns to keep (a 100,000-column file took 103 s).
+MAX_COLUMNS = 10_000
 
 
 def _read_bytes(source: str | Path | bytes | IO[bytes], max_bytes: int | None) -> tuple[bytes, str]:
@@ -204,12 +210,17 @@ def load_table(
     strict: bool = True,
     max_bytes: int | None = None,
     max_rows: int | None = None,
+    columns: list[str] | None = None,
+    optional_columns: tuple[str, ...] = (),
 ) -> LoadedTable:
     """Read a CSV, JSONL or Parquet file into a DataFrame.
 
     With ``strict=True`` a malformed row (ragged CSV line, invalid JSON line) raises a
     :class:`DatasetError` naming the line; with ``strict=False`` malformed lines are
     skipped but counted in ``LoadedTable.malformed_lines`` so callers can report them.
+    ``columns`` keeps only those columns (read as the file is parsed, so a wide file
+    costs memory and time for what is used only); missing ones are a DatasetError,
+    except those in ``optional_columns``.
     """
     data, detected_name = _read_bytes(source, max_bytes)
     name = name or detected_name
@@ -223,7 +234,21 @@ def load_table(
     elif fmt == "jsonl":
         table = _load_jsonl(_decode_text(data, name), name, strict)
     else:
-        table = _load_csv(_decode_text(data, name), name, strict)
+        text = _decode_text(data, name)
+        del data  # the bytes are not needed once decoded
+        table = _load_csv(text, name, strict, columns)
+    if columns is not None:
+        present = set(table.frame.columns)
+        missing = [c for c in columns if c not in present and c not in optional_columns]
+        if missing:
+            raise DatasetError(
+                f"{name}: column(s) not found: {', '.join(missing)}. The file has: "
+                f"{', '.join(map(str, table.frame.columns[:50]))}"
+                f"{' ...' if len(table.frame.columns) > 50 else ''}."
+            )
+        file_columns = table.file_columns or [str(c) for c in table.frame.columns]
+        table.frame = table.frame[[c for c in dict.fromkeys(columns) if c in present]]
+        table.file_columns = file_columns
     if max_rows is not None and len(table.frame) > max_rows:
         table.warnings.append(
             f"Only the first {max_rows:,} of {len(table.frame):,} rows were read."
@@ -284,7 +309,7 @@ def _load_jsonl(text: str, name: str, strict: bool) -> LoadedTable:
     )
 
 
-def _load_csv(text: str, name: str, strict: bool) -> LoadedTable:
+def _load_csv(text: str, name: str, strict: bool, columns: list[str] | None = None) -> LoadedTable:
     sample = text[:65536]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -302,10 +327,22 @@ def _load_csv(text: str, name: str, strict: bool) -> LoadedTable:
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         raise DatasetError(f"{name}: duplicate column name(s) in the header: {', '.join(dupes)}.")
+    if columns is None and len(header) > MAX_COLUMNS:
+        raise DatasetError(
+            f"{name} has {len(header):,} columns (at most {MAX_COLUMNS:,} are read when no "
+            "columns are named). Name the columns to use (text, label...) or drop the others."
+        )
+    keep = None
+    if columns is not None:
+        wanted = set(columns)
+        keep = [i for i, h in enumerate(header) if h in wanted]
     rows, bad = [], []
     try:
         for row in reader:
             if not row:
+                continue
+            if keep is not None and len(row) == len(header):
+                rows.append([row[i] for i in keep])  # only the columns used are kept
                 continue
             if len(row) != len(header):
                 line = reader.line_num
@@ -320,9 +357,12 @@ def _load_csv(text: str, name: str, strict: bool) -> LoadedTable:
             rows.append(row)
     except csv.Error as exc:
         raise DatasetError(f"{name}: line {reader.line_num} cannot be parsed ({exc}).") from exc
-    frame = pd.DataFrame(rows, columns=header)
+    kept = header if keep is None else [header[i] for i in keep]
+    frame = pd.DataFrame(rows, columns=kept)
     frame = frame.apply(_infer_column_dtype)
-    return LoadedTable(frame=frame, format="csv", malformed_lines=bad)
+    table = LoadedTable(frame=frame, format="csv", malformed_lines=bad)
+    table.file_columns = list(header)
+    return table
 
 
 def _infer_column_dtype(col: pd.Series) -> pd.Series:

@@ -18,6 +18,29 @@ class ConfigError(StewardError):
     """A setting, policy or config file is invalid."""
 
 
+def validation_message(exc, labels: dict[str, str] | None = None) -> str:
+    """One line from a pydantic ``ValidationError``: 'label: problem; label: problem'.
+
+    ``labels`` maps field names to what the user typed (a CLI flag, a form label), so the
+    CLI and the pages print the same words.
+    """
+    labels = labels or {}
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "value"
+        where = labels.get(where, where)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown option (typo?)"
+        elif err["type"] == "finite_number":
+            msg = "must be a number (not nan or infinity)"
+        elif err["type"] == "string_too_long":
+            limit = (err.get("ctx") or {}).get("max_length")
+            msg = f"is {len(str(err.get('input', ''))):,} characters; at most {limit:,} allowed"
+        problems.append(f"{where}: {msg}")
+    return "; ".join(problems)
+
+
 def over_size_limit(name: str, n_bytes: int, limit_bytes: int, limit_name: str = "limit") -> str:
     """'NAME is X MB, over the Y MB limit' in one unit (MB = 1,000,000 bytes), never a
     size that rounds to the limit or below it."""

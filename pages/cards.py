@@ -87,7 +87,7 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
         key="new-card-kind",
     )
     with st.form("new-card"):
-        title = st.text_input("Title (optional: derived from the records)")
+        title = st.text_input("Title (optional: derived from the records)", max_chars=300)
         run = evaluation = dataset = None
         if kind == "data":
             c1, c2 = st.columns(2)

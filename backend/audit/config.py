@@ -8,8 +8,14 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated
 
-from backend.errors import DatasetError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from backend.errors import DatasetError, validation_message
+
+#: Longest column name, label value or group name accepted in a setting.
+MAX_NAME_CHARS = 500
 
 #: Checks the runner knows, in the order they appear in the report.
 CHECKS: tuple[str, ...] = (
@@ -21,6 +27,48 @@ CHECKS: tuple[str, ...] = (
     "association",
     "text_stats",
 )
+
+
+class AuditLimits(BaseModel):
+    """The ranges of every number and name in :class:`AuditConfig` a user can set."""
+
+    model_config = ConfigDict(allow_inf_nan=False, strict=False)
+
+    text_col: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    label_col: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    split_col: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    sensitive: list[Annotated[str, Field(max_length=MAX_NAME_CHARS)]] = Field(
+        default_factory=list, max_length=50
+    )
+    positive_label: str | None = Field(None, max_length=MAX_NAME_CHARS)
+    min_ratio: float = Field(0.5, ge=0, le=1)
+    min_count: int = Field(30, ge=0, le=1_000_000_000)
+    max_groups: int = Field(20, ge=1, le=1000)
+    label_gap_threshold: float = Field(0.1, gt=0, le=1)
+    toxicity_threshold: float = Field(0.5, ge=0, le=1)
+    toxicity_max_rows: int | None = Field(None, ge=1)
+    near_dup_threshold: float = Field(0.8, gt=0, le=1)
+    num_perm: int = Field(64, ge=16, le=512)
+    association_max_rows: int = Field(200_000, ge=1)
+    association_min_count: int = Field(5, ge=1)
+    chunk_rows: int = Field(50_000, ge=100, le=5_000_000)
+    examples_per_type: int = Field(5, ge=0, le=100)
+
+
+#: What the user typed for each field (CLI flag / page label), for error messages.
+OPTION_LABELS = {
+    "text_col": "text column (--text-col)",
+    "label_col": "label column (--label-col)",
+    "split_col": "split column (--split-col)",
+    "sensitive": "sensitive columns (--sensitive)",
+    "positive_label": "positive label (--positive-label)",
+    "min_ratio": "minimum share ratio (--min-ratio)",
+    "min_count": "minimum group size (--min-count)",
+    "toxicity_threshold": "toxicity threshold (--toxicity-threshold)",
+    "toxicity_max_rows": "rows to score for toxicity (--toxicity-max-rows)",
+    "near_dup_threshold": "near-duplicate threshold (--near-threshold)",
+    "chunk_rows": "rows per chunk (--chunk-rows)",
+}
 
 
 @dataclass
@@ -85,12 +133,14 @@ class AuditConfig:
         unknown = sorted(set(self.checks) - set(CHECKS))
         if unknown:
             raise DatasetError(f"Unknown audit check(s): {', '.join(unknown)}.")
-        if not 0 < self.near_dup_threshold <= 1:
-            raise DatasetError("The near-duplicate threshold must be in (0, 1].")
-        if not 0 <= self.toxicity_threshold <= 1:
-            raise DatasetError("The toxicity threshold must be in [0, 1].")
-        if self.chunk_rows < 100:
-            raise DatasetError("chunk_rows must be at least 100.")
+        # Ranges live in one pydantic model: the CLI and the page print the same words.
+        values = {name: getattr(self, name) for name in AuditLimits.model_fields}
+        try:
+            AuditLimits.model_validate(values)
+        except ValidationError as exc:
+            raise DatasetError(
+                "Invalid audit setting: " + validation_message(exc, OPTION_LABELS)
+            ) from None
         self.sensitive = [c for c in dict.fromkeys(self.sensitive) if c]
         if self.text_col in self.sensitive or (self.label_col and self.label_col in self.sensitive):
             raise DatasetError("A sensitive column cannot also be the text or the label column.")

@@ -23,6 +23,7 @@ from backend.audit.label_skew import LabelSkewCheck
 from backend.audit.pii import PiiCheck
 from backend.audit.representation import OTHER, RepresentationCheck
 from backend.audit.source import (
+    MAX_JSONL_LINE_BYTES,
     AuditSource,
     Chunk,
     Malformed,
@@ -352,6 +353,12 @@ def _build_report(
         warnings.insert(
             0, f"{malformed.count:,} malformed row(s) skipped{first}; they are not audited."
         )
+        if malformed.too_long:
+            warnings.insert(
+                1,
+                f"{malformed.too_long:,} of them are JSON lines over "
+                f"{MAX_JSONL_LINE_BYTES // 1_000_000} MB, skipped unread.",
+            )
     rep_result = None
     if "representation" in checks:
         with clock.measure("representation"):

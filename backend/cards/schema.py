@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.errors import ConfigError
 from backend.store import content_hash
 
 CardKind = Literal["model", "data"]
@@ -379,6 +380,17 @@ def default_checklist() -> list[ChecklistItem]:
 
 # -- the document -------------------------------------------------------------------------
 
+#: Longest card title (the page's input allows the same).
+MAX_TITLE_CHARS = 300
+
+
+def check_title(title: str) -> None:
+    """Refuse a title longer than :data:`MAX_TITLE_CHARS` with one clear line."""
+    if len(title) > MAX_TITLE_CHARS:
+        raise ConfigError(
+            f"The card title is {len(title):,} characters; at most {MAX_TITLE_CHARS} are allowed."
+        )
+
 
 class CardDocument(BaseModel):
     """A whole card: kind, title, typed sections, checklist and the records it was built from."""
@@ -387,7 +399,7 @@ class CardDocument(BaseModel):
 
     schema_version: int = 1
     kind: CardKind
-    title: str
+    title: str = Field(max_length=MAX_TITLE_CHARS)
     model: ModelCardSections | None = None
     data: DataCardSections | None = None
     checklist: list[ChecklistItem] = Field(default_factory=default_checklist)
@@ -395,6 +407,7 @@ class CardDocument(BaseModel):
 
     @classmethod
     def new(cls, kind: CardKind, title: str = "") -> CardDocument:
+        check_title(title)
         if kind == "model":
             return cls(kind="model", title=title or "Untitled model", model=ModelCardSections())
         if kind == "data":

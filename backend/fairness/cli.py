@@ -97,8 +97,6 @@ def _handle(args: argparse.Namespace) -> int:
     settings = get_settings()
     if args.probes:
         return _handle_probes(args, settings)
-    if args.n_boot < 50:
-        raise StewardError("--n-boot must be at least 50 for meaningful intervals.")
     common = {
         "n_boot": args.n_boot,
         "seed": args.seed,

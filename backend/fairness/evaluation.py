@@ -19,11 +19,13 @@ import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from backend.errors import StewardError
+from backend.errors import StewardError, validation_message
 from backend.fairness import bias_auc as bauc
 from backend.fairness.identity import find_terms
 from backend.fairness.metrics import (
@@ -70,6 +72,54 @@ class EvaluationRequest:
     threshold: float = 0.15
     job_id: int | None = None
     dataset_id: int | None = None
+
+    def __post_init__(self) -> None:
+        # Ranges live in one pydantic model: the CLI and the page print the same words.
+        values = {name: getattr(self, name) for name in EvaluationLimits.model_fields}
+        for name in ("y_true", "y_pred", "y_score", "text_col", "pos_label"):
+            if values[name] is not None:
+                values[name] = str(values[name])  # column names may be numbers
+        values["sensitive"] = [str(c) for c in values["sensitive"]]
+        try:
+            EvaluationLimits.model_validate(values)
+        except ValidationError as exc:
+            raise StewardError(
+                "Invalid fairness setting: " + validation_message(exc, OPTION_LABELS)
+            ) from None
+
+
+class EvaluationLimits(BaseModel):
+    """The ranges of every number and name in :class:`EvaluationRequest` a user sets."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    y_true: str = Field(max_length=MAX_GROUP_LABEL_CHARS)
+    y_pred: str = Field(max_length=MAX_GROUP_LABEL_CHARS)
+    y_score: str | None = Field(None, max_length=MAX_GROUP_LABEL_CHARS)
+    text_col: str | None = Field(None, max_length=MAX_GROUP_LABEL_CHARS)
+    pos_label: str | None = Field(None, max_length=MAX_GROUP_LABEL_CHARS)
+    sensitive: list[Annotated[str, Field(max_length=MAX_GROUP_LABEL_CHARS)]] = Field(max_length=50)
+    n_boot: int = Field(1000, ge=50, le=100_000)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    ci: float = Field(0.95, ge=0.5, lt=1)
+    min_group_size: int = Field(30, ge=2, le=1_000_000_000)
+    threshold: float = Field(0.15, gt=0, le=1)
+
+
+#: What the user typed for each field (CLI flag / page label), for error messages.
+OPTION_LABELS = {
+    "n_boot": "bootstrap resamples (--n-boot)",
+    "seed": "seed (--seed)",
+    "ci": "confidence level",
+    "min_group_size": "minimum group size (--min-group-size)",
+    "threshold": "disparity threshold (--threshold)",
+    "y_true": "label column (--y-true)",
+    "y_pred": "prediction column (--y-pred)",
+    "y_score": "score column (--y-score)",
+    "text_col": "text column (--text-col)",
+    "pos_label": "positive label (--pos-label)",
+    "sensitive": "sensitive columns (--sensitive)",
+}
 
 
 # -- input checks --------------------------------------------------------------------------

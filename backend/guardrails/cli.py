@@ -64,6 +64,24 @@ def _clean_text(text: str) -> tuple[str, list[str]]:
         return fixed, ["the text was not valid UTF-8; undecodable bytes were replaced with U+FFFD"]
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Ranges of the numeric options, in a pydantic model (one place, one message).
+    pydantic is imported here so that ``python -m backend --help`` stays fast."""
+    from pydantic import BaseModel, Field, ValidationError
+
+    from backend.errors import validation_message
+
+    class GuardRunOptions(BaseModel):
+        threads: int = Field(1, ge=1, le=256)
+        batch_size: int = Field(32, ge=1, le=4096)
+
+    try:
+        GuardRunOptions(threads=args.threads, batch_size=args.batch_size)
+    except ValidationError as exc:
+        labels = {"threads": "--threads", "batch_size": "--batch-size"}
+        raise StewardError(validation_message(exc, labels)) from None
+
+
 def _guard(args: argparse.Namespace):
     from backend.guardrails.embeddings import set_torch_threads
     from backend.guardrails.pipeline import get_guard
@@ -80,6 +98,7 @@ def _guard(args: argparse.Namespace):
 
 
 def cmd_guard(args: argparse.Namespace) -> int:
+    _check_options(args)
     if args.file:
         return _guard_file(args)
     if args.text == "-":

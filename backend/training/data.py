@@ -51,7 +51,12 @@ def load_frame(config: TrainConfig, store) -> tuple[pd.DataFrame, int | None, st
         from backend.datasets import infer_roles
 
         fmt = detect_format(config.dataset_path)
-        frame = load_table(config.dataset_path, fmt=fmt, strict=False).frame
+        used = _columns_used(config)
+        table = load_table(
+            config.dataset_path, fmt=fmt, strict=False, columns=used, optional_columns=used or ()
+        )
+        frame = table.frame
+        frame.attrs["file_columns"] = table.file_columns  # for "Available: ..." messages
         # A file is not registered: guess its roles as the upload page would.
         return frame, None, config.dataset_path, infer_roles(frame).to_dict()
     # Neither given: the synthetic demo dataset (written on first use).
@@ -60,6 +65,18 @@ def load_frame(config: TrainConfig, store) -> tuple[pd.DataFrame, int | None, st
 
     ds = ensure_demo_workspace(store, get_settings())
     return load_dataset_frame(ds), ds.id, ds.name, dict(ds.roles or {})
+
+
+def _columns_used(config: TrainConfig) -> list[str] | None:
+    """The columns a run reads when the config names them (None: infer the roles, which
+    needs every column). Reading only these bounds time and memory on wide files."""
+    if not config.text_column or (config.task == "classification" and not config.label_column):
+        return None
+    if config.sensitive_columns is None:
+        return None  # the sensitive roles are inferred from all columns
+    names = [config.text_column, config.label_column, *config.sensitive_columns]
+    names += [config.split_column, config.reweighting.column]
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def prepare_data(config: TrainConfig, store) -> PreparedData:
@@ -73,7 +90,7 @@ def prepare_data(config: TrainConfig, store) -> PreparedData:
         else list(roles.get("sensitive", []))
     )
     cols = set(map(str, frame.columns))
-    available = ", ".join(map(str, frame.columns))
+    available = ", ".join(map(str, frame.attrs.get("file_columns") or frame.columns))
     if not text_col:
         raise ConfigError(f"Set text_column: which column holds the text? Available: {available}.")
     if text_col not in cols:
