@@ -177,3 +177,25 @@ def test_empty_config_starts_no_fine_tune(tmp_path, capsys, content):
     out = in_process(capsys, "train", "--config", config)
     out.assert_clean_error("sets no options")
     assert get_store().list_jobs() == []
+
+
+def test_broken_secrets_file_is_shown_in_the_dashboard(tmp_path, monkeypatch, app_test, store):
+    """The sidebar (on every page) names the broken secrets file instead of hiding it."""
+    from streamlit.testing.v1 import AppTest
+
+    from backend.config import get_settings
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text("[steward\n", encoding="utf-8")
+    monkeypatch.setenv("STEWARD_SECRETS", str(secrets))
+    get_settings.cache_clear()
+
+    def page():
+        from components.sidebar import render_sidebar
+
+        render_sidebar()
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert any("secrets.toml is not valid TOML" in e for e in errors), errors
