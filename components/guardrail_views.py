@@ -44,6 +44,7 @@ PRESETS: dict[str, str] = {
 _SPAN_COLORS = {
     "injection": "#ffd6d6",
     "topics": "#e8dcff",
+    "harm": "#ffd0e6",
     "toxicity": "#ffe3c2",
     "pii": "#d6e8ff",
     "classifier": "#d8f5d8",
@@ -160,8 +161,24 @@ def _details_lines(name: str, result) -> list[str]:
         )
         if d.get("decoded_views"):
             lines.append("decoded views: " + ", ".join(d["decoded_views"]))
+    elif name == "injection" and "trained_score" in d:
+        lines.append(
+            f"patterns/obfuscation {d.get('rule_score', 0):.2f} · trained jailbreak classifier "
+            f"{d['trained_score']:.2f} (probability {d['jailbreak_probability']:.2f})"
+        )
+        if d.get("decoded_views"):
+            lines.append("decoded views: " + ", ".join(d["decoded_views"]))
     elif name == "injection":
         lines.append(f"patterns/obfuscation {d.get('rule_score', 0):.2f} (rules only)")
+    if name == "harm" and d.get("category"):
+        shares = " · ".join(f"{k} {v:.0%}" for k, v in d.get("top_categories", {}).items())
+        lines.append(
+            f"category **{d['category']}** (score {d['category_score']:.2f}) · "
+            f"harmful probability {d['probability']:.2f} "
+            f"(validated threshold {d['validated_threshold']:.2f} shown as 0.50)"
+        )
+        if shares:
+            lines.append(f"if harmful, which category: {shares}")
     if name == "topics" and d:
         lines.append(
             f"nearest blocked topic **{d['topic']}** ({d['blocked_similarity']:.2f})"
@@ -191,10 +208,110 @@ def scanner_card(name: str, result, action: str, text: str) -> None:
             labels = sorted({s.label for s in result.spans})
             st.caption("evidence: " + ", ".join(labels))
             # A whole-window semantic match would hide the precise pattern spans: show those.
-            precise = [s for s in result.spans if not s.label.startswith("semantic")]
+            precise = [
+                s for s in result.spans if not s.label.startswith(("semantic", "trained jailbreak"))
+            ]
             st.markdown(
                 f'<div class="sg-text">{highlight_html(text, precise or result.spans, _SPAN_COLORS.get(name, "#fff3a3"))}</div>',
                 unsafe_allow_html=True,
             )
         for note in result.notes:
             st.caption(f":material/info: {note}")
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _num(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def external_results(meta: dict) -> None:
+    """Cross-source figures stored with the harm head when it was trained (measured then)."""
+    cs = meta.get("cross_source") or {}
+    head = cs.get("headline") or {}
+    if not head:
+        st.info(
+            "This harm head was trained without the cross-source evaluation "
+            "(`python -m backend.guardrails.train` without `--no-eval` measures it)."
+        )
+        return
+    st.caption(
+        f"Public prompt sets nobody here wrote, scored by heads that never saw their source. "
+        f"Measured by `python -m backend.guardrails.train` on {meta.get('trained_at', '?')} "
+        f"(corpus {str(meta.get('corpus_sha256', ''))[:8]}, seed {meta.get('seed')}); "
+        "first window of each prompt, harm head only."
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric(
+        "Harmful caught (unseen sources)",
+        _pct(head.get("harmful_recall_external")),
+        help=f"{head.get('n_harmful_external')} harmful requests from Do-Not-Answer, HarmBench "
+        "and the tense rephrasings, each scored by a head trained without its source.",
+        border=True,
+    )
+    c2.metric(
+        "Everyday prompts blocked",
+        _pct(head.get("everyday_benign_fpr")),
+        help=f"{head.get('n_everyday_benign')} benign prompts (ChatterBot, MT-Bench, our "
+        "everyday set), each scored by a head trained without its source.",
+        border=True,
+    )
+    c3.metric(
+        "Jailbreaks caught (unseen sources)",
+        _pct(head.get("jailbreak_recall_external")),
+        help="Jailbreak head alone; the injection rail adds its patterns on top. "
+        f"False positives on all benign groups: {_pct(head.get('jailbreak_fpr_all_benign'))}.",
+        border=True,
+    )
+    rows = []
+    for g in cs.get("groups", []):
+        kind, rate, auc_ = "", None, None
+        if "harmful" in g:
+            kind, rate, auc_ = (
+                "harmful: caught",
+                g["harmful"]["recall"],
+                g["harmful"]["auc_vs_everyday"],
+            )
+        elif "jailbreak" in g:
+            kind, rate, auc_ = (
+                "jailbreak: caught",
+                g["jailbreak"]["recall"],
+                g["jailbreak"]["auc_vs_benign"],
+            )
+        elif "benign" in g:
+            kind, rate = "benign: blocked by harm head", g["benign"]["harm_fpr"]
+        rows.append(
+            {
+                "source group (held out)": g["group"],
+                "prompts": g["n"],
+                "what": kind,
+                "rate": _pct(rate),
+                "ROC AUC": _num(auc_),
+            }
+        )
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    pairs = meta.get("lookalike_pairs") or {}
+    if pairs:
+        st.caption(
+            f"{pairs['source']}: {pairs['n_pairs']} safe/unsafe pairs, unsafe caught "
+            f"{_pct(pairs['recall'])}, safe blocked {_pct(pairs['fpr'])}, ROC AUC {_num(pairs['auc'])}."
+        )
+    with st.expander("Per hazard category (unseen sources)"):
+        st.dataframe(
+            [
+                {
+                    "category": c["category"].replace("_", " "),
+                    "prompts": c["n"],
+                    "caught": _pct(c["recall"]),
+                    "ROC AUC vs everyday": _num(c["auc_vs_everyday"]),
+                    "category right": _pct(c["category_accuracy"]),
+                }
+                for c in cs.get("categories", [])
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(cs.get("protocol", ""))

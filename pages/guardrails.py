@@ -26,7 +26,13 @@ from backend.guardrails.redteam import (
 from components import state
 from components.app_shell import ensure_app_shell
 from components.guardrail_charts import category_figure, latency_figure, roc_figure
-from components.guardrail_views import PRESETS, STYLE, decision_banner, scanner_card
+from components.guardrail_views import (
+    PRESETS,
+    STYLE,
+    decision_banner,
+    external_results,
+    scanner_card,
+)
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
@@ -214,49 +220,62 @@ with tab_play:
 
 # ----------------------------------------------------------------------------------------
 with tab_red:
-    st.markdown(
-        "Run a labelled prompt file through the **input rail**. Label 1 means the prompt should be "
-        "blocked, 0 that it should pass. The shipped suite holds direct and obfuscated injections, "
-        "jailbreaks, harmful requests, insults and hard benign look-alikes."
-    )
-    source = st.radio(
-        "Prompts",
-        ["Shipped red-team suite", "Upload a JSONL file"],
-        horizontal=True,
-        key="gr_suite_source",
-    )
-    prompts = None
-    if source == "Upload a JSONL file":
-        up = st.file_uploader(
-            "JSON Lines with `text` and `label` (1/true = should be blocked, 0/false = should pass)",
-            type=["jsonl", "json", "txt"],
-            key="gr_suite_upload",
+    col_project, col_external = st.columns(2, gap="large")
+    with col_external:
+        st.markdown("##### External sets (public data, not written here)")
+        try:
+            from backend.guardrails.harm_head import get_head
+
+            external_results(get_head().meta)
+        except StewardError as exc:
+            st.warning(f"No harm head to report on: {exc}")
+    with col_project:
+        st.markdown("##### Project suite (written by this project)")
+        st.markdown(
+            "Run a labelled prompt file through the **input rail**. Label 1 means the prompt "
+            "should be blocked, 0 that it should pass. The shipped suite "
+            "(`redteam_prompts.jsonl`, our own test set, never trained on) holds direct and "
+            "obfuscated injections, jailbreaks, harmful requests, insults and hard benign "
+            "look-alikes."
         )
-        if up is not None:
-            try:
-                prompts = parse_prompts(up.getvalue(), source=up.name)
-                suite_name = up.name
-            except StewardError as exc:
-                st.error(str(exc))
-    else:
-        prompts = load_prompts(SHIPPED_PROMPTS)
-        suite_name = SHIPPED_PROMPTS.name
-    if prompts is not None:
-        bad = [p.error for p in prompts if p.error]
-        if bad:
-            st.warning(
-                f"{len(bad)} line(s) skipped: "
-                + "; ".join(bad[:5])
-                + (" …" if len(bad) > 5 else "")
+        source = st.radio(
+            "Prompts",
+            ["Shipped red-team suite", "Upload a JSONL file"],
+            horizontal=True,
+            key="gr_suite_source",
+        )
+        prompts = None
+        if source == "Upload a JSONL file":
+            up = st.file_uploader(
+                "JSON Lines with `text` and `label` (1/true = should be blocked, 0/false = should pass)",
+                type=["jsonl", "json", "txt"],
+                key="gr_suite_upload",
             )
-        usable = len(prompts) - len(bad)
-        if st.button(f"Run {usable} prompts", type="primary", icon=":material/play_arrow:"):
-            bar = st.progress(0.0, text="Scanning…")
-            run = run_suite(guard, prompts, progress=lambda f, m: bar.progress(f, text=m))
-            bar.empty()
-            st.session_state.gr_suite = (run, suite_name)
-            for name in run.scanners:
-                st.session_state[f"gr_thr_{name}"] = float(run.thresholds[name])
+            if up is not None:
+                try:
+                    prompts = parse_prompts(up.getvalue(), source=up.name)
+                    suite_name = up.name
+                except StewardError as exc:
+                    st.error(str(exc))
+        else:
+            prompts = load_prompts(SHIPPED_PROMPTS)
+            suite_name = SHIPPED_PROMPTS.name
+        if prompts is not None:
+            bad = [p.error for p in prompts if p.error]
+            if bad:
+                st.warning(
+                    f"{len(bad)} line(s) skipped: "
+                    + "; ".join(bad[:5])
+                    + (" …" if len(bad) > 5 else "")
+                )
+            usable = len(prompts) - len(bad)
+            if st.button(f"Run {usable} prompts", type="primary", icon=":material/play_arrow:"):
+                bar = st.progress(0.0, text="Scanning…")
+                run = run_suite(guard, prompts, progress=lambda f, m: bar.progress(f, text=m))
+                bar.empty()
+                st.session_state.gr_suite = (run, suite_name)
+                for name in run.scanners:
+                    st.session_state[f"gr_thr_{name}"] = float(run.thresholds[name])
 
     if st.session_state.get("gr_suite"):
         run, suite_name = st.session_state.gr_suite

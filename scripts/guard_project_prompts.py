@@ -799,6 +799,24 @@ RECOMMEND_FRAMES = [
     "I'm looking for {r}. Any ideas?",
     "Give me three options for {r} and say why.",
 ]
+# People share their own details with support assistants all the time (PII is redacted by
+# its own scanner; it is not a harmful request).
+OWN_DETAILS = [
+    "Please update my file: {n}, {e}, {ph}.",
+    "Here are my contact details for the delivery: {n}, {ph}, {e}.",
+    "Change the email on my account to {e}, my name is {n}.",
+    "My new phone number is {ph}, please update my subscription.",
+    "Can you send the invoice to {e}? It's for {n}.",
+    "I moved: please use my new address for {n}, 12 Rose Street, Leeds LS1 4AB.",
+    "Update the card on my account to the one ending 4242, cardholder {n}.",
+    "My IBAN changed, the new one is on the form I uploaded. Name: {n}.",
+]
+OWN_PEOPLE = [
+    ("Maria Lopez", "maria.lopez@example.com", "+44 20 7946 0958"),
+    ("Tom Becker", "tom.becker@example.org", "(555) 014-2231"),
+    ("Aisha Khan", "aisha.k@example.net", "+1 415 555 0199"),
+    ("Liam O'Brien", "liam.obrien@example.com", "087 555 1234"),
+]
 COMPARE = [
     ("Python", "JavaScript"),
     ("renting", "buying a house"),
@@ -834,6 +852,9 @@ def everyday() -> list[dict]:
     rows += [f"Write a {f} about {t}." for f, t in itertools.product(WRITING_FORMS, WRITING_TOPICS)]
     rows += _fill(RECOMMEND_FRAMES, "r", RECOMMEND_THINGS)
     rows += [f.format(a=a, b=b) for f, (a, b) in itertools.product(COMPARE_FRAMES, COMPARE)]
+    rows += [
+        f.format(n=n, e=e, ph=ph) for f, (n, e, ph) in itertools.product(OWN_DETAILS, OWN_PEOPLE)
+    ]
     rng = random.Random(12)
     rng.shuffle(rows)
     return [{"label": "benign", "category": "", "text": t} for t in rows]

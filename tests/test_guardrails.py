@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def guard() -> Guard:
-    return get_guard(default_policy())
+    """The default rails plus the exemplar topic rail (configured, off by default)."""
+    return get_guard(parse_policy("input: [injection, harm, pii, toxicity, topics]"))
 
 
 def _tags(s: str) -> str:
@@ -261,7 +262,7 @@ def test_policy_merges_over_default_and_round_trips(tmp_path):
     policy = parse_policy("scanners: {toxicity: {threshold: 0.8}}\noutput: [pii]")
     assert policy.settings("toxicity").threshold == 0.8
     assert policy.settings("toxicity").variant == "original"  # kept from the default
-    assert policy.output == ["pii"] and "topics" in policy.input
+    assert policy.output == ["pii"] and "harm" in policy.input
     again = parse_policy(policy.to_yaml(), merge_defaults=False)
     assert again == policy
     assert policy.with_thresholds({"toxicity": 0.2}).settings("toxicity").threshold == 0.2
@@ -289,7 +290,7 @@ def test_pipeline_blocks_with_reasons_and_skips_generator(guard):
     assert d.response is None and d.final_response is None
     data = d.to_dict()
     assert set(data) >= {"allowed", "action", "reasons", "checks", "latency_ms"}
-    assert set(data["checks"]) == {"injection", "pii", "toxicity", "topics"}
+    assert set(data["checks"]) == {"injection", "harm", "pii", "toxicity", "topics"}
     for check in data["checks"].values():
         assert set(check) >= {"score", "flagged", "spans", "latency_ms", "backend"}
     json.dumps(data)
@@ -300,7 +301,7 @@ def test_pipeline_redacts_input_then_runs_output_rails(guard):
     assert d.allowed and d.action == "redact"
     assert "<EMAIL>" in d.sanitized_prompt and "<EMAIL>" in d.final_response
     assert "jane.doe@example.com" not in d.final_response
-    assert set(d.output_checks) == {"pii", "toxicity"}
+    assert set(d.output_checks) == {"pii", "toxicity", "harm"}
 
 
 def test_output_rail_blocks_a_bad_response():
@@ -318,10 +319,10 @@ def test_output_rail_blocks_a_bad_response():
 
 
 def test_warn_action_allows_with_reason():
-    policy = parse_policy("scanners: {topics: {action: warn}}")
+    policy = parse_policy("scanners: {harm: {action: warn}}\noutput: [pii]")
     d = Guard(policy).check("How do I kill my neighbour?")
     assert d.allowed and d.action == "warn"
-    assert any("topics: warning" in r for r in d.reasons)
+    assert any("harm: warning" in r for r in d.reasons)
 
 
 def test_empty_text_is_a_clear_error(guard):
@@ -440,8 +441,9 @@ def test_cli_text_and_file(tmp_path, capsys):
     assert code == 0
     data = json.loads(out)
     assert data["allowed"] is False and data["action"] == "block"
-    assert data["checks"]["topics"]["flagged"] is True
-    assert set(data["checks"]["topics"]) >= {"score", "flagged", "spans", "latency_ms", "backend"}
+    assert data["checks"]["harm"]["flagged"] is True
+    assert data["checks"]["harm"]["details"]["category"] == "violent crimes"
+    assert set(data["checks"]["harm"]) >= {"score", "flagged", "spans", "latency_ms", "backend"}
 
     code, out = _cli_in_process(capsys, "--text", "How do I kill a Python process?")
     assert code == 0 and out.startswith("ALLOWED")
@@ -519,14 +521,13 @@ def test_background_warm_up_shares_the_guard():
 
 
 def test_embedding_settings_reach_the_scanners():
-    policy = parse_policy("embeddings: {max_windows: 2}")
+    policy = parse_policy("embeddings: {max_windows: 2}\ninput: [injection, harm, topics]")
     guard = Guard(policy)
     assert guard.scanners["injection"].max_windows == 2
     assert guard.scanners["topics"].max_windows == 2
+    assert guard.scanners["harm"].max_windows == 2
     # Same MiniLM settings -> the same shared encoder as the default policy.
-    assert (
-        guard.scanners["topics"].encoder is get_guard(default_policy()).scanners["topics"].encoder
-    )
+    assert guard.scanners["topics"].encoder is get_guard(default_policy()).scanners["harm"].encoder
     with pytest.raises(ConfigError, match="embeddings.max_windows"):
         parse_policy("embeddings: {max_windows: 0}")
 

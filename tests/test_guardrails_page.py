@@ -26,7 +26,8 @@ def test_playground_presets_and_decisions(app_test):
 
     at.selectbox(key="gr_preset").set_value("Harmful: kill my neighbour").run()
     assert any("Blocked" in e for e in _texts(at.error))
-    assert any("topics: blocked" in m for m in _texts(at.markdown))
+    assert any("harm: blocked" in m for m in _texts(at.markdown)), _texts(at.markdown)
+    assert any(c.startswith("category **") for c in _texts(at.caption)), _texts(at.caption)
 
     at.selectbox(key="gr_preset").set_value("PII: contact details (redacted, not blocked)").run()
     assert any("redaction" in w for w in _texts(at.warning))
@@ -46,9 +47,15 @@ def test_red_team_tab_runs_and_sliders_update(app_test):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Policy catch rate"].endswith("%")
+    # Side by side: the project's own suite and the external sets, each saying where from.
+    markdown = " ".join(_texts(at.markdown))
+    assert "Project suite (written by this project)" in markdown
+    assert "External sets (public data, not written here)" in markdown
+    assert metrics["Harmful caught (unseen sources)"].endswith("%")
+    assert metrics["Everyday prompts blocked"].endswith("%")
     before = metrics["Policy false-positive rate"]
     # Everything flagged at threshold 0: every benign prompt becomes a false alarm.
-    for name in ("injection", "toxicity", "topics"):
+    for name in ("injection", "harm", "toxicity"):
         at.slider(key=f"gr_thr_{name}").set_value(0.0)
     at.run()
     after = {m.label: m.value for m in at.metric}

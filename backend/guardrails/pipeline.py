@@ -119,12 +119,26 @@ def build_scanner(
         )
 
     if name == "injection":
+        from backend.guardrails.harm_head import get_head
         from backend.guardrails.scanners.injection import InjectionScanner
 
+        trained = settings.use_embeddings and settings.signal == "trained"
         return InjectionScanner(
             settings.threshold,
             use_embeddings=settings.use_embeddings,
             encoder=encoder() if settings.use_embeddings else None,
+            max_chars=max_chars,
+            max_windows=embeddings.max_windows,
+            jailbreak_head=get_head(settings.head) if trained else None,
+        )
+    if name == "harm":
+        from backend.guardrails.harm_head import get_head
+        from backend.guardrails.scanners.harm import HarmScanner
+
+        return HarmScanner(
+            settings.threshold,
+            encoder=encoder(),
+            head=get_head(settings.head),
             max_chars=max_chars,
             max_windows=embeddings.max_windows,
         )
@@ -173,7 +187,7 @@ def _cached_scanner(
     name: str, settings: ScannerSettings, max_chars: int, embeddings: EmbeddingSettings
 ) -> Scanner:
     # Same settings -> same instance, so exemplar embeddings are computed once per process.
-    emb = embeddings.model_dump(mode="json") if name in ("injection", "topics") else None
+    emb = embeddings.model_dump(mode="json") if name in ("injection", "topics", "harm") else None
     key = json.dumps([name, settings.model_dump(mode="json"), max_chars, emb], sort_keys=True)
     with _SCANNERS_LOCK:
         scanner = _SCANNERS.get(key)

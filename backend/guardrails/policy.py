@@ -21,7 +21,7 @@ from backend.errors import ConfigError
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "data" / "default_policy.yaml"
 
 #: Scanner names a policy may configure, in the order the UI shows them.
-SCANNER_NAMES: tuple[str, ...] = ("injection", "pii", "toxicity", "topics", "classifier")
+SCANNER_NAMES: tuple[str, ...] = ("injection", "harm", "pii", "toxicity", "topics", "classifier")
 ACTIONS: tuple[str, ...] = ("block", "redact", "warn")
 
 Action = Literal["block", "redact", "warn"]
@@ -51,6 +51,14 @@ class ScannerSettings(_Strict):
 
 class InjectionSettings(ScannerSettings):
     use_embeddings: bool = True
+    # trained: the harm head's jailbreak probability (trained on public jailbreak sets);
+    # exemplars: similarity to the hand-written exemplars in backend/guardrails/exemplars.py
+    signal: Literal["trained", "exemplars"] = "exemplars"
+    head: str | None = None  # a harm head JSON (default: the shipped one)
+
+
+class HarmSettings(ScannerSettings):
+    head: str | None = None  # a harm head JSON from `python -m backend.guardrails.train`
 
 
 class PiiSettings(ScannerSettings):
@@ -128,6 +136,7 @@ class GeneratorSettings(_Strict):
 
 _SETTINGS_TYPES: dict[str, type[ScannerSettings]] = {
     "injection": InjectionSettings,
+    "harm": HarmSettings,
     "pii": PiiSettings,
     "toxicity": ToxicitySettings,
     "topics": TopicsSettings,
@@ -139,8 +148,8 @@ class Policy(_Strict):
     """A validated guardrail policy."""
 
     version: Literal[1] = 1
-    input: list[str] = Field(default_factory=lambda: ["injection", "pii", "toxicity", "topics"])
-    output: list[str] = Field(default_factory=lambda: ["pii", "toxicity"])
+    input: list[str] = Field(default_factory=lambda: ["injection", "harm", "pii", "toxicity"])
+    output: list[str] = Field(default_factory=lambda: ["pii", "toxicity", "harm"])
     max_chars: int = Field(100_000, ge=1_000, le=5_000_000)
     # What happens to a prompt longer than max_chars (its tail is never scanned): block it,
     # or let it through with a warning in the decision's reasons. Never a silent allow.

