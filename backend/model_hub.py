@@ -558,7 +558,7 @@ def scanner_backends(policy=None) -> list[dict]:
             }
         )
 
-    users = [n for n in ("injection", "topics") if n in policy.scanners]
+    users = [n for n in ("injection", "harm", "topics") if n in policy.scanners]
     if users:
         from backend.guardrails.embeddings import get_encoder
 

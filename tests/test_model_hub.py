@@ -285,8 +285,8 @@ def test_list_says_which_backend_each_scanner_uses_and_why(monkeypatch, tmp_path
     assert "toxic_original-c1212f89.ckpt" in tox["why"]
     assert "models pull detoxify-original" in tox["why"]
     assert rows["classifier"]["backend"] == "not configured"
-    assert {"injection", "pii", "topics"} <= set(rows)
-    assert "all-MiniLM-L6-v2" in rows["embeddings (injection, topics)"]["backend"]
+    assert {"injection", "harm", "pii"} <= set(rows)
+    assert "all-MiniLM-L6-v2" in rows["embeddings (injection, harm, topics)"]["backend"]
 
 
 def test_a_host_that_never_answers_is_given_up_on(monkeypatch):
