@@ -199,7 +199,7 @@ def _audit(store, settings, manager, bar, state, out: StepOutcome) -> None:
     out.summary = (
         f"{store.display_name(art)}: {report.get('rows', 0):,} rows, "
         f"{len(warnings)} finding(s) to look at"
-        + (f", e.g. {warnings[0].get('text', '')}" if warnings else "")
+        + (f", e.g. {str(warnings[0].get('text', '')).rstrip('.')}" if warnings else "")
         + "."
     )
 
@@ -268,7 +268,7 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
     state["evaluation"] = run_art
     out.records = {"evaluation": run_art.id, "baseline_evaluation": base_art.id}
     out.summary = (
-        f"{store.display_name(run_art)} of {run_name}: {_worst_gap(run_report)}. "
+        f"{store.display_name(run_art)}: {_worst_gap(run_report)}. "
         f"{store.display_name(base_art)} (TF-IDF baseline): {_worst_gap(base_report)}."
     )
 

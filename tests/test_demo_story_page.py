@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from backend.demo_story import STEPS, STORY_KIND, StepOutcome
-from backend.jobs import JobManager
 from backend.store import utcnow
 
 PAGE = "pages/home.py"
@@ -84,9 +83,13 @@ def test_run_button_starts_the_story_job(app_test, store, settings):
     assert not at.exception, [e.value for e in at.exception]
     jobs = store.list_jobs(kind=STORY_KIND)
     assert len(jobs) == 1 and jobs[0].name == "Guided demo story"
-    # stop it: the whole story runs in tests/test_demo_story.py
-    manager = JobManager(store)
+    # stop it (the whole story runs in tests/test_demo_story.py) and wait until its thread
+    # has seen the request, so nothing of it runs on into the next test
+    from components import state
+
+    manager = state.job_manager()  # the page's manager: it owns the story's thread
     manager.cancel(jobs[0].id)
+    assert manager.wait(jobs[0].id, timeout=300) == "cancelled"
     for job in store.list_jobs(kind="train"):
         manager.cancel(job.id, grace_s=1.0)
 
