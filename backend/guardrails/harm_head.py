@@ -92,8 +92,15 @@ class HarmHead:
         """The nearest-neighbour contrast part of the harmful score (None without memory)."""
         if self.memory_harmful is None or self.memory_benign is None:
             return None
-        a = self._topk_mean(x @ self.memory_harmful.T)
-        b = self._topk_mean(x @ self.memory_benign.T)
+        if getattr(self, "_memory_t", None) is None:
+            # contiguous (d, m) copies, made once: no transpose work per call
+            self._memory_t = (
+                np.ascontiguousarray(self.memory_harmful.T),
+                np.ascontiguousarray(self.memory_benign.T),
+            )
+        pos_t, neg_t = self._memory_t
+        a = self._topk_mean(x @ pos_t)
+        b = self._topk_mean(x @ neg_t)
         return _sigmoid(self.knn_scale * (a - b))
 
     def predict(self, vectors: np.ndarray) -> HeadScores:
