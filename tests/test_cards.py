@@ -530,3 +530,18 @@ def test_monitoring_item_lists_the_alerts_of_the_cited_records(store):
 
     fill_monitoring_from_alerts(doc, store, audit=audit)
     assert doc.checklist_item("monitoring").status == "complete"
+
+
+def test_title_limit_applies_when_saving_not_when_loading(store):
+    """A card stored before the 300-character title limit still opens; an edit past it is refused."""
+    saved = create_card(store, "model", title="short")
+    repo = CardRepository(store)
+    doc = repo.load(saved.card_id)
+    long_title = "t" * 1_000
+    stored = doc.model_dump(mode="json")
+    stored["title"] = long_title
+    assert type(doc).model_validate(stored).title == long_title  # an old card still loads
+    doc.title = long_title
+    with pytest.raises(StewardError, match="at most 300 are allowed"):
+        repo.save_version(saved.card_id, doc)
+    assert repo.latest_version(saved.card_id).version == 1  # nothing half-saved

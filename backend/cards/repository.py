@@ -56,7 +56,7 @@ from backend.errors import StewardError
 from backend.store import Base, Store, content_hash, utcnow
 
 from .anchor import SignoffKey, head_mac, mac_matches, signoff_key
-from .schema import CardDocument, card_hash
+from .schema import CardDocument, card_hash, check_title
 
 
 class CardRow(Base):
@@ -352,6 +352,7 @@ class CardRepository:
         note: str,
         expected_version: int | None,
     ) -> SavedVersion:
+        check_title(doc.title)
         content = doc.to_json()
         digest = card_hash(content)
         with self.store.session() as s:

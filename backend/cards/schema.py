@@ -399,7 +399,9 @@ class CardDocument(BaseModel):
 
     schema_version: int = 1
     kind: CardKind
-    title: str = Field(max_length=MAX_TITLE_CHARS)
+    # checked where a title is set (new, save), not on load: a card stored before the limit
+    # existed must still open
+    title: str
     model: ModelCardSections | None = None
     data: DataCardSections | None = None
     checklist: list[ChecklistItem] = Field(default_factory=default_checklist)
