@@ -4,6 +4,8 @@ Cards page's Alerts tab (``key`` keeps their widgets apart)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -315,10 +317,17 @@ def _compact(alert: Alert) -> str:
     # it when it is short, else the metric's short label.
     what = alert.message.split(": ", 1)[0]
     label = what if len(what) <= 48 else spec.short
-    where = f" · {alert.source_kind} #{alert.source_id}" if alert.source_kind else ""
-    if alert.source_kind and alert.source_id is None:
-        where = f" · {alert.source_kind}"
-    return f"{label} · {alert.value:.3g} {op} {alert.threshold:.3g}{where}"
+    return f"{label} · {alert.value:.3g} {op} {alert.threshold:.3g}{_record_head(alert)}"
+
+
+def _record_head(alert: Alert) -> str:
+    """`` · Evaluation #2``: the head of the record's one display name (never its database id)."""
+    match = re.match(r"[A-Z][\w -]*? #\d+", alert.source_label or "")
+    if match:
+        return f" · {match.group(0)}"
+    if alert.source_kind and alert.source_id is not None:
+        return f" · {alert.source_kind} #{alert.source_id}"
+    return f" · {alert.source_kind}" if alert.source_kind else ""
 
 
 def _shorten(text: str, limit: int = 110) -> str:

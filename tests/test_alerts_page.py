@@ -124,3 +124,20 @@ def test_broken_thresholds_file_is_explained(app_test, store, tmp_path, monkeypa
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any("line 3" in e and "violense" in e and "default" in e for e in errors)
+
+
+def test_sidebar_names_the_record_by_its_number_not_its_database_id(store):
+    """One identity per record: evaluation row 4 in the database is 'Evaluation #2'."""
+    from components.alert_views import _compact
+
+    service = AlertService(store, notifiers=[], config=default_config())
+    (alert,) = service.check(
+        [Observation("toxicity", 0.95)],
+        record="artifact:4",
+        source_kind="evaluation",
+        source_id=4,
+        source_label="Evaluation #2 · Fairness: Run #1 · demo story",
+    ).alerts
+    line = _compact(alert)
+    assert line.endswith("· Evaluation #2")
+    assert "#4" not in line
