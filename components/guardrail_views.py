@@ -7,6 +7,7 @@ import html
 import streamlit as st
 
 from backend.guardrails.normalize import BIDI, ZERO_WIDTH
+from components.formatting import show_table
 
 #: Demo prompts: (label, text). Unicode tricks are written with escapes so they are visible here.
 PRESETS: dict[str, str] = {
@@ -292,7 +293,7 @@ def external_results(meta: dict) -> None:
             }
         )
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        show_table(rows, hide_index=True, width="stretch")
     pairs = meta.get("lookalike_pairs") or {}
     if pairs:
         st.caption(
@@ -300,7 +301,7 @@ def external_results(meta: dict) -> None:
             f"{_pct(pairs['recall'])}, safe blocked {_pct(pairs['fpr'])}, ROC AUC {_num(pairs['auc'])}."
         )
     with st.expander("Per hazard category (unseen sources)"):
-        st.dataframe(
+        show_table(
             [
                 {
                     "category": c["category"].replace("_", " "),

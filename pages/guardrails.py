@@ -25,6 +25,7 @@ from backend.guardrails.redteam import (
 )
 from components import state
 from components.app_shell import ensure_app_shell
+from components.formatting import show_table
 from components.guardrail_charts import category_figure, latency_figure, roc_figure
 from components.guardrail_views import (
     PRESETS,
@@ -324,7 +325,7 @@ with tab_red:
                 "mean_latency_ms": "mean ms / prompt (batched)",
             }
         )
-        st.dataframe(
+        show_table(
             table,
             hide_index=True,
             width="stretch",
@@ -372,12 +373,12 @@ with tab_red:
             if misses.empty:
                 st.caption("None at these thresholds.")
             else:
-                st.dataframe(misses[view_cols], hide_index=True, width="stretch")
+                show_table(misses[view_cols], hide_index=True, width="stretch")
             st.markdown(f"**False alarms** ({len(alarms)})")
             if alarms.empty:
                 st.caption("None at these thresholds.")
             else:
-                st.dataframe(alarms[view_cols], hide_index=True, width="stretch")
+                show_table(alarms[view_cols], hide_index=True, width="stretch")
 
         if st.button("Save these results for the model card", icon=":material/save:"):
             artifact = state.store().save_artifact(

@@ -94,3 +94,21 @@ def test_audit_reports_table_shows_no_none(app_test, store, settings):
     table = next(df.value for df in at.dataframe if "PII rows" in df.value.columns)
     assert table["report"].tolist() == ["Audit #1 of x"]
     assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+
+
+def test_every_table_goes_through_show_table():
+    """Pages and components draw tables only through components.formatting.show_table, so no
+    table anywhere can show the text "None" for an empty cell."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("pages", "components")
+        for path in sorted((root / folder).glob("*.py"))
+        if path.name != "formatting.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\bst\.(dataframe|table)\(", line)
+    ]
+    assert offenders == []
