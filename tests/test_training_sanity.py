@@ -55,6 +55,25 @@ def test_good_run_has_no_warning_and_a_comparison_line():
     assert "ROC AUC 0.930" in line
 
 
+def test_labels_are_named_as_registered_with_the_dataset():
+    """A run stores its dataset's label meanings; warnings and the comparison use them."""
+    named = {**FLAT_RUN, "label_names": {"0": "not toxic", "1": "toxic"}}
+    below = check_run(named)[0]
+    assert "always answering '0' (not toxic)" in below.message
+    good = {**GOOD_RUN, "label_names": {"0": "not toxic"}}
+    assert "always answering '0' (not toxic) (majority-class" in baseline_comparison(good)
+
+
+def test_a_run_summary_carries_its_datasets_label_names(store, settings):
+    from backend.datasets import ensure_demo_workspace
+    from backend.training.runner import _label_names
+
+    ensure_demo_workspace(store, settings)
+    demo = store.list_datasets()[0]
+    assert _label_names(store, demo.id) == {"1": "toxic", "0": "not toxic"}
+    assert _label_names(store, None) == {}
+
+
 def test_tie_with_the_baseline_does_not_beat_it_and_tiny_eval_sets_are_not_judged():
     tie = {**GOOD_RUN, "eval": {"accuracy": 0.78, "roc_auc": 0.9}}
     assert [w.code for w in check_run(tie)] == [BELOW_MAJORITY]

@@ -337,8 +337,17 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         "notes": notes,
         "config": config.model_dump(),
     }
+    summary["label_names"] = _label_names(reporter.store, data.dataset_id)
     summary["sanity"] = [w.to_dict() for w in check_run(summary)]
     return summary
+
+
+def _label_names(store: Store, dataset_id: int | None) -> dict[str, str]:
+    """What each label value means, as registered with the dataset (empty when unknown)."""
+    from backend.datasets import ColumnRoles
+
+    dataset = store.get_dataset(dataset_id) if dataset_id is not None else None
+    return ColumnRoles.from_dict(dataset.roles).label_names if dataset is not None else {}
 
 
 # --------------------------------------------------------------------------------------

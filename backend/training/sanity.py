@@ -105,6 +105,11 @@ def _num(value: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _stored_names(summary: Mapping[str, Any]) -> Mapping[str, str]:
+    names = summary.get("label_names")
+    return names if isinstance(names, Mapping) else {}
+
+
 def _label_text(label: str, names: Mapping[str, str] | None) -> str:
     name = (names or {}).get(str(label))
     return f"'{label}' ({name})" if name else f"'{label}'"
@@ -114,7 +119,12 @@ def check_run(
     summary: Mapping[str, Any], *, label_names: Mapping[str, str] | None = None
 ) -> list[SanityWarning]:
     """Warnings for a classification run's summary (empty when it looks sane or when
-    there is nothing to judge: a causal LM, no evaluation, too few validation rows)."""
+    there is nothing to judge: a causal LM, no evaluation, too few validation rows).
+
+    Label values are named with ``label_names``, else the names the run stored from its
+    dataset's registration."""
+    if label_names is None:
+        label_names = _stored_names(summary)
     if summary.get("task", "classification") != "classification":
         return []
     ev = summary.get("eval")
@@ -167,7 +177,8 @@ def baseline_comparison(summary: Mapping[str, Any]) -> str | None:
         return None
     text = (
         f"Accuracy {acc:.3f} against {base.accuracy:.3f} for always answering "
-        f"'{base.label}' (majority-class baseline, {base.rows:,} validation rows)"
+        f"{_label_text(base.label, _stored_names(summary))} (majority-class baseline, "
+        f"{base.rows:,} validation rows)"
     )
     auc = _num(ev.get("roc_auc"))
     if auc is not None:
