@@ -113,12 +113,16 @@ def test_guided_demo_from_home_and_every_step_on_its_page(server):
             # 2. the fine-tune, compared with the majority-class baseline, no warning
             _home(page)
             _open_step(page, "finetune")
+            # Home's step summary says the same words: wait for the run page itself first
+            expect(page.get_by_role("heading", name="Fine-tune monitor")).to_be_visible(
+                timeout=60_000
+            )
             expect(page.get_by_text("Run #1 · demo story · MiniLM LoRA").first).to_be_visible(
                 timeout=60_000
             )
-            expect(page.get_by_text(re.compile(r"for always answering '0'"))).to_be_visible(
-                timeout=60_000
-            )
+            expect(
+                page.get_by_text(re.compile(r"for always answering '0' \(not toxic\)")).first
+            ).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Does not beat guessing")).to_have_count(0)
             _no_exception(page)
             page.screenshot(path=str(SCREENS / "story_finetune.png"))
