@@ -197,6 +197,8 @@ def review_model_card(page, home) -> None:
     form = page.locator('[data-testid="stForm"]', has=page.get_by_label("Comment (required)"))
     form.get_by_label("Comment (required)").fill("Demo story reviewed in the browser.")
     whys = form.locator("textarea:not([aria-label='Comment (required)'])")
+    # the justification boxes appear on the rerun after the decision is chosen
+    expect(whys.first).to_be_visible(timeout=30_000)
     n_issues = whys.count()
     assert n_issues >= 1
     for i in range(n_issues):
