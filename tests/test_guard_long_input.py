@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,9 @@ def _guard(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProces
 
 
 def test_a_short_command_line_keeps_onnx_runtime_available(monkeypatch):
-    assert embeddings.command_line_bytes() >= len(sys.executable)
+    # the real command line as the kernel holds it: NUL-terminated arguments, however argv[0] was spelled
+    expected = sum(len(os.fsencode(a)) + 1 for a in sys.orig_argv)
+    assert embeddings.command_line_bytes() == expected
     monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
     monkeypatch.setattr(embeddings, "command_line_bytes", lambda: 2_000)
     assert onnxruntime_import_risk() is None
