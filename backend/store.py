@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from backend.observations import Observation
 
 SCHEMA_VERSION = 2
 
@@ -254,6 +257,50 @@ class WorkspaceSummary:
     active_jobs: int
 
 
+# -- the after-write hook ---------------------------------------------------------------
+# The store knows records, never checks or alerts: whoever wants to react to what lands
+# (the alert service) subscribes here, and the store calls it after each commit.
+
+log = logging.getLogger("steward.store")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What just landed, handed to the after-write hook after the transaction committed.
+
+    ``kind`` is ``artifact`` (a saved report, with the producer's observations),
+    ``metrics`` (a run's values for one step, each as an observation about ``run:ID``),
+    ``job`` (a job's fields changed, e.g. its status) or ``observations`` (values that are
+    not kept as a record themselves, e.g. the scores of a generated text).
+    """
+
+    store: Store
+    kind: str
+    record_id: int | None = None
+    artifact: Artifact | None = None
+    observations: tuple[Observation, ...] = ()
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    source_kind: str | None = None
+    source_label: str = ""
+
+
+_after_write: list[Callable[[Landed], None]] = []
+
+
+def on_write(listener: Callable[[Landed], None]) -> None:
+    """Call ``listener(landed)`` after every write (once per listener, process-wide)."""
+    if listener not in _after_write:
+        _after_write.append(listener)
+
+
+def _landed(event: Landed) -> None:
+    for listener in list(_after_write):
+        try:
+            listener(event)
+        except Exception:  # the record is committed; a listener's failure must not undo it
+            log.exception("after-write listener %r failed on %s", listener, event.kind)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -380,6 +427,8 @@ class Store:
     def update_job(self, job_id: int, **fields: Any) -> None:
         with self.session() as s:
             s.execute(update(Job).where(Job.id == job_id).values(**fields))
+        if _after_write:
+            _landed(Landed(self, "job", job_id, changes=fields))
 
     def list_jobs(
         self, *, kind: str | None = None, statuses: Iterable[str] | None = None, limit: int = 200
@@ -404,6 +453,10 @@ class Store:
         if rows:
             with self.session() as s:
                 s.add_all(rows)
+            if _after_write:
+                run = f"run:{run_id}"
+                obs = tuple(Observation(r.name, r.value, run, {"step": r.step}) for r in rows)
+                _landed(Landed(self, "metrics", run_id, observations=obs))
 
     def metrics(self, run_id: int, names: Iterable[str] | None = None) -> list[Metric]:
         stmt = select(Metric).where(Metric.run_id == run_id).order_by(Metric.step, Metric.id)
@@ -418,14 +471,41 @@ class Store:
             return sorted(s.scalars(stmt))
 
     # -- artifacts ----------------------------------------------------------------------
-    def save_artifact(self, *, kind: str, content: dict, name: str = "", **fields) -> Artifact:
+    def save_artifact(
+        self,
+        *,
+        kind: str,
+        content: dict,
+        name: str = "",
+        observations: Iterable[Observation] = (),
+        **fields,
+    ) -> Artifact:
+        """Store a report; ``observations`` (what it measured) go to the after-write hook."""
         with self.session() as s:
             art = Artifact(
                 kind=kind, name=name, content=content, content_hash=content_hash(content), **fields
             )
             s.add(art)
             s.flush()
-            return art
+        if _after_write:
+            _landed(Landed(self, "artifact", art.id, art, tuple(observations)))
+        return art
+
+    def observe(
+        self, observations: Iterable[Observation], *, source_kind: str, source_label: str = ""
+    ) -> None:
+        """Hand values that are not kept as a record (a generated text's scores) to the hook."""
+        obs = tuple(observations)
+        if obs and _after_write:
+            _landed(
+                Landed(
+                    self,
+                    "observations",
+                    observations=obs,
+                    source_kind=source_kind,
+                    source_label=source_label,
+                )
+            )
 
     def get_artifact(self, artifact_id: int) -> Artifact | None:
         with self.session() as s:
