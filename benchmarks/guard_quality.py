@@ -48,6 +48,38 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(out)
 
 
+#: Each head's entry in a held-out group's summary, and the key of its ROC AUC.
+HEADS = (("harmful", "auc_vs_everyday"), ("jailbreak", "auc_vs_benign"))
+
+
+def fold_table(groups: list[dict]) -> list[list]:
+    """One row per held-out group and label: each head's recall and AUC, benign FPRs."""
+    table = []
+    for g in groups:
+        for label, auc_key in HEADS:
+            if label in g:
+                e = g[label]
+                table.append(
+                    [
+                        g["group"],
+                        label,
+                        e["n"],
+                        _f(e.get("precision_vs_everyday")),
+                        _f(e["recall"], True),
+                        "",
+                        _f(e[auc_key]),
+                        g["near_duplicates_dropped"],
+                    ]
+                )
+        if "benign" in g:
+            b = g["benign"]
+            fpr = f"harm {_f(b['harm_fpr'], True)} / jailbreak {_f(b['jailbreak_fpr'], True)}"
+            table.append(
+                [g["group"], "benign", b["n"], "", "", fpr, "", g["near_duplicates_dropped"]]
+            )
+    return table
+
+
 def cross_source_tables(report: dict) -> None:
     from backend.guardrails.train import (
         EVERYDAY_GROUPS,
@@ -102,50 +134,6 @@ def cross_source_tables(report: dict) -> None:
         )
     )
     print("\nPer held-out source group (precision counts the everyday benign false alarms):\n")
-    table = []
-    for g in summary["groups"]:
-        if "harmful" in g:
-            hm = g["harmful"]
-            table.append(
-                [
-                    g["group"],
-                    "harmful",
-                    hm["n"],
-                    _f(hm["precision_vs_everyday"]),
-                    _f(hm["recall"], True),
-                    "",
-                    _f(hm["auc_vs_everyday"]),
-                    g["near_duplicates_dropped"],
-                ]
-            )
-        if "jailbreak" in g:
-            jb = g["jailbreak"]
-            table.append(
-                [
-                    g["group"],
-                    "jailbreak",
-                    jb["n"],
-                    "",
-                    _f(jb["recall"], True),
-                    "",
-                    _f(jb["auc_vs_benign"]),
-                    g["near_duplicates_dropped"],
-                ]
-            )
-        if "benign" in g:
-            b = g["benign"]
-            table.append(
-                [
-                    g["group"],
-                    "benign",
-                    b["n"],
-                    "",
-                    "",
-                    f"harm {_f(b['harm_fpr'], True)} / jailbreak {_f(b['jailbreak_fpr'], True)}",
-                    "",
-                    g["near_duplicates_dropped"],
-                ]
-            )
     print(
         _table(
             [
@@ -158,7 +146,7 @@ def cross_source_tables(report: dict) -> None:
                 "ROC AUC",
                 "near-dups dropped",
             ],
-            table,
+            fold_table(summary["groups"]),
         )
     )
     print(f"\n(everyday benign = {', '.join(EVERYDAY_GROUPS)})\n")

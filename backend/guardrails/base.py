@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -224,3 +224,162 @@ def sentence_windows(text: str, window_chars: int, max_windows: int) -> list[tup
         prev_end = e
     groups.append((g_start, prev_end))
     return groups
+
+
+@dataclass
+class EmbeddingWindows:
+    """The sentence windows of a batch of texts, ready for the shared encoder.
+
+    ``texts[k]`` is a window of the normalised text; ``owners[k]`` is ``(i, start, end)``:
+    the index of the text it came from and its offsets in the text the caller passed.
+    ``notes[i]`` are the caveats for text ``i`` (truncation, grouped sentences).
+    """
+
+    texts: list[str]
+    owners: list[tuple[int, int, int]]
+    notes: list[list[str]]
+
+
+def embedding_windows(
+    texts: Sequence[str],
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    window_chars: int = EMBED_WINDOW_CHARS,
+    max_windows: int = EMBED_MAX_WINDOWS,
+) -> EmbeddingWindows:
+    """Bound, normalise (look-alike letters and hidden characters cannot dodge a model)
+    and cut every text into :func:`sentence_windows`, mapping windows back to the
+    caller's offsets. Scanners that embed the same windows share the encoder's cache."""
+    from backend.guardrails.normalize import normalize
+
+    out = EmbeddingWindows([], [], [])
+    for i, raw in enumerate(texts):
+        body, notes = bounded(raw or "", max_chars)
+        norm = normalize(body).base
+        spans = sentence_windows(norm.text, window_chars, max_windows)
+        if len(spans) == max_windows and len(norm.text) > window_chars * max_windows:
+            notes = [
+                *notes,
+                f"long text: sentences were grouped into {max_windows} windows, "
+                "so one harmful sentence can be diluted by its neighbours",
+            ]
+        out.notes.append(notes)
+        for start, end in spans:
+            if norm.text[start:end].strip():
+                out.owners.append((i, *norm.original_span(start, end)))
+                out.texts.append(norm.text[start:end])
+    return out
+
+
+class SentenceWindowScanner:
+    """Base of the scanners that score sentence windows embedded by the shared MiniLM
+    encoder (harm, topics): their settings, the lazy encoder, texts to windows, and the
+    riskiest window of each text to its :class:`ScanResult`.
+
+    Parameters
+    ----------
+    threshold
+        Flag when the riskiest window scores at least this.
+    encoder
+        A :class:`~backend.guardrails.embeddings.SentenceEncoder` (the shared one by default).
+    max_chars, window_chars, max_windows
+        Input bound and windowing (see :func:`sentence_windows`).
+    """
+
+    name = "windows"
+
+    def __init__(
+        self,
+        threshold: float = 0.5,
+        *,
+        encoder=None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        window_chars: int = EMBED_WINDOW_CHARS,
+        max_windows: int = EMBED_MAX_WINDOWS,
+    ) -> None:
+        self.threshold = float(threshold)
+        self._encoder = encoder
+        self.max_chars = max_chars
+        self.window_chars = window_chars
+        self.max_windows = max_windows
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from backend.guardrails.embeddings import get_encoder
+
+            self._encoder = get_encoder()
+        return self._encoder
+
+    @property
+    def backend(self) -> str:
+        return getattr(self._encoder, "label", "all-MiniLM-L6-v2")
+
+    def scan(self, text: str) -> ScanResult:
+        return self.scan_batch([text])[0]
+
+    def scan_batch(self, texts: Sequence[str]) -> list[ScanResult]:
+        raise TypeError(f"{type(self).__name__} must define scan_batch")
+
+    def windows(self, texts: Sequence[str]) -> EmbeddingWindows:
+        """:func:`embedding_windows` with this scanner's settings."""
+        return embedding_windows(
+            texts,
+            max_chars=self.max_chars,
+            window_chars=self.window_chars,
+            max_windows=self.max_windows,
+        )
+
+    def results(
+        self,
+        windows: EmbeddingWindows,
+        scores: Sequence[float],
+        *,
+        describe: Callable[[int], dict[str, Any]],
+        span_label: Callable[[dict[str, Any]], str],
+    ) -> list[ScanResult]:
+        """One result per text from per-window ``scores``: the riskiest window decides.
+
+        ``describe(k)`` gives the details of window ``k`` (called for the winning windows
+        only); ``span_label(details)`` names the evidence span when the text is flagged.
+        Texts without a window (empty) score 0.
+        """
+        best: dict[int, int] = {}
+        for k, (i, _start, _end) in enumerate(windows.owners):
+            if i not in best or scores[k] > scores[best[i]]:
+                best[i] = k
+        results = []
+        for i, notes in enumerate(windows.notes):
+            k = best.get(i)
+            if k is None:
+                results.append(
+                    ScanResult(
+                        self.name, 0.0, False, self.threshold, backend=self.backend, notes=notes
+                    )
+                )
+                continue
+            _, start, end = windows.owners[k]
+            score = float(scores[k])
+            details = describe(k)
+            flagged = flag(score, self.threshold)
+            results.append(
+                ScanResult(
+                    self.name,
+                    score,
+                    flagged,
+                    self.threshold,
+                    spans=[Span(span_label(details), start, end, score)] if flagged else [],
+                    backend=self.backend,
+                    details=details,
+                    notes=notes,
+                )
+            )
+        return results
+
+
+def share_latency(results: list[ScanResult], total_ms: float) -> list[ScanResult]:
+    """Give every result of a batch its share of the batch's wall time."""
+    share = total_ms / max(1, len(results))
+    for r in results:
+        r.latency_ms = share
+    return results

@@ -19,17 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from backend.guardrails.base import (
-    DEFAULT_MAX_CHARS,
-    EMBED_MAX_WINDOWS,
-    EMBED_WINDOW_CHARS,
-    ScanResult,
-    Span,
-    Timer,
-    bounded,
-    flag,
-    sentence_windows,
-)
+from backend.guardrails.base import ScanResult, SentenceWindowScanner, Timer, share_latency
 
 
 def rescale(p: np.ndarray | float, operating_point: float) -> np.ndarray:
@@ -40,7 +30,7 @@ def rescale(p: np.ndarray | float, operating_point: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-class HarmScanner:
+class HarmScanner(SentenceWindowScanner):
     """Harmful-request classifier with categories (see module docstring).
 
     Parameters
@@ -51,34 +41,18 @@ class HarmScanner:
         A :class:`~backend.guardrails.embeddings.SentenceEncoder` (the shared one by default).
     head
         A :class:`~backend.guardrails.harm_head.HarmHead` (the shipped one by default).
+    window_options
+        ``max_chars``, ``window_chars``, ``max_windows`` of
+        :class:`~backend.guardrails.base.SentenceWindowScanner`.
     """
 
     name = "harm"
 
     def __init__(
-        self,
-        threshold: float = 0.5,
-        *,
-        encoder=None,
-        head=None,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        window_chars: int = EMBED_WINDOW_CHARS,
-        max_windows: int = EMBED_MAX_WINDOWS,
+        self, threshold: float = 0.5, *, encoder=None, head=None, **window_options: int
     ) -> None:
-        self.threshold = float(threshold)
-        self._encoder = encoder
+        super().__init__(threshold, encoder=encoder, **window_options)
         self._head = head
-        self.max_chars = max_chars
-        self.window_chars = window_chars
-        self.max_windows = max_windows
-
-    @property
-    def encoder(self):
-        if self._encoder is None:
-            from backend.guardrails.embeddings import get_encoder
-
-            self._encoder = get_encoder()
-        return self._encoder
 
     @property
     def head(self):
@@ -98,91 +72,32 @@ class HarmScanner:
     def warm_up(self) -> None:
         self.scan("warm-up")
 
-    def scan(self, text: str) -> ScanResult:
-        return self.scan_batch([text])[0]
-
     def scan_batch(self, texts: Sequence[str]) -> list[ScanResult]:
-        from backend.guardrails.normalize import normalize
-
         with Timer() as timer:
             head = self.head
-            owners: list[tuple[int, int, int]] = []
-            windows: list[str] = []
-            notes_by_text: list[list[str]] = []
-            for i, raw in enumerate(texts):
-                body, notes = bounded(raw or "", self.max_chars)
-                norm = normalize(body).base
-                spans = sentence_windows(norm.text, self.window_chars, self.max_windows)
-                if len(spans) == self.max_windows and len(norm.text) > (
-                    self.window_chars * self.max_windows
-                ):
-                    notes = [
-                        *notes,
-                        f"long text: sentences were grouped into {self.max_windows} windows, "
-                        "so one harmful sentence can be diluted by its neighbours",
-                    ]
-                notes_by_text.append(notes)
-                for start, end in spans:
-                    if norm.text[start:end].strip():
-                        owners.append((i, *norm.original_span(start, end)))
-                        windows.append(norm.text[start:end])
-            best: list[dict | None] = [None] * len(texts)
-            if windows:
-                scores = head.predict(self.encoder.encode(windows))
+            windows = self.windows(texts)
+            if windows.texts:
+                scores = head.predict(self.encoder.encode(windows.texts))
                 rescaled = rescale(scores.harmful, head.threshold)
                 jail = rescale(scores.jailbreak, head.jailbreak_threshold)
-                for row, (i, start, end) in enumerate(owners):
-                    if best[i] is None or rescaled[row] > best[i]["score"]:
-                        shares = scores.categories[row]
-                        order = np.argsort(shares)[::-1][:3]
-                        best[i] = {
-                            "score": float(rescaled[row]),
-                            "probability": float(scores.harmful[row]),
-                            "category": head.label(head.categories[order[0]]),
-                            "category_score": float(scores.harmful[row] * shares[order[0]]),
-                            "top_categories": {
-                                head.label(head.categories[k]): float(shares[k]) for k in order
-                            },
-                            "jailbreak_score": float(jail[row]),
-                            "start": start,
-                            "end": end,
-                        }
-            results = []
-            for i in range(len(texts)):
-                info = best[i]
-                if info is None:
-                    results.append(
-                        ScanResult(
-                            self.name,
-                            0.0,
-                            False,
-                            self.threshold,
-                            backend=self.backend,
-                            notes=notes_by_text[i],
-                        )
-                    )
-                    continue
-                flagged = flag(info["score"], self.threshold)
-                spans = (
-                    [Span(f"harm: {info['category']}", info["start"], info["end"], info["score"])]
-                    if flagged
-                    else []
-                )
-                details = {k: v for k, v in info.items() if k not in ("start", "end", "score")}
-                details["validated_threshold"] = head.threshold
-                results.append(
-                    ScanResult(
-                        self.name,
-                        info["score"],
-                        flagged,
-                        self.threshold,
-                        spans=spans,
-                        backend=self.backend,
-                        details=details,
-                        notes=notes_by_text[i],
-                    )
-                )
-        share = timer.ms / max(1, len(texts))
-        for r in results:
-            r.latency_ms = share
-        return results
+            else:
+                rescaled = np.zeros(0)
+
+            def describe(row: int) -> dict:
+                shares = scores.categories[row]
+                order = np.argsort(shares)[::-1][:3]
+                return {
+                    "probability": float(scores.harmful[row]),
+                    "category": head.label(head.categories[order[0]]),
+                    "category_score": float(scores.harmful[row] * shares[order[0]]),
+                    "top_categories": {
+                        head.label(head.categories[k]): float(shares[k]) for k in order
+                    },
+                    "jailbreak_score": float(jail[row]),
+                    "validated_threshold": head.threshold,
+                }
+
+            results = self.results(
+                windows, rescaled, describe=describe, span_label=lambda d: f"harm: {d['category']}"
+            )
+        return share_latency(results, timer.ms)
