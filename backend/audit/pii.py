@@ -15,8 +15,9 @@ from backend.detectors.pii import ENTITY_TYPES, PiiDetector, redact_with
 _CONTEXT = 90
 
 DETECTOR_DESCRIPTION = (
-    "Steward offline PII rules: patterns with checksums (Luhn for cards, mod-97 for IBANs, "
-    "address parsing for IPs); person names only next to cues such as 'my name is' or 'Dr.'"
+    "Steward offline PII rules: patterns with checksums (issuer prefix and Luhn for cards, "
+    "mod-97 for IBANs, address parsing for IPs), phones by phonenumbers plus context "
+    "(phone formatting or a cue word); person names only next to cues such as 'my name is'"
 )
 
 

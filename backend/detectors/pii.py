@@ -1,22 +1,24 @@
 """Offline PII detection shared by the dataset audit and the guardrails.
 
-One :class:`PiiDetector` finds emails, phone numbers (international formats), US social
-security numbers, credit-card numbers (Luhn-checked), IBANs (mod-97 checked), IPv4/IPv6
-addresses, API keys and secrets, street addresses and, with low recall, person names.
+One :class:`PiiDetector` finds emails, phone numbers (``phonenumbers`` plus context), US
+social security numbers, credit-card numbers (issuer prefix, length and Luhn), IBANs
+(mod-97 checked), IPv4/IPv6 addresses, API keys and secrets, street addresses and, with
+low recall, person names.
 
 How it stays fast
 -----------------
 Most rows of a real dataset contain no PII at all. Every entity type has a cheap
-*prefilter* (``@`` for emails, a run of seven digits for numbers, a keyword for secrets...)
-and the full patterns only run on the texts that pass it. :meth:`PiiDetector.find_batch`
+*prefilter* (``@`` for emails, digits *and* a phone cue or phone-like grouping for phones, a
+keyword for secrets...) and the full patterns only run on the texts that pass it. :meth:`PiiDetector.find_batch`
 evaluates the prefilters for a whole batch at once with pyarrow's vectorised RE2 engine
 (millions of rows per second), so the Python ``re`` patterns only see the few candidates.
 
 Precision notes (measured in ``tests/test_pii.py`` on Presidio's synthetic spans)
 --------------------------------------------------------------------------------
 * Checksums (Luhn, IBAN mod-97, IP parsing) make CREDIT_CARD, IBAN and IP_ADDRESS precise.
-* PHONE is a pattern over digit groups: any 7-15 digit number written with phone-like
-  separators matches, so unformatted ids and some money amounts can be false positives.
+* PHONE and CREDIT_CARD also need context: a number must be written like a phone (or a
+  card), or have a cue word nearby; a bare digit run such as a record reference is neither.
+  The rules are in :mod:`backend.detectors.pii_numbers`.
 * STREET_ADDRESS recognises house-number + street-type forms (``12 Oak Avenue``,
   ``Hammarvägen 15``, ``Rua do Arenque 1634``, ``Apt. 5``, ``PSC 0413, Box 8144``); cities,
   postcodes and countries around them are not part of the match.
@@ -33,6 +35,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from backend.detectors.pii_numbers import (
+    CARD_PREFILTER,
+    PHONE_PREFILTER,
+    card_valid,
+    luhn_valid,
+    phone_valid,
+)
 
 __all__ = ["ENTITY_TYPES", "PiiDetector", "PiiMatch", "luhn_valid", "iban_valid"]
 
@@ -64,21 +77,6 @@ class PiiMatch:
 # --------------------------------------------------------------------------------------
 # Validators
 # --------------------------------------------------------------------------------------
-def luhn_valid(number: str) -> bool:
-    """Luhn checksum of the digits in ``number`` (separators ignored)."""
-    digits = [ord(c) - 48 for c in number if "0" <= c <= "9"]
-    if not digits:
-        return False
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 #: IBAN lengths per country (SWIFT IBAN registry); a length mismatch is not an IBAN.
 _IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
@@ -105,59 +103,6 @@ def iban_valid(value: str) -> bool:
         return False
 
 
-#: Issuer prefixes (IIN ranges) and the lengths their cards have.
-_CARD_BRANDS: tuple[tuple[tuple[int, int], int, tuple[int, ...]], ...] = (
-    ((4, 4), 1, (13, 16, 19)),  # Visa
-    ((51, 55), 2, (16,)),  # Mastercard
-    ((2221, 2720), 4, (16,)),  # Mastercard 2-series
-    ((34, 34), 2, (15,)),  # American Express
-    ((37, 37), 2, (15,)),
-    ((6011, 6011), 4, (16, 17, 18, 19)),  # Discover
-    ((644, 649), 3, (16, 17, 18, 19)),
-    ((65, 65), 2, (16, 17, 18, 19)),
-    ((3528, 3589), 4, (16, 17, 18, 19)),  # JCB
-    ((1800, 1800), 4, (15,)),  # JCB (old)
-    ((2131, 2131), 4, (15,)),
-    ((300, 305), 3, (14, 15, 16, 17, 18, 19)),  # Diners Club
-    ((36, 36), 2, (14, 15, 16, 17, 18, 19)),
-    ((38, 39), 2, (14, 15, 16, 17, 18, 19)),
-    ((50, 50), 2, tuple(range(12, 20))),  # Maestro
-    ((56, 69), 2, tuple(range(12, 20))),  # Maestro, UnionPay (62), Discover (65)
-)
-
-
-_CARD_CUE = re.compile(
-    r"(?i)\b(?:card|cc|credit|debit|visa|master ?card|amex|american express|discover|jcb|"
-    r"maestro|diners|unionpay|pan)\b"
-)
-
-
-def _card_brand_ok(digits: str) -> bool:
-    for (low, high), width, lengths in _CARD_BRANDS:
-        if low <= int(digits[:width]) <= high and len(digits) in lengths:
-            return True
-    return False
-
-
-def _isbn_context(text: str, start: int, digits: str) -> bool:
-    """ISBNs look like phone and card numbers: 978/979 + 13 digits, or an 'ISBN' cue."""
-    if len(digits) == 13 and digits[:3] in ("978", "979"):
-        return True
-    return bool(re.search(r"(?i)isbn(?:-1[03])?[\s:#-]*$", text[max(0, start - 12) : start]))
-
-
-def _card_valid(value: str, text: str, start: int) -> bool:
-    digits = re.sub(r"\D", "", value)
-    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
-        return False
-    if _isbn_context(text, start, digits):
-        return False
-    # Unknown issuer prefixes still count when the text says it is a card.
-    if not _card_brand_ok(digits) and not _CARD_CUE.search(text, max(0, start - 40), start):
-        return False
-    return luhn_valid(digits)
-
-
 def _ssn_valid(value: str) -> bool:
     area, group, serial = value.split("-")
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
@@ -174,49 +119,6 @@ def _ip_valid(value: str) -> bool:
         # "::A" parses as IPv6 but is prose; want at least three hex groups.
         return sum(1 for g in value.split(":") if g) >= 3
     return True
-
-
-_DATE_LIKE = re.compile(
-    r"(?<![\d.])(?:(?:19|20)\d\d[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])"
-    r"|(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)?\d\d"
-    r"|(?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12]\d|3[01])[-./](?:19|20)?\d\d)(?![\d.]\d|\d)"
-)
-#: "1939-1954", "1717-1800": year ranges, not phone numbers.
-_YEAR_RANGE = re.compile(r"(?:1[5-9]|20)\d\d\s?[-–]\s?(?:(?:1[5-9]|20)\d\d|\d\d)")
-_PHONE_CUE = re.compile(
-    r"(?i)(?:phone|call|tel|mobile|cell|fax|whatsapp|text me|reach me|contact|number|dial)"
-)
-
-
-def _phone_valid_factory() -> Callable[[str, str, int], bool]:
-    def valid(value: str, text: str, start: int) -> bool:
-        digits = sum(c.isdigit() for c in value)
-        if not 7 <= digits <= 15:
-            return False
-        if _DATE_LIKE.search(value) or _YEAR_RANGE.fullmatch(value.strip()):
-            return False
-        if _isbn_context(text, start, re.sub(r"\D", "", value)):
-            return False
-        has_sep = any(c in " -.()" for c in value.strip())
-        if value.startswith(("+", "(")):
-            return True
-        if not has_sep:
-            # A bare digit run is an id as often as a phone: need 9-12 digits and, for
-            # anything not starting with a trunk 0, a phone cue nearby.
-            if not 9 <= digits <= 12:
-                return False
-            end = start + len(value)
-            return value.startswith("0") or bool(
-                _PHONE_CUE.search(text, max(0, start - 40), start)
-                or _PHONE_CUE.search(text, end, end + 15)
-            )
-        groups = re.split(r"[\s.\-()]+", value.strip())
-        groups = [g for g in groups if g]
-        if "." in value and len(groups) < 3:
-            return False  # 3.14159265 is a number, not a phone
-        return len(groups) >= 2
-
-    return valid
 
 
 def _entropy(value: str) -> float:
@@ -270,7 +172,10 @@ class _Pattern:
 @dataclass(frozen=True)
 class _Entity:
     name: str
-    prefilter: str  # RE2- and Python-compatible, lenient (no false negatives wanted)
+    #: RE2- and Python-compatible regexes that must *all* match a text for the patterns to
+    #: run; lenient (a superset of what the validators accept). The first one gates a
+    #: whole batch in one pass, so it should be cheap and selective.
+    prefilter: tuple[str, ...]
     patterns: tuple[_Pattern, ...]
 
 
@@ -282,12 +187,10 @@ def _wrap(check: Callable[[str], bool]) -> Callable[[str, str, int], bool]:
     return lambda value, _text, _start: check(value)
 
 
-_DIGITS_PREFILTER = r"\d[\d \-.()/]{5,}\d"
-
 _ENTITIES: dict[str, _Entity] = {
     "EMAIL": _Entity(
         "EMAIL",
-        "@",
+        ("@",),
         (
             _p(
                 # \w: internationalised local parts and domains (müller@example.com).
@@ -298,8 +201,10 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "API_KEY": _Entity(
         "API_KEY",
-        r"sk-|sk_|pk_|rk_|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|AIza|eyJ|PRIVATE KEY"
-        r"|(?i:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_-]?key)",
+        (
+            r"sk-|sk_|pk_|rk_|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abprs]-|AIza|eyJ|PRIVATE KEY"
+            r"|(?i:api[_-]?key|apikey|secret|token|passw(?:or)?d|pwd|access[_-]?key)",
+        ),
         (
             _p(r"\bsk-(?:proj-|ant-|live-)?[A-Za-z0-9_-]{20,}"),  # OpenAI / Anthropic style
             _p(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),  # Stripe
@@ -323,7 +228,7 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "IBAN": _Entity(
         "IBAN",
-        _DIGITS_PREFILTER,
+        (r"[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}",),
         (
             _p(
                 r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?\b",
@@ -333,17 +238,18 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "CREDIT_CARD": _Entity(
         "CREDIT_CARD",
-        _DIGITS_PREFILTER,
-        (_p(r"(?<![\d+-])(?:\d[ -]?){11,18}\d(?![\d-])", validate=_card_valid),),
+        CARD_PREFILTER,
+        # Not glued to letters: "U62928788557186" is a licence number.
+        (_p(r"(?<![\w+-])(?:\d[ -]?){11,18}\d(?![\d-])", validate=card_valid),),
     ),
     "US_SSN": _Entity(
         "US_SSN",
-        _DIGITS_PREFILTER,
+        (r"\d{3}-\d{2}-\d{4}",),
         (_p(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", validate=_wrap(_ssn_valid)),),
     ),
     "IP_ADDRESS": _Entity(
         "IP_ADDRESS",
-        r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+        (r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",),
         (
             _p(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)", validate=_wrap(_ip_valid)),
             _p(
@@ -355,21 +261,23 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "PHONE": _Entity(
         "PHONE",
-        _DIGITS_PREFILTER,
+        PHONE_PREFILTER,
         (
             _p(
                 r"(?<![\w+\-./])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?"
                 r"\d+(?:[ .\-]\d+|[ .\-]?\(\d{1,4}\)[ .\-]?\d+){0,6}"
                 r"(?:\s?(?:x|ext\.?|#)\s?\d{1,5})?(?!\w|-\d|\.\d)",
-                validate=_phone_valid_factory(),
+                validate=phone_valid,
             ),
         ),
     ),
     "STREET_ADDRESS": _Entity(
         "STREET_ADDRESS",
-        r"\d\s+[A-Z]|\d,?\s+(?i:rue|avenue|boulevard|chemin|place|allée|impasse|quai|route)"
-        r"|(?i:" + _STREET_SUFFIXES + r")\s+\d|(?:" + _STREET_PREFIXES + r")\s"
-        r"|PSC|Box\s*\d|Apt|Suite|Apartment",
+        (
+            r"\d\s+[A-Z]|\d,?\s+(?i:rue|avenue|boulevard|chemin|place|allée|impasse|quai|route)"
+            r"|(?i:" + _STREET_SUFFIXES + r")\s+\d|(?:" + _STREET_PREFIXES + r")\s"
+            r"|PSC|Box\s*\d|Apt|Suite|Apartment",
+        ),
         (
             # 12 Oak Avenue, Apt 4 / 1668 Glyn St
             _p(
@@ -394,10 +302,12 @@ _ENTITIES: dict[str, _Entity] = {
     ),
     "PERSON": _Entity(
         "PERSON",
-        r"(?:(?i:my name is|name:|i am|i'm|i’m|call me|dear|signed,?|regards,|sincerely,)"
-        r"|—|--|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+[A-ZÀ-ÖØ-ÞĀ-Ž]"
-        r"|(?i:name|customer|patient|contact|attn|author|by|from|to|address|user)\s*:\s*[A-ZÀ-ÖØ-ÞĀ-Ž]"
-        r"|[a-zß-öø-ÿ] (?:lives|lived|was born|works|worked|told|wrote)\b",
+        (
+            r"(?:(?i:my name is|name:|i am|i'm|i’m|call me|dear|signed,?|regards,|sincerely,)"
+            r"|—|--|(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?)\s+[A-ZÀ-ÖØ-ÞĀ-Ž]"
+            r"|(?i:name|customer|patient|contact|attn|author|by|from|to|address|user)\s*:\s*"
+            r"[A-ZÀ-ÖØ-ÞĀ-Ž]|[a-zß-öø-ÿ] (?:lives|lived|was born|works|worked|told|wrote)\b",
+        ),
         (
             _p(
                 r"(?:\b[Mm]y name is|\b[Nn]ame:|\b[Cc]all me|\bDear|\b[Ss]igned,?|\b[Rr]egards,"
@@ -541,7 +451,7 @@ def _name_ok(value: str) -> bool:
     return not any(w.rstrip(".") in _NOT_NAMES for w in value.split())
 
 
-_PREFILTERS = {name: re.compile(ent.prefilter) for name, ent in _ENTITIES.items()}
+_PREFILTERS = {p: re.compile(p) for ent in _ENTITIES.values() for p in ent.prefilter}
 _PRIORITY = {name: i for i, name in enumerate(ENTITY_TYPES)}
 
 
@@ -570,21 +480,21 @@ class PiiDetector:
         # Keep priority order whatever order the caller gave.
         self.entities: tuple[str, ...] = tuple(e for e in ENTITY_TYPES if e in chosen)
         # Entities sharing a prefilter are evaluated once per text.
-        self._prefilter_groups: dict[str, list[str]] = {}
+        self._prefilter_groups: dict[tuple[str, ...], list[str]] = {}
         for name in self.entities:
             self._prefilter_groups.setdefault(_ENTITIES[name].prefilter, []).append(name)
+        # One RE2 pass over the whole batch first: any text that passes some entity's
+        # prefilter passes that prefilter's first (cheap, selective) pattern, so this
+        # alternation of first patterns lets the per-entity passes see only the few rows
+        # that may hold PII.
+        self._gate = "|".join(f"(?:{prefilter[0]})" for prefilter in self._prefilter_groups)
 
     # -- single text --------------------------------------------------------------------
     def find(self, text: str) -> list[PiiMatch]:
         """Non-overlapping PII matches in ``text``, sorted by start offset."""
         if not isinstance(text, str) or not text:
             return []
-        active = [
-            name
-            for prefilter, names in self._prefilter_groups.items()
-            if _PREFILTERS[names[0]].search(text)
-            for name in names
-        ]
+        active = self._active(text)
         return self._find_entities(text, active) if active else []
 
     def redact(self, text: str) -> str:
@@ -592,38 +502,46 @@ class PiiDetector:
         return redact_with(text, self.find(text))
 
     # -- batches ------------------------------------------------------------------------
-    def find_batch(self, texts: Sequence[object]) -> list[list[PiiMatch]]:
-        """:meth:`find` for many texts; non-strings give ``[]``.
+    def find_batch(
+        self, texts: Sequence[object] | pa.Array | pa.ChunkedArray
+    ) -> list[list[PiiMatch]]:
+        """:meth:`find` for many texts; non-strings (and nulls) give ``[]``.
 
-        The prefilters run vectorised over the whole batch (pyarrow's RE2), so the cost is
-        dominated by the few rows that may contain PII.
+        ``texts`` is a sequence or a pyarrow string array (an Arrow batch's column is used
+        as it is). The prefilters run vectorised over the whole batch (pyarrow's RE2), so
+        the cost is dominated by the few rows that may contain PII.
         """
-        n = len(texts)
+        arr = _as_arrow_strings(texts)
+        n = len(arr)
         results: list[list[PiiMatch]] = [[] for _ in range(n)]
         if n == 0:
             return results
-        candidates = self._candidate_entities(texts)
-        for i, names in candidates.items():
-            results[i] = self._find_entities(texts[i], names)  # type: ignore[arg-type]
+        candidates = self._candidate_entities(arr)
+        if not candidates:
+            return results
+        rows = sorted(candidates)
+        values = arr.take(pa.array(rows, type=pa.int64())).to_pylist()
+        for i, text in zip(rows, values, strict=True):
+            results[i] = self._find_entities(text, candidates[i])
         return results
 
-    def _candidate_entities(self, texts: Sequence[object]) -> dict[int, list[str]]:
-        try:
-            import pyarrow as pa  # noqa: PLC0415 - optional fast path
-            import pyarrow.compute as pc  # noqa: PLC0415
-        except ImportError:  # pragma: no cover - pyarrow ships with pandas here
-            return {
-                i: names
-                for i, t in enumerate(texts)
-                if isinstance(t, str) and (names := self._active(t))
-            }
-        values = [t if isinstance(t, str) else None for t in texts]
-        arr = pa.array(values, type=pa.large_string())
+    def _candidate_entities(self, arr: pa.Array) -> dict[int, list[str]]:
+        if not self._prefilter_groups:
+            return {}
+        gated = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(arr, self._gate), False))
+        if len(gated) == 0:
+            return {}
+        row_of = gated.to_numpy()
+        subset = arr.take(gated)
+        masks: dict[str, pa.Array] = {}
         per_row: dict[int, list[str]] = {}
         for prefilter, names in self._prefilter_groups.items():
-            mask = pc.fill_null(pc.match_substring_regex(arr, prefilter), False)
-            hits = pc.indices_nonzero(mask).to_numpy()
-            for i in hits.tolist():
+            mask = None
+            for pattern in prefilter:
+                if pattern not in masks:
+                    masks[pattern] = pc.fill_null(pc.match_substring_regex(subset, pattern), False)
+                mask = masks[pattern] if mask is None else pc.and_(mask, masks[pattern])
+            for i in row_of[pc.indices_nonzero(mask).to_numpy()].tolist():
                 per_row.setdefault(i, []).extend(names)
         # Restore priority order inside each row.
         return {i: sorted(names, key=_PRIORITY.__getitem__) for i, names in per_row.items()}
@@ -631,8 +549,8 @@ class PiiDetector:
     def _active(self, text: str) -> list[str]:
         return [
             name
-            for names in self._prefilter_groups.values()
-            if _PREFILTERS[names[0]].search(text)
+            for prefilter, names in self._prefilter_groups.items()
+            if all(_PREFILTERS[p].search(text) for p in prefilter)
             for name in names
         ]
 
@@ -667,6 +585,19 @@ class PiiDetector:
             taken.append((start, end, found[k][3]))
         taken.sort()
         return [PiiMatch(entity, s, e, text[s:e]) for s, e, entity in taken]
+
+
+def _as_arrow_strings(texts: Sequence[object] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One large_string array; anything that is not a string becomes null."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if isinstance(texts, pa.Array):
+        if pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type):
+            return texts
+        if pa.types.is_string_view(texts.type):
+            return texts.cast(pa.large_string())
+        return pa.nulls(len(texts), pa.large_string())
+    return pa.array([t if isinstance(t, str) else None for t in texts], type=pa.large_string())
 
 
 def redact_with(text: str, matches: Sequence[PiiMatch]) -> str:
