@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from backend.training.distributed import rank_of_tag, split_tag
+
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 LABELS = {
     "loss": "training loss",
@@ -173,6 +175,39 @@ def forecast_figure(
             x=mid["step"], y=mid["value"] * scale, name="forecast of the total", mode="lines"
         )
     )
+    return _layout(fig, title, ytitle, tozero=True)
+
+
+def rank_label(tag: str) -> str:
+    """'node0.rank1' -> 'node 0 · rank 1'."""
+    node, _, rank = tag.partition(".")
+    return f"{node.replace('node', 'node ')} · {rank.replace('rank', 'rank ')}"
+
+
+def per_rank_figure(
+    frame: pd.DataFrame, metric: str, *, title: str, ytitle: str, scale: float = 1.0
+) -> go.Figure:
+    """One line per rank of a multi-process run (metrics tagged ``metric@nodeN.rankR``)."""
+    fig = go.Figure()
+    tags = sorted(
+        {split_tag(name)[1] for name in frame["name"].unique()} - {None},
+        key=lambda t: rank_of_tag(t) or 0,
+    )
+    for i, tag in enumerate(tags):
+        s = _series(frame, f"{metric}@{tag}")
+        if s.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=s["step"],
+                y=s["value"] * scale,
+                name=rank_label(tag),
+                mode="lines+markers" if len(s) < 3 else "lines",
+                line={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
+    if not fig.data:
+        return empty_figure(title, "No per-rank readings yet.")
     return _layout(fig, title, ytitle, tozero=True)
 
 

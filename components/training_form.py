@@ -206,6 +206,15 @@ def run_form(store, manager, settings) -> int | None:
             placeholder="e.g. electricityMaps, 2025-11",
             key="ft_grid_src",
         )
+        procs = g1.number_input(
+            "Processes (DDP ranks on this machine)",
+            1,
+            64,
+            key="ft_procs",
+            help="More than 1 launches the run with PyTorch's torchrun: one process per GPU, "
+            "or a few on CPU (gloo). It is still one run: rank 0 reports loss and evaluation, "
+            "energy is summed over the processes. For several machines see docs/training.md.",
+        )
         submitted = st.form_submit_button(
             "Check and start", type="primary", icon=":material/play_arrow:"
         )
@@ -229,6 +238,7 @@ def run_form(store, manager, settings) -> int | None:
         "max_eval_samples": int(max_eval) or None,
         "fp16": fp16,
         "gradient_checkpointing": gc,
+        "processes": int(procs),
         "lora": {
             "enabled": lora_on,
             "r": int(lora_r),
@@ -298,6 +308,7 @@ FORM_DEFAULTS: dict[str, object] = {
     "ft_dp_clip": 1.0,
     "ft_dp_delta": 0.0,
     "ft_grid": 0.0,
+    "ft_procs": 1,
 }
 
 

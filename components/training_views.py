@@ -21,6 +21,8 @@ from components.training_charts import (
     forecast_figure,
     lines_figure,
     loss_figure,
+    per_rank_figure,
+    rank_label,
 )
 
 RUNNER_LABELS = {"process": "dashboard / CLI", "external": "own script", "thread": "in-process"}
@@ -191,6 +193,8 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
         )
     if res.get("notes"):
         st.caption("Notes: " + " ".join(res["notes"]))
+    if res.get("ranks") and not compact:
+        _ranks(res, live)
 
     frame = load_series(store, job.id, max_points=max_points)
     if frame.empty:
@@ -211,6 +215,54 @@ def run_details(store: Store, job: Job, *, compact: bool = False, max_points: in
         )
         return
     _charts(frame, job, res)
+
+
+def _ranks(res: dict, live: dict[str, float]) -> None:
+    """Where the ranks of a multi-process run ran and what each one used."""
+    ranks = res["ranks"]
+    hosts = sorted({r.get("hostname", "") for r in ranks})
+    nodes = res.get("nodes") or len({r.get("node_rank") for r in ranks})
+    st.markdown(
+        f"**{len(ranks)} processes on {nodes} node{'s' if nodes != 1 else ''}** "
+        f"({', '.join(hosts)}): rank 0 reports loss and evaluation; every rank measures "
+        "its own power and energy, and the run's energy and CO₂ are their sum."
+    )
+    rows = [
+        {
+            "rank": rank_label(r["tag"]),
+            "host": r.get("hostname", ""),
+            "pid": r.get("pid"),
+            "energy (Wh)": _rank_energy_wh(r, live),
+            "measured by": ENERGY_SOURCE_SHORT.get(r.get("energy_source"), "–"),
+            "status": r.get("status", "running"),
+        }
+        for r in ranks
+    ]
+    frame = pd.DataFrame(rows)
+    frame["energy (Wh)"] = pd.to_numeric(frame["energy (Wh)"], errors="coerce").astype("float64")
+    show_table(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"energy (Wh)": st.column_config.NumberColumn(format="%.4f")},
+    )
+
+
+def _rank_energy_wh(rank: dict, live: dict[str, float]) -> float | None:
+    """The rank's final energy, or its latest reading while it runs."""
+    kwh = rank.get("energy_kwh")
+    if kwh is None:
+        kwh = live.get(f"energy_kwh_cumulative@{rank['tag']}")
+    return kwh * 1000 if kwh is not None else None
+
+
+#: Short names of the energy sources for the per-rank table (full labels in the caption).
+ENERGY_SOURCE_SHORT = {
+    "nvml_counter": "GPU energy counter (NVML), measured",
+    "nvml_power_integration": "GPU power × time (NVML), measured",
+    "codecarbon_cpu_estimate": "CPU estimate (codecarbon)",
+    "unavailable": "no energy source",
+}
 
 
 def _sanity(res: dict, *, compact: bool) -> None:
@@ -281,6 +333,24 @@ def _charts(frame: pd.DataFrame, job: Job, res: dict) -> None:
         width="stretch",
         key=f"energy-{job.id}",
     )
+    if any("@" in n for n in names):
+        left, right = st.columns(2)
+        left.plotly_chart(
+            per_rank_figure(frame, "power_w", title="Power per rank", ytitle="W"),
+            width="stretch",
+            key=f"rank-power-{job.id}",
+        )
+        right.plotly_chart(
+            per_rank_figure(
+                frame,
+                "energy_kwh_cumulative",
+                title="Energy per rank (the run's is their sum)",
+                ytitle="Wh",
+                scale=1000,
+            ),
+            width="stretch",
+            key=f"rank-energy-{job.id}",
+        )
     left, right = st.columns(2)
     left.plotly_chart(
         lines_figure(

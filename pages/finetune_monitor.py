@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.errors import StewardError
-from backend.training.launch import reconcile_external_runs
+from backend.training.launch import cancel_grace_s, reconcile_external_runs
 from components import state
 from components.app_shell import ensure_app_shell
 from components.training_form import hardware_notice, run_form
@@ -54,7 +54,7 @@ def live_section() -> None:
         left.progress(job.progress, text=f"{store.display_name(job)} · {job.message or job.status}")
         if right.button("Cancel", key=f"cancel-{job.id}", icon=":material/stop_circle:"):
             try:
-                manager.cancel(job.id)
+                manager.cancel(job.id, grace_s=cancel_grace_s(job))
             except StewardError as exc:
                 st.error(str(exc))
             st.rerun(scope="fragment")

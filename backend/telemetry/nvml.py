@@ -108,6 +108,10 @@ def probe_nvml() -> NvmlStatus:
         except Exception:  # noqa: BLE001 - pre-Volta or unsupported
             counter = False
         devices.append(GpuDevice(i, name, uuid, counter))
+    if wanted:
+        # CUDA numbers the visible devices in CUDA_VISIBLE_DEVICES order ("2,0": cuda:0 is
+        # GPU 2), and a rank uses cuda:LOCAL_RANK: keep that order.
+        devices.sort(key=lambda d: _visible_position(d, wanted))
     if not devices:
         reason = (
             "CUDA_VISIBLE_DEVICES hides every GPU"
@@ -116,6 +120,13 @@ def probe_nvml() -> NvmlStatus:
         )
         return NvmlStatus(False, reason, [], _text(driver))
     return NvmlStatus(True, "ok", devices, _text(driver))
+
+
+def _visible_position(device: GpuDevice, wanted: list[str]) -> int:
+    for pos, item in enumerate(wanted):
+        if item == str(device.index) or (not item.isdigit() and device.uuid.startswith(item)):
+            return pos
+    return len(wanted)
 
 
 def read_gpus(devices: list[GpuDevice]) -> list[GpuSample]:

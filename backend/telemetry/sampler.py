@@ -40,6 +40,14 @@ ENERGY_SOURCE_LABELS = {
     "(no GPU, no RAPL): an estimate, not a measurement",
     "unavailable": "No energy source available",
 }
+#: From measured to estimated: a run whose ranks differ is labelled by its weakest source.
+_SOURCE_ORDER = ("nvml_counter", "nvml_power_integration", "codecarbon_cpu_estimate", "unavailable")
+
+
+def weakest_source(sources: list[str]) -> str:
+    """The least measured of several ranks' energy sources."""
+    known = [s for s in sources if s in _SOURCE_ORDER] or ["unavailable"]
+    return max(known, key=_SOURCE_ORDER.index)
 
 
 @dataclass
@@ -127,6 +135,7 @@ class TelemetrySampler:
         use_codecarbon: bool = True,
         output_dir: str | Path | None = None,
         on_sample: Callable[[TelemetrySnapshot], None] | None = None,
+        local_rank: int | None = None,
     ) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be > 0")
@@ -135,6 +144,11 @@ class TelemetrySampler:
         self.use_codecarbon = use_codecarbon
         self.output_dir = Path(output_dir) if output_dir else None
         self.on_sample = on_sample
+        #: One rank of a multi-process run measures only its own GPU (its local rank
+        #: among the visible devices); None measures every visible device.
+        self.local_rank = local_rank
+        self.started = False
+        self.stopped = False
         self.nvml: NvmlStatus = NvmlStatus(False, "not probed")
         self.codecarbon_error: str | None = None
         self.latest = TelemetrySnapshot()
@@ -152,6 +166,9 @@ class TelemetrySampler:
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> TelemetrySampler:
         self.nvml = probe_nvml()
+        if self.local_rank is not None:
+            self.nvml = rank_device(self.nvml, self.local_rank)
+        self.started = True
         if self.use_codecarbon:
             self._start_codecarbon()
         self._proc.cpu_percent(None)  # prime: the first call always returns 0
@@ -164,6 +181,7 @@ class TelemetrySampler:
 
     def stop(self) -> TelemetrySnapshot:
         """Stop sampling, take a final reading and stop codecarbon; return the last snapshot."""
+        self.stopped = True
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self.interval_s + 5)
@@ -328,6 +346,20 @@ class TelemetrySampler:
         snap.gpu_mem_gb = sum(mems) if mems else None
         snap.gpu_temp_c = max(temps) if temps else None
         snap.gpu_sm_clock_mhz = sum(clocks) / len(clocks) if clocks else None
+
+
+def rank_device(status: NvmlStatus, local_rank: int) -> NvmlStatus:
+    """The GPU a rank uses (``cuda:LOCAL_RANK`` among the visible devices), or why none."""
+    if not status.available:
+        return status
+    if local_rank >= len(status.devices):
+        return NvmlStatus(
+            False,
+            f"local rank {local_rank} has no GPU of its own ({len(status.devices)} visible)",
+            [],
+            status.driver,
+        )
+    return NvmlStatus(True, "ok", [status.devices[local_rank]], status.driver)
 
 
 def no_gpu_message(reason: str) -> str:

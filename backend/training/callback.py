@@ -13,11 +13,18 @@ metrics, throughput, power, energy, CO2 and forecast. Started outside the dashbo
 (no ``STEWARD_JOB_ID``), it creates a job with ``runner="external"``; pressing Cancel
 on the page asks the Trainer to stop at the next step. Set ``STEWARD_HOME`` (or
 ``STEWARD_DATABASE_URL``) to the dashboard's workspace.
+
+Launched with ``torchrun`` or ``accelerate launch`` (one node or several), every rank
+adds the callback and the launch is one run: rank 0 reports loss and evaluation, every
+rank its own power and energy (tagged with node and rank), and Cancel stops every rank
+at the same step. Every node must reach the same database (``STEWARD_DATABASE_URL``).
 """
 
 from __future__ import annotations
 
 import math
+import signal
+import threading
 from typing import Any
 
 from transformers import TrainerCallback
@@ -89,6 +96,8 @@ class StewardCallback(TrainerCallback):
             country_iso_code=self.country_iso_code,
         )
         self.job_id = self.reporter.job_id
+        if self.reporter.rank.distributed:
+            _stop_together_on_sigterm()
         self.reporter.start(total_steps=state.max_steps, examples_per_step=self._examples_per_step)
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -136,6 +145,9 @@ class StewardCallback(TrainerCallback):
         if self.reporter is None or self.reporter.finished:
             return
         rep = self.reporter
+        if not rep.rank.primary:  # this rank's final telemetry; rank 0 writes the summary
+            rep.finish({}, status="cancelled" if rep.cancelled else "succeeded")
+            return
         losses = [h["loss"] for h in state.log_history if "loss" in h]
         train_loss = next(
             (h["train_loss"] for h in reversed(state.log_history) if "train_loss" in h),
@@ -168,6 +180,19 @@ class StewardCallback(TrainerCallback):
         }
         status = "cancelled" if getattr(rep, "cancelled", False) else "succeeded"
         rep.finish(summary, status=status)
+
+
+def _stop_together_on_sigterm() -> None:
+    """A launcher's SIGTERM stops this rank at the next step, with the others (see
+    :mod:`backend.training.distributed`), instead of killing it mid-collective. Left alone
+    when the script installed its own handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+    from backend.training.distributed import on_sigterm_stop_together
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: on_sigterm_stop_together())
 
 
 def _hyperparameters(args) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _run(args, manager, store, config, settings) -> int:
-    from backend.training.launch import submit_training
+    from backend.training.launch import cancel_grace_s, submit_training
 
     job_id = submit_training(manager, config, settings)
     if not args.json:
@@ -99,7 +99,7 @@ def _run(args, manager, store, config, settings) -> int:
                 last, last_print = phase, now
                 print(f"  [{job.progress:4.0%}] {job.message}", file=sys.stderr)
             if deadline is not None and time.monotonic() > deadline:
-                manager.cancel(job_id)
+                manager.cancel(job_id, grace_s=cancel_grace_s(job))
                 manager.wait(job_id, timeout=30)
                 break
     except KeyboardInterrupt:
@@ -107,7 +107,7 @@ def _run(args, manager, store, config, settings) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("Cancelling…", file=sys.stderr)
-        manager.cancel(job_id)
+        manager.cancel(job_id, grace_s=cancel_grace_s(store.get_job(job_id)))
         manager.wait(job_id, timeout=30)
     # The worker sets its terminal status just before it exits; wait for the supervisor
     # to record the exit code too (a timed-out wait() can return in between).

@@ -96,6 +96,9 @@ class TrainConfig(_Strict):
     fp16: bool = False  # GPU only; ignored with a note on CPU
     gradient_checkpointing: bool = False  # GPU only; ignored with a note on CPU
     torch_threads: int | None = Field(None, ge=1)
+    #: Local processes (ranks) training together with DDP, like ``torchrun
+    #: --nproc-per-node``: one per GPU, or a few on CPU (gloo). Reported as one run.
+    processes: int = Field(1, ge=1, le=64)
     log_every_steps: int = Field(1, ge=1)
     lora: LoraOptions = Field(default_factory=LoraOptions)
     dp: DPOptions = Field(default_factory=DPOptions)

@@ -9,6 +9,7 @@ from backend.jobs import JobManager, python_argv
 from backend.training.config import TrainConfig
 
 WORKER_MODULE = "backend.training.worker"
+LAUNCHER_MODULE = "backend.training.torchrun"
 
 
 def submit_training(manager: JobManager, config: TrainConfig, settings) -> int:
@@ -20,12 +21,26 @@ def submit_training(manager: JobManager, config: TrainConfig, settings) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.json"
     path.write_text(json.dumps(config.model_dump(), indent=2), encoding="utf-8")
+    if config.processes > 1:
+        # PyTorch's elastic launcher (torchrun) starts one worker per rank; see torchrun.py.
+        argv = python_argv(
+            LAUNCHER_MODULE, "--nproc-per-node", str(config.processes), "--config", str(path)
+        )
+    else:
+        argv = python_argv(WORKER_MODULE, "--config", str(path))
     return manager.submit_process(
-        python_argv(WORKER_MODULE, "--config", str(path)),
+        argv,
         kind="train",
         name=config.display_name(),
         params=config.model_dump(),
     )
+
+
+def cancel_grace_s(job) -> float:
+    """Seconds a cancelled run gets to stop before it is killed: a multi-process run
+    stops every rank at the same step and sums their energy, which takes longer."""
+    processes = (job.params or {}).get("processes") or 1
+    return 30.0 if processes > 1 else 5.0
 
 
 def reconcile_external_runs(store) -> list[int]:

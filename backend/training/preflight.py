@@ -8,6 +8,7 @@ worker calls it again before loading weights.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from backend.errors import ConfigError
@@ -66,7 +67,17 @@ def preflight(config: TrainConfig, store) -> Plan:
             "batches by Poisson sampling for its privacy guarantee. Use reweighting mode "
             "'inverse_frequency' instead."
         )
+    if config.dp.enabled and config.processes > 1:
+        raise ConfigError(
+            "Differential privacy (Opacus DP-SGD) runs in one process here: the privacy "
+            "accountant needs every sampled batch. Set processes to 1, or turn DP off."
+        )
     data = prepare_data(config, store)
+    if len(data.train) < config.processes * config.batch_size:
+        raise ConfigError(
+            f"{len(data.train)} training rows cannot give each of {config.processes} "
+            f"processes a batch of {config.batch_size}: use fewer processes or a smaller batch."
+        )
     model = resolve_model(config.model)
     if (
         config.task == "classification"
@@ -129,6 +140,17 @@ def preflight(config: TrainConfig, store) -> Plan:
             "usually need 1e-3 to 3e-3 (the demo run uses 3e-3); at full fine-tuning rates "
             "a short LoRA run learns almost nothing."
         )
+    if config.processes > 1:
+        import torch
+
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if gpus and config.processes > gpus:
+            warnings.append(f"{config.processes} processes but {gpus} GPU(s): ranks share GPUs.")
+        elif not gpus and config.processes > (os.cpu_count() or 1):
+            warnings.append(
+                f"{config.processes} processes on {os.cpu_count()} CPU cores: the ranks "
+                "compete for cores and the run is slower than with fewer processes."
+            )
     warnings.extend(data.notes)
     return Plan(config, data, model, targets, weights, warnings)
 

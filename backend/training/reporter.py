@@ -7,6 +7,12 @@ Shared by Steward's own training loop and by :class:`StewardCallback` (for users
 Cost on the training thread is a dict append per logged step: database writes are
 batched and done at most once per second, by the telemetry sampler thread when
 telemetry is on (or by the training thread when it is off).
+
+Launched on several processes (``torchrun``, ``accelerate launch``), every rank builds
+its reporter for the same job (see :mod:`backend.training.distributed`): rank 0 reports
+loss, evaluation, progress and the summary; every rank its own telemetry under its
+node/rank tag; rank 0 sums the ranks' energy into the run's. A distributed run adds one
+4-byte all-reduce per step on the training thread (the agreed cancel check).
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from sqlalchemy import select
 
 from backend.errors import JobCancelled
-from backend.jobs import JobContext
+from backend.jobs import JobContext, pid_alive
 from backend.store import Metric, Store, utcnow
 from backend.telemetry import (
     ENERGY_SOURCE_LABELS,
@@ -35,11 +42,26 @@ from backend.telemetry import (
 )
 from backend.telemetry.forecast import RunShape
 from backend.telemetry.grid import GridIntensity
-from backend.telemetry.sampler import no_gpu_message
+from backend.telemetry.sampler import no_gpu_message, weakest_source
+from backend.training.distributed import (
+    PER_RANK_METRICS,
+    RANK_DONE,
+    RANK_DONE_CODES,
+    RANK_TAG_SEP,
+    STOP_REQUESTED,
+    SUMMED_METRICS,
+    Coordinator,
+    RankInfo,
+    rank_info,
+    split_tag,
+    tagged,
+)
 
 log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 1.0
+#: How long rank 0 waits, at the end, for the other ranks' final energy readings.
+PEER_WAIT_S = 20.0
 
 
 @dataclass
@@ -63,6 +85,9 @@ class RunReporter:
         Name and parameters of a job created here.
     telemetry
         Start the hardware sampler (NVML, psutil, codecarbon).
+    rank
+        This process's place in a multi-process launch (default: from the launcher's
+        environment). Every rank of a launch reports to the same job.
     """
 
     def __init__(
@@ -77,19 +102,23 @@ class RunReporter:
         country_iso_code: str | None = None,
         grid: GridIntensity | None = None,
         run_dir: Path | None = None,
+        rank: RankInfo | None = None,
     ) -> None:
         from backend.config import get_settings
 
         settings = get_settings()
         self.store = store
         self.external = False
+        self.rank: RankInfo = rank or rank_info()
+        self.coord = Coordinator(self.rank) if self.rank.distributed else None
         if job_id is None and os.environ.get("STEWARD_JOB_ID"):
             job_id = int(os.environ["STEWARD_JOB_ID"])
-        if job_id is None:
+        created = job_id is None
+        if job_id is None and self.rank.primary:
             job = store.create_job(
                 kind="train",
                 name=run_name or "external run",
-                params=params or {},
+                params={**(params or {}), "world_size": self.rank.world_size},
                 runner="external",
                 owner_pid=os.getpid(),
                 worker_pid=os.getpid(),
@@ -97,6 +126,9 @@ class RunReporter:
             job_id = job.id
             self.external = True
             store.update_job(job_id, status="running", started_at=utcnow(), message="Training")
+        if created and self.coord is not None:
+            # A launch outside the dashboard: rank 0 just created the job; tell the others.
+            job_id = self.coord.broadcast(job_id)
         self.job_id = int(job_id)
         self.ctx = JobContext(store, self.job_id)
         self.run_dir = Path(run_dir) if run_dir else settings.runs_dir / str(self.job_id)
@@ -130,14 +162,23 @@ class RunReporter:
         self._eval_e0: float | None = None
         self._eval_kwh: list[float] = []
         self.sampler: TelemetrySampler | None = None
+        self.ranks: list[dict] = [self._rank_entry()] if self.rank.distributed else []
+        self._peers: dict[str, dict[str, float]] = {}  # tag -> latest per-rank values
+        self._peer_last_id = 0
+        self._local_cancel = False
+        self.final_telemetry: dict[str, Any] | None = None
+        self.missing_peers: list[dict] = []
+        self.sampler: TelemetrySampler | None = None
         if telemetry:
             self.sampler = TelemetrySampler(
                 interval_s=interval_s,
                 country_iso_code=self.country,
-                output_dir=self.run_dir,
+                output_dir=self.run_dir / self.rank.tag if self.rank.distributed else self.run_dir,
                 on_sample=self._on_sample,
+                # One GPU per rank (its local rank), so the sum over ranks counts each once.
+                local_rank=self.rank.local_rank if self.rank.distributed else None,
             )
-        if self.external:
+        if self.external or not self.rank.primary:
             atexit.register(self._atexit)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -163,6 +204,10 @@ class RunReporter:
             self._before_s = max(0.0, (utcnow() - job.started_at).total_seconds())
         if self.sampler is not None:
             self.sampler.start()
+        if self.coord is not None:
+            self.ranks = self.coord.gather(self._rank_entry())
+        if not self.rank.primary:
+            return
         # Until the final summary replaces it, the job result says where the live
         # energy and CO2 figures come from, so the page can label them while running.
         self.store.update_job(
@@ -170,6 +215,16 @@ class RunReporter:
             message=f"Training: 0/{self.total_steps} steps",
             result={"status": "running", **self.live_info()},
         )
+
+    def _rank_entry(self) -> dict[str, Any]:
+        """This rank, its host and what measures its energy (gathered by rank 0)."""
+        entry = self.rank.to_dict()
+        if self.sampler is not None and self.sampler.started:
+            entry["energy_source"] = self.sampler.energy_source
+            entry["hardware_note"] = self.sampler.describe_hardware()
+        else:
+            entry["energy_source"] = "unavailable"
+        return entry
 
     def live_info(self) -> dict[str, Any]:
         """Sources of the live figures (energy, grid intensity, hardware)."""
@@ -179,13 +234,37 @@ class RunReporter:
             note = self.sampler.describe_hardware()
         else:
             source, label, note = "unavailable", "Telemetry was switched off for this run", None
-        return {
+        info: dict[str, Any] = {
             "total_steps": self.total_steps,
             "energy_source": source,
             "energy_source_label": label,
             "grid_intensity_g_per_kwh": self.grid.g_per_kwh,
             "grid_intensity_source": self.grid.source,
             "hardware_note": note,
+        }
+        if self.rank.distributed:
+            info.update(self._distributed_info())
+        return info
+
+    def _distributed_info(self) -> dict[str, Any]:
+        sources = [r.get("energy_source", "unavailable") for r in self.ranks]
+        source = weakest_source(sources)
+        label = ENERGY_SOURCE_LABELS[source]
+        if len(set(sources)) > 1:
+            label += (
+                " (ranks differ: "
+                + ", ".join(f"rank {r['rank']} {r.get('energy_source')}" for r in self.ranks)
+                + ")"
+            )
+        hosts = sorted({r["hostname"] for r in self.ranks})
+        return {
+            "world_size": self.rank.world_size,
+            "nodes": len({r["node_rank"] for r in self.ranks}),
+            "ranks": self.ranks,
+            "energy_source": source,
+            "energy_source_label": f"Sum over {self.rank.world_size} ranks. {label}",
+            "hardware_note": f"{self.rank.world_size} processes on {', '.join(hosts)}. "
+            + (self.sampler.describe_hardware() if self.sampler is not None else ""),
         }
 
     def message(self, text: str) -> None:
@@ -245,15 +324,43 @@ class RunReporter:
         self.log(step, metrics)
         now = time.monotonic()
         if self.sampler is None and now - self._last_flush >= FLUSH_INTERVAL_S:
-            self._derive_without_telemetry(now)
+            if self.rank.primary:
+                self._derive_without_telemetry(now)
             self.flush()
         if now - self._last_progress >= 1.0:
             self._last_progress = now
-            frac = self.step / self.total_steps if self.total_steps else 0.0
-            # Raises JobCancelled when someone pressed Cancel (checked at most every second).
-            self.ctx.progress(frac, f"Training: step {self.step}/{self.total_steps}", force=True)
+            if self.rank.primary:
+                frac = self.step / self.total_steps if self.total_steps else 0.0
+                self.ctx.store.update_job(
+                    self.job_id,
+                    progress=max(0.0, min(1.0, frac)),
+                    message=f"Training: step {self.step}/{self.total_steps}",
+                )
+            # Someone pressed Cancel? (a database read at most every second)
+            self._local_cancel = self._local_cancel or self.ctx.cancelled
+        if STOP_REQUESTED.is_set():  # SIGTERM from the launcher (see distributed.py)
+            self._local_cancel = True
+        if self.coord is not None:
+            # Every rank stops at the same step, or the others would block in the next
+            # gradient all-reduce.
+            if self.coord.any(self._local_cancel):
+                self.cancelled = True
+                raise JobCancelled()
+        elif self._local_cancel:
+            self.cancelled = True
+            raise JobCancelled()
+
+    def user_cancelled(self) -> bool:
+        """True when someone asked to cancel this run (not a launcher stopping a rank)."""
+        job = self.store.get_job(self.job_id)
+        return bool(job is not None and job.cancel_requested)
 
     def log(self, step: int, metrics: dict[str, float | None]) -> None:
+        """Buffer run-level metrics (rank 0 only: the other ranks report telemetry only)."""
+        if self.rank.primary:
+            self._append(step, metrics)
+
+    def _append(self, step: int, metrics: dict[str, float | None]) -> None:
         clean = {k: float(v) for k, v in metrics.items() if v is not None and _finite(v)}
         with self._lock:
             self._buffer.append((int(step), clean))
@@ -286,7 +393,8 @@ class RunReporter:
             with self._lock:
                 self._buffer[:0] = rows
             return
-        self._check_budgets(rows)
+        if self.rank.primary:
+            self._check_budgets(rows)
 
     def _check_budgets(self, rows: list[tuple[int, dict[str, float]]]) -> None:
         """The metrics just landed: check the run's energy, CO2 and ε budgets."""
@@ -303,16 +411,33 @@ class RunReporter:
             log.warning("could not check the run's alert thresholds", exc_info=True)
 
     # -- telemetry (sampler thread) ---------------------------------------------------------
+    def _rank_values(self, snap: TelemetrySnapshot) -> dict[str, float | None]:
+        """This process's own readings (power summed over GPU, CPU and RAM)."""
+        values: dict[str, float | None] = dict(snap.as_metrics())
+        if snap.energy_kwh is not None:
+            values["power_w"] = sum(
+                v for v in (snap.cpu_power_w, snap.ram_power_w, snap.gpu_power_w) if v
+            )
+            values["energy_gpu_kwh"] = snap.energy_gpu_kwh
+            values["energy_cpu_ram_kwh"] = snap.energy_cpu_ram_kwh
+        return values
+
     def _on_sample(self, snap: TelemetrySnapshot) -> None:
         now = time.monotonic()
         step, examples, tokens = self.step, self.examples_seen, self.tokens_seen
-        values: dict[str, float | None] = dict(snap.as_metrics())
+        values = self._rank_values(snap)
+        if self.rank.distributed:
+            self._append(step, {tagged(k, self.rank): values.get(k) for k in PER_RANK_METRICS})
+            if not self.rank.primary:
+                self.flush()
+                return
+            self._add_peers(values)
+        values.pop("energy_gpu_kwh", None)
+        values.pop("energy_cpu_ram_kwh", None)
         values["elapsed_s"] = now - self._t0
-        energy = snap.energy_kwh
+        energy = values.get("energy_kwh_cumulative")
         if energy is not None:
             values["co2_g_cumulative"] = energy * self.grid.g_per_kwh
-            power = sum(v for v in (snap.cpu_power_w, snap.ram_power_w, snap.gpu_power_w) if v)
-            values["power_w"] = power
         if self._prev_tick is not None:
             pt, pstep, pex, pen = self._prev_tick
             dt = now - pt
@@ -335,6 +460,120 @@ class RunReporter:
         self.flush()
 
     _prev_tokens: int | None = None
+
+    # -- other ranks (rank 0 only) -------------------------------------------------------
+    def _read_peers(self) -> None:
+        """Fetch the other ranks' per-rank rows written since the last read."""
+        mine = self.rank.tag
+        names = [
+            f"{k}{RANK_TAG_SEP}{r['tag']}"
+            for r in self.ranks
+            if r["tag"] != mine
+            for k in (*SUMMED_METRICS, RANK_DONE)
+        ]
+        if not names:
+            return
+        with self.store.session() as s:
+            rows = s.execute(
+                select(Metric.id, Metric.name, Metric.value)
+                .where(
+                    Metric.run_id == self.job_id,
+                    Metric.id > self._peer_last_id,
+                    Metric.name.in_(names),
+                )
+                .order_by(Metric.id)
+            ).all()
+        for row_id, name, value in rows:
+            base, tag = split_tag(name)
+            self._peers.setdefault(tag, {})[base] = value
+            self._peer_last_id = max(self._peer_last_id, row_id)
+
+    def _add_peers(self, values: dict[str, float | None]) -> None:
+        """Run-level figures = this rank's + the other ranks' latest readings."""
+        try:
+            self._read_peers()
+        except Exception:  # noqa: BLE001 - a busy database: sum again next tick
+            log.debug("could not read the other ranks' telemetry", exc_info=True)
+        for key in SUMMED_METRICS:
+            parts = [values.get(key)] + [p.get(key) for p in self._peers.values()]
+            parts = [v for v in parts if v is not None]
+            values[key] = sum(parts) if parts else None
+
+    def wait_for_peers(self, timeout_s: float = PEER_WAIT_S) -> list[dict]:
+        """Wait (at most ``timeout_s``) for every other rank's final reading; return the
+        ranks that never sent one (killed, or on a node that lost the database)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._read_peers()
+            except Exception:  # noqa: BLE001
+                log.debug("could not read the other ranks' telemetry", exc_info=True)
+            missing = [
+                r
+                for r in self.ranks
+                if r["tag"] != self.rank.tag and RANK_DONE not in self._peers.get(r["tag"], {})
+            ]
+            # A rank on this machine whose process is gone will never report: no wait.
+            waiting = [
+                r for r in missing if r["hostname"] != self.rank.hostname or pid_alive(r["pid"])
+            ]
+            if not waiting or time.monotonic() >= deadline:
+                return missing
+            time.sleep(0.2)
+
+    def rank_summary(self, missing: list[dict]) -> list[dict]:
+        """Per-rank final figures for the run summary (rank 0's own included)."""
+        gone = {r["tag"] for r in missing}
+        codes = {v: k for k, v in RANK_DONE_CODES.items()}
+        out = []
+        for r in self.ranks:
+            if r["tag"] == self.rank.tag:
+                latest = self.sampler.latest if self.sampler is not None else None
+                energy = latest.energy_kwh if latest is not None else None
+                status = "cancelled" if self.cancelled else "finished"
+            else:
+                peer = self._peers.get(r["tag"], {})
+                energy = peer.get("energy_kwh_cumulative")
+                status = (
+                    "no final report (killed?)"
+                    if r["tag"] in gone
+                    else codes.get(peer.get(RANK_DONE), "finished")
+                )
+            out.append({**r, "energy_kwh": energy, "status": status})
+        return out
+
+    def describe_stopped_peers(self, missing: list[dict]) -> str:
+        """Which rank stopped the run, in a sentence (rank 0, stopped by its launcher)."""
+        failed = [
+            r
+            for r in self.ranks
+            if self._peers.get(r["tag"], {}).get(RANK_DONE) == RANK_DONE_CODES["failed"]
+        ]
+        culprits = missing or failed
+        if not culprits:
+            return "The launcher stopped rank 0 without a cancel from the dashboard."
+        what = "died without a final report (killed or out of memory)" if missing else "failed"
+        return (
+            " and ".join(_describe_rank(r) for r in culprits)
+            + f" {what}; the launcher stopped the other ranks."
+        )
+
+    def mark_rank_done(self, status: str) -> None:
+        """This rank's final telemetry, then its ``rank_done`` marker (never raises)."""
+        if not self.rank.distributed or self.finished:
+            return
+        try:
+            snap = self.sampler.stop() if self.sampler is not None else None
+            if snap is not None:
+                vals = self._rank_values(snap)
+                self._append(
+                    self.step, {tagged(k, self.rank): vals.get(k) for k in PER_RANK_METRICS}
+                )
+            self._append(self.step, {tagged(RANK_DONE, self.rank): RANK_DONE_CODES[status]})
+            self.flush()
+        except Exception:  # noqa: BLE001 - the rank is ending anyway
+            log.warning("rank %s could not write its final report", self.rank.rank, exc_info=True)
+        self.finished = True
 
     def _derive_without_telemetry(self, now: float) -> None:
         step, examples = self.step, self.examples_seen
@@ -375,10 +614,20 @@ class RunReporter:
             values.update(fc.as_metrics())
 
     # -- end -------------------------------------------------------------------------
-    def telemetry_summary(self) -> dict[str, Any]:
-        """Energy, CO2, hardware and their sources, for the run summary."""
-        snap = self.sampler.stop() if self.sampler is not None else None
-        if snap is not None:
+    def telemetry_summary(self, *, peer_wait_s: float = PEER_WAIT_S) -> dict[str, Any]:
+        """Energy, CO2, hardware and their sources, for the run summary.
+
+        On rank 0 of a multi-process run: the sum over ranks, after waiting for the
+        other ranks' final readings (see :meth:`wait_for_peers`). Other ranks call
+        :meth:`mark_rank_done` instead. Computed once; later calls return the same.
+        """
+        if self.final_telemetry is not None:
+            return self.final_telemetry
+        if self.sampler is not None and self.sampler.started and not self.sampler.stopped:
+            snap = self.sampler.stop()
+        else:
+            snap = self.sampler.latest if self.sampler is not None else None
+        if snap is not None and snap.samples:
             self._on_sample_final(snap)
         self.flush()
         energy = snap.energy_kwh if snap is not None else None
@@ -388,6 +637,35 @@ class RunReporter:
             if self.sampler is not None
             else "Telemetry was switched off for this run"
         )
+        extra: dict[str, Any] = {}
+        if self.rank.distributed and self.rank.primary:
+            missing = self.missing_peers = self.wait_for_peers(peer_wait_s)
+            ranks = self.rank_summary(missing)
+            energies = [r["energy_kwh"] for r in ranks if r["energy_kwh"] is not None]
+            energy = sum(energies) if energies else None
+            info = self._distributed_info()
+            source, label = info["energy_source"], info["energy_source_label"]
+            if missing:
+                label += (
+                    f" Missing the final reading of {len(missing)} rank(s); their last "
+                    "reading is counted."
+                )
+            extra = {
+                "world_size": self.rank.world_size,
+                "nodes": info["nodes"],
+                "ranks": ranks,
+                "energy_gpu_kwh": self._summed_final("energy_gpu_kwh", snap),
+                "energy_cpu_ram_kwh": self._summed_final("energy_cpu_ram_kwh", snap),
+            }
+            if energy is not None:
+                self._append(
+                    self.step,
+                    {
+                        "energy_kwh_cumulative": energy,
+                        "co2_g_cumulative": energy * self.grid.g_per_kwh,
+                    },
+                )
+                self.flush()
         gpu = None
         nvml_reason = None
         if self.sampler is not None and self.sampler.nvml.available:
@@ -396,7 +674,7 @@ class RunReporter:
             nvml_reason = self.sampler.nvml.reason
         import torch
 
-        return {
+        self.final_telemetry = {
             "energy_kwh": energy,
             "energy_gpu_kwh": snap.energy_gpu_kwh if snap else None,
             "energy_cpu_ram_kwh": snap.energy_cpu_ram_kwh if snap else None,
@@ -422,18 +700,50 @@ class RunReporter:
                 "evaluation_s": [round(x, 3) for x in self._eval_times],
                 "evaluation_kwh": list(self._eval_kwh),
             },
+            **extra,
         }
+        return self.final_telemetry
+
+    def _summed_final(self, key: str, snap: TelemetrySnapshot | None) -> float | None:
+        own = getattr(snap, key, None) if snap is not None else None
+        parts = [own] + [p.get(key) for p in self._peers.values()]
+        parts = [v for v in parts if v is not None]
+        return sum(parts) if parts else None
 
     def _on_sample_final(self, snap: TelemetrySnapshot) -> None:
-        values = dict(snap.as_metrics())
+        values = self._rank_values(snap)
+        if self.rank.distributed:
+            self._append(self.step, {tagged(k, self.rank): values.get(k) for k in PER_RANK_METRICS})
+            self._add_peers(values)
+        values.pop("energy_gpu_kwh", None)
+        values.pop("energy_cpu_ram_kwh", None)
         values["elapsed_s"] = self.elapsed_s
-        if snap.energy_kwh is not None:
-            values["co2_g_cumulative"] = snap.energy_kwh * self.grid.g_per_kwh
+        if values.get("energy_kwh_cumulative") is not None:
+            values["co2_g_cumulative"] = values["energy_kwh_cumulative"] * self.grid.g_per_kwh
         self.log(self.step, values)
 
     def finish(self, summary: dict, *, status: str = "succeeded", error: str | None = None):
-        """Save the ``run`` artifact and the job result; set the terminal status."""
+        """Save the ``run`` artifact and the job result; set the terminal status.
+
+        On a rank other than 0: only this rank's final report (and, when it failed, the
+        run fails with this rank named). A run another rank or the launcher already
+        failed stays failed, with its error.
+        """
+        if not self.rank.primary:
+            self.mark_rank_done(
+                "failed"
+                if status == "failed"
+                else "cancelled"
+                if status == "cancelled"
+                else "finished"
+            )
+            if status == "failed":
+                self._fail_job(f"{_describe_rank(self.rank.to_dict())} failed: {error}")
+            return None
         self.flush()
+        job = self.store.get_job(self.job_id)
+        if job is not None and job.status == "failed" and self.rank.distributed:
+            status, error = "failed", job.error
         content = dict(summary)
         content["status"] = status
         content.setdefault("job_id", self.job_id)
@@ -463,9 +773,19 @@ class RunReporter:
         self.finished = True
         return art
 
+    def _fail_job(self, error: str) -> None:
+        job = self.store.get_job(self.job_id)
+        if job is not None and job.status in ("queued", "running"):
+            self.store.update_job(
+                self.job_id, status="failed", finished_at=utcnow(), message="Failed", error=error
+            )
+
     def _atexit(self) -> None:
         """A user's script that exits before on_train_end leaves no 'running' ghost."""
         if self.finished:
+            return
+        if not self.rank.primary:
+            self.mark_rank_done("failed")
             return
         try:
             if self.sampler is not None:
@@ -488,6 +808,14 @@ def _finite(v) -> bool:
     except (TypeError, ValueError):
         return False
     return f == f and f not in (float("inf"), float("-inf"))
+
+
+def _describe_rank(entry: dict) -> str:
+    """'Rank 1 (node 0, host gpu-3, local rank 1, pid 4242)'."""
+    return (
+        f"Rank {entry['rank']} (node {entry['node_rank']}, host {entry['hostname']}, "
+        f"local rank {entry['local_rank']}, pid {entry['pid']})"
+    )
 
 
 def _rss_gb() -> float:

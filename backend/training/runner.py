@@ -5,6 +5,11 @@ An own loop rather than ``transformers.Trainer`` because Opacus replaces the dat
 Trainer does not accommodate. Everything is reported through :class:`RunReporter`, the
 same object behind :class:`~backend.training.callback.StewardCallback`, so runs from
 this loop and from users' Trainer scripts look the same in the dashboard.
+
+Launched on several processes (``config.processes`` > 1 from the dashboard, or
+``torchrun``/``accelerate launch`` by hand), the loop is plain PyTorch DDP: each rank
+trains on its shard of the data, rank 0 evaluates and saves, and the run is reported as
+one (see :mod:`backend.training.distributed`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from backend.errors import JobCancelled
 from backend.store import Store
 from backend.telemetry import resolve_grid_intensity
 from backend.training.config import TrainConfig
+from backend.training.distributed import RankInfo, ensure_process_group, rank_info
 from backend.training.models import FAN_IN_FAN_OUT, load_model, load_tokenizer
 from backend.training.preflight import Plan, preflight
 from backend.training.reporter import RunReporter
@@ -48,6 +54,8 @@ def run_training(
 
     settings = get_settings()
     t_start = time.monotonic()
+    rank = reporter.rank if reporter is not None else rank_info()
+    ensure_process_group(rank)
     plan = plan or preflight(config, store)
     tel = config.telemetry
     grid = resolve_grid_intensity(
@@ -64,24 +72,51 @@ def run_training(
         interval_s=tel.interval_s,
         country_iso_code=tel.country_iso_code,
         grid=grid,
+        rank=rank,
     )
     try:
         summary = _train(config, plan, reporter, settings, t_start)
-    except JobCancelled:
-        _stop_quietly(reporter)
-        reporter.finish(_partial_summary(config, plan, reporter), status="cancelled")
-        raise
     except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            _stop_quietly(reporter)
+            raise
+        # Several ranks: a collective can fail because a peer stopped on a cancel.
+        cancelled = (
+            isinstance(exc, JobCancelled) if not rank.distributed else (reporter.user_cancelled())
+        )
         _stop_quietly(reporter)
-        if not isinstance(exc, KeyboardInterrupt):
+        if cancelled:
+            reporter.finish(_partial_summary(config, plan, reporter), status="cancelled")
+        else:
+            error = f"{type(exc).__name__}: {exc}" if not _is_user_error(exc) else str(exc)
+            if (
+                rank.distributed
+                and rank.primary
+                and (reporter.missing_peers or isinstance(exc, JobCancelled))
+            ):
+                # Stopped by the launcher or by a dead peer: name the rank that died.
+                error = reporter.describe_stopped_peers(reporter.missing_peers)
+            elif isinstance(exc, JobCancelled):
+                error = "stopped by its launcher (another rank ended)"
             reporter.finish(
                 _partial_summary(config, plan, reporter),
-                status="failed",
-                error=f"{type(exc).__name__}: {exc}" if not _is_user_error(exc) else str(exc),
+                status="failed"
+                if rank.primary or not isinstance(exc, JobCancelled)
+                else "cancelled",
+                error=error,
             )
         raise
     reporter.finish(summary)
+    _leave_process_group(rank)
     return summary
+
+
+def _leave_process_group(rank: RankInfo) -> None:
+    if rank.distributed:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def _is_user_error(exc: BaseException) -> bool:
@@ -92,7 +127,10 @@ def _is_user_error(exc: BaseException) -> bool:
 
 def _stop_quietly(reporter: RunReporter) -> None:
     try:
-        if reporter.sampler is not None:
+        if reporter.rank.distributed and reporter.rank.primary:
+            # The other ranks' energy is summed in (they are ending too: a short wait).
+            reporter.telemetry_summary(peer_wait_s=5.0)
+        elif reporter.sampler is not None and not reporter.rank.distributed:
             reporter.sampler.stop()
         reporter.flush()
     except Exception:  # noqa: BLE001 - already failing; keep the first error
@@ -100,7 +138,7 @@ def _stop_quietly(reporter: RunReporter) -> None:
 
 
 def _partial_summary(config: TrainConfig, plan: Plan, reporter: RunReporter) -> dict:
-    return {
+    summary = {
         "run_name": config.display_name(),
         "steps": reporter.step,
         "train_loss": reporter.last_metrics.get("loss"),
@@ -109,6 +147,19 @@ def _partial_summary(config: TrainConfig, plan: Plan, reporter: RunReporter) -> 
         "dataset_id": plan.data.dataset_id,
         "model": plan.model.display,
     }
+    if reporter.rank.distributed and reporter.rank.primary and reporter.final_telemetry:
+        tel = reporter.final_telemetry
+        summary.update(
+            {k: tel.get(k) for k in ("energy_kwh", "co2_g", "world_size", "nodes", "ranks")}
+        )
+        for key in (
+            "energy_source",
+            "energy_source_label",
+            "grid_intensity_g_per_kwh",
+            "grid_intensity_source",
+        ):
+            summary[key] = tel.get(key)
+    return summary
 
 
 # --------------------------------------------------------------------------------------
@@ -121,7 +172,11 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         torch.set_num_threads(config.torch_threads)
     torch.manual_seed(config.seed)
     np.random.seed(config.seed % (2**32))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    rank = reporter.rank
+    if torch.cuda.is_available():
+        device = torch.device("cuda", rank.local_rank if rank.distributed else 0)
+    else:
+        device = torch.device("cpu")
     use_cuda = device.type == "cuda"
     notes = list(plan.warnings)
 
@@ -141,7 +196,12 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
     reporter.message("Tokenizing")
     train_ds = _encode(tokenizer, data, data.train, config, plan, with_weights=True)
     eval_ds = _encode(tokenizer, data, data.eval, config, plan, with_weights=False)
-    loader = _train_loader(train_ds, config, plan)
+    loader = _train_loader(train_ds, config, plan, rank)
+    if rank.distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        # Same seed on every rank: identical initial weights (the new head included).
+        model = DistributedDataParallel(model, device_ids=[device.index] if use_cuda else None)
 
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
@@ -184,7 +244,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
 
     reporter.start(
         total_steps=total_steps,
-        examples_per_step=config.batch_size,
+        examples_per_step=config.batch_size * rank.world_size,
         eval_examples=len(eval_ds),
         eval_passes=min(config.epochs, math.ceil(total_steps / max(1, steps_per_epoch))),
     )
@@ -196,6 +256,8 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
     stop = False
     for epoch in range(config.epochs):
         model.train()
+        if hasattr(loader.sampler, "set_epoch"):
+            loader.sampler.set_epoch(epoch)  # DistributedSampler: a new shuffle per epoch
         for batch in loader:
             if step >= total_steps:
                 stop = True
@@ -237,24 +299,38 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
             if engine is not None:
                 metrics["epsilon"] = float(engine.get_epsilon(delta))
             losses.append(metrics["loss"])
+            # Every rank trains the same number of examples per step (equal shards).
+            examples, tokens = bsz * rank.world_size, n_tokens * rank.world_size
             if step % config.log_every_steps == 0 or step == total_steps:
                 reporter.log_step(
-                    step, metrics, examples=bsz, tokens=n_tokens, epoch=step / steps_per_epoch
+                    step, metrics, examples=examples, tokens=tokens, epoch=step / steps_per_epoch
                 )
             else:
-                reporter.log_step(step, {}, examples=bsz, tokens=n_tokens)
-        reporter.message(f"Evaluating after epoch {epoch + 1}")
-        reporter.evaluation_started()
-        eval_metrics, predictions = _evaluate(model, eval_ds, config, device, fwd_extra, data)
-        reporter.evaluation_finished()
-        reporter.log(step, {f"eval_{k}": v for k, v in eval_metrics.items()})
-        eval_history.append({"epoch": epoch + 1, "step": step, **eval_metrics})
-        reporter.flush()
+                reporter.log_step(step, {}, examples=examples, tokens=tokens)
+        if rank.primary:
+            reporter.message(f"Evaluating after epoch {epoch + 1}")
+            reporter.evaluation_started()
+            eval_model = model.module if rank.distributed else model
+            eval_metrics, predictions = _evaluate(
+                eval_model, eval_ds, config, device, fwd_extra, data
+            )
+            reporter.evaluation_finished()
+            reporter.log(step, {f"eval_{k}": v for k, v in eval_metrics.items()})
+            eval_history.append({"epoch": epoch + 1, "step": step, **eval_metrics})
+            reporter.flush()
+        if rank.distributed and not (stop or step >= total_steps):
+            reporter.coord.barrier()  # the other ranks wait while rank 0 evaluates
         if stop or step >= total_steps:
             break
 
+    if not rank.primary:
+        reporter.finish({}, status="succeeded")  # this rank's final telemetry only
+        return {"rank": rank.rank, "steps": step}
+
     reporter.message("Saving checkpoint and predictions")
     base = model._module if engine is not None else model
+    if rank.distributed:
+        base = base.module
     checkpoint = None
     if config.save_checkpoint:
         checkpoint = str(run_dir / "checkpoint")
@@ -334,6 +410,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         "duration_s": time.monotonic() - t_start,
         "train_duration_s": reporter.elapsed_s,
         "device": device.type,
+        "processes": rank.world_size,
         "notes": notes,
         "config": config.model_dump(),
     }
@@ -390,17 +467,24 @@ def _encode(tokenizer, data, frame, config: TrainConfig, plan: Plan, *, with_wei
     return TensorDataset(ids, mask, labels, w)
 
 
-def _train_loader(dataset, config: TrainConfig, plan: Plan):
+def _train_loader(dataset, config: TrainConfig, plan: Plan, rank: RankInfo | None = None):
+    """Shuffled batches; with several ranks, each draws its own equal share."""
     import torch
     from torch.utils.data import DataLoader, RandomSampler, WeightedRandomSampler
+    from torch.utils.data.distributed import DistributedSampler
 
-    gen = torch.Generator().manual_seed(config.seed)
+    world = rank.world_size if rank is not None else 1
+    gen = torch.Generator().manual_seed(config.seed + (rank.rank if rank is not None else 0))
     if plan.weights is not None and plan.weights.use_sampler:
         sampler = WeightedRandomSampler(
             torch.tensor(plan.weights.weights, dtype=torch.double),
-            num_samples=len(dataset),
+            num_samples=math.ceil(len(dataset) / world),
             replacement=True,
             generator=gen,
+        )
+    elif world > 1:
+        sampler = DistributedSampler(
+            dataset, num_replicas=world, rank=rank.rank, shuffle=True, seed=config.seed
         )
     else:
         sampler = RandomSampler(dataset, generator=gen)

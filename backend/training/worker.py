@@ -5,6 +5,10 @@ or an out-of-memory kill of the training never takes the dashboard down. The wor
 sets its job's terminal status itself; the supervisor records the exit code and marks
 the run ``failed`` if the worker died without saying anything (killed, OOM).
 
+Started once per rank by :mod:`backend.training.torchrun` (or a hand-typed ``torchrun
+-m backend.training.worker``) for a multi-process run: rank 0 sets the job's status,
+the others report their telemetry and, when they fail, fail the run naming their rank.
+
 Exit codes: 0 succeeded or cancelled, 2 bad input (message in the job's error), 1 crash.
 """
 
@@ -28,6 +32,14 @@ def _on_sigterm(signum, frame) -> None:  # noqa: ARG001
     raise JobCancelled()
 
 
+def _on_sigterm_rank(signum, frame) -> None:  # noqa: ARG001
+    # One rank of several: stop at the next step together with the others (a rank that
+    # leaves alone would block its peers in their next all-reduce).
+    from backend.training.distributed import on_sigterm_stop_together
+
+    on_sigterm_stop_together()
+
+
 def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     parser = argparse.ArgumentParser(prog="python -m backend.training.worker")
@@ -41,15 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     from backend.jobs import clean_error_text
     from backend.store import get_store, utcnow
     from backend.training.config import load_config
+    from backend.training.distributed import rank_info
     from backend.training.runner import run_training
 
     store = get_store()
     job_id = args.job_id or (
         int(os.environ["STEWARD_JOB_ID"]) if "STEWARD_JOB_ID" in os.environ else None
     )
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    rank = rank_info()
+    signal.signal(signal.SIGTERM, _on_sigterm_rank if rank.distributed else _on_sigterm)
 
     def fail(message: str) -> None:
+        if rank.distributed and not rank.primary:
+            message = f"Rank {rank.rank} (node {rank.node_rank}, host {rank.hostname}): {message}"
         if job_id is not None:
             job = store.get_job(job_id)
             if job is not None and job.status in ("queued", "running"):
@@ -63,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = load_config(args.config)
-        print(f"Steward worker: job {job_id}, run '{config.display_name()}'", flush=True)
+        where = f", rank {rank.rank} of {rank.world_size}" if rank.distributed else ""
+        print(f"Steward worker: job {job_id}{where}, run '{config.display_name()}'", flush=True)
         summary = run_training(config, store, job_id=job_id)
     except JobCancelled:
-        print("Cancelled.", flush=True)
-        if job_id is not None:
+        print("Stopped." if rank.distributed else "Cancelled.", flush=True)
+        if job_id is not None and rank.primary and not rank.distributed:
             job = store.get_job(job_id)
             if job is not None and job.status in ("queued", "running"):
                 store.update_job(
@@ -82,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         fail(f"{type(exc).__name__}: {exc}")
         return 1
+    if not rank.primary:
+        print(f"Rank {rank.rank} done: {summary['steps']} steps", flush=True)
+        return 0
     print(
         f"Done: {summary['steps']} steps, eval {summary['eval']}, "
         f"energy {summary['energy_kwh']} kWh ({summary['energy_source']})",

@@ -1,0 +1,253 @@
+"""Multi-process fine-tunes reported as one run: rank tags, sums, cancel, a dead rank.
+
+The end-to-end test launches a real ``torchrun`` (PyTorch's elastic launcher, 2 processes,
+gloo on CPU) through the dashboard's path, then cancels it from the store as the page
+does: one launch serves every assertion to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import time
+
+import pandas as pd
+import pytest
+
+from backend.errors import ConfigError
+from backend.jobs import JobManager, pid_alive, tail
+from backend.telemetry.nvml import GpuDevice, NvmlStatus, probe_nvml
+from backend.telemetry.sampler import TelemetrySampler, rank_device, weakest_source
+from backend.training.config import parse_config
+from backend.training.distributed import rank_info, rank_of_tag, split_tag, tagged
+from backend.training.launch import cancel_grace_s, submit_training
+from backend.training.torchrun import describe_failure, root_cause, torchrun_args
+from tests.test_training_models import build_tiny_bert, demo_frame, write_csv
+
+
+# -- ranks from the launchers' environment ---------------------------------------------
+def test_rank_from_torchrun_and_accelerate_environments(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "GROUP_RANK", "NODE_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    single = rank_info()
+    assert (single.rank, single.world_size, single.primary, single.distributed) == (
+        0,
+        1,
+        True,
+        False,
+    )
+
+    # torchrun on the second of two nodes, 2 processes per node
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setenv("GROUP_RANK", "1")
+    info = rank_info()
+    assert info.distributed and not info.primary
+    assert info.tag == "node1.rank3" and info.pid == os.getpid()
+    assert tagged("power_w", info) == "power_w@node1.rank3"
+    assert split_tag("power_w@node1.rank3") == ("power_w", "node1.rank3")
+    assert split_tag("loss") == ("loss", None)
+    assert rank_of_tag("node1.rank3") == 3
+
+    # accelerate launch names the node NODE_RANK
+    monkeypatch.delenv("GROUP_RANK")
+    monkeypatch.setenv("NODE_RANK", "1")
+    assert rank_info().node_rank == 1
+
+    monkeypatch.setenv("RANK", "4")
+    with pytest.raises(ConfigError, match="inconsistent"):
+        rank_info()
+    monkeypatch.setenv("RANK", "two")
+    with pytest.raises(ConfigError, match="RANK='two' is not a whole number"):
+        rank_info()
+
+
+def test_each_rank_measures_its_own_gpu_and_the_no_gpu_path():
+    devices = [GpuDevice(2, "A100", "GPU-a", True), GpuDevice(0, "A100", "GPU-b", False)]
+    status = NvmlStatus(True, "ok", devices, "550.1")
+    assert rank_device(status, 0).devices == [devices[0]]  # cuda:0 is the first visible
+    assert rank_device(status, 1).devices == [devices[1]]
+    none = rank_device(status, 2)
+    assert not none.available and "local rank 2 has no GPU of its own" in none.reason
+    # This machine: no NVIDIA driver. The same code path says so and estimates the CPU.
+    here = probe_nvml()
+    assert not here.available
+    assert rank_device(here, 1) is here
+    sampler = TelemetrySampler(interval_s=5, use_codecarbon=False, local_rank=1).start()
+    try:
+        assert sampler.nvml.available is False
+        assert "No NVIDIA GPU" in sampler.describe_hardware()
+    finally:
+        sampler.stop()
+    assert weakest_source(["nvml_counter", "nvml_counter"]) == "nvml_counter"
+    assert weakest_source(["nvml_counter", "codecarbon_cpu_estimate"]) == "codecarbon_cpu_estimate"
+    assert weakest_source([]) == "unavailable"
+
+
+def test_dead_rank_is_named_from_the_launchers_failure_record(tmp_path):
+    from torch.distributed.elastic.multiprocessing.errors import ProcessFailure
+
+    killed = ProcessFailure(
+        local_rank=1, pid=4242, exitcode=-9, error_file=str(tmp_path / "none.json")
+    )
+    stopped = ProcessFailure(
+        local_rank=0, pid=4241, exitcode=-15, error_file=str(tmp_path / "none.json")
+    )
+    rank, failure = root_cause({0: stopped, 1: killed})
+    assert rank == 1
+    text = describe_failure(rank, failure, "node-a")
+    assert text.startswith("Rank 1 (node 0, host node-a, local rank 1, pid 4242) died: ")
+    assert "killed by SIGKILL" in text
+    args = torchrun_args(2, "/tmp/c.json")
+    assert "--nproc-per-node=2" in args and args[-3:] == [
+        "backend.training.worker",
+        "--config",
+        "/tmp/c.json",
+    ]
+
+
+def test_processes_are_validated_before_launch(store, tmp_path):
+    from backend.training.preflight import preflight
+
+    csv = write_csv(demo_frame(60), tmp_path / "d.csv")
+    base = {"dataset_path": csv, "text_column": "text", "label_column": "label"}
+    with pytest.raises(ConfigError, match="processes"):
+        parse_config({**base, "processes": 0})
+    with pytest.raises(ConfigError, match="Differential privacy .* one process"):
+        preflight(parse_config({**base, "processes": 2, "dp": {"enabled": True}}), store)
+    with pytest.raises(ConfigError, match="cannot give each of 64 processes a batch"):
+        preflight(parse_config({**base, "processes": 64, "batch_size": 16}), store)
+
+
+def test_per_rank_chart_draws_one_line_per_rank():
+    from components.training_charts import per_rank_figure
+
+    frame = pd.DataFrame(
+        {
+            "step": [1, 2, 1, 2, 1],
+            "name": ["power_w@node0.rank0"] * 2 + ["power_w@node0.rank1"] * 2 + ["power_w"],
+            "value": [3.0, 3.5, 2.0, 2.5, 5.5],
+            "vmin": 0.0,
+            "vmax": 0.0,
+            "n": 1,
+        }
+    )
+    fig = per_rank_figure(frame, "power_w", title="Power per rank", ytitle="W")
+    assert [t.name for t in fig.data] == ["node 0 · rank 0", "node 0 · rank 1"]
+
+
+# -- the real thing: torchrun, 2 processes, gloo ----------------------------------------
+def _wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_are_one_run_and_cancel_stops_both(store, settings, tmp_path):
+    frame = demo_frame(200)
+    csv = write_csv(frame, tmp_path / "c.csv")
+    model = build_tiny_bert(tmp_path / "bert", frame["text"].tolist()[:100])
+    config = parse_config(
+        {
+            "model": model,
+            "dataset_path": csv,
+            "text_column": "text",
+            "label_column": "label",
+            "max_length": 24,
+            "batch_size": 8,
+            "epochs": 200,
+            "processes": 2,
+            "save_checkpoint": False,
+            "telemetry": {"interval_s": 0.5},
+        }
+    )
+    manager = JobManager(store, logs_dir=settings.logs_dir)
+    job_id = submit_training(manager, config, settings)
+
+    def describe() -> str:
+        job = store.get_job(job_id)
+        return f"status={job.status} error={job.error} log:\n{tail(job.log_path, 40)}"
+
+    def both_ranks_reported_after_an_evaluation() -> bool:
+        names = set(store.metric_names(job_id))
+        return {
+            "eval_loss",
+            "energy_kwh_cumulative@node0.rank0",
+            "energy_kwh_cumulative@node0.rank1",
+        } <= names or not store.get_job(job_id).is_active
+
+    assert _wait_for(both_ranks_reported_after_an_evaluation, 240), describe()
+    job = store.get_job(job_id)
+    assert job.is_active, describe()
+    ranks = {r["rank"]: r for r in job.result["ranks"]}
+    assert set(ranks) == {0, 1} and ranks[0]["pid"] != ranks[1]["pid"]
+
+    assert manager.cancel(job_id, grace_s=cancel_grace_s(job))
+    assert manager.wait(job_id, timeout=90) == "cancelled", describe()
+    for r in ranks.values():  # cancel reached both ranks, and each stopped on its own
+        assert _wait_for(lambda r=r: not pid_alive(r["pid"]), 30), r
+    log = tail(store.get_job(job_id).log_path, 80)
+    assert log.count("Stopped.") == 2, log
+
+    # One run record for the whole launch.
+    assert [j.id for j in store.list_jobs(kind="train")] == [job_id]
+    names = set(store.metric_names(job_id))
+    # Rank 0 reports loss and evaluation; every rank its own telemetry, tagged.
+    assert {"loss", "eval_loss", "eval_accuracy"} <= names
+    assert not any(n.split("@")[0] in ("loss", "eval_loss") and "@" in n for n in names)
+    for tag in ("node0.rank0", "node0.rank1"):
+        assert f"power_w@{tag}" in names and f"cpu_percent@{tag}" in names
+    result = store.get_job(job_id).result
+    assert result["status"] == "cancelled" and result["world_size"] == 2
+    final = {r["rank"]: r for r in result["ranks"]}
+    assert [final[0]["status"], final[1]["status"]] == ["cancelled", "cancelled"]
+    e0, e1 = final[0]["energy_kwh"], final[1]["energy_kwh"]
+    assert e0 > 0 and e1 > 0
+    assert math.isclose(result["energy_kwh"], e0 + e1, rel_tol=1e-9)
+    assert math.isclose(result["co2_g"], (e0 + e1) * result["grid_intensity_g_per_kwh"])
+    assert result["energy_source"] == "codecarbon_cpu_estimate"
+    assert result["energy_source_label"].startswith("Sum over 2 ranks.")
+    # The run's cumulative energy series ends on that sum.
+    last = store.metrics(job_id, ["energy_kwh_cumulative"])[-1].value
+    assert math.isclose(last, e0 + e1, rel_tol=1e-9)
+
+
+@pytest.mark.slow
+def test_a_rank_that_dies_fails_the_run_with_its_rank_named(store, settings, tmp_path):
+    frame = demo_frame(120)
+    csv = write_csv(frame, tmp_path / "c.csv")
+    model = build_tiny_bert(tmp_path / "bert", frame["text"].tolist()[:60])
+    config = parse_config(
+        {
+            "model": model,
+            "dataset_path": csv,
+            "text_column": "text",
+            "label_column": "label",
+            "max_length": 16,
+            "batch_size": 4,
+            "epochs": 200,
+            "processes": 2,
+            "save_checkpoint": False,
+            "telemetry": {"enabled": False},
+        }
+    )
+    manager = JobManager(store, logs_dir=settings.logs_dir)
+    job_id = submit_training(manager, config, settings)
+    assert _wait_for(
+        lambda: bool(store.metrics(job_id, ["loss"])) or not store.get_job(job_id).is_active, 240
+    ), tail(store.get_job(job_id).log_path)
+    ranks = {r["rank"]: r for r in store.get_job(job_id).result["ranks"]}
+    os.kill(ranks[1]["pid"], signal.SIGKILL)
+    assert manager.wait(job_id, timeout=90) == "failed"
+    job = store.get_job(job_id)
+    assert job.error.startswith(f"Rank 1 (node 0, host {ranks[1]['hostname']}, local rank 1"), (
+        job.error
+    )
+    assert "killed by SIGKILL" in job.error.splitlines()[0]
+    assert not pid_alive(ranks[0]["pid"]) or _wait_for(lambda: not pid_alive(ranks[0]["pid"]), 30)
