@@ -8,6 +8,7 @@ import streamlit as st
 
 from backend.audit.compare import compare_reports
 from backend.audit.config import CHECKS, AuditConfig, parse_reference
+from backend.audit.registry import check_labels
 from backend.audit.runner import check_upload_size, source_for_dataset, submit_audit
 from backend.audit.source import list_columns
 from backend.datasets import ensure_demo_workspace
@@ -23,15 +24,7 @@ from components.formatting import show_table
 
 ensure_app_shell()  # deep link on a fresh server: serve it through app.py
 
-CHECK_LABELS = {
-    "representation": "Representation",
-    "label_skew": "Label skew",
-    "pii": "PII",
-    "toxicity": "Toxicity",
-    "duplicates": "Duplicates",
-    "association": "Associations (nPMI)",
-    "text_stats": "Text statistics",
-}
+CHECK_LABELS = check_labels()
 NONE = "(none)"
 
 st.title("Dataset audit")

@@ -23,15 +23,17 @@ from backend.audit import (
 from backend.audit.association import npmi
 from backend.audit.duplicates import (
     DuplicatesCheck,
-    datasketch_permutations,
+    brute_force_pairs,
+    candidate_probability,
     exact_jaccard,
     lsh_params,
-    minhash_signatures,
-    shingle_hashes,
+    shingle_sets,
+    shingles,
 )
 from backend.audit.label_skew import chi_square, wilson_interval
+from backend.audit.protocol import ReportContext
 from backend.audit.representation import RepresentationCheck
-from backend.audit.source import Chunk, normalise_text
+from backend.audit.source import canonical_batch, normalise_text
 from backend.audit.text_stats import TextStatsCheck
 from backend.datasets import ensure_demo_workspace, generate_demo_dataset
 from backend.errors import DatasetError
@@ -220,19 +222,24 @@ def test_reference_shares_parse_and_flag():
 
     check = RepresentationCheck(["g"])
     frame = pd.DataFrame({"t": ["x"] * 100, "g": ["a"] * 90 + ["b"] * 10}, dtype=object)
-    check.update(Chunk(frame=frame, start_row=0, text_col="t", label_col=None, sensitive=["g"]))
-    res = check.result(reference={"g": {"a": 0.5, "b": 0.3, "c": 0.2}}, min_count=5)
-    assert res["by_column"]["g"]["b"]["ratio"] == pytest.approx(0.1 / 0.3)
-    assert res["by_column"]["g"]["b"]["flagged"]
-    assert res["by_column"]["g"]["c"]["reason"] == "absent from the data"
-    assert not res["by_column"]["g"]["a"]["flagged"]
+    check.update(canonical_batch(frame, text_col="t", sensitive=["g"]))
+    config = AuditConfig(
+        text_col="t", sensitive=["g"], reference={"g": {"a": 0.5, "b": 0.3, "c": 0.2}},
+        min_count=5,
+    )  # fmt: skip
+    res = check.result(ReportContext(config=config)).by_column
+    assert res["g"]["b"]["ratio"] == pytest.approx(0.1 / 0.3)
+    assert res["g"]["b"]["flagged"]
+    assert res["g"]["c"]["reason"] == "absent from the data"
+    assert not res["g"]["a"]["flagged"]
 
 
 def test_partial_results_merge(demo):
     def chunk(frame, start):
-        return Chunk(frame=frame.astype(object), start_row=start, text_col="text",
-                     label_col="label", sensitive=SENSITIVE)  # fmt: skip
+        return canonical_batch(frame.astype(object), start_row=start, text_col="text",
+                               label_col="label", sensitive=SENSITIVE)  # fmt: skip
 
+    context = ReportContext(config=_config())
     a, b, whole = (RepresentationCheck(SENSITIVE) for _ in range(3))
     s1, s2, s_whole = TextStatsCheck(), TextStatsCheck(), TextStatsCheck()
     a.update(chunk(demo.iloc[:1700], 0))
@@ -243,40 +250,30 @@ def test_partial_results_merge(demo):
     s_whole.update(chunk(demo, 0))
     a.merge(b)
     s1.merge(s2)
-    assert a.result() == whole.result()
-    assert s1.result() == s_whole.result()
+    assert a.result(context) == whole.result(context)
+    assert s1.result(context) == s_whole.result(context)
 
 
-def test_minhash_signatures_match_datasketch_and_jaccard_is_exact():
-    from datasketch import MinHash
+def test_character_shingles_and_exact_jaccard():
+    import pyarrow as pa
 
-    texts = [
-        ["the", "quick", "brown", "fox", "jumps"],
-        ["hello"],
-        [],
-        ["a", "b", "a", "b", "c"],
-    ]
-    a, b = datasketch_permutations(64)
-    sig, valid, set_hashes, set_sizes = minhash_signatures(texts, a, b)
-    sh, counts = shingle_hashes(texts)
-    assert valid.tolist() == [True, True, False, True]
-    assert counts.tolist() == [4, 1, 0, 4] and set_sizes.tolist() == [4, 1, 0, 3]
-    bounds = np.concatenate([[0], np.cumsum(counts)])
-    for i, toks in enumerate(texts):
-        if not toks:
-            continue
-        m = MinHash(num_perm=64, seed=1, hashfunc=lambda v: v)
-        m.update_batch([int(h) for h in sh[bounds[i] : bounds[i + 1]]])
-        assert np.array_equal(m.hashvalues, sig[i])
-    bands, rows = lsh_params(0.8, 64)
-    assert bands * rows <= 64
-    # Exact Jaccard of bigram sets: {ab, ba, bc} vs {the quick, ...} = 0; with itself = 1.
-    starts = np.concatenate([[0], np.cumsum(set_sizes)[:-1]])
-    sim = exact_jaccard(np.array([0, 3, 0]), np.array([3, 3, 0]), set_hashes, starts, set_sizes)
-    assert sim.tolist() == [0.0, 1.0, 1.0]
-    _, _, h2, s2 = minhash_signatures([["x", "y", "z"], ["x", "y", "z", "w"]], a, b)
-    st2 = np.array([0, s2[0]])
-    assert exact_jaccard(np.array([0]), np.array([1]), h2, st2, s2)[0] == pytest.approx(2 / 3)
+    texts = pa.array(["hello world", "abc", "", "hello world!"], pa.large_string())
+    values, counts = shingles(texts)
+    assert counts.tolist() == [7, 1, 0, 8]  # 5-byte windows; a short text is one shingle
+    first = [int(v).to_bytes(5, "little").decode() for v in values[:7]]
+    assert first == ["hello", "ello ", "llo w", "lo wo", "o wor", " worl", "world"]
+    vals, starts, sizes = shingle_sets(texts)
+    sim = exact_jaccard(np.array([0, 0, 1]), np.array([3, 0, 1]), vals, starts, sizes)
+    assert sim.tolist() == [pytest.approx(7 / 8), 1.0, 1.0]
+
+
+def test_bands_and_rows_follow_the_threshold():
+    for threshold in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+        bands, rows = lsh_params(threshold, 64)
+        assert bands * rows <= 64
+        assert candidate_probability(threshold, bands, rows) >= 0.95
+        # One more row per band would fall below the target at this threshold.
+        assert candidate_probability(threshold, 64 // (rows + 1), rows + 1) < 0.95
 
 
 def test_near_duplicates_found_and_unrelated_texts_kept_apart():
@@ -290,12 +287,12 @@ def test_near_duplicates_found_and_unrelated_texts_kept_apart():
     ]
     frame = pd.DataFrame({"text": texts}, dtype=object)
     check = DuplicatesCheck(threshold=0.8)
-    check.update(Chunk(frame=frame, start_row=0, text_col="text", label_col=None, sensitive=[]))
+    check.update(canonical_batch(frame, text_col="text"))
     res = check.result()
-    assert res["exact_rows"] == 1
-    assert res["near_rows"] == 2  # the two distinct texts of the cluster
-    assert res["clusters"] == 1
-    (cluster,) = res["top_clusters"]
+    assert res.exact_rows == 1
+    assert res.near_rows == 2  # the two distinct texts of the cluster
+    assert res.clusters == 1
+    (cluster,) = res.top_clusters
     assert cluster["size"] == 3 and cluster["distinct_texts"] == 2 and cluster["rows"] == [1, 2, 4]
 
 
@@ -498,33 +495,16 @@ def test_text_statistics_count_empty_whitespace_missing_and_non_text():
     assert stats["words"]["p50"] == 3
 
 
-def test_banding_agrees_with_datasketch_minhashlsh(demo):
-    """Every pair datasketch's MinHashLSH returns with exact Jaccard >= 0.8 ends up in one
-    of our clusters (same signatures, same bands; we link bucket members in a star)."""
-    from datasketch import MinHash, MinHashLSH
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+def test_near_duplicates_match_brute_force_on_the_demo(demo):
+    """Every pair at or above the threshold by brute force (all pairs' exact Jaccard) is
+    in one cluster of the audit, and every cluster edge is such a pair."""
     frame = demo.drop_duplicates("text").head(1500)
-    chunk = Chunk(frame=frame.astype(object), start_row=0, text_col="text", label_col=None,
-                  sensitive=[])  # fmt: skip
-    check = DuplicatesCheck(threshold=0.8)
-    sig, valid, set_hashes, set_sizes = minhash_signatures(chunk.token_array, check.a, check.b)
-    check._set_hashes, check._set_sizes = [set_hashes], [set_sizes]
-    src, dst = check._near_pairs(check._bands_of(sig), valid)
-    n = len(frame)
-    _, comp = connected_components(coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)))
-
-    lsh = MinHashLSH(threshold=0.8, num_perm=64)
-    sketches = [
-        MinHash(num_perm=64, seed=1, hashvalues=sig[i], scheme="affine32") for i in range(n)
-    ]
-    for i in range(n):
-        lsh.insert(i, sketches[i])
-    starts = np.concatenate([[0], np.cumsum(set_sizes)[:-1]])
-    pairs = {(i, j) for i in range(n) for j in lsh.query(sketches[i]) if i < j}
-    assert pairs, "the demo has near duplicates"
-    s, d = np.array(sorted(pairs)).T
-    close = exact_jaccard(s, d, set_hashes, starts, set_sizes) >= 0.8
-    assert close.any()
-    assert (comp[s[close]] == comp[d[close]]).all()
+    report = run_audit(
+        AuditSource(frame=frame), AuditConfig(text_col="text", checks=("duplicates",))
+    )
+    dup = report["duplicates"]
+    norm = [normalise_text(t) for t in frame["text"]]
+    truth = brute_force_pairs(norm, 0.8)
+    assert len(truth) > 10
+    # Verified pairs are exact (precision 1); LSH must find at least 95 % of them.
+    assert len(truth) >= dup["near_pairs"] >= 0.95 * len(truth)

@@ -121,52 +121,11 @@ def evaluate(
 
 
 def audit_observations(content: Mapping, *, expect_no_pii: bool) -> list[Observation]:
-    """Toxic share, PII rows (only for datasets meant to hold none), smallest group share."""
-    out: list[Observation] = []
-    if not isinstance(content, Mapping):
-        return out
-    tox = content.get("toxicity")
-    if isinstance(tox, Mapping) and _is_number(tox.get("share_above_threshold")):
-        out.append(Observation("dataset_toxic_share", float(tox["share_above_threshold"])))
-    pii = content.get("pii")
-    if expect_no_pii and isinstance(pii, Mapping) and _is_number(pii.get("rows_with_pii")):
-        out.append(Observation("dataset_pii_rows", float(pii["rows_with_pii"])))
-    smallest: tuple[float, str, str] | None = None
-    rep = content.get("representation")
-    if isinstance(rep, Mapping):
-        for col, groups in rep.items():
-            if not isinstance(groups, Mapping):
-                continue
-            for group, stats in groups.items():
-                share = stats.get("share") if isinstance(stats, Mapping) else None
-                if _is_number(share) and (smallest is None or share < smallest[0]):
-                    smallest = (float(share), str(col), str(group))
-    summary = content.get("representation_summary")
-    flagged = summary.get("flagged") if isinstance(summary, Mapping) else None
-    if isinstance(flagged, list):
-        # The audit's own list: the alert counts exactly the groups its findings name.
-        names = ", ".join(
-            f"{f.get('group')} ({f.get('column')})" for f in flagged[:6] if isinstance(f, Mapping)
-        )
-        more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
-        out.append(
-            Observation(
-                "dataset_underrepresented_groups",
-                float(len(flagged)),
-                what="Groups under-represented" + (f" ({names}{more})" if names else ""),
-            )
-        )
-    if smallest is not None:
-        share, col, group = smallest
-        out.append(
-            Observation(
-                "dataset_min_group_share",
-                share,
-                part=f"{col}={group}",
-                what=f"Share of {col} = {group}",
-            )
-        )
-    return out
+    """What an audit report measured, as each audit check describes it (toxic share, PII
+    rows only for datasets meant to hold none, under-represented groups, smallest group)."""
+    from backend.audit.registry import report_observations  # noqa: PLC0415
+
+    return report_observations(content, expect_no_pii=expect_no_pii)
 
 
 def evaluation_observations(content: Mapping) -> list[Observation]:

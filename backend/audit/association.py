@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
+from backend.audit.protocol import AuditCheck, Finding, ReportContext, Section
+from backend.audit.representation import shown_groups
 from backend.audit.source import MISSING, Chunk
 
 #: Identity terms looked for in the text (lower-case tokens).
@@ -200,10 +203,37 @@ def npmi(joint: int, a: int, b: int, n: int) -> float | None:
     return math.log(p_ab / (p_a * p_b)) / -math.log(p_ab)
 
 
-class AssociationCheck:
-    """Row-level co-occurrence counts between words, labels, groups and identity terms."""
+class AssociationSection(Section):
+    """nPMI of words and labels with groups and identity terms."""
+
+    rows_used: int = 0
+    rows: int = 0
+    sampled: bool = False
+    min_count: int = 5
+    by_column: dict[str, dict[str, Any]] = {}
+    identity_terms: dict[str, dict[str, Any]] = {}
+    identity_heatmap: dict[str, Any] = {}
+
+
+class AssociationCheck(AuditCheck):
+    """Row-level co-occurrence counts between words, labels, groups and identity terms.
+
+    Counts cover the first ``max_rows`` rows of the file (by row number), so partial
+    states merge to the same counts whatever order they arrive in.
+    """
 
     name = "association"
+    label = "Associations (nPMI)"
+    section_model = AssociationSection
+    describes_bias = True
+
+    @classmethod
+    def from_config(cls, config, plan) -> AssociationCheck:
+        return cls(
+            config.sensitive,
+            max_rows=config.association_max_rows,
+            min_count=config.association_min_count,
+        )
 
     def __init__(self, columns: list[str], *, max_rows: int = 200_000, min_count: int = 5) -> None:
         self.columns = list(columns)
@@ -220,16 +250,19 @@ class AssociationCheck:
         self.term_word: Counter = Counter()
         self.term_label: Counter = Counter()
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
+        chunk = Chunk.of(batch)
         self.rows_seen += len(chunk)
-        room = self.max_rows - self.rows
-        if room <= 0:
+        # The first max_rows rows of the file: a row-number cut, not an arrival-order one.
+        use = [int(i) for i in (chunk.rows < self.max_rows).nonzero()[0]]
+        if not use:
             return
-        n = min(len(chunk), room)
-        self.rows += n
-        labels = chunk.labels.tolist()[:n] if chunk.labels is not None else [None] * n
-        groups = {c: chunk.groups(c).tolist()[:n] for c in self.columns}
-        for i, tokens in enumerate(chunk.token_lists[:n]):
+        self.rows += len(use)
+        all_labels = chunk.labels.tolist() if chunk.labels is not None else None
+        labels = [all_labels[i] for i in use] if all_labels is not None else [None] * len(use)
+        groups = {c: [chunk.groups(c)[i] for i in use] for c in self.columns}
+        token_lists = chunk.token_lists
+        for i, tokens in enumerate(token_lists[j] for j in use):
             toks = set(tokens)
             words = {w for w in toks if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
             terms = toks & IDENTITY_TERMS.keys()
@@ -251,13 +284,28 @@ class AssociationCheck:
                 if label is not None:
                     self.term_label[(t, label)] += 1
 
-    def result(self, *, top_k: int = 10, shown_groups: dict[str, list[str]] | None = None) -> dict:
+    def merge(self, other: AssociationCheck) -> None:
+        self.rows += other.rows
+        self.rows_seen += other.rows_seen
+        for name in ("word_rows", "label_rows", "term_rows", "term_word", "term_label"):
+            getattr(self, name).update(getattr(other, name))
+        for name in ("group_rows", "group_word", "group_label"):
+            mine = getattr(self, name)
+            for col, counter in getattr(other, name).items():
+                mine.setdefault(col, Counter()).update(counter)
+
+    def result(self, context: ReportContext | None = None) -> AssociationSection:
+        shown = shown_groups(context) if context is not None else None
+        return AssociationSection.model_validate(self.scores(shown_groups=shown))
+
+    def scores(self, *, top_k: int = 10, shown_groups: dict[str, list[str]] | None = None) -> dict:
         n = self.rows
         m = self.min_count
         by_column = {}
         for c in self.columns:
             keep = (shown_groups or {}).get(c)
-            groups = [g for g, _ in self.group_rows[c].most_common()]
+            counts = self.group_rows[c]
+            groups = sorted(counts, key=lambda g, counts=counts: (-counts[g], g))
             if keep is not None:
                 groups = [g for g in groups if g in keep]
             groups = groups[:20]
@@ -268,7 +316,7 @@ class AssociationCheck:
                     if score is not None:
                         words_by_group[g].append({"word": w, "npmi": score, "count": joint})
             for g in groups:
-                words_by_group[g].sort(key=lambda d: -d["npmi"])
+                words_by_group[g].sort(key=lambda d: (-d["npmi"], d["word"]))
                 words_by_group[g] = words_by_group[g][:top_k]
             label_npmi = {
                 g: {
@@ -294,7 +342,7 @@ class AssociationCheck:
                 ),  # fmt: skip
             }
         terms = {}
-        for t, rows in self.term_rows.most_common():
+        for t, rows in sorted(self.term_rows.items(), key=lambda kv: (-kv[1], kv[0])):
             if rows < m:
                 continue
             words = [
@@ -303,7 +351,7 @@ class AssociationCheck:
                 if tt == t and joint >= m and self.word_rows[w] >= m
                 and (s := npmi(joint, self.word_rows[w], rows, n)) is not None
             ]  # fmt: skip
-            words.sort(key=lambda d: -d["npmi"])
+            words.sort(key=lambda d: (-d["npmi"], d["word"]))
             terms[t] = {
                 "category": IDENTITY_TERMS[t],
                 "rows": rows,
@@ -328,6 +376,47 @@ class AssociationCheck:
                 ),
             ),
         }
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def warnings(cls, section: Section, context: ReportContext) -> list[str]:
+        assert isinstance(section, AssociationSection)
+        if not section.sampled:
+            return []
+        return [
+            f"Word/group associations (nPMI) use the first {section.rows_used:,} rows of "
+            f"{section.rows:,}."
+        ]
+
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.datasets import label_name  # noqa: PLC0415
+
+        assert isinstance(section, AssociationSection)
+        skew = context.sections.get("label_skew")
+        positive = getattr(skew, "positive_label", None)
+        if positive is None:
+            return []
+        best = None
+        min_rows = context.config.min_count
+        for col, res in section.by_column.items():
+            for g, labels in res.get("label_npmi", {}).items():
+                if res["groups"].get(g, {}).get("rows", 0) < min_rows:
+                    continue  # nPMI of tiny groups is noise
+                v = labels.get(str(positive))
+                if v is not None and (best is None or v > best[2]):
+                    best = (col, g, v)
+        if not best or best[2] < 0.05:
+            return []
+        name = label_name(dict(context.label_names), positive)
+        return [
+            Finding(
+                check=cls.name,
+                severity="info",
+                text=f"{name[:1].upper()}{name[1:]} co-occurs with {best[0]} = {best[1]} more "
+                f"than chance (nPMI {best[2]:.2f}).",
+            )
+        ]
 
 
 def _heatmap(words_by_key: dict[str, list[dict]], score, *, top_k: int = 4) -> dict:

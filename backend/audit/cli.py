@@ -6,17 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from backend.audit.registry import CHECK_NAMES as _CHECK_NAMES
 from backend.cli import add_json_flag, print_json
-
-_CHECK_NAMES = (
-    "representation",
-    "label_skew",
-    "pii",
-    "toxicity",
-    "duplicates",
-    "association",
-    "text_stats",
-)
 
 
 def register(sub) -> None:

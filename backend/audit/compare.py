@@ -1,46 +1,24 @@
-"""Compare two stored audit reports: the headline numbers side by side with deltas."""
+"""Compare two stored audit reports: the headline numbers side by side with deltas.
+
+Each check says which of its numbers are worth comparing
+(:meth:`~backend.audit.protocol.AuditCheck.comparison`); this only lines them up.
+"""
 
 from __future__ import annotations
 
-
-def _get(report: dict, *path, default=None):
-    node = report
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return default
-        node = node[key]
-    return node
+from backend.audit.registry import check_classes, report_context
 
 
 def _headline(report: dict) -> dict[str, float | None]:
-    rows = report.get("rows")
     out: dict[str, float | None] = {
-        "Rows": rows,
+        "Rows": report.get("rows"),
         "Malformed rows": report.get("malformed_rows"),
-        "Under-represented groups": (
-            len(_get(report, "representation_summary", "flagged", default=[]))
-            if "representation_summary" in report
-            else None
-        ),
-        "Rows with PII (share)": _get(report, "pii", "share_rows_with_pii"),
-        "Exact duplicates (share)": _get(report, "duplicates", "exact_share"),
-        "Near duplicates (share)": _get(report, "duplicates", "near_share"),
-        "Toxicity mean": _get(report, "toxicity", "mean"),
-        "Toxic share (≥ threshold)": _get(report, "toxicity", "share_above_threshold"),
-        "Empty or missing texts": (
-            sum(
-                _get(report, "text_stats", k, default=0)
-                for k in ("empty", "whitespace_only", "missing")
-            )
-            if "text_stats" in report
-            else None
-        ),
     }
-    for col, res in (_get(report, "label_skew", "columns", default={}) or {}).items():
-        out[f"Label-rate gap by {col}"] = res.get("dp_difference")
-    for col, groups in (report.get("representation") or {}).items():
-        for group, v in groups.items():
-            out[f"Share {col} = {group}"] = v.get("share")
+    context = report_context(report)
+    for cls in check_classes():
+        section = context.sections.get(cls.name)
+        if section is not None:
+            out.update(cls.comparison(section))
     return out
 
 

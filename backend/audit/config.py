@@ -12,21 +12,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from backend.audit.registry import CHECK_NAMES
 from backend.errors import DatasetError, validation_message
 
 #: Longest column name, label value or group name accepted in a setting.
 MAX_NAME_CHARS = 500
 
-#: Checks the runner knows, in the order they appear in the report.
-CHECKS: tuple[str, ...] = (
-    "representation",
-    "label_skew",
-    "pii",
-    "toxicity",
-    "duplicates",
-    "association",
-    "text_stats",
-)
+#: Checks the runner knows, in the order they appear in the report (from the registry).
+CHECKS: tuple[str, ...] = CHECK_NAMES
 
 
 class AuditLimits(BaseModel):

@@ -1,469 +1,910 @@
 """Duplicates: exact (normalised-text hash) and near (MinHash LSH), clusters and leakage.
 
 Exact duplicates
-    Texts are case-folded and whitespace-collapsed, then hashed (64-bit). A row whose hash
-    was seen before repeats an earlier row (``exact_rows``).
+    Texts are case-folded and whitespace-collapsed, then hashed (64-bit). A row whose
+    hash belongs to an earlier row repeats it (``exact_rows``).
 
 Near duplicates
-    Each *distinct* text gets a MinHash signature over its word bigrams (single words for
-    one-word texts). Signatures use exactly datasketch's default ``affine32`` scheme: the
-    permutations are taken from a :class:`datasketch.MinHash` (seed 1) and applied with
-    numpy to a whole chunk at once, which is ~20× faster than one ``MinHash`` per row; a
-    test checks the signatures equal datasketch's. Banding uses datasketch's own optimal
-    ``(bands, rows)`` for the threshold; bucket candidates are verified by their estimated
-    Jaccard similarity before being linked. Connected components are the clusters.
-    ``near_rows`` counts rows in a cluster with at least two distinct texts, excluding
-    exact repeats.
+    Shingles are **character 5-grams** of the normalised text (5-byte windows of its UTF-8
+    bytes, so exactly character 5-grams for ASCII text); a text shorter than 5 bytes is one
+    shingle. Character shingles work on short comments, where one inserted word changes
+    most word bigrams. Each distinct text gets a MinHash signature by one-permutation
+    hashing (one 64-bit hash per shingle, ``num_perm`` bins, empty bins filled by
+    rotation), vectorised over a whole batch. The LSH ``bands × rows`` are chosen from
+    the threshold (:func:`lsh_params`): the most rows per band whose S-curve
+    ``1 - (1 - t^r)^b`` still makes a pair at the threshold a candidate with probability
+    ≥ :data:`CANDIDATE_PROBABILITY`. Candidates are kept only when the exact Jaccard of
+    their shingle sets reaches the threshold; connected components are the clusters.
+    ``near_rows`` counts the distinct texts in clusters with at least two distinct texts.
 
 Leakage
     With a split column or a second file, rows of one split whose text (exactly or nearly)
     also occurs in another split are reported per pair of splits.
 
-Memory: a sorted array of hashes, one int32 per row, one signature (4 bytes × permutations)
-per distinct text, and the distinct texts themselves as compact Arrow strings.
+Memory
+    The state is per-row facts keyed by the global row number (hash, row, split) and, per
+    distinct text of a batch, its LSH band keys and the text. Past
+    :data:`SPILL_BYTES` in memory it is written to hash-partitioned files in a temporary
+    folder (``TMPDIR``), and :meth:`DuplicatesCheck.result` reads one partition at a
+    time, so the peak memory does not grow with the number of rows. Plain numpy files
+    rather than an out-of-core engine such as DuckDB: the work (LSH bucketing, exact
+    Jaccard of candidates, connected components) is array code already, partitions by
+    hash need no join planner, and no extra dependency is installed.
+
+Partial states merge in any order to the same report: everything is keyed by hashes and
+global row numbers, and ties are broken by them, never by arrival order.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from collections import Counter
 from itertools import combinations
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
 from backend.audit.source import Chunk
 from backend.detectors.pii import PiiDetector
 
 _EXAMPLE_CLUSTERS = 20
 _EXAMPLE_TEXTS = 3
 _MAX_PARTITIONS = 12
-#: LSH buckets up to this size are checked pair by pair.
+#: Partition names tracked per state; more distinct splits than this share one code.
+_MAX_PARTITION_CODES = 1000
+#: LSH buckets up to this size are checked pair by pair; larger ones (templated text)
+#: get star + chain edges (~2k checks instead of k(k - 1)/2).
 _ALL_PAIRS_MAX = 32
+#: Shingle length in bytes (characters for ASCII text).
+SHINGLE_BYTES = 5
+#: Probability, from the S-curve, that a pair exactly at the threshold becomes a candidate.
+CANDIDATE_PROBABILITY = 0.95
+#: State kept in memory before it is written to partition files.
+SPILL_BYTES = 96 << 20
+#: Hash partitions of a spilled state.
+PARTITIONS = 64
 _U32 = np.uint32
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_U64 = np.uint64
+_MAX32 = np.iinfo(np.uint32).max
+
+ROW_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("part", "<u2")])
+TEXT_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("len", "<u4")])
+BAND_DTYPE = np.dtype([("key", "<u8"), ("h", "<u8")])
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    # np.unique on large uint64 arrays goes through a hash table here (numpy 2.4) and is
-    # several times slower than an in-place sort plus a neighbour comparison.
-    values = np.sort(values)
-    if len(values) < 2:
-        return values
-    return values[np.r_[True, values[1:] != values[:-1]]]
+# -- hashing, shingles, signatures ----------------------------------------------------------
+def fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser (a bijection that mixes every bit)."""
+    h = np.asarray(h, dtype=_U64).copy()
+    with np.errstate(over="ignore"):
+        h ^= h >> _U64(33)
+        h *= _U64(0xFF51AFD7ED558CCD)
+        h ^= h >> _U64(33)
+        h *= _U64(0xC4CEB9FE1A85EC53)
+        h ^= h >> _U64(33)
+    return h
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    # MurmurHash3 finalizer, identical to datasketch's pre-mix for the affine32 scheme.
-    h = h ^ (h >> _U32(16))
-    h = h * _U32(0x85EBCA6B)
-    h = h ^ (h >> _U32(13))
-    h = h * _U32(0xC2B2AE35)
-    return h ^ (h >> _U32(16))
-
-
-def datasketch_permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` uint32 permutation parameters datasketch uses for ``num_perm``/``seed``."""
-    from datasketch import MinHash  # noqa: PLC0415
-
-    m = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda v: v)
-    if getattr(m, "scheme", "legacy") != "affine32":  # pragma: no cover - pinned version
-        raise RuntimeError("datasketch's default MinHash scheme is not affine32 any more.")
-    a, b = m.permutations
-    return np.asarray(a, dtype=_U32), np.asarray(b, dtype=_U32)
-
-
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """Bands and rows per band chosen by datasketch for this threshold."""
-    from datasketch.lsh import _optimal_param  # noqa: PLC0415
-
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)
-
-
-def _as_token_array(tokens):
-    """Accept an Arrow list array or Python lists of tokens."""
+def _string_buffers(texts) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 bytes and int64 offsets of an Arrow (large) string array."""
     import pyarrow as pa  # noqa: PLC0415
 
-    if isinstance(tokens, pa.ListArray | pa.LargeListArray | pa.ChunkedArray):
-        return tokens
-    return pa.array([t or None for t in tokens], type=pa.list_(pa.large_string()))
+    arr = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    return data, offsets
 
 
-def shingle_hashes(tokens) -> tuple[np.ndarray, np.ndarray]:
-    """32-bit hashes of word bigrams per text, and the number of shingles of each text.
+def shingles(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Character 5-gram shingles of each text, as exact 40-bit integers.
 
-    ``tokens`` is an Arrow list array (or Python lists) of words per text. Texts with one
-    word use that word; texts without words get no shingles. All vectorised: tokens are
-    dictionary-encoded and only the distinct ones are hashed.
+    ``texts`` is an Arrow string array of *normalised* texts (``""``/null: no shingles).
+    Returns ``(values, counts)``: the shingles of every text back to back (with repeats)
+    and how many each text has. A window is the 5 UTF-8 bytes packed into one integer, so
+    two shingles are equal exactly when their bytes are; a text of 1–4 bytes is one
+    shingle (tagged with its length so it cannot equal a 5-byte window).
     """
     import pyarrow.compute as pc  # noqa: PLC0415
 
-    arr = _as_token_array(tokens)
-    lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False)
-    lengths = lengths.astype(np.int64)
-    flat = pc.list_flatten(arr)
-    if len(flat) == 0:
-        return np.zeros(0, dtype=_U32), np.zeros(len(lengths), dtype=np.int64)
-    encoded = pc.dictionary_encode(flat)
-    words = encoded.dictionary.to_numpy(zero_copy_only=False)
-    th = pd.util.hash_array(np.asarray(words, dtype=object))[encoded.indices.to_numpy()]
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    # Bigram i = (token i, token i+1) when both belong to the same text.
-    nxt = np.empty_like(th)
-    nxt[:-1] = th[1:]
-    nxt[-1] = 0
-    is_last = np.zeros(len(th), dtype=bool)
-    is_last[ends[lengths > 0] - 1] = True
-    single = np.zeros(len(th), dtype=bool)
-    single[starts[lengths == 1]] = True
-    keep = ~is_last | single
-    with np.errstate(over="ignore"):
-        big = th * _GOLDEN + nxt
-    big = np.where(single, th, big)[keep]
-    sh = ((big ^ (big >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(_U32)
-    counts = np.where(lengths == 1, 1, np.maximum(lengths - 1, 0))
-    return sh, counts
+    texts = pc.fill_null(texts, "")
+    data, offsets = _string_buffers(texts)
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
+    k = SHINGLE_BYTES
+    windows = np.maximum(lengths - (k - 1), 0)
+    short = (lengths > 0) & (lengths < k)
+    counts = np.where(short, 1, windows).astype(np.int64)
+    if not counts.any():
+        return np.zeros(0, _U64), counts
+    base = int(offsets[0])
+    # Window values over the used part of the buffer (a 40-bit packing, no collisions).
+    used = data[base : int(offsets[-1])].astype(_U64)
+    m = len(used)
+    packed = np.zeros(max(m - (k - 1), 0), dtype=_U64)
+    for j in range(k):
+        packed |= used[j : j + len(packed)] << _U64(8 * j)
+    # Window i of text t starts at starts[t] + i.
+    win_text = np.repeat(np.arange(len(lengths)), windows)
+    win_start = np.repeat(starts - base, windows) + (
+        np.arange(int(windows.sum())) - np.repeat(np.cumsum(windows) - windows, windows)
+    )
+    values = packed[win_start]
+    if short.any():
+        # Short texts: their bytes (< 5) plus the length in the top byte.
+        idx = np.flatnonzero(short)
+        vals = np.zeros(len(idx), dtype=_U64)
+        for j in range(k - 1):
+            has = lengths[idx] > j
+            pos = np.where(has, starts[idx] - base + j, 0)
+            vals |= np.where(has, used[pos] if m else 0, 0).astype(_U64) << _U64(8 * j)
+        vals |= lengths[idx].astype(_U64) << _U64(56)
+        order_text = np.concatenate([win_text, idx])
+        values = np.concatenate([values, vals])
+        values = values[np.argsort(order_text, kind="stable")]
+    return values, counts
 
 
-def minhash_signatures(
-    tokens, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """MinHash signatures of each text's shingle set.
+def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.ndarray:
+    """One-permutation MinHash of each text's shingles: ``(texts, num_perm)`` uint32.
 
-    Returns ``(signatures (n, num_perm) uint32, valid mask, set_hashes, set_sizes)``:
-    ``set_hashes`` holds each text's *distinct* shingle hashes, sorted, back to back
-    (``set_sizes`` per text), for exact Jaccard verification later.
+    Each shingle is hashed once (64 bits): the high bits pick one of ``num_perm`` bins,
+    the low 32 bits are its value, and each bin keeps its minimum. Empty bins borrow
+    the next non-empty bin to the right (circularly) plus a per-step offset ("rotation"
+    densification, Shrivastava & Li 2014), so two texts agree on a bin with probability
+    equal to their Jaccard similarity. Texts without shingles keep all-max rows.
     """
-    sh, counts = shingle_hashes(tokens)
     n = len(counts)
-    num_perm = len(a)
-    sig = np.full((n, num_perm), np.iinfo(_U32).max, dtype=_U32)
+    sig = np.full((n, num_perm), _MAX32, dtype=_U32)
+    if not len(values):
+        return sig
+    hv = fmix64(values)
+    bins = ((hv >> _U64(32)) * _U64(num_perm)) >> _U64(32)
+    low = (hv & _U64(0xFFFFFFFF)).astype(_U32)
+    row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    np.minimum.at(sig.reshape(-1), row * num_perm + bins.astype(np.int64), low)
     valid = counts > 0
-    if not valid.any():
-        return sig, valid, np.zeros(0, _U32), np.zeros(n, np.int64)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    hv = _fmix32(sh)
-    starts = offsets[valid]
-    for k in range(num_perm):
-        phv = hv * a[k] + b[k]  # uint32 arithmetic wraps: that is the mod 2^32
-        sig[valid, k] = np.minimum.reduceat(phv, starts)
-    # Distinct shingles per text: unique (row, hash) keys are already sorted by row.
-    row = np.repeat(np.arange(n, dtype=np.uint64), counts)
-    keys = _sorted_unique((row << np.uint64(32)) | sh.astype(np.uint64))
-    set_hashes = (keys & np.uint64(0xFFFFFFFF)).astype(_U32)
-    set_sizes = np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=n)
-    return sig, valid, set_hashes, set_sizes
+    empty = (sig == _MAX32) & valid[:, None]
+    if empty.any():
+        # Walk right-to-left twice (circular): fill[j] = fill[j + 1] + step.
+        step = _U32(0x9E3779B1)
+        filled = sig.copy()
+        have = ~empty
+        for _ in range(2):
+            for j in range(num_perm - 1, -1, -1):
+                nxt = (j + 1) % num_perm
+                take = ~have[:, j] & have[:, nxt]
+                if take.any():
+                    with np.errstate(over="ignore"):
+                        filled[take, j] = filled[take, nxt] + step
+                    have[take, j] = True
+        sig = np.where(valid[:, None], filled, sig)
+    return sig
+
+
+def lsh_params(
+    threshold: float, num_perm: int, probability: float = CANDIDATE_PROBABILITY
+) -> tuple[int, int]:
+    """``(bands, rows)`` for this threshold: the most rows per band (fewest false
+    candidates) whose S-curve ``1 - (1 - t^r)^b`` with ``b = num_perm // r`` bands is at
+    least ``probability`` at ``t = threshold``."""
+    best = (num_perm, 1)
+    for r in range(1, num_perm + 1):
+        b = num_perm // r
+        if 1 - (1 - threshold**r) ** b >= probability:
+            best = (b, r)
+    return best
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """The S-curve: probability that a pair of this Jaccard similarity is a candidate."""
+    return 1 - (1 - similarity**rows) ** bands
+
+
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One well-mixed 64-bit key per LSH band (the band number is mixed in)."""
+    weights = (np.uint64(0x100000001B3) ** np.arange(rows, dtype=_U64)).astype(_U64)
+    keys = np.empty((len(sig), bands), dtype=_U64)
+    for band in range(bands):
+        block = sig[:, band * rows : (band + 1) * rows].astype(_U64)
+        with np.errstate(over="ignore"):
+            keys[:, band] = (block * weights).sum(axis=1, dtype=_U64) + _U64(band) * _U64(
+                0x9E3779B97F4A7C15
+            )
+    return fmix64(keys)
+
+
+def shingle_sets(texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct shingles per text, sorted, back to back: ``(values, starts, sizes)``."""
+    values, counts = shingles(texts)
+    n = len(counts)
+    row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    order = np.lexsort((values, row))
+    v, r = values[order], row[order]
+    keep = np.ones(len(v), dtype=bool)
+    keep[1:] = (v[1:] != v[:-1]) | (r[1:] != r[:-1])
+    v, r = v[keep], r[keep]
+    sizes = np.bincount(r, minlength=n).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    return v, starts, sizes
 
 
 def exact_jaccard(
-    s: np.ndarray, d: np.ndarray, set_hashes: np.ndarray, set_start: np.ndarray,
-    set_size: np.ndarray, *, batch: int = 20_000,
+    s: np.ndarray, d: np.ndarray, values: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+    *, batch: int = 50_000,
 ) -> np.ndarray:  # fmt: skip
     """Exact Jaccard similarity of the shingle sets of text pairs ``(s[i], d[i])``.
 
-    Vectorised: the two sets of each pair are concatenated with the pair id in the high
-    bits, sorted, and equal neighbours counted (sets have no inner duplicates).
+    Vectorised: both sets of each pair are concatenated with the pair number, sorted,
+    and equal neighbours counted (sets have no inner duplicates).
     """
     out = np.empty(len(s))
     for lo in range(0, len(s), batch):
         ps, pd_ = s[lo : lo + batch], d[lo : lo + batch]
         n_pairs = len(ps)
-        keys = []
+        pair_parts, value_parts = [], []
         for side in (ps, pd_):
-            lens = set_size[side]
+            lens = sizes[side]
             total = int(lens.sum())
             within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-            idx = np.repeat(set_start[side], lens) + within
-            pair = np.repeat(np.arange(n_pairs, dtype=np.uint64), lens)
-            keys.append((pair << np.uint64(32)) | set_hashes[idx].astype(np.uint64))
-        allk = np.sort(np.concatenate(keys))
-        same = allk[1:] == allk[:-1]
-        inter = np.bincount((allk[1:][same] >> np.uint64(32)).astype(np.int64), minlength=n_pairs)
-        union = set_size[ps] + set_size[pd_] - inter
+            idx = np.repeat(starts[side], lens) + within
+            pair_parts.append(np.repeat(np.arange(n_pairs, dtype=np.int64), lens))
+            value_parts.append(values[idx])
+        pairs = np.concatenate(pair_parts)
+        vals = np.concatenate(value_parts)
+        order = np.lexsort((vals, pairs))
+        pairs, vals = pairs[order], vals[order]
+        same = (pairs[1:] == pairs[:-1]) & (vals[1:] == vals[:-1])
+        inter = np.bincount(pairs[1:][same], minlength=n_pairs)
+        union = sizes[ps] + sizes[pd_] - inter
         out[lo : lo + batch] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     return out
 
 
-class DuplicatesCheck:
-    """Streaming exact and near duplicate detection."""
+def brute_force_pairs(
+    texts: list[str], threshold: float, *, block: int = 2000
+) -> set[tuple[int, int]]:
+    """Every pair ``(i, j)``, ``i < j``, whose shingle sets have exact Jaccard ≥ threshold.
+
+    All pairs are compared (sparse products of the text × shingle matrix, in blocks): the
+    ground truth the LSH is measured against in tests and ``benchmarks.audit_scale``.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    from scipy.sparse import csr_matrix  # noqa: PLC0415
+
+    values, _, sizes = shingle_sets(pa.array(texts, pa.large_string()))
+    _, ids = np.unique(values, return_inverse=True)
+    rows = np.repeat(np.arange(len(texts)), sizes)
+    matrix = csr_matrix(
+        (np.ones(len(ids), dtype=np.int32), (rows, ids)), shape=(len(texts), int(ids.max()) + 1)
+    )
+    out: set[tuple[int, int]] = set()
+    for lo in range(0, len(texts), block):
+        inter = (matrix[lo : lo + block] @ matrix.T).tocoo()
+        i, j, common = inter.row + lo, inter.col, inter.data
+        upper = i < j
+        i, j, common = i[upper], j[upper], common[upper]
+        sim = common / (sizes[i] + sizes[j] - common)
+        keep = sim >= threshold
+        out.update(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+    return out
+
+
+def text_hashes(texts: np.ndarray) -> np.ndarray:
+    """64-bit hashes of normalised texts (pandas' stable hash)."""
+    return pd.util.hash_array(np.asarray(texts, dtype=object))
+
+
+# -- the check --------------------------------------------------------------------------------
+class DuplicatesSection(Section):
+    """Exact and near duplicates, the largest clusters, and leakage between splits."""
+
+    method: str = ""
+    threshold: float = 0.8
+    num_perm: int = 64
+    bands: int = 0
+    rows_per_band: int = 0
+    shingles: str = ""
+    candidate_probability: float | None = None
+    rows_checked: int = 0
+    distinct_texts: int = 0
+    exact_rows: int = 0
+    exact_share: float = 0.0
+    near_rows: int = 0
+    near_share: float = 0.0
+    near_pairs: int = 0
+    cluster_count: int = 0
+    near_cluster_count: int = 0
+    cluster_size_histogram: dict[str, int] = {}
+    #: Number of near-duplicate clusters (>= 2 distinct texts).
+    clusters: Any = 0
+    top_clusters: list[dict[str, Any]] = []
+    leakage: list[dict[str, Any]] = []
+    partitions: list[str] = []
+
+
+class _Spill:
+    """Hash-partitioned append-only files in a temporary folder (removed on close)."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="steward-dups-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.dir), True)
+
+    def path(self, kind: str, part: int) -> Path:
+        return self.dir / f"{kind}-{part:02d}.bin"
+
+    def append(self, kind: str, part: int, data: bytes | np.ndarray) -> None:
+        with self.path(kind, part).open("ab") as fh:
+            fh.write(data if isinstance(data, bytes) else data.tobytes())
+
+    def append_partitioned(self, kind: str, records: np.ndarray, part: np.ndarray) -> None:
+        """Append each record to the file of its partition."""
+        order = np.argsort(part, kind="stable")
+        records, part = records[order], part[order]
+        bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+        for p in range(PARTITIONS):
+            if bounds[p + 1] > bounds[p]:
+                self.append(kind, p, records[bounds[p] : bounds[p + 1]])
+
+    def read(self, kind: str, part: int, dtype) -> np.ndarray:
+        path = self.path(kind, part)
+        return np.fromfile(path, dtype=dtype) if path.exists() else np.zeros(0, dtype)
+
+    def read_bytes(self, kind: str, part: int) -> bytes:
+        path = self.path(kind, part)
+        return path.read_bytes() if path.exists() else b""
+
+    def close(self) -> None:
+        self._cleanup()
+
+
+def _partition_of(h: np.ndarray) -> np.ndarray:
+    return (h >> _U64(58)).astype(np.int64) % PARTITIONS
+
+
+class DuplicatesCheck(AuditCheck):
+    """Streaming exact and near duplicate detection with bounded memory."""
 
     name = "duplicates"
+    label = "Duplicates"
+    section_model = DuplicatesSection
+    #: Rows of a second file (e.g. the test split) are fed here too, for leakage.
+    reads_second_file = True
 
-    def __init__(self, *, threshold: float = 0.8, num_perm: int = 64) -> None:
+    @classmethod
+    def from_config(cls, config, plan) -> DuplicatesCheck:
+        return cls(threshold=config.near_dup_threshold, num_perm=config.num_perm)
+
+    def __init__(
+        self, *, threshold: float = 0.8, num_perm: int = 64, spill_bytes: int = SPILL_BYTES
+    ) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
-        self.a, self.b = datasketch_permutations(num_perm)
         self.bands, self.rows_per_band = lsh_params(threshold, num_perm)
-        self._seen_hash = np.zeros(0, dtype=np.uint64)  # sorted
-        self._seen_uid = np.zeros(0, dtype=np.int64)
-        self._n_uids = 0
-        self._row_uid: list[np.ndarray] = []
-        self._row_part: list[np.ndarray] = []
-        self._band_keys: list[np.ndarray] = []  # (distinct texts, bands) uint64
-        self._valid: list[np.ndarray] = []
-        self._set_hashes: list[np.ndarray] = []
-        self._set_sizes: list[np.ndarray] = []
-        self._texts: list = []  # pyarrow arrays of each uid's first text
-        self.partitions: list[str] = []
+        self.spill_bytes = spill_bytes
         self.rows = 0
+        # partition name -> (code, first row it appears on)
+        self.partition_codes: dict[str, int] = {}
+        self.partition_first: dict[str, int] = {}
+        self._rows: list[np.ndarray] = []  # ROW_DTYPE
+        self._texts: list[tuple[np.ndarray, Any]] = []  # (TEXT_DTYPE, Arrow strings)
+        self._bands: list[np.ndarray] = []  # BAND_DTYPE
+        self._buffered = 0
+        self._spill: _Spill | None = None
 
-    def _partition_codes(self, chunk: Chunk) -> np.ndarray:
-        if chunk.partition is None:
-            return np.zeros(len(chunk), dtype=np.int16)
-        codes = np.empty(len(chunk), dtype=np.int16)
-        for value in pd.unique(chunk.partition):
-            name = str(value)
-            if name not in self.partitions:
-                if len(self.partitions) >= _MAX_PARTITIONS:
-                    name = "other splits"
-                    if name not in self.partitions:
-                        self.partitions.append(name)
-                else:
-                    self.partitions.append(name)
-            codes[chunk.partition == value] = self.partitions.index(name)
-        return codes
+    # -- streaming -------------------------------------------------------------------------
+    def _partition_code(self, name: str, first_row: int) -> int:
+        if name not in self.partition_codes:
+            if len(self.partition_codes) >= _MAX_PARTITION_CODES:
+                name = "other splits"
+            self.partition_codes.setdefault(name, len(self.partition_codes))
+        self.partition_first[name] = min(self.partition_first.get(name, first_row), first_row)
+        return self.partition_codes[name]
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
+        chunk = Chunk.of(batch)
         n = len(chunk)
         self.rows += n
         norm = chunk.normalised_arrow
         present = pc.greater(pc.utf8_length(norm), 0).to_numpy(zero_copy_only=False)
-        row_uid = np.full(n, -1, dtype=np.int64)
         idx = np.flatnonzero(present)
-        if idx.size:
-            values = norm.take(pa.array(idx)).to_numpy(zero_copy_only=False)
-            hashes = pd.util.hash_array(np.asarray(values, dtype=object))
-            uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-            pos = np.searchsorted(self._seen_hash, uniq)
-            pos_c = np.minimum(pos, max(len(self._seen_hash) - 1, 0))
-            found = (pos < len(self._seen_hash)) & (
-                self._seen_hash[pos_c] == uniq if len(self._seen_hash) else False
+        if not idx.size:
+            return
+        rows = chunk.rows[idx]
+        parts = np.zeros(len(idx), dtype=np.uint16)
+        if chunk.partition is not None:
+            part_values = chunk.partition[idx]
+            for value in pd.unique(part_values):
+                mask = part_values == value
+                first = int(rows[mask].min())
+                parts[mask] = self._partition_code(str(value), first)
+        taken = norm.take(pa.array(idx))
+        hashes = text_hashes(taken.to_numpy(zero_copy_only=False))
+        facts = np.empty(len(idx), dtype=ROW_DTYPE)
+        facts["h"], facts["row"], facts["part"] = hashes, rows, parts
+        self._rows.append(facts)
+        # One entry per distinct text of this batch (its first row here).
+        _, first = np.unique(hashes, return_index=True)
+        texts = taken.take(pa.array(first))
+        values, counts = shingles(texts)
+        sig = oph_signatures(values, counts, self.bands * self.rows_per_band)
+        keys = band_keys(sig, self.bands, self.rows_per_band)
+        valid = counts > 0
+        entries = np.empty(len(first), dtype=TEXT_DTYPE)
+        entries["h"], entries["row"] = hashes[first], rows[first]
+        entries["len"] = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+        self._texts.append((entries, texts))
+        band = np.empty(int(valid.sum()) * self.bands, dtype=BAND_DTYPE)
+        band["key"] = keys[valid].reshape(-1)
+        band["h"] = np.repeat(hashes[first][valid], self.bands)
+        self._bands.append(band)
+        self._buffered += facts.nbytes + entries.nbytes + band.nbytes + int(entries["len"].sum())
+        if self._buffered > self.spill_bytes:
+            self._flush()
+
+    def merge(self, other: DuplicatesCheck) -> None:
+        if (other.threshold, other.num_perm) != (self.threshold, self.num_perm):
+            raise ValueError("Cannot merge duplicate states with different settings.")
+        other._unspill_for_merge()
+        remap = np.zeros(max(len(other.partition_codes), 1), dtype=np.uint16)
+        for name, code in other.partition_codes.items():
+            remap[code] = self._partition_code(name, other.partition_first[name])
+        self.rows += other.rows
+        for facts in other._rows:
+            facts = facts.copy()
+            facts["part"] = remap[facts["part"]]
+            self._rows.append(facts)
+        self._texts.extend(other._texts)
+        self._bands.extend(other._bands)
+        self._buffered += other._buffered
+        if self._buffered > self.spill_bytes:
+            self._flush()
+
+    def _unspill_for_merge(self) -> None:
+        if self._spill is not None:
+            raise ValueError(
+                "A duplicate state that spilled to disk cannot be merged into another one: "
+                "merge the smaller partial states into it instead."
             )
-            uid_of_uniq = np.empty(len(uniq), dtype=np.int64)
-            uid_of_uniq[found] = self._seen_uid[pos_c[found]]
-            new = np.flatnonzero(~found)
-            # New distinct texts get ids in row order, so "first occurrence" is well defined.
-            new = new[np.argsort(first[new], kind="stable")]
-            uid_of_uniq[new] = np.arange(self._n_uids, self._n_uids + len(new))
-            self._n_uids += len(new)
-            row_uid[idx] = uid_of_uniq[inverse]
-            if len(new):
-                merged_h = np.concatenate([self._seen_hash, uniq[new]])
-                merged_u = np.concatenate([self._seen_uid, uid_of_uniq[new]])
-                order = np.argsort(merged_h, kind="stable")
-                self._seen_hash, self._seen_uid = merged_h[order], merged_u[order]
-                new_rows = idx[first[new]]
-                take = pa.array(new_rows)
-                sig, valid, set_hashes, set_sizes = minhash_signatures(
-                    chunk.token_array.take(take), self.a, self.b
+
+    def __getstate__(self) -> dict[str, Any]:
+        self._unspill_for_merge()
+        return super().__getstate__()
+
+    def _flush(self) -> None:
+        """Write the buffered state to its hash partitions and empty the buffers."""
+        if self._spill is None:
+            self._spill = _Spill()
+        spill = self._spill
+        if self._rows:
+            facts = np.concatenate(self._rows)
+            spill.append_partitioned("rows", facts, _partition_of(facts["h"]))
+        for entries, texts in self._texts:
+            data, offsets = _string_buffers(texts)
+            part = _partition_of(entries["h"])
+            for p in np.unique(part).tolist():
+                sel = np.flatnonzero(part == p)
+                spill.append("texts", p, entries[sel])
+                spill.append(
+                    "text-bytes",
+                    p,
+                    b"".join(data[offsets[i] : offsets[i + 1]].tobytes() for i in sel.tolist()),
                 )
-                # Only the LSH band keys are kept (8 bytes per band instead of 4 per
-                # permutation): verification uses the exact shingle sets, not signatures.
-                self._band_keys.append(self._bands_of(sig))
-                self._valid.append(valid)
-                self._set_hashes.append(set_hashes)
-                self._set_sizes.append(set_sizes)
-                self._texts.append(chunk.arrow_text.take(take))
-        self._row_uid.append(row_uid)
-        self._row_part.append(self._partition_codes(chunk))
+        if self._bands:
+            band = np.concatenate(self._bands)
+            spill.append_partitioned("bands", band, _partition_of(band["key"]))
+        self._rows, self._texts, self._bands, self._buffered = [], [], [], 0
 
-    # ----------------------------------------------------------------------------------
-    def _bands_of(self, sig: np.ndarray) -> np.ndarray:
-        """One 64-bit key per LSH band: a hash of the band's ``rows_per_band`` values."""
-        r = self.rows_per_band
-        weights = (np.uint64(0x100000001B3) ** np.arange(r, dtype=np.uint64)).astype(np.uint64)
-        keys = np.empty((len(sig), self.bands), dtype=np.uint64)
-        for band in range(self.bands):
-            block = sig[:, band * r : (band + 1) * r].astype(np.uint64)
-            with np.errstate(over="ignore"):
-                keys[:, band] = (block * weights).sum(axis=1, dtype=np.uint64) + np.uint64(band)
-        return keys
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
-    def _near_pairs(
-        self, band_keys: np.ndarray, valid: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """LSH candidate pairs (datasketch banding) verified by exact Jaccard."""
-        ids = np.flatnonzero(valid)
-        if len(ids) < 2:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pair_keys = np.zeros(0, dtype=np.uint64)
-        for band in range(self.bands):
-            src, dst = [], []
-            keys = band_keys[ids, band]
-            order = np.argsort(keys, kind="stable")
-            sk = keys[order]
-            starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
-            sizes = np.diff(np.r_[starts, len(sk)])
-            if not (sizes > 1).any():
+    # -- reading the state back, one hash partition at a time ------------------------------
+    def _n_parts(self) -> int:
+        return PARTITIONS if self._spill is not None else 1
+
+    def _part_rows(self, p: int) -> np.ndarray:
+        if self._spill is not None:
+            return self._spill.read("rows", p, ROW_DTYPE)
+        return np.concatenate(self._rows) if self._rows else np.zeros(0, ROW_DTYPE)
+
+    def _part_bands(self, p: int) -> np.ndarray:
+        if self._spill is not None:
+            return self._spill.read("bands", p, BAND_DTYPE)
+        return np.concatenate(self._bands) if self._bands else np.zeros(0, BAND_DTYPE)
+
+    def _part_texts(self, p: int):
+        """``(entries, Arrow texts)`` of partition ``p``: one per distinct text per batch."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        if self._spill is None:
+            if not self._texts:
+                return np.zeros(0, TEXT_DTYPE), pa.array([], pa.large_string())
+            return (
+                np.concatenate([e for e, _ in self._texts]),
+                pa.concat_arrays([t.cast(pa.large_string()) for _, t in self._texts]),
+            )
+        entries = self._spill.read("texts", p, TEXT_DTYPE)
+        data = self._spill.read_bytes("text-bytes", p)
+        offsets = np.concatenate([[0], np.cumsum(entries["len"].astype(np.int64))])
+        texts = pa.LargeStringArray.from_buffers(
+            len(entries), pa.py_buffer(offsets.astype(np.int64).tobytes()), pa.py_buffer(data)
+        )
+        return entries, texts
+
+    def _texts_of(self, wanted: np.ndarray) -> dict[int, str]:
+        """The text of each wanted hash (from its first row)."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        wanted = np.unique(wanted.astype(_U64))
+        out: dict[int, str] = {}
+        if not len(wanted):
+            return out
+        parts = range(self._n_parts()) if self._spill is None else np.unique(_partition_of(wanted))
+        for p in parts:
+            entries, texts = self._part_texts(int(p))
+            sel = np.flatnonzero(np.isin(entries["h"], wanted))
+            if not len(sel):
                 continue
-            members = ids[order]
-            # Small buckets: every pair, like MinHashLSH.query would return. Buckets larger
-            # than _ALL_PAIRS_MAX (templated text) get star + chain edges instead, so a
-            # bucket of k texts costs ~2k checks rather than k(k - 1)/2.
+            # The entry of each hash with the smallest row: its first occurrence.
+            order = sel[np.lexsort((entries["row"][sel], entries["h"][sel]))]
+            hs = entries["h"][order]
+            first = order[np.r_[True, hs[1:] != hs[:-1]]]
+            for h, t in zip(
+                entries["h"][first].tolist(), texts.take(pa.array(first)).to_pylist(), strict=True
+            ):
+                out[int(h)] = t
+        return out
+
+    # -- the result ----------------------------------------------------------------------------
+    def _candidate_pairs(self) -> np.ndarray:
+        """Distinct text-hash pairs sharing an LSH band, as ``(n, 2)`` uint64 (lo, hi)."""
+        pairs = []
+        for p in range(self._n_parts()):
+            band = self._part_bands(p)
+            if len(band) < 2:
+                continue
+            band = np.unique(band)  # sorted by (key, h); one entry per text per bucket
+            keys, hs = band["key"], band["h"]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            sizes = np.diff(np.r_[starts, len(keys)])
+            src, dst = [], []
             for size in np.unique(sizes[(sizes > 1) & (sizes <= _ALL_PAIRS_MAX)]).tolist():
-                block = members[starts[sizes == size][:, None] + np.arange(size)]
+                block = hs[starts[sizes == size][:, None] + np.arange(size)]
                 left, right = np.triu_indices(size, 1)
                 src.append(block[:, left].ravel())
                 dst.append(block[:, right].ravel())
             big = sizes > _ALL_PAIRS_MAX
             if big.any():
+                # Star (to the smallest hash) + chain (sorted neighbours): deterministic.
                 in_big = np.repeat(big, sizes)
-                not_head = np.ones(len(sk), dtype=bool)
+                not_head = np.ones(len(keys), dtype=bool)
                 not_head[starts] = False
-                head = np.repeat(members[starts], sizes)
+                head = np.repeat(hs[starts], sizes)
                 keep = not_head & in_big
                 src.append(head[keep])
-                dst.append(members[keep])
-                nxt = np.r_[members[1:], -1]
-                last = np.zeros(len(sk), dtype=bool)
-                last[np.r_[starts[1:], len(sk)] - 1] = True
+                dst.append(hs[keep])
+                last = np.zeros(len(keys), dtype=bool)
+                last[np.r_[starts[1:], len(keys)] - 1] = True
                 chain = in_big & ~last
-                src.append(members[chain])
-                dst.append(nxt[chain])
+                src.append(hs[:-1][chain[:-1]])
+                dst.append(hs[1:][chain[:-1]])
             if src:
-                # Merge each band's pairs into the running set: bands repeat most pairs,
-                # so memory stays at the distinct pairs plus one band.
-                s = np.concatenate(src)
-                d = np.concatenate(dst)
-                lo, hi = np.minimum(s, d), np.maximum(s, d)
-                band_pairs = lo.astype(np.uint64) << np.uint64(32) | hi.astype(np.uint64)
-                pair_keys = _sorted_unique(np.concatenate([pair_keys, band_pairs]))
-        if not len(pair_keys):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        s = (pair_keys >> np.uint64(32)).astype(np.int64)
-        d = (pair_keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        # Exact Jaccard of the shingle sets: the 64-permutation estimate (±0.05) would let
-        # through many pairs around 0.7.
-        sizes = np.concatenate(self._set_sizes)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        sim = exact_jaccard(s, d, np.concatenate(self._set_hashes), starts, sizes)
-        keep = sim >= self.threshold
-        return s[keep], d[keep]
+                s, d = np.concatenate(src), np.concatenate(dst)
+                both = np.stack([np.minimum(s, d), np.maximum(s, d)], axis=1)
+                pairs.append(np.unique(both, axis=0))
+        if not pairs:
+            return np.zeros((0, 2), _U64)
+        return np.unique(np.concatenate(pairs), axis=0)
 
-    def result(self, *, redactor: PiiDetector | None = None) -> dict:
-        import pyarrow as pa  # noqa: PLC0415
+    def _near_components(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """Verified near pairs as components: ``(hashes sorted, component per hash, pairs)``.
+
+        Only hashes in a component of two or more distinct texts are returned.
+        """
         from scipy.sparse import coo_matrix  # noqa: PLC0415
         from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
 
-        redactor = redactor or PiiDetector()
-        n_uids = self._n_uids
-        row_uid = np.concatenate(self._row_uid) if self._row_uid else np.zeros(0, np.int64)
-        row_part = np.concatenate(self._row_part) if self._row_part else np.zeros(0, np.int16)
-        present = row_uid >= 0
-        uid_count = np.bincount(row_uid[present], minlength=n_uids)
-        exact_rows = int(present.sum() - n_uids)
-        band_keys = (
-            np.concatenate(self._band_keys)
-            if self._band_keys
-            else np.zeros((0, self.bands), np.uint64)
+        pairs = self._candidate_pairs()
+        empty = (np.zeros(0, _U64), np.zeros(0, np.int64), 0)
+        if not len(pairs):
+            return empty
+        nodes = np.unique(pairs)
+        texts = self._texts_of(nodes)
+        import pyarrow as pa  # noqa: PLC0415
+
+        values, starts, sizes = shingle_sets(
+            pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
         )
-        self._band_keys = [band_keys]
-        valid = np.concatenate(self._valid) if self._valid else np.zeros(0, bool)
-        texts = pa.chunked_array(self._texts, pa.large_string()) if self._texts else None
-        src, dst = self._near_pairs(band_keys, valid)
-        if n_uids:
-            graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_uids, n_uids))
-            _, comp = connected_components(graph, directed=False)
-        else:
-            comp = np.zeros(0, np.int64)
-        comp_uids = np.bincount(comp, minlength=comp.max() + 1 if len(comp) else 0)
-        comp_rows = np.bincount(comp, weights=uid_count, minlength=len(comp_uids)).astype(np.int64)
-        near_comp = comp_uids >= 2
-        near_rows = int(comp_uids[near_comp].sum())
-        dup_comp = np.flatnonzero(comp_rows >= 2)
-        size_hist = Counter(comp_rows[dup_comp].tolist())
-        top = dup_comp[np.argsort(-comp_rows[dup_comp], kind="stable")][:_EXAMPLE_CLUSTERS]
+        s = np.searchsorted(nodes, pairs[:, 0])
+        d = np.searchsorted(nodes, pairs[:, 1])
+        sim = exact_jaccard(s, d, values, starts, sizes)
+        keep = sim >= self.threshold
+        s, d = s[keep], d[keep]
+        if not len(s):
+            return empty
+        graph = coo_matrix((np.ones(len(s)), (s, d)), shape=(len(nodes), len(nodes)))
+        _, comp = connected_components(graph, directed=False)
+        in_pair = np.zeros(len(nodes), dtype=bool)
+        in_pair[s] = in_pair[d] = True
+        _, compact = np.unique(comp[in_pair], return_inverse=True)
+        return nodes[in_pair], compact.astype(np.int64), int(len(s))
+
+    def _final_partitions(self) -> tuple[list[str], np.ndarray]:
+        """Report names of the splits (by first row; the 13th on is 'other splits') and the
+        map from state codes to report positions."""
+        names = sorted(self.partition_codes, key=lambda n: (self.partition_first[n], n))
+        shown = names[:_MAX_PARTITIONS]
+        final = list(shown)
+        if len(names) > _MAX_PARTITIONS:
+            final.append("other splits")
+        remap = np.zeros(max(len(self.partition_codes), 1), dtype=np.int64)
+        for name, code in self.partition_codes.items():
+            remap[code] = final.index(name) if name in shown else len(final) - 1
+        if not names:
+            final = []
+        return final, remap
+
+    def result(self, context: ReportContext | None = None) -> DuplicatesSection:
+        if self._spill is not None:
+            self._flush()
+        redactor = PiiDetector()
+        near_h, near_comp, near_pairs = self._near_components()
+        n_comp = int(near_comp.max()) + 1 if len(near_comp) else 0
+        partitions, remap = self._final_partitions()
+        n_parts = max(len(partitions), 1)
+
+        present = distinct = 0
+        size_hist: Counter = Counter()
+        exact_top: list[tuple[int, int, int, list[int]]] = []  # (-rows, first row, hash, rows)
+        comp_rows = np.zeros(n_comp, dtype=np.int64)
+        comp_mask = np.zeros(n_comp, dtype=np.int64)
+        near_first = np.zeros(len(near_h), dtype=np.int64)  # first row of each near text
+        near_count = np.zeros(len(near_h), dtype=np.int64)
+        near_mask = np.zeros(len(near_h), dtype=np.int64)
+        near_part_rows = np.zeros((len(near_h), n_parts), dtype=np.int64)
+        comp_row_lists: list[np.ndarray] = []  # (comp, row) of the first rows of near texts
+        part_rows = np.zeros(n_parts, dtype=np.int64)
+        exact_leak = np.zeros((n_parts, n_parts), dtype=np.int64)  # [small, big]
+        leak_examples: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (first row, hash)
+        for p in range(self._n_parts()):
+            facts = self._part_rows(p)
+            if not len(facts):
+                continue
+            facts = np.sort(facts, order=["h", "row"])
+            hs, rows = facts["h"], facts["row"]
+            parts = remap[facts["part"].astype(np.int64)]
+            present += len(facts)
+            part_rows += np.bincount(parts, minlength=n_parts)
+            starts = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+            counts = np.diff(np.r_[starts, len(hs)])
+            distinct += len(starts)
+            uh, first_rows = hs[starts], rows[starts]
+            group = np.repeat(np.arange(len(starts)), counts)
+            masks = np.zeros(len(starts), dtype=np.int64)
+            np.bitwise_or.at(masks, group, np.left_shift(1, parts))
+            per_part = np.zeros((len(starts), n_parts), dtype=np.int64)
+            np.add.at(per_part, (group, parts), 1)
+            pos = np.searchsorted(near_h, uh)
+            is_near = np.zeros(len(uh), dtype=bool)
+            if len(near_h):
+                is_near = (pos < len(near_h)) & (near_h[np.minimum(pos, len(near_h) - 1)] == uh)
+            # Exact-only clusters: a text repeated, in no near cluster.
+            dup = np.flatnonzero((counts >= 2) & ~is_near)
+            size_hist.update(counts[dup].tolist())
+            best = dup[np.lexsort((first_rows[dup], -counts[dup]))][:_EXAMPLE_CLUSTERS]
+            for i in best.tolist():
+                own = rows[starts[i] : starts[i] + min(10, int(counts[i]))].tolist()
+                exact_top.append((-int(counts[i]), int(first_rows[i]), int(uh[i]), own))
+            exact_top.sort()
+            del exact_top[_EXAMPLE_CLUSTERS:]
+            # Exact leakage: rows of split `small` whose text also occurs in split `big`.
+            for small in range(n_parts if n_parts > 1 else 0):
+                for big in range(n_parts):
+                    if small == big:
+                        continue
+                    hit = (per_part[:, small] > 0) & ((masks >> big) & 1).astype(bool)
+                    if hit.any():
+                        exact_leak[small, big] += int(per_part[hit, small].sum())
+                        ex = leak_examples.setdefault((small, big), [])
+                        order = np.flatnonzero(hit)[np.argsort(first_rows[hit], kind="stable")]
+                        ex.extend(
+                            zip(first_rows[order[:3]].tolist(), uh[order[:3]].tolist(), strict=True)
+                        )
+                        ex.sort()
+                        del ex[3:]
+            if is_near.any():
+                ids = np.flatnonzero(is_near)
+                at = pos[ids]
+                comps = near_comp[at]
+                near_first[at] = first_rows[ids]
+                near_count[at] = counts[ids]
+                near_mask[at] = masks[ids]
+                near_part_rows[at] = per_part[ids]
+                np.add.at(comp_rows, comps, counts[ids])
+                np.bitwise_or.at(comp_mask, comps, masks[ids])
+                # The first 10 rows of each near text (rows are sorted within a text).
+                take = np.minimum(counts[ids], 10)
+                within = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+                idx = np.repeat(starts[ids], take) + within
+                comp_row_lists.append(np.stack([np.repeat(comps, take), rows[idx]], axis=1))
+        comp_distinct = np.bincount(near_comp, minlength=n_comp) if n_comp else np.zeros(0, int)
+        near_rows = int(comp_distinct.sum())
+        size_hist.update(comp_rows.tolist())
+        comp_first_rows: dict[int, list[int]] = {}
+        if comp_row_lists:
+            pairs = np.concatenate(comp_row_lists)
+            pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+            for c, r in pairs.tolist():
+                lst = comp_first_rows.setdefault(c, [])
+                if len(lst) < 10:
+                    lst.append(r)
+        # The largest clusters of any kind (ties: the earliest first row).
+        chosen_all = [(n, r, "exact", h) for n, r, h, _ in exact_top]
+        chosen_all += [
+            (-int(comp_rows[c]), comp_first_rows[c][0], "near", c) for c in range(n_comp)
+        ]
+        chosen = sorted(chosen_all)[:_EXAMPLE_CLUSTERS]
+        exact_rows_of = {h: own for _, _, h, own in exact_top}
+        example_hashes: dict[tuple[str, int], list[int]] = {}
+        for _, _, kind, key in chosen:
+            if kind == "exact":
+                example_hashes[(kind, key)] = [key]
+            else:
+                members = np.flatnonzero(near_comp == key)
+                members = members[np.lexsort((near_first[members], -near_count[members]))]
+                example_hashes[(kind, key)] = [int(near_h[i]) for i in members[:_EXAMPLE_TEXTS]]
+        near_leak = np.zeros((n_parts, n_parts), dtype=np.int64)
+        for small in range(n_parts if n_parts > 1 else 0):
+            for big in range(n_parts):
+                if small == big or not len(near_h):
+                    continue
+                hit = (
+                    (near_part_rows[:, small] > 0)
+                    & ~((near_mask >> big) & 1).astype(bool)
+                    & ((comp_mask[near_comp] >> big) & 1).astype(bool)
+                )
+                if hit.any():
+                    near_leak[small, big] = int(near_part_rows[hit, small].sum())
+                    ex = leak_examples.setdefault((small, big), [])
+                    ex.extend(zip(near_first[hit].tolist(), near_h[hit].tolist(), strict=True))
+                    ex.sort()
+                    del ex[3:]
+        wanted = [h for hs_ in example_hashes.values() for h in hs_]
+        wanted += [h for ex in leak_examples.values() for _, h in ex]
+        texts = self._texts_of(np.array(wanted, dtype=_U64))
         clusters = []
-        for c in top.tolist():
-            uids = np.flatnonzero(comp == c)
-            rows = np.flatnonzero(np.isin(row_uid, uids))[:10] + 1
-            sample = uids[np.argsort(-uid_count[uids], kind="stable")][:_EXAMPLE_TEXTS]
-            examples = (
-                [redactor.redact(t)[:240] for t in texts.take(sample).to_pylist()] if texts else []
-            )
-            n_distinct = int(len(uids))
+        for neg_rows, _, kind, key in chosen:
+            if kind == "exact":
+                rows_list, distinct_texts = exact_rows_of[key], 1
+            else:
+                rows_list, distinct_texts = comp_first_rows[key], int(comp_distinct[key])
             clusters.append(
                 {
-                    "size": int(comp_rows[c]),
-                    "distinct_texts": n_distinct,
-                    "exact_repeats": int(comp_rows[c] - n_distinct),
-                    "kind": "exact" if n_distinct == 1 else "near",
-                    "rows": rows.tolist(),
-                    "examples": examples,
+                    "size": -neg_rows,
+                    "distinct_texts": distinct_texts,
+                    "exact_repeats": -neg_rows - distinct_texts,
+                    "kind": kind,
+                    "rows": [r + 1 for r in rows_list[:10]],
+                    "examples": [
+                        redactor.redact(texts.get(h, ""))[:240] for h in example_hashes[(kind, key)]
+                    ],
                 }
             )
-        present_rows = int(present.sum())
-        return {
-            "method": (
-                f"exact: 64-bit hash of case-folded, whitespace-collapsed text; near: MinHash "
-                f"({self.num_perm} permutations, datasketch affine32 scheme) over word bigrams, "
-                f"LSH {self.bands} bands × {self.rows_per_band} rows; candidates kept when the "
-                f"exact Jaccard of their shingle sets ≥ {self.threshold:g}"
+        leakage = []
+        if len(partitions) >= 2:
+            sizes = part_rows.tolist()
+            for p, q in combinations(range(len(partitions)), 2):
+                # Report the smaller split (usually test) against the larger (usually train).
+                big, small = (p, q) if sizes[p] >= sizes[q] else (q, p)
+                exact, near = int(exact_leak[small, big]), int(near_leak[small, big])
+                leakage.append(
+                    {
+                        "from": partitions[small],
+                        "to": partitions[big],
+                        "rows": int(sizes[small]),
+                        "exact_rows": exact,
+                        "near_rows": near,
+                        "share": (exact + near) / sizes[small] if sizes[small] else 0.0,
+                        "examples": [
+                            redactor.redact(texts.get(h, ""))[:200]
+                            for _, h in leak_examples.get((small, big), [])
+                        ],
+                    }
+                )
+        probability = candidate_probability(self.threshold, self.bands, self.rows_per_band)
+        return DuplicatesSection(
+            method=(
+                f"exact: 64-bit hash of case-folded, whitespace-collapsed text; near: "
+                f"character {SHINGLE_BYTES}-grams (UTF-8 byte windows), one-permutation "
+                f"MinHash ({self.num_perm} bins), LSH {self.bands} bands × "
+                f"{self.rows_per_band} rows (candidate probability {probability:.3f} at "
+                f"Jaccard {self.threshold:g}); candidates kept when the exact Jaccard of "
+                f"their shingle sets ≥ {self.threshold:g}"
             ),
-            "threshold": self.threshold,
-            "num_perm": self.num_perm,
-            "bands": self.bands,
-            "rows_per_band": self.rows_per_band,
-            "rows_checked": present_rows,
-            "distinct_texts": int(n_uids),
-            "exact_rows": exact_rows,
-            "exact_share": exact_rows / present_rows if present_rows else 0.0,
-            "near_rows": near_rows,
-            "near_share": near_rows / present_rows if present_rows else 0.0,
-            "near_pairs": int(len(src)),
-            "cluster_count": int(len(dup_comp)),
-            "near_cluster_count": int(near_comp.sum()),
-            "cluster_size_histogram": {str(k): int(v) for k, v in sorted(size_hist.items())},
-            # Number of near-duplicate clusters (>= 2 distinct texts); the largest
-            # clusters of any kind, with examples, are in top_clusters.
-            "clusters": int(near_comp.sum()),
-            "top_clusters": clusters,
-            "leakage": self._leakage(row_uid, row_part, comp, near_comp, texts, redactor),
-            "partitions": list(self.partitions),
+            threshold=self.threshold,
+            num_perm=self.num_perm,
+            bands=self.bands,
+            rows_per_band=self.rows_per_band,
+            shingles=f"character {SHINGLE_BYTES}-grams",
+            candidate_probability=probability,
+            rows_checked=int(present),
+            distinct_texts=int(distinct),
+            exact_rows=int(present - distinct),
+            exact_share=(present - distinct) / present if present else 0.0,
+            near_rows=near_rows,
+            near_share=near_rows / present if present else 0.0,
+            near_pairs=near_pairs,
+            cluster_count=int(sum(size_hist.values())),
+            near_cluster_count=n_comp,
+            cluster_size_histogram={str(k): int(v) for k, v in sorted(size_hist.items())},
+            clusters=n_comp,
+            top_clusters=clusters,
+            leakage=leakage,
+            partitions=partitions,
+        )
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import pct, plural  # noqa: PLC0415
+
+        assert isinstance(section, DuplicatesSection)
+        out = []
+        exact, near = section.exact_rows, section.near_rows
+        if exact or near:
+            out.append(
+                Finding(
+                    check=cls.name,
+                    severity="warning" if section.exact_share + section.near_share >= 0.01
+                    else "info",
+                    text=f"{pct(section.exact_share)} exact duplicates "
+                    f"({plural(exact, 'row')} repeat an earlier row); {plural(near, 'row')} in "
+                    f"{plural(section.near_cluster_count, 'near-duplicate cluster')}.",
+                )
+            )  # fmt: skip
+        else:
+            out.append(Finding(check=cls.name, severity="ok", text="No exact or near duplicates."))
+        for leak in section.leakage:
+            n = leak["exact_rows"] + leak["near_rows"]
+            if n:
+                text = (
+                    f"Leakage: {plural(n, 'row')} of '{leak['from']}' ({pct(leak['share'])}) "
+                    f"also appear in '{leak['to']}' ({leak['exact_rows']:,} exact, "
+                    f"{leak['near_rows']:,} near)."
+                )
+                out.append(Finding(check=cls.name, severity="warning", text=text))
+            else:
+                text = f"No leakage between '{leak['from']}' and '{leak['to']}'."
+                out.append(Finding(check=cls.name, severity="ok", text=text))
+        return out
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, DuplicatesSection)
+        return {
+            "Exact duplicates (share)": section.exact_share,
+            "Near duplicates (share)": section.near_share,
         }
 
-    def _leakage(self, row_uid, row_part, comp, near_comp, texts, redactor) -> list[dict]:
-        if len(self.partitions) < 2 or not self._n_uids:
-            return []
-        present = row_uid >= 0
-        uids_in = []
-        comps_in = []
-        for p in range(len(self.partitions)):
-            mask = np.zeros(self._n_uids, dtype=bool)
-            mask[row_uid[present & (row_part == p)]] = True
-            uids_in.append(mask)
-            cmask = np.zeros(len(near_comp), dtype=bool)
-            cmask[comp[mask]] = True
-            comps_in.append(cmask & near_comp)
-        sizes = [int((present & (row_part == p)).sum()) for p in range(len(self.partitions))]
-        out = []
-        for p, q in combinations(range(len(self.partitions)), 2):
-            # Report the smaller split (usually test) against the larger (usually train).
-            big, small = (p, q) if sizes[p] >= sizes[q] else (q, p)
-            rows_small = present & (row_part == small)
-            u = row_uid[rows_small]
-            exact = uids_in[big][u]
-            near = ~exact & comps_in[big][comp[u]]
-            leaked = np.unique(u[exact | near])
-            examples = (
-                [redactor.redact(t)[:200] for t in texts.take(leaked[:3]).to_pylist()]
-                if texts is not None and len(leaked)
-                else []
-            )
-            out.append(
-                {
-                    "from": self.partitions[small],
-                    "to": self.partitions[big],
-                    "rows": sizes[small],
-                    "exact_rows": int(exact.sum()),
-                    "near_rows": int(near.sum()),
-                    "share": float((exact.sum() + near.sum()) / sizes[small])
-                    if sizes[small]
-                    else 0.0,
-                    "examples": examples,
-                }
-            )
-        return out
+    @classmethod
+    def headline(cls, section: Section | None) -> list[Headline]:
+        from backend.audit.findings import pct  # noqa: PLC0415
+
+        if not isinstance(section, DuplicatesSection):
+            return [Headline("Exact duplicates", "–")]
+        return [
+            Headline("Exact duplicates", pct(section.exact_share), f"{section.exact_rows:,} rows")
+        ]

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from backend.audit.representation import OTHER
+from backend.audit.protocol import AuditCheck, Finding, ReportContext, Section
+from backend.audit.representation import OTHER, shown_groups
 from backend.audit.source import MISSING, Chunk, pair_counts, value_counts
 
 #: Labels read as "the positive class" when the user does not say, in order.
@@ -64,18 +67,54 @@ def choose_positive_label(labels: Counter, explicit: str | None = None) -> str |
     return min(values, key=lambda v: (labels[v], str(v)))
 
 
-class LabelSkewCheck:
+class LabelSkewSection(Section):
+    """Positive-label rate per group with CIs, chi-square and parity difference per column."""
+
+    positive_label: str | None = None
+    label_counts: dict[str, int] = {}
+    overall_rate: float | None = None
+    missing_labels: int = 0
+    columns: dict[str, dict[str, Any]] = {}
+    gap_threshold: float = 0.1
+    min_count: int = 30
+    mode: str = "categorical"
+    #: ``{column: {group: rate}}``; stored at the report's top level as ``label_rate``.
+    label_rate: dict[str, Any] = {}
+
+
+class LabelSkewCheck(AuditCheck):
     """Contingency counts (group × label) per sensitive column."""
 
     name = "label_skew"
+    label = "Label skew"
+    section_model = LabelSkewSection
+    describes_bias = True
+
+    @classmethod
+    def skipped_because(cls, config) -> str | None:
+        from backend.audit.representation import RepresentationCheck  # noqa: PLC0415
+
+        if reason := RepresentationCheck.skipped_because(config):
+            return reason
+        if not config.label_col:
+            return "No label column chosen: label skew is skipped."
+        return None
+
+    @classmethod
+    def from_config(cls, config, plan) -> LabelSkewCheck:
+        check = cls(config.sensitive)
+        check.mode = plan.label_mode
+        return check
 
     def __init__(self, columns: list[str]) -> None:
+        self.mode = "categorical"
         self.columns = list(columns)
         self.labels: Counter = Counter()
         self.tables: dict[str, Counter] = {c: Counter() for c in self.columns}
         self.missing_labels = 0
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
+        chunk = Chunk.of(batch)
         labels = chunk.labels
         if labels is None:
             return
@@ -92,7 +131,18 @@ class LabelSkewCheck:
         for col in self.columns:
             self.tables[col].update(other.tables[col])
 
-    def result(
+    def result(self, context: ReportContext) -> LabelSkewSection:
+        config = context.config
+        data = self.rates(
+            positive_label=config.positive_label,
+            min_count=config.min_count,
+            max_groups=config.max_groups,
+            gap_threshold=config.label_gap_threshold,
+            shown_groups=shown_groups(context),
+        )
+        return LabelSkewSection.model_validate({**data, "mode": self.mode})
+
+    def rates(
         self,
         *,
         positive_label: str | None = None,
@@ -117,14 +167,14 @@ class LabelSkewCheck:
                 per_group.setdefault(g, Counter())[lab] += n
             keep = (shown_groups or {}).get(col)
             if keep is None:
-                ordered = sorted(per_group, key=lambda g: -sum(per_group[g].values()))
+                ordered = sorted(per_group, key=lambda g: (-sum(per_group[g].values()), g))
                 keep = ordered[: max_groups - 1] if len(ordered) > max_groups else ordered
             pooled: dict[str, Counter] = {}
             for g, counts in per_group.items():
                 key = g if (g in keep or g == MISSING) else OTHER
                 pooled.setdefault(key, Counter()).update(counts)
             groups = {}
-            for g, counts in sorted(pooled.items(), key=lambda kv: -sum(kv[1].values())):
+            for g, counts in sorted(pooled.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])):
                 n = sum(counts.values())
                 pos = counts.get(positive, 0) if positive is not None else 0
                 low, high = wilson_interval(pos, n)
@@ -183,4 +233,87 @@ class LabelSkewCheck:
             "label_rate": label_rate,
             "gap_threshold": gap_threshold,
             "min_count": min_count,
+        }
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def to_report(cls, section: Section) -> dict[str, Any]:
+        data = section.model_dump(mode="json")
+        return {"label_rate": data.pop("label_rate"), "label_skew": data}
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any]) -> LabelSkewSection | None:
+        skew = report.get("label_skew")
+        if not isinstance(skew, Mapping):
+            return None
+        rate = report.get("label_rate")
+        return LabelSkewSection.load(
+            {**skew, "label_rate": dict(rate) if isinstance(rate, Mapping) else {}}
+        )
+
+    @classmethod
+    def warnings(cls, section: Section, context: ReportContext) -> list[str]:
+        assert isinstance(section, LabelSkewSection)
+        if section.mode == "binarised":
+            return [
+                f"Label column '{context.config.label_col}' holds scores in [0, 1]; labels "
+                "≥ 0.5 are counted as positive ('1')."
+            ]
+        return []
+
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import pct  # noqa: PLC0415
+        from backend.datasets import label_name  # noqa: PLC0415
+
+        assert isinstance(section, LabelSkewSection)
+
+        def label_rate(value) -> str:
+            text = label_name(dict(context.label_names), value)
+            return text[:1].upper() + text[1:] + " rate"
+
+        out: list[Finding] = []
+        positive = section.positive_label
+        for col, res in section.columns.items():
+            if res.get("dp_difference") is None:
+                continue
+            hi, lo = res["highest_group"], res["lowest_group"]
+            groups = res["groups"]
+            p = res.get("p_value")
+            ptxt = (
+                "p < 0.001"
+                if p is not None and p < 0.001
+                else f"p = {p:.3f}"
+                if p is not None
+                else ""
+            )
+            if res.get("flagged"):
+                severity, text = (
+                    "warning",
+                    f"{label_rate(positive)} differs by {col}: {pct(groups[hi]['rate'])} for "
+                    f"{hi} vs {pct(groups[lo]['rate'])} for {lo} (difference "
+                    f"{res['dp_difference']:.2f}, chi-square {ptxt}).",
+                )
+            elif res["dp_difference"] >= section.gap_threshold:
+                severity, text = (
+                    "info",
+                    f"{label_rate(positive)} varies by up to {res['dp_difference']:.2f} across "
+                    f"{col} groups ({hi} {pct(groups[hi]['rate'])}, {lo} "
+                    f"{pct(groups[lo]['rate'])}), but not significantly ({ptxt}).",
+                )
+            else:
+                severity, text = (
+                    "ok",
+                    f"{label_rate(positive)} is similar across {col} groups (largest "
+                    f"difference {res['dp_difference']:.2f}{', ' + ptxt if ptxt else ''}).",
+                )
+            out.append(Finding(check=cls.name, severity=severity, text=text))
+        return out
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, LabelSkewSection)
+        return {
+            f"Label-rate gap by {col}": res.get("dp_difference")
+            for col, res in section.columns.items()
         }

@@ -7,9 +7,12 @@ Uses the shared :class:`backend.detectors.pii.PiiDetector`. Examples are stored
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
 from backend.audit.source import Chunk
 from backend.detectors.pii import ENTITY_TYPES, PiiDetector, redact_with
+from backend.observations import Observation, finite_number
 
 #: Characters of context kept around the first match in an example.
 _CONTEXT = 90
@@ -21,15 +24,35 @@ DETECTOR_DESCRIPTION = (
 )
 
 
-class PiiCheck:
+class PiiSection(Section):
+    """Rows with PII, counts per type, redacted examples, share per group."""
+
+    detector: str = DETECTOR_DESCRIPTION
+    entities_checked: list[str] = []
+    counts_by_type: dict[str, Any] = {}
+    rows_by_type: dict[str, Any] = {}
+    rows_with_pii: int = 0
+    share_rows_with_pii: float = 0.0
+    examples: dict[str, Any] = {}
+    by_group: dict[str, Any] = {}
+
+
+class PiiCheck(AuditCheck):
     """Streaming PII counts; :meth:`result` returns the report section."""
 
     name = "pii"
+    label = "PII"
+    section_model = PiiSection
+    transient = ("_detector",)
+
+    @classmethod
+    def from_config(cls, config, plan) -> PiiCheck:
+        return cls(examples_per_type=config.examples_per_type)
 
     def __init__(
         self, *, entities: tuple[str, ...] = ENTITY_TYPES, examples_per_type: int = 5
     ) -> None:
-        self.detector = PiiDetector(entities)
+        self.entities = tuple(entities)
         self.examples_per_type = examples_per_type
         self.rows = 0
         self.rows_with_pii = 0
@@ -39,7 +62,15 @@ class PiiCheck:
         self.group_rows: dict[str, Counter] = {}
         self.group_pii: dict[str, Counter] = {}
 
-    def update(self, chunk: Chunk) -> None:
+    @property
+    def detector(self) -> PiiDetector:
+        """The detector (built on first use; not part of the pickled state)."""
+        if getattr(self, "_detector", None) is None:
+            self._detector = PiiDetector(self.entities)
+        return self._detector
+
+    def update(self, batch) -> None:
+        chunk = Chunk.of(batch)
         results = self.detector.find_batch(chunk.texts)
         self.rows += len(chunk)
         hit_rows = []
@@ -73,17 +104,21 @@ class PiiCheck:
         self.matches_by_type.update(other.matches_by_type)
         self.rows_by_type.update(other.rows_by_type)
         for entity, items in other.examples.items():
-            bucket = self.examples.setdefault(entity, [])
-            bucket.extend(items[: self.examples_per_type - len(bucket)])
+            # The first rows of the file, whatever order the parts arrive in.
+            merged = sorted([*self.examples.get(entity, []), *items], key=lambda e: e["row"])
+            self.examples[entity] = merged[: self.examples_per_type]
         for col, counter in other.group_rows.items():
             self.group_rows.setdefault(col, Counter()).update(counter)
             self.group_pii.setdefault(col, Counter()).update(other.group_pii.get(col, {}))
 
-    def result(self) -> dict:
+    def result(self, context: ReportContext | None = None) -> PiiSection:
+        return PiiSection.model_validate(self.counts())
+
+    def counts(self) -> dict:
         by_group = {}
         for col, rows in self.group_rows.items():
             pii = self.group_pii.get(col, Counter())
-            top = [g for g, _ in rows.most_common(20)]
+            top = sorted(rows, key=lambda g: (-rows[g], g))[:20]
             by_group[col] = {g: {"rows": rows[g], "share": pii[g] / rows[g]} for g in top}
         return {
             "detector": DETECTOR_DESCRIPTION,
@@ -95,6 +130,50 @@ class PiiCheck:
             "examples": self.examples,
             "by_group": by_group,
         }
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import pii_summary  # noqa: PLC0415
+
+        assert isinstance(section, PiiSection)
+        if section.rows_with_pii:
+            return [
+                Finding(check=cls.name, severity="warning", text=pii_summary(section.model_dump()))
+            ]
+        return [
+            Finding(
+                check=cls.name,
+                severity="ok",
+                text="No personal data found by the offline PII rules.",
+            )
+        ]
+
+    @classmethod
+    def observations(cls, section: Section, context: ReportContext) -> list[Observation]:
+        assert isinstance(section, PiiSection)
+        # PII rows alert only for datasets registered as holding no personal data.
+        value = finite_number(section.rows_with_pii)
+        if not context.expect_no_pii or value is None:
+            return []
+        return [Observation("dataset_pii_rows", value)]
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, PiiSection)
+        return {"Rows with PII (share)": section.share_rows_with_pii}
+
+    @classmethod
+    def headline(cls, section: Section | None) -> list[Headline]:
+        from backend.audit.findings import pct  # noqa: PLC0415
+
+        if not isinstance(section, PiiSection):
+            return [Headline("Rows with PII", "–")]
+        return [
+            Headline(
+                "Rows with PII", f"{section.rows_with_pii:,}", pct(section.share_rows_with_pii)
+            )
+        ]
 
 
 def _snippet(text: str, matches, entity: str) -> str:

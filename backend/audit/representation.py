@@ -9,9 +9,13 @@ summarised as its top groups plus ``other``; a column with more distinct values 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from itertools import combinations
+from typing import Any
 
+from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
 from backend.audit.source import MISSING, Chunk, pair_counts, value_counts
+from backend.observations import Observation, finite_number
 
 OTHER = "other"
 #: Distinct values tracked exactly per column before the long tail is folded into other.
@@ -22,10 +26,42 @@ MAX_PAIRS = 6
 SEP = " | "
 
 
-class RepresentationCheck:
+class RepresentationSection(Section):
+    """Rows, shares and reference shares per group, flags and intersections."""
+
+    by_column: dict[str, Any] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    flagged: list[dict[str, Any]] = []
+    intersections: dict[str, dict[str, Any]] = {}
+    min_ratio: float = 0.5
+    min_count: int = 30
+
+
+def shown_groups(context: ReportContext) -> dict[str, list[str]] | None:
+    """Groups the representation tab shows per column (other checks pool the rest)."""
+    section = context.sections.get("representation")
+    if not isinstance(section, RepresentationSection):
+        return None
+    return {col: [g for g in groups if g != OTHER] for col, groups in section.by_column.items()}
+
+
+class RepresentationCheck(AuditCheck):
     """Counts per group and per pair of groups; see :meth:`result`."""
 
     name = "representation"
+    label = "Representation"
+    section_model = RepresentationSection
+    describes_bias = True
+
+    @classmethod
+    def skipped_because(cls, config) -> str | None:
+        if not config.sensitive:
+            return "No sensitive column chosen: representation and label skew are skipped."
+        return None
+
+    @classmethod
+    def from_config(cls, config, plan) -> RepresentationCheck:
+        return cls(config.sensitive)
 
     def __init__(self, columns: list[str]) -> None:
         self.columns = list(columns)
@@ -35,7 +71,8 @@ class RepresentationCheck:
         self.folded: dict[str, int] = {c: 0 for c in self.columns}
         self.pair_counts: dict[tuple[str, str], Counter] = {p: Counter() for p in self.pairs}
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
+        chunk = Chunk.of(batch)
         self.rows += len(chunk)
         for col in self.columns:
             counter = self.counts[col]
@@ -61,7 +98,18 @@ class RepresentationCheck:
             self.pair_counts[pair].update(other.pair_counts[pair])
 
     # ----------------------------------------------------------------------------------
-    def result(
+    def result(self, context: ReportContext) -> RepresentationSection:
+        config = context.config
+        return RepresentationSection.model_validate(
+            self.shares(
+                reference=config.reference,
+                min_ratio=config.min_ratio,
+                min_count=config.min_count,
+                max_groups=config.max_groups,
+            )
+        )
+
+    def shares(
         self,
         *,
         reference: dict[str, dict[str, float]] | None = None,
@@ -193,3 +241,171 @@ class RepresentationCheck:
                 "shown": "all" if len(cells) <= limit else "largest and smallest",
             }
         return out
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def to_report(cls, section: Section) -> dict[str, Any]:
+        data = section.model_dump(mode="json")
+        return {"representation": data.pop("by_column"), "representation_summary": data}
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any]) -> RepresentationSection | None:
+        by_column = report.get("representation")
+        summary = report.get("representation_summary")
+        if not isinstance(by_column, Mapping):
+            return None
+        summary = dict(summary) if isinstance(summary, Mapping) else {}
+        return RepresentationSection.load({**summary, "by_column": dict(by_column)})
+
+    @classmethod
+    def warnings(cls, section: Section, context: ReportContext) -> list[str]:
+        assert isinstance(section, RepresentationSection)
+        out = []
+        for col, meta in section.meta.items():
+            if meta.get("summarised"):
+                out.append(
+                    f"Sensitive column '{col}' has {meta['distinct_groups']:,} distinct values: "
+                    f"shown as the top {context.config.max_groups - 1} groups plus 'other'"
+                    + (" (counts of the long tail are approximate)." if meta.get("approximate")
+                       else ".")
+                )  # fmt: skip
+        for col in context.config.reference:
+            if col not in context.config.sensitive:
+                out.append(f"Reference shares for '{col}' ignored: not a sensitive column.")
+        return out
+
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import alert_threshold, pct, plural  # noqa: PLC0415
+
+        assert isinstance(section, RepresentationSection)
+        out: list[Finding] = []
+
+        def add(severity: str, text: str) -> None:
+            out.append(Finding(check=cls.name, severity=severity, text=text))
+
+        flagged = section.flagged
+        # The same floor as the smallest-group alert (configs/alerts.yaml), said per group.
+        floor = alert_threshold("dataset_min_group_share")
+
+        def under_floor(share) -> str:
+            return (
+                f", under the {pct(floor).replace('.0 %', ' %')} alert floor"
+                if floor is not None and share is not None and share < floor
+                else ""
+            )
+
+        if flagged:
+            parts = [
+                f"{f['group']} ({f['column']}: {pct(f['share'])}"
+                + (f" vs {pct(f['reference_share'])} reference" if f.get("reference_share") else "")
+                + under_floor(f.get("share"))
+                + ")"
+                for f in flagged[:6]
+            ]
+            more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
+            # One threshold source: the alert's (configs/alerts.yaml) decides warning or note.
+            limit = alert_threshold("dataset_underrepresented_groups")
+            alerting = limit is not None and len(flagged) > limit
+            add(
+                "warning" if alerting else "info",
+                f"{plural(len(flagged), 'group')} under-represented: {', '.join(parts)}{more}."
+                + ("" if alerting else " Below the alert threshold in the alert settings."),
+            )
+        named = {(f["column"], f["group"]) for f in flagged}
+        tiny = [
+            f"{g} ({col}: {pct(v['share'])})"
+            for col, groups in section.by_column.items()
+            for g, v in groups.items()
+            if isinstance(v, dict)
+            and (col, g) not in named
+            and v.get("share") is not None
+            and floor is not None
+            and v["share"] < floor
+        ]
+        if tiny:
+            add(
+                "warning",
+                f"Under the {pct(floor).replace('.0 %', ' %')} share that raises an alert: "
+                f"{', '.join(tiny)}.",
+            )
+        if not flagged and not tiny and section.by_column:
+            add(
+                "ok",
+                f"No group is under-represented (all at least {section.min_ratio:g}× their "
+                f"reference share and {section.min_count} rows).",
+            )
+        small = [
+            (name, g, v["count"])
+            for name, inter in section.intersections.items()
+            for g, v in inter["groups"].items()
+            if v["flagged"]
+        ]
+        total_small = sum(i["small_cells"] for i in section.intersections.values())
+        if total_small:
+            name, g, c = min(small, key=lambda t: t[2]) if small else ("", "", 0)
+            example = (
+                f" (smallest shown: {g.replace(SEP, ' & ')}, {plural(c, 'row')})" if small else ""
+            )
+            add(
+                "info",
+                f"{plural(total_small, 'combination')} of two sensitive attributes "
+                f"{'has' if total_small == 1 else 'have'} fewer than {section.min_count} "
+                f"rows{example}.",
+            )
+        return out
+
+    @classmethod
+    def observations(cls, section: Section, context: ReportContext) -> list[Observation]:
+        assert isinstance(section, RepresentationSection)
+        out: list[Observation] = []
+        smallest: tuple[float, str, str] | None = None
+        for col, groups in section.by_column.items():
+            for group, stats in groups.items():
+                share = finite_number(stats.get("share")) if isinstance(stats, Mapping) else None
+                if share is not None and (smallest is None or share < smallest[0]):
+                    smallest = (share, str(col), str(group))
+        flagged = section.flagged
+        # The audit's own list: the alert counts exactly the groups its findings name.
+        names = ", ".join(f"{f.get('group')} ({f.get('column')})" for f in flagged[:6])
+        more = f" and {len(flagged) - 6} more" if len(flagged) > 6 else ""
+        out.append(
+            Observation(
+                "dataset_underrepresented_groups",
+                float(len(flagged)),
+                context={
+                    "what": "Groups under-represented" + (f" ({names}{more})" if names else "")
+                },
+            )
+        )
+        if smallest is not None:
+            share, col, group = smallest
+            out.append(
+                Observation(
+                    "dataset_min_group_share",
+                    share,
+                    context={"part": f"{col}={group}", "what": f"Share of {col} = {group}"},
+                )
+            )
+        return out
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, RepresentationSection)
+        out: dict[str, float | None] = {"Under-represented groups": len(section.flagged)}
+        for col, groups in section.by_column.items():
+            for group, v in groups.items():
+                out[f"Share {col} = {group}"] = v.get("share")
+        return out
+
+    @classmethod
+    def headline(cls, section: Section | None) -> list[Headline]:
+        flagged = len(section.flagged) if isinstance(section, RepresentationSection) else None
+        return [
+            Headline(
+                "Groups flagged",
+                "–" if flagged is None else str(flagged),
+                help="Groups below the minimum ratio to their reference share or the minimum "
+                "count.",
+            )
+        ]

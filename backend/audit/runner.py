@@ -1,5 +1,9 @@
 """The audit runner: stream chunks through every enabled check, then build the report.
 
+The runner names no check: it builds the enabled ones from the registry
+(:func:`build_checks`), feeds each canonical Arrow batch to all of them, and lets each
+turn its state into its report section, notes and findings.
+
 :func:`run_audit` is pure (no store): the CLI, the page's background job and the
 benchmark all call it. :func:`audit_dataset_job` wraps it for :class:`~backend.jobs.JobManager`
 and stores the report as an ``audit`` artifact of the dataset.
@@ -15,23 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.audit.association import AssociationCheck
 from backend.audit.config import AuditConfig
-from backend.audit.duplicates import DuplicatesCheck
 from backend.audit.findings import build_findings
-from backend.audit.label_skew import LabelSkewCheck
-from backend.audit.pii import PiiCheck
-from backend.audit.representation import OTHER, RepresentationCheck
+from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext
+from backend.audit.registry import check_classes
 from backend.audit.source import (
     MAX_JSONL_LINE_BYTES,
     AuditSource,
-    Chunk,
     Malformed,
+    canonical_batch,
     check_text_column,
     iter_frames,
     list_columns,
 )
-from backend.audit.text_stats import LANGUAGE_NOTE, TextStatsCheck
 from backend.errors import DatasetError, over_size_limit
 
 SCHEMA_VERSION = 1
@@ -105,6 +105,47 @@ def _label_mode(chunk_frame, label_col: str | None) -> str:
     return "categorical"
 
 
+def build_checks(config: AuditConfig, plan: AuditPlan) -> tuple[dict[str, AuditCheck], list[str]]:
+    """The enabled checks that can run with these columns, and notes on those that cannot.
+
+    The Ray engine builds the same checks on every worker from the same config and plan.
+    """
+    checks: dict[str, AuditCheck] = {}
+    notes: list[str] = []
+    for cls in check_classes():
+        if not config.enabled(cls.name):
+            continue
+        reason = cls.skipped_because(config)
+        if reason is not None:
+            if reason not in notes:
+                notes.append(reason)
+            continue
+        checks[cls.name] = cls.from_config(config, plan)
+    return checks, notes
+
+
+def batch_for(frame, config: AuditConfig, *, start_row: int, partition, label_mode: str):
+    """The canonical record batch of one chunk of the audited file (see :func:`canonical_batch`)."""
+    return canonical_batch(
+        frame,
+        text_col=config.text_col,
+        label_col=config.label_col,
+        sensitive=config.sensitive,
+        start_row=start_row,
+        partition=partition,
+        label_mode=label_mode,
+    )
+
+
+def plan_audit(first_frame, config: AuditConfig, fraction: float) -> AuditPlan:
+    """What the whole run shares, decided from its first chunk: label mode, row estimate."""
+    estimate = len(first_frame) / fraction if fraction > 0 else None
+    return AuditPlan(
+        label_mode=_label_mode(first_frame, config.label_col),
+        estimated_rows=int(estimate) if estimate else None,
+    )
+
+
 def run_audit(
     source: AuditSource,
     config: AuditConfig,
@@ -123,13 +164,13 @@ def run_audit(
     config
         Roles, thresholds and the checks to run.
     second
-        Optional second file (e.g. the test split): only its texts are read, for
-        duplicate leakage against ``source``.
+        Optional second file (e.g. the test split): only its texts are read, by the checks
+        that look for leakage.
     progress
         ``progress(fraction, message)``; a job's ``ctx.progress`` (which raises when the
         user cancels) fits.
     scorer
-        Toxicity scorer; loaded with :func:`load_toxicity_scorer` when ``None``.
+        Toxicity scorer; loaded by the toxicity check when ``None``.
     dataset
         Metadata copied into the report (name, id, location).
 
@@ -147,129 +188,76 @@ def run_audit(
         c for c in [config.text_col, config.label_col, config.split_col, *config.sensitive] if c
     ))  # fmt: skip
     clock = _Clock()
-    warnings: list[str] = []
-
     state = {"fraction": 0.0, "rows": 0}
 
-    def tick() -> None:
-        report_progress(state["fraction"], f"Scoring toxicity in rows up to {state['rows']:,}…")
-
-    checks: dict[str, object] = {}
-    if config.enabled("representation") and config.sensitive:
-        checks["representation"] = RepresentationCheck(config.sensitive)
-    if config.enabled("label_skew") and config.label_col and config.sensitive:
-        checks["label_skew"] = LabelSkewCheck(config.sensitive)
-    if config.enabled("pii"):
-        checks["pii"] = PiiCheck(examples_per_type=config.examples_per_type)
-    if config.enabled("toxicity"):
-        clock.start("toxicity_load")
-        if scorer is None:
-            from backend.detectors.toxicity import load_toxicity_scorer  # noqa: PLC0415
-
-            report_progress(0.0, "Loading the toxicity model…")
-
-            scorer = load_toxicity_scorer(
-                config.toxicity_variant,
-                checkpoint=config.toxicity_checkpoint,
-                base_model_dir=config.toxicity_base_model_dir,
-                allow_fallback=True,
-            )
-        clock.stop("toxicity_load")
-        from backend.audit.toxicity import ToxicityCheck  # noqa: PLC0415
-
-        checks["toxicity"] = ToxicityCheck(
-            scorer,
-            threshold=config.toxicity_threshold,
-            max_rows=config.toxicity_max_rows,
-            tick=tick,
-        )
-    if config.enabled("duplicates"):
-        checks["duplicates"] = DuplicatesCheck(
-            threshold=config.near_dup_threshold, num_perm=config.num_perm
-        )
-    if config.enabled("association"):
-        checks["association"] = AssociationCheck(
-            config.sensitive,
-            max_rows=config.association_max_rows,
-            min_count=config.association_min_count,
-        )
-    if config.enabled("text_stats"):
-        checks["text_stats"] = TextStatsCheck()
-    for name in ("read", *checks):
-        clock.reset(name)
+    def tick(activity: str = "Auditing") -> None:
+        report_progress(state["fraction"], f"{activity} in rows up to {state['rows']:,}…")
 
     malformed = Malformed()
     rows = 0
-    label_mode = "categorical"
     weight = _PRIMARY_WEIGHT if second is not None else 0.97
     partition_constant = source.name if second is not None and not config.split_col else None
     report_progress(0.0, f"Reading {source.name}…")
     frames = iter_frames(source, needed, config.chunk_rows, malformed)
-    while True:
-        with clock.measure("read"):
-            try:
-                frame, fraction = next(frames)
-            except StopIteration:
-                break
-        if rows == 0:
-            check_text_column(frame, config.text_col)
-            label_mode = _label_mode(frame, config.label_col)
-            if label_mode == "binarised":
-                warnings.append(
-                    f"Label column '{config.label_col}' holds scores in [0, 1]; labels ≥ 0.5 "
-                    "are counted as positive ('1')."
+    checks: dict[str, AuditCheck] = {}
+    notes: list[str] = []
+    plan: AuditPlan | None = None
+    try:
+        while True:
+            with clock.measure("read"):
+                try:
+                    frame, fraction = next(frames)
+                except StopIteration:
+                    break
+                if plan is None:
+                    check_text_column(frame, config.text_col)
+                    plan = plan_audit(frame, config, fraction)
+                    plan.scorer, plan.tick = scorer, tick
+                    plan.note = lambda message: report_progress(0.0, message)
+                if config.split_col:
+                    partition = np.array(
+                        [str(v) if v is not None else "(missing)" for v in frame[config.split_col].tolist()],
+                        dtype=object,
+                    )  # fmt: skip
+                else:
+                    partition = partition_constant
+                batch = batch_for(
+                    frame, config, start_row=rows, partition=partition, label_mode=plan.label_mode
                 )
-            if "toxicity" in checks:
-                estimate = len(frame) / fraction if fraction > 0 else None
-                checks["toxicity"].plan(int(estimate) if estimate else None)  # type: ignore[attr-defined]
-        if config.split_col:
-            partition = np.array(
-                [
-                    str(v) if v is not None else "(missing)"
-                    for v in frame[config.split_col].tolist()
-                ],
-                dtype=object,
-            )
-        elif partition_constant is not None:
-            partition = np.full(len(frame), partition_constant, dtype=object)
-        else:
-            partition = None
-        chunk = Chunk(
-            frame=frame,
-            start_row=rows,
-            text_col=config.text_col,
-            label_col=config.label_col,
-            sensitive=config.sensitive,
-            partition=partition,
-            label_mode=label_mode,
+            if not checks and not notes:
+                with clock.measure("setup"):
+                    checks, notes = build_checks(config, plan)
+                for name in checks:
+                    clock.reset(name)
+            rows += len(frame)
+            state["rows"] = rows
+            state["fraction"] = fraction * weight
+            for name, check in checks.items():
+                with clock.measure(name):
+                    check.update(batch)
+            report_progress(state["fraction"], f"Audited {rows:,} rows of {source.name}")
+        if rows == 0:
+            raise DatasetError(f"{source.name} has no data rows.")
+
+        second_info = None
+        if second is not None:
+            second_info = _stream_second(second, config, checks, clock, report_progress, rows)
+
+        report_progress(0.97, "Building the report…")
+        report = _build_report(
+            checks=checks,
+            notes=notes,
+            config=config,
+            rows=rows,
+            malformed=malformed,
+            clock=clock,
+            source=source,
+            dataset=dataset,
+            second_info=second_info,
         )
-        rows += len(frame)
-        state["rows"] = rows
-        state["fraction"] = fraction * weight
-        for name, check in checks.items():
-            with clock.measure(name):
-                check.update(chunk)  # type: ignore[attr-defined]
-        report_progress(state["fraction"], f"Audited {rows:,} rows of {source.name}")
-    if rows == 0:
-        raise DatasetError(f"{source.name} has no data rows.")
-
-    second_info = None
-    if second is not None:
-        second_info = _stream_second(second, config, checks, clock, report_progress)
-
-    report_progress(0.97, "Building the report…")
-    report = _build_report(
-        checks=checks,
-        config=config,
-        rows=rows,
-        malformed=malformed,
-        clock=clock,
-        warnings=warnings,
-        source=source,
-        dataset=dataset,
-        second_info=second_info,
-        label_mode=label_mode,
-    )
+    finally:
+        for check in checks.values():
+            check.close()
     elapsed = time.perf_counter() - started
     report["started_at"] = started_at.isoformat(timespec="seconds")
     report["elapsed_s"] = elapsed
@@ -278,10 +266,10 @@ def run_audit(
     return report
 
 
-def _stream_second(second, config, checks, clock, report_progress) -> dict:
-    dup = checks.get("duplicates")
-    if dup is None:
-        return {"name": second.name, "rows": 0, "note": "duplicates check disabled"}
+def _stream_second(second, config, checks, clock, report_progress, first_rows: int) -> dict:
+    readers = {name: c for name, c in checks.items() if getattr(c, "reads_second_file", False)}
+    if not readers:
+        return {"name": second.name, "rows": 0, "note": "no enabled check reads a second file"}
     cols = list_columns(second)
     if config.text_col not in cols:
         raise DatasetError(
@@ -293,17 +281,13 @@ def _stream_second(second, config, checks, clock, report_progress) -> dict:
     for frame, fraction in iter_frames(second, [config.text_col], config.chunk_rows, malformed):
         if n == 0:
             check_text_column(frame, config.text_col)
-        chunk = Chunk(
-            frame=frame,
-            # Row numbers of the second file continue after the first in cluster listings.
-            start_row=dup.rows,
-            text_col=config.text_col,
-            label_col=None,
-            sensitive=[],
-            partition=np.full(len(frame), second.name, dtype=object),
+        # Row numbers of the second file continue after the first in cluster listings.
+        batch = canonical_batch(
+            frame, text_col=config.text_col, start_row=first_rows + n, partition=second.name
         )
-        with clock.measure("duplicates"):
-            dup.update(chunk)  # type: ignore[attr-defined]
+        for name, check in readers.items():
+            with clock.measure(name):
+                check.update(batch)
         n += len(frame)
         report_progress(
             _PRIMARY_WEIGHT + fraction * (0.97 - _PRIMARY_WEIGHT),
@@ -312,17 +296,34 @@ def _stream_second(second, config, checks, clock, report_progress) -> dict:
     return {"name": second.name, "rows": n, "malformed_rows": malformed.count}
 
 
-def _shown_groups(representation: dict | None) -> dict[str, list[str]] | None:
-    if not representation:
-        return None
-    return {
-        col: [g for g in groups if g != OTHER]
-        for col, groups in representation["by_column"].items()
-    }
+def assemble_report(
+    *, checks: dict[str, AuditCheck], config: AuditConfig, rows: int, dataset: dict | None,
+    clock=None,
+) -> tuple[dict, list[str]]:  # fmt: skip
+    """Every check's section under its report keys, and the checks' notes (in order).
+
+    Sections are built in registry order, each seeing the earlier ones (label skew pools
+    groups as the representation tab shows them).
+    """
+    context = ReportContext(
+        config=config, rows=rows, label_names=dict((dataset or {}).get("label_names") or {})
+    )
+    report: dict = {}
+    notes: list[str] = []
+    for name, check in checks.items():
+        if clock is not None:
+            clock.start(name)
+        section = check.result(context)
+        if clock is not None:
+            clock.stop(name)
+        context.sections[name] = section
+        report.update(type(check).to_report(section))
+        notes.extend(type(check).warnings(section, context))
+    return report, notes
 
 
 def _build_report(
-    *, checks, config, rows, malformed, clock, warnings, source, dataset, second_info, label_mode
+    *, checks, notes, config, rows, malformed, clock, source, dataset, second_info
 ) -> dict:
     report: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -348,94 +349,22 @@ def _build_report(
     }
     if second_info:
         report["second_file"] = second_info
+    warnings: list[str] = []
     if malformed.count:
         first = f" (first at line {malformed.lines[0]})" if malformed.lines else ""
-        warnings.insert(
-            0, f"{malformed.count:,} malformed row(s) skipped{first}; they are not audited."
+        warnings.append(
+            f"{malformed.count:,} malformed row(s) skipped{first}; they are not audited."
         )
         if malformed.too_long:
-            warnings.insert(
-                1,
+            warnings.append(
                 f"{malformed.too_long:,} of them are JSON lines over "
-                f"{MAX_JSONL_LINE_BYTES // 1_000_000} MB, skipped unread.",
+                f"{MAX_JSONL_LINE_BYTES // 1_000_000} MB, skipped unread."
             )
-    rep_result = None
-    if "representation" in checks:
-        with clock.measure("representation"):
-            rep_result = checks["representation"].result(
-                reference=config.reference,
-                min_ratio=config.min_ratio,
-                min_count=config.min_count,
-                max_groups=config.max_groups,
-            )
-        report["representation"] = rep_result["by_column"]
-        report["representation_summary"] = {k: v for k, v in rep_result.items() if k != "by_column"}
-        for col, meta in rep_result["meta"].items():
-            if meta["summarised"]:
-                warnings.append(
-                    f"Sensitive column '{col}' has {meta['distinct_groups']:,} distinct values: "
-                    f"shown as the top {config.max_groups - 1} groups plus 'other'"
-                    + (
-                        " (counts of the long tail are approximate)."
-                        if meta["approximate"]
-                        else "."
-                    )
-                )
-        for col in config.reference:
-            if col not in config.sensitive:
-                warnings.append(f"Reference shares for '{col}' ignored: not a sensitive column.")
-    elif not config.sensitive and (
-        config.enabled("representation") or config.enabled("label_skew")
-    ):
-        warnings.append("No sensitive column chosen: representation and label skew are skipped.")
-    shown = _shown_groups(rep_result)
-    if "label_skew" in checks:
-        with clock.measure("label_skew"):
-            skew = checks["label_skew"].result(
-                positive_label=config.positive_label,
-                min_count=config.min_count,
-                max_groups=config.max_groups,
-                gap_threshold=config.label_gap_threshold,
-                shown_groups=shown,
-            )
-        report["label_rate"] = skew.pop("label_rate")
-        report["label_skew"] = skew
-        report["label_skew"]["mode"] = label_mode
-    elif config.label_col is None and config.sensitive and config.enabled("label_skew"):
-        warnings.append("No label column chosen: label skew is skipped.")
-    if "pii" in checks:
-        with clock.measure("pii"):
-            report["pii"] = checks["pii"].result()
-    if "toxicity" in checks:
-        with clock.measure("toxicity"):
-            tox = checks["toxicity"].result(shown_groups=shown)
-        report["toxicity"] = tox
-        if tox["is_fallback"]:
-            reason = tox.get("fallback_reason") or ""
-            warnings.append(
-                f"Toxicity scored by the {tox['backend']}: it catches swearing, not every "
-                f"insult or threat. {reason}".strip()
-            )
-        if tox.get("sampled"):
-            warnings.append(
-                f"Toxicity scored on {tox['scored_rows']:,} evenly spaced rows of {tox['rows']:,}."
-            )
-    if "duplicates" in checks:
-        with clock.measure("duplicates"):
-            report["duplicates"] = checks["duplicates"].result()
-    if "association" in checks:
-        with clock.measure("association"):
-            report["association"] = checks["association"].result(shown_groups=shown)
-        if report["association"]["sampled"]:
-            warnings.append(
-                f"Word/group associations (nPMI) use the first "
-                f"{report['association']['rows_used']:,} rows of {rows:,}."
-            )
-    if "text_stats" in checks:
-        with clock.measure("text_stats"):
-            report["text_stats"] = checks["text_stats"].result()
-        warnings.append(LANGUAGE_NOTE)
-    report["warnings"] = warnings
+    sections, check_notes = assemble_report(
+        checks=checks, config=config, rows=rows, dataset=dataset, clock=clock
+    )
+    report.update(sections)
+    report["warnings"] = warnings + notes + check_notes
     report["timings"] = {k: round(v, 4) for k, v in clock.wall.items()}
     report["cpu_timings"] = {k: round(v, 4) for k, v in clock.cpu.items()}
     report["findings"] = build_findings(report)

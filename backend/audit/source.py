@@ -90,44 +90,153 @@ def normalise_text(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@dataclass
-class Chunk:
-    """Consecutive rows of the dataset with lazily computed shared views."""
+#: Column names of the canonical record batch every check reads (see :func:`canonical_batch`).
+ROW = "__row"
+TEXT = "__text"
+NON_TEXT = "__non_text"
+LABEL = "__label"
+PART = "__part"
+_GROUP_PREFIX = "__g:"
 
-    frame: pd.DataFrame
-    start_row: int
-    text_col: str
-    label_col: str | None
-    sensitive: list[str]
-    partition: np.ndarray | None = None  # split / file per row, for leakage
-    label_mode: str = "categorical"
+
+def group_field(column: str) -> str:
+    """Name of a sensitive column's field in the canonical batch."""
+    return _GROUP_PREFIX + column
+
+
+def canonical_batch(
+    frame: pd.DataFrame,
+    *,
+    text_col: str,
+    label_col: str | None = None,
+    sensitive: list[str] | tuple[str, ...] = (),
+    start_row: int = 0,
+    partition: np.ndarray | str | None = None,
+    label_mode: str = "categorical",
+):
+    """One chunk of a dataset as the typed Arrow record batch the checks read.
+
+    Fields: ``__row`` (0-based row number in the file, int64), ``__text`` (string; null for
+    missing and non-string values), ``__non_text`` (a value is present but not a string),
+    ``__label`` (normalised label string, null when missing; only with a label column),
+    ``__part`` (split or file of each row, for leakage; only when given) and one
+    ``__g:<column>`` string field per sensitive column (``(missing)`` for missing values).
+    Normalising once here means every check, locally or on a Ray worker, sees the same
+    values.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    n = len(frame)
+    raw = frame[text_col].tolist()
+    texts = [t if isinstance(t, str) else None for t in raw]
+    non_text = [t is not None and not isinstance(t, str) and not _is_nan(t) for t in raw]
+    arrays = {
+        ROW: pa.array(np.arange(start_row, start_row + n, dtype=np.int64)),
+        TEXT: pa.array(texts, type=pa.large_string()),
+        NON_TEXT: pa.array(non_text, type=pa.bool_()),
+    }
+    if label_col:
+        arrays[LABEL] = pa.array(_labels(frame[label_col], label_mode).tolist(), type=pa.string())
+    if partition is not None:
+        if isinstance(partition, str):
+            arrays[PART] = pa.array([partition] * n, type=pa.string())
+        else:
+            arrays[PART] = pa.array(partition.tolist(), type=pa.string())
+    for col in sensitive:
+        arrays[group_field(col)] = pa.array(_groups(frame[col]).tolist(), type=pa.string())
+    return pa.RecordBatch.from_pydict(arrays)
+
+
+def _groups(values: pd.Series) -> np.ndarray:
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        # Fast path (CSV columns are all strings): vectorised strip + missing.
+        stripped = _strip_strings(values)
+        return np.where(stripped == "", MISSING, stripped).astype(object)
+    return np.array(
+        [MISSING if _is_missing(v) else _group_str(v) for v in values.tolist()], dtype=object
+    )
+
+
+def _labels(series: pd.Series, label_mode: str) -> np.ndarray:
+    values = series.tolist()
+    if label_mode == "binarised":
+        out = []
+        for v in values:
+            num = _to_float(v)
+            out.append(None if num is None else ("1" if num >= 0.5 else "0"))
+        return np.array(out, dtype=object)
+    if pd.api.types.infer_dtype(series, skipna=True) == "string":
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        stripped = _strip_strings(series)
+        # "1.0" and "1" are the same label; empty strings are missing.
+        cleaned = pc.replace_substring_regex(
+            pa.array(stripped, pa.large_string()), r"^(-?\d+)\.0+$", r"\1"
+        ).to_numpy(zero_copy_only=False)
+        return np.where(stripped == "", None, cleaned).astype(object)
+    return np.array([None if _is_missing(v) else _label_str(v) for v in values], dtype=object)
+
+
+class Chunk:
+    """Shared, lazily computed views of one canonical record batch.
+
+    Several checks read the same batch one after another: :meth:`of` returns the same
+    :class:`Chunk` for the same batch object, so tokenising happens once per batch.
+    """
+
+    _last: tuple[object, Chunk] | None = None
+
+    def __init__(self, batch) -> None:
+        self.batch = batch
+        names = batch.schema.names
+        self.sensitive = [n[len(_GROUP_PREFIX) :] for n in names if n.startswith(_GROUP_PREFIX)]
+        self.has_label = LABEL in names
+        self.has_partition = PART in names
+
+    @classmethod
+    def of(cls, batch) -> Chunk:
+        """The views of ``batch`` (cached for the most recent batch)."""
+        last = cls._last
+        if last is not None and last[0] is batch:
+            return last[1]
+        chunk = cls(batch)
+        cls._last = (batch, chunk)  # holds the batch, so its id is not reused meanwhile
+        return chunk
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return self.batch.num_rows
 
     @cached_property
-    def raw_text(self) -> list[object]:
-        return self.frame[self.text_col].tolist()
+    def rows(self) -> np.ndarray:
+        """0-based row number of each row in the dataset."""
+        return self.batch.column(ROW).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    @property
+    def start_row(self) -> int:
+        return int(self.rows[0]) if len(self.rows) else 0
 
     @cached_property
     def texts(self) -> list[str | None]:
         """Text values; missing and non-string values are ``None``."""
-        return [t if isinstance(t, str) else None for t in self.raw_text]
+        return self.arrow_text.to_pylist()
 
     @cached_property
     def non_text_mask(self) -> np.ndarray:
         """Values that are present but not strings (numbers, lists, booleans...)."""
-        return np.array(
-            [t is not None and not isinstance(t, str) and not _is_nan(t) for t in self.raw_text],
-            dtype=bool,
-        )
+        return self.batch.column(NON_TEXT).to_numpy(zero_copy_only=False).astype(bool)
 
-    @cached_property
+    @property
     def arrow_text(self):
         """The texts as an Arrow string array (null for missing and non-string values)."""
-        import pyarrow as pa  # noqa: PLC0415
+        return self.batch.column(TEXT)
 
-        return pa.array(self.texts, type=pa.large_string())
+    @cached_property
+    def partition(self) -> np.ndarray | None:
+        """Split or file of each row (for leakage), or ``None``."""
+        if not self.has_partition:
+            return None
+        return np.asarray(self.batch.column(PART).to_numpy(zero_copy_only=False), dtype=object)
 
     @cached_property
     def split_lower(self):
@@ -173,45 +282,19 @@ class Chunk:
         return [toks or [] for toks in self.token_array.to_pylist()]
 
     def groups(self, col: str) -> np.ndarray:
-        """Group label per row as strings; missing values become ``(missing)``."""
+        """Group label per row as strings; missing values are ``(missing)``."""
         cache = self.__dict__.setdefault("_groups", {})
         if col not in cache:
-            values = self.frame[col]
-            if pd.api.types.infer_dtype(values, skipna=True) == "string":
-                # Fast path (CSV columns are all strings): vectorised strip + missing.
-                stripped = _strip_strings(values)
-                cache[col] = np.where(stripped == "", MISSING, stripped).astype(object)
-            else:
-                cache[col] = np.array(
-                    [MISSING if _is_missing(v) else _group_str(v) for v in values.tolist()],
-                    dtype=object,
-                )
+            column = self.batch.column(group_field(col))
+            cache[col] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
         return cache[col]
 
     @cached_property
     def labels(self) -> np.ndarray | None:
         """Normalised label per row (``None`` when missing)."""
-        if not self.label_col:
+        if not self.has_label:
             return None
-        values = self.frame[self.label_col].tolist()
-        if self.label_mode == "binarised":
-            out = []
-            for v in values:
-                num = _to_float(v)
-                out.append(None if num is None else ("1" if num >= 0.5 else "0"))
-            return np.array(out, dtype=object)
-        series = self.frame[self.label_col]
-        if pd.api.types.infer_dtype(series, skipna=True) == "string":
-            import pyarrow as pa  # noqa: PLC0415
-            import pyarrow.compute as pc  # noqa: PLC0415
-
-            stripped = _strip_strings(series)
-            # "1.0" and "1" are the same label; empty strings are missing.
-            cleaned = pc.replace_substring_regex(
-                pa.array(stripped, pa.large_string()), r"^(-?\d+)\.0+$", r"\1"
-            ).to_numpy(zero_copy_only=False)
-            return np.where(stripped == "", None, cleaned).astype(object)
-        return np.array([None if _is_missing(v) else _label_str(v) for v in values], dtype=object)
+        return np.asarray(self.batch.column(LABEL).to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _strip_strings(values: pd.Series) -> np.ndarray:

@@ -10,8 +10,11 @@ Arabic, Han...), detected with Unicode script classes; it says so.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from backend.audit.protocol import AuditCheck, Finding, ReportContext, Section
 from backend.audit.source import Chunk
 
 MAX_TRACKED_LENGTH = 5_000
@@ -44,10 +47,35 @@ def _quantile_from_hist(hist: np.ndarray, q: float) -> int | None:
     return int(np.searchsorted(cum, target, side="left"))
 
 
-class TextStatsCheck:
+class TextStatsSection(Section):
+    """Lengths, empty and non-text values, script mix."""
+
+    rows: int = 0
+    rows_with_text: int = 0
+    missing: int = 0
+    empty: int = 0
+    whitespace_only: int = 0
+    non_text: int = 0
+    chars: dict[str, float | int | None] = {}
+    words: dict[str, float | int | None] = {}
+    length_histogram: list[dict[str, Any]] = []
+    very_short_rows: int = 0
+    scripts: dict[str, int] = {}
+    script_shares: dict[str, float] = {}
+    no_letters: int = 0
+    language_detection: str = LANGUAGE_NOTE
+
+
+class TextStatsCheck(AuditCheck):
     """Streaming text statistics."""
 
     name = "text_stats"
+    label = "Text statistics"
+    section_model = TextStatsSection
+
+    @classmethod
+    def from_config(cls, config, plan) -> TextStatsCheck:
+        return cls()
 
     def __init__(self) -> None:
         self.rows = 0
@@ -63,10 +91,11 @@ class TextStatsCheck:
         self.scripts = dict.fromkeys(SCRIPTS, 0)
         self.no_letters = 0
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
 
+        chunk = Chunk.of(batch)
         n = len(chunk)
         self.rows += n
         non_text = chunk.non_text_mask
@@ -131,7 +160,10 @@ class TextStatsCheck:
         for k, v in other.scripts.items():
             self.scripts[k] += v
 
-    def result(self) -> dict:
+    def result(self, context: ReportContext | None = None) -> TextStatsSection:
+        return TextStatsSection.model_validate(self.stats())
+
+    def stats(self) -> dict:
         counted = int(self.char_hist.sum())
         # Histogram on log-spaced bins for the chart (exact counts per bin).
         edges = [0, 10, 20, 40, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, MAX_TRACKED_LENGTH + 1]
@@ -171,3 +203,49 @@ class TextStatsCheck:
             "no_letters": self.no_letters,
             "language_detection": LANGUAGE_NOTE,
         }
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def warnings(cls, section: Section, context: ReportContext) -> list[str]:
+        return [LANGUAGE_NOTE]
+
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import plural  # noqa: PLC0415
+
+        assert isinstance(section, TextStatsSection)
+        out = []
+        bad = section.empty + section.whitespace_only + section.missing
+        if bad:
+            out.append(
+                Finding(
+                    check=cls.name,
+                    severity="warning",
+                    text=f"{plural(bad, 'row')} have no text (empty, whitespace-only or missing).",
+                )
+            )
+        if section.non_text:
+            n = section.non_text
+            out.append(
+                Finding(
+                    check=cls.name,
+                    severity="warning",
+                    text=f"{plural(n, 'value')} in the text column "
+                    f"{'is' if n == 1 else 'are'} not text (numbers or other types).",
+                )
+            )
+        if section.chars.get("p50") is not None:
+            out.append(
+                Finding(
+                    check=cls.name,
+                    severity="info",
+                    text=f"Median text length {section.chars['p50']} characters "
+                    f"(90 % under {section.chars['p90']}); {context.rows:,} rows audited.",
+                )
+            )
+        return out
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, TextStatsSection)
+        return {"Empty or missing texts": section.empty + section.whitespace_only + section.missing}

@@ -11,11 +11,15 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
+from backend.audit.representation import shown_groups
 from backend.audit.source import Chunk
 from backend.detectors.pii import PiiDetector
+from backend.observations import Observation, finite_number
 
 BINS = 20
 _EDGES = np.linspace(0.0, 1.0, BINS + 1)
@@ -57,10 +61,57 @@ class _Acc:
         }
 
 
-class ToxicityCheck:
+class ToxicitySection(Section):
+    """Score distribution and share above the threshold, overall and per group."""
+
+    backend: str = ""
+    backend_id: str | None = None
+    is_fallback: bool = False
+    fallback_reason: str | None = None
+    threshold: float = 0.5
+    scored_rows: int = 0
+    rows: int = 0
+    sampled: bool = False
+    mean: float | None = None
+    share_above_threshold: float | None = None
+    histogram: dict[str, Any] = {}
+    by_group: dict[str, Any] = {}
+    top_examples: list[dict[str, Any]] = []
+    batch_size: int = 0
+    seconds: float = 0.0
+    rows_per_second: float | None = None
+
+
+class ToxicityCheck(AuditCheck):
     """Scores texts in batches (cancellable between batches) and accumulates histograms."""
 
     name = "toxicity"
+    label = "Toxicity"
+    section_model = ToxicitySection
+    describes_bias = True
+    transient = ("scorer", "tick", "_redactor")
+
+    @classmethod
+    def from_config(cls, config, plan) -> ToxicityCheck:
+        scorer = plan.scorer
+        if scorer is None:
+            from backend.detectors.toxicity import load_toxicity_scorer  # noqa: PLC0415
+
+            if plan.note is not None:
+                plan.note("Loading the toxicity model…")
+            scorer = load_toxicity_scorer(
+                config.toxicity_variant,
+                checkpoint=config.toxicity_checkpoint,
+                base_model_dir=config.toxicity_base_model_dir,
+                allow_fallback=True,
+            )
+            plan.scorer = scorer  # one model per process, shared by later blocks
+        check = cls(
+            scorer, threshold=config.toxicity_threshold, max_rows=config.toxicity_max_rows,
+            tick=plan.tick,
+        )  # fmt: skip
+        check.plan(plan.estimated_rows)
+        return check
 
     def __init__(
         self,
@@ -69,7 +120,7 @@ class ToxicityCheck:
         threshold: float = 0.5,
         max_rows: int | None = None,
         batch_size: int | None = None,
-        tick: Callable[[], None] | None = None,
+        tick: Callable[[str], None] | None = None,
     ) -> None:
         self.scorer = scorer
         self.threshold = threshold
@@ -83,14 +134,24 @@ class ToxicityCheck:
         self.groups: dict[str, dict[str, _Acc]] = {}
         self.seconds = 0.0
         self._top: list[tuple[float, int, str]] = []
-        self._redactor = PiiDetector()
+        self.backend_name = scorer.backend_name
+        self.backend_id = scorer.backend_id
+        self.is_fallback = bool(scorer.is_fallback)
+        self.fallback_reason = getattr(scorer, "fallback_reason", None)
+
+    @property
+    def redactor(self) -> PiiDetector:
+        if getattr(self, "_redactor", None) is None:
+            self._redactor = PiiDetector()
+        return self._redactor
 
     def plan(self, estimated_rows: int | None) -> None:
         """Spread at most ``max_rows`` scored rows evenly over the estimated row count."""
         if self.max_rows and estimated_rows and estimated_rows > self.max_rows:
             self.sample_of = int(estimated_rows)
 
-    def update(self, chunk: Chunk) -> None:
+    def update(self, batch) -> None:
+        chunk = Chunk.of(batch)
         n = len(chunk)
         rows = np.arange(chunk.start_row, chunk.start_row + n, dtype=np.int64)
         if self.sample_of and self.max_rows:
@@ -110,8 +171,8 @@ class ToxicityCheck:
         parts = []
         for b in range(0, len(texts), self.batch_size):
             parts.append(np.asarray(self.scorer.score(texts[b : b + self.batch_size]), dtype=float))
-            if self.tick is not None:
-                self.tick()
+            if getattr(self, "tick", None) is not None:
+                self.tick("Scoring toxicity")
         self.seconds += time.perf_counter() - started
         scores = np.clip(np.concatenate(parts), 0.0, 1.0)
         self.overall.add(scores, self.threshold)
@@ -141,7 +202,11 @@ class ToxicityCheck:
             if len(self._top) > _TOP_EXAMPLES:
                 heapq.heappop(self._top)
 
-    def result(self, *, shown_groups: dict[str, list[str]] | None = None) -> dict:
+    def result(self, context: ReportContext | None = None) -> ToxicitySection:
+        shown = shown_groups(context) if context is not None else None
+        return ToxicitySection.model_validate(self.scores(shown_groups=shown))
+
+    def scores(self, *, shown_groups: dict[str, list[str]] | None = None) -> dict:
         overall = self.overall.to_dict()
         by_group = {}
         for col, accs in self.groups.items():
@@ -151,14 +216,15 @@ class ToxicityCheck:
                 key = g if keep is None or g in keep or g == "(missing)" else "other"
                 pooled.setdefault(key, _Acc()).merge(acc)
             by_group[col] = {
-                g: acc.to_dict() for g, acc in sorted(pooled.items(), key=lambda kv: -kv[1].n)
+                g: acc.to_dict()
+                for g, acc in sorted(pooled.items(), key=lambda kv: (-kv[1].n, kv[0]))
             }
         top = sorted(self._top, reverse=True)
         return {
-            "backend": self.scorer.backend_name,
-            "backend_id": self.scorer.backend_id,
-            "is_fallback": bool(self.scorer.is_fallback),
-            "fallback_reason": getattr(self.scorer, "fallback_reason", None),
+            "backend": self.backend_name,
+            "backend_id": self.backend_id,
+            "is_fallback": self.is_fallback,
+            "fallback_reason": self.fallback_reason,
             "threshold": self.threshold,
             "scored_rows": overall["n"],
             "rows": self.rows_seen,
@@ -168,10 +234,86 @@ class ToxicityCheck:
             "histogram": {"edges": _EDGES.tolist(), "counts": overall["histogram"]},
             "by_group": by_group,
             "top_examples": [
-                {"row": -neg_row + 1, "score": s, "text": self._redactor.redact(t)[:300]}
+                {"row": -neg_row + 1, "score": s, "text": self.redactor.redact(t)[:300]}
                 for s, neg_row, t in top
             ],
             "batch_size": self.batch_size,
             "seconds": self.seconds,
             "rows_per_second": overall["n"] / self.seconds if self.seconds else None,
         }
+
+    # -- reading the section ------------------------------------------------------------------
+    @classmethod
+    def warnings(cls, section: Section, context: ReportContext) -> list[str]:
+        assert isinstance(section, ToxicitySection)
+        out = []
+        if section.is_fallback:
+            reason = section.fallback_reason or ""
+            out.append(
+                f"Toxicity scored by the {section.backend}: it catches swearing, not every "
+                f"insult or threat. {reason}".strip()
+            )
+        if section.sampled:
+            out.append(
+                f"Toxicity scored on {section.scored_rows:,} evenly spaced rows of "
+                f"{section.rows:,}."
+            )
+        return out
+
+    @classmethod
+    def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
+        from backend.audit.findings import pct  # noqa: PLC0415
+
+        assert isinstance(section, ToxicitySection)
+        if not section.scored_rows:
+            return []
+        worst = None
+        for col, groups in section.by_group.items():
+            for g, v in groups.items():
+                if g in ("(missing)", "other") or v["n"] < 30:
+                    continue
+                if worst is None or (v["share_above_threshold"] or 0) > worst[2]:
+                    worst = (col, g, v["share_above_threshold"] or 0)
+        extra = f"; highest group: {worst[1]} ({worst[0]}) at {pct(worst[2])}" if worst else ""
+        sampled = (
+            f" (scored {section.scored_rows:,} of {section.rows:,} rows)" if section.sampled else ""
+        )
+        share = section.share_above_threshold
+        return [
+            Finding(
+                check=cls.name,
+                severity="warning" if (share or 0) >= 0.05 else "info",
+                text=f"{pct(share)} of rows score at or above {section.threshold:g} for "
+                f"toxicity{extra}. Scored by {section.backend}{sampled}.",
+            )
+        ]
+
+    @classmethod
+    def observations(cls, section: Section, context: ReportContext) -> list[Observation]:
+        assert isinstance(section, ToxicitySection)
+        value = finite_number(section.share_above_threshold)
+        return [] if value is None else [Observation("dataset_toxic_share", value)]
+
+    @classmethod
+    def comparison(cls, section: Section) -> dict[str, float | None]:
+        assert isinstance(section, ToxicitySection)
+        return {
+            "Toxicity mean": section.mean,
+            "Toxic share (≥ threshold)": section.share_above_threshold,
+        }
+
+    @classmethod
+    def headline(cls, section: Section | None) -> list[Headline]:
+        from backend.audit.findings import pct  # noqa: PLC0415
+
+        if not isinstance(section, ToxicitySection):
+            return [Headline("Toxic share", "–")]
+        share = section.share_above_threshold
+        return [
+            Headline(
+                "Toxic share",
+                "–" if share is None else pct(share),
+                f"≥ {section.threshold:g}",
+                help=f"Scored by {section.backend}.",
+            )
+        ]

@@ -603,10 +603,6 @@ def _representation(rep: Any) -> tuple[str, list[str]]:
     return table(rows, ["attribute", "group", "rows", "share"]), rare
 
 
-#: Audit checks whose findings describe a bias in the data (not a tool limitation).
-BIAS_CHECKS = ("representation", "label_skew", "association", "toxicity")
-
-
 def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
     c = art.content if isinstance(art.content, dict) else {}
     base = artifact_ref(art, store=store)
@@ -683,11 +679,16 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
     warnings = bullets(c.get("warnings") or [])
     # known biases: the audit's bias-type findings when they are tagged by check;
     # plain-sentence findings cannot be told apart, so the audit's warnings stand in
+    # Audit checks whose findings describe a bias in the data (not a tool limitation):
+    # the audit's registry says which.
+    from backend.audit.registry import bias_checks  # noqa: PLC0415
+
+    bias = bias_checks()
     bias_findings = [
         f
         for f in raw_findings
         if isinstance(f, Mapping)
-        and f.get("check") in BIAS_CHECKS
+        and f.get("check") in bias
         and f.get("severity") not in ("ok", "info")
     ]
     biases = bullets(bias_findings) if bias_findings else warnings
