@@ -8,7 +8,10 @@
   terminates the process. The child can report progress itself through
   :func:`context_from_env` (``STEWARD_JOB_ID`` is set for it).
 * On start-up, jobs left ``running`` by a process that no longer exists become
-  ``interrupted``.
+  ``interrupted``. Only jobs of this machine are judged (``owner_host``): several
+  dashboards on several machines may share one PostgreSQL database, and a process id
+  means nothing on another host. Cancel reaches another machine's job through the
+  store's ``cancel_requested`` flag, never by signalling a local process.
 
 Because everything is in the store, a page reload or a second browser tab sees the
 same jobs. Worker threads never touch Streamlit.
@@ -33,7 +36,7 @@ from typing import Any
 import psutil
 
 from backend.errors import JobCancelled, StewardError
-from backend.store import ACTIVE_STATUSES, Store, utcnow
+from backend.store import ACTIVE_STATUSES, Job, Store, this_host, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,12 @@ def context_from_env(store: Store) -> JobContext | None:
     return JobContext(store, int(job_id)) if job_id else None
 
 
+def on_this_host(job: Job) -> bool:
+    """Whether ``job`` runs (or ran) on this machine (jobs from before hosts were
+    recorded count as this machine's)."""
+    return job.owner_host is None or job.owner_host == this_host()
+
+
 def pid_alive(pid: int | None) -> bool:
     if not pid:
         return False
@@ -119,6 +128,8 @@ class JobManager:
         for job in self.store.list_jobs(statuses=ACTIVE_STATUSES, limit=10_000):
             if job.runner == "external":
                 continue  # reported by a user's own script; it finishes it itself
+            if not on_this_host(job):
+                continue  # its own machine's dashboard judges it
             owner_alive = pid_alive(job.owner_pid) and job.owner_pid != os.getpid()
             mine = job.id in self._threads or job.id in self._procs
             if job.runner == "process" and pid_alive(job.worker_pid):
@@ -297,6 +308,8 @@ class JobManager:
         if job is None or job.status not in ACTIVE_STATUSES:
             return False
         self.store.update_job(job_id, cancel_requested=True, message="Cancelling…")
+        if not on_this_host(job):
+            return True  # the job sees the flag at its next progress check
         with self._lock:
             event = self._cancel_events.get(job_id)
             proc = self._procs.get(job_id)

@@ -1,8 +1,10 @@
 """Persistent state: SQLAlchemy 2 models and small repository functions.
 
-SQLite in WAL mode at ``$STEWARD_HOME/steward.db`` by default; any SQLAlchemy URL
-works through ``STEWARD_DATABASE_URL``. The schema is created on first use and
-carries a version number (table ``meta``) so later changes can migrate.
+SQLite in WAL mode at ``$STEWARD_HOME/steward.db`` by default; PostgreSQL (or any
+SQLAlchemy URL) through ``STEWARD_DATABASE_URL``, e.g.
+``postgresql+psycopg://user:password@host/steward``. The schema is created and upgraded
+by Alembic revisions in ``backend/migrations/versions/`` when a store opens its database
+(see ``backend/migrations/README.md`` to add a table or column).
 
 Artifacts (audit reports, evaluations, cards, run summaries) are stored as JSON with
 a SHA-256 content hash, so later records (sign-offs) can cite them and detect edits.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -33,18 +36,19 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
-    text,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from backend.errors import StewardError
 from backend.observations import Observation
 
-SCHEMA_VERSION = 2
+#: ``meta.schema_version``: 1 and 2 predate Alembic; 3 means "the revision is in
+#: ``alembic_version``". An older Steward refuses a database with a higher number.
+SCHEMA_VERSION = 3
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
@@ -53,6 +57,11 @@ ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def this_host() -> str:
+    """This machine's name, as jobs record it (``socket.gethostname()``)."""
+    return socket.gethostname()
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -105,6 +114,8 @@ class Job(Base):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     runner: Mapped[str] = mapped_column(String(20), default="thread")  # thread | process | external
+    # the machine and process running the job: a pid means something only on its host
+    owner_host: Mapped[str | None] = mapped_column(String(255), nullable=True, default=this_host)
     owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -203,17 +214,6 @@ class AlertDelivery(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-# Columns added after schema version 1: (table, column, SQL type and default).
-_ADDED_COLUMNS = (
-    ("datasets", "expect_no_pii", "BOOLEAN NOT NULL DEFAULT FALSE"),
-    ("alerts", "source_label", "TEXT NOT NULL DEFAULT ''"),
-    ("alerts", "status", "VARCHAR(20) NOT NULL DEFAULT 'open'"),
-    ("alerts", "dedupe_key", "VARCHAR(300)"),
-    ("alerts", "resolved_at", "TIMESTAMP"),
-    ("alert_deliveries", "attempts", "INTEGER NOT NULL DEFAULT 1"),
-)
-
-
 #: Record kinds that are fine-tune runs: numbered among ``Job(kind="train")``.
 RUN_KINDS = ("run", "train")
 
@@ -310,16 +310,66 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def normalize_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` mean PostgreSQL through psycopg 3 (the driver
+    Steward installs); every other URL is used as given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a read-then-write that must not interleave with another writer.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's single write lock before anything is
+    read (pysqlite would otherwise begin only at the first INSERT, after our reads; in
+    autocommit mode it leaves the transaction to us); other writers wait ``busy_timeout``.
+    Other databases: an ordinary transaction, in which the caller first takes the lock it
+    needs (``SELECT ... FOR UPDATE`` on a row, an advisory lock).
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
 class Store:
     """Repository over one database URL. Thread-safe; cheap to share process-wide."""
 
     def __init__(self, url: str) -> None:
         self.url = url
+        engine_url = normalize_url(url)
         kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite"):
+        if engine_url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine: Engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
+        else:  # a server may restart or drop idle connections: test each before use
+            kwargs["pool_pre_ping"] = True
+        try:
+            self.engine: Engine = create_engine(engine_url, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise StewardError(
+                f"STEWARD_DATABASE_URL={safe_url(url)} cannot be used: {exc}"
+            ) from None
+        if engine_url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._init_lock = threading.Lock()
@@ -327,49 +377,29 @@ class Store:
 
     # -- schema -------------------------------------------------------------------------
     def _init_schema(self) -> None:
-        with self._init_lock:
-            Base.metadata.create_all(self.engine)
-            with self.session() as s:
-                row = s.get(Meta, "schema_version")
-                if row is None:
-                    s.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                elif int(row.value) > SCHEMA_VERSION:
-                    raise RuntimeError(
-                        f"The database at {self.url} has schema version {row.value}, newer "
-                        f"than this Steward ({SCHEMA_VERSION}). Upgrade Steward."
-                    )
-                elif int(row.value) < SCHEMA_VERSION:
-                    self._migrate(s, int(row.value))
-                    row.value = str(SCHEMA_VERSION)
+        """Create or upgrade the schema (Alembic), refusing a database from a newer Steward."""
+        from backend.migrations import DatabaseTooNew, upgrade_database
 
-    def _migrate(self, s: Session, version: int) -> None:
-        """Bring an older database up to date in one transaction (new tables already exist)."""
-        existing = {
-            table: {c["name"] for c in inspect(self.engine).get_columns(table)}
-            for table in {t for t, _, _ in _ADDED_COLUMNS}
-        }
-        for table, column, sql_type in _ADDED_COLUMNS:
-            if column not in existing[table]:
-                s.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
-        if version < 2:
-            s.execute(
-                text(
-                    "CREATE UNIQUE INDEX IF NOT EXISTS ux_alerts_dedupe_key ON alerts (dedupe_key)"
-                )
-            )
-            s.execute(text("CREATE INDEX IF NOT EXISTS ix_alerts_status ON alerts (status)"))
-            s.execute(
-                update(Alert)
-                .where(Alert.acknowledged_at.is_not(None))
-                .values(status="acknowledged")
-            )
-            # Version 1 named severities warning / critical; the seed's scale is medium / high.
-            s.execute(update(Alert).where(Alert.severity == "critical").values(severity="high"))
-            s.execute(
-                update(Alert)
-                .where(Alert.severity.in_(("warning", "info")))
-                .values(severity="medium")
-            )
+        too_new = StewardError(
+            f"The database at {safe_url(self.url)} was written by a newer Steward than this "
+            "one. Upgrade Steward."
+        )
+        try:
+            with self._init_lock:
+                with self.session() as s:
+                    row = s.get(Meta, "schema_version") if self._has_meta(s) else None
+                    if row is not None and int(row.value) > SCHEMA_VERSION:
+                        raise too_new
+                upgrade_database(self.engine)
+        except DatabaseTooNew:
+            raise too_new from None
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise StewardError(f"Cannot open the database {safe_url(self.url)}: {reason}") from None
+
+    @staticmethod
+    def _has_meta(s: Session) -> bool:
+        return s.get_bind().dialect.has_table(s.connection(), "meta")
 
     @property
     def schema_version(self) -> int:

@@ -1,8 +1,19 @@
-"""Shared fixtures: every test gets its own STEWARD_HOME and a fresh store."""
+"""Shared fixtures: every test gets its own STEWARD_HOME and a fresh store.
+
+Tests marked ``@pytest.mark.databases`` (or a module with ``pytestmark =
+pytest.mark.databases``) run twice: on SQLite and on a real PostgreSQL 16 that the test
+session starts from the ``pgserver`` wheel (one server per session, stopped at its end;
+one fresh schema per test). ``STEWARD_TEST_DATABASES=sqlite`` skips the PostgreSQL pass.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,12 +27,123 @@ SHARED_DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" 
 apply_offline_env()
 
 
+DATABASES = ("sqlite", "postgres")
+TEST_DATABASES = [
+    name.strip()
+    for name in os.environ.get("STEWARD_TEST_DATABASES", ",".join(DATABASES)).split(",")
+    if name.strip()
+]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "databases(*names): run the test on each database (default: sqlite and postgres)",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("databases")
+    if marker is not None:
+        names = [n for n in (marker.args or DATABASES) if n in TEST_DATABASES]
+        metafunc.parametrize("database", names, indirect=True)
+
+
+@pytest.fixture
+def database(request) -> str:
+    """``sqlite`` (every test) or ``postgres`` (second pass of a ``databases`` test)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL 16 server (pgserver wheel) for the whole session.
+
+    Stopped when the session ends; a watchdog process also stops it if the session is
+    killed before its fixtures finish, so no server is ever left running.
+    """
+    import pgserver
+
+    # not under pytest's basetemp: pytest resets its mode to 0700, which locks out the
+    # unprivileged user pgserver runs PostgreSQL as when started by root
+    root = Path(tempfile.mkdtemp(prefix="steward-pg-"))
+    data = root / "data"
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _PG_WATCHDOG, str(os.getpid()), str(data)],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        pg = SessionPostgres(server)
+        # a throwaway test server: no need to survive a power cut
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            pg.admin.execute(f"ALTER SYSTEM SET {setting} = off")
+        pg.admin.execute("SELECT pg_reload_conf()")
+        yield pg
+        pg.admin.close()
+    finally:
+        server.cleanup()
+        watchdog.kill()
+        watchdog.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# Waits for the test session (argv[1]) to end, then stops its PostgreSQL (fast shutdown).
+_PG_WATCHDOG = """
+import os, signal, sys, psutil
+from pathlib import Path
+try:
+    psutil.Process(int(sys.argv[1])).wait()
+except psutil.NoSuchProcess:
+    pass
+pid_file = Path(sys.argv[2]) / "postmaster.pid"
+if pid_file.exists():
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+    except (ProcessLookupError, ValueError):
+        pass
+"""
+
+
+class SessionPostgres:
+    """The session's PostgreSQL: its URL, an admin connection, fresh schemas and databases."""
+
+    def __init__(self, server) -> None:
+        import psycopg
+
+        from backend.store import normalize_url
+
+        self.server = server
+        self.url = normalize_url(
+            server.get_uri()
+        )  # postgresql+psycopg://postgres:@/postgres?host=…
+        self.admin = psycopg.connect(server.get_uri(), autocommit=True)
+        self._names = itertools.count(1)
+
+    def schema_url(self) -> str:
+        """A URL whose tables live in a new, empty schema (one test's isolation)."""
+        name = f"test_{next(self._names)}"
+        self.admin.execute(f"CREATE SCHEMA {name}")
+        return f"{self.url}&options=-csearch_path%3D{name}"
+
+    def database_url(self) -> str:
+        """A URL to a new, empty database (for restoring a dump with its own schema names)."""
+        name = f"db_{next(self._names)}"
+        self.admin.execute(f"CREATE DATABASE {name}")
+        return self.url.replace("/postgres?", f"/{name}?", 1)
+
+
 @pytest.fixture(autouse=True)
-def steward_home(tmp_path, monkeypatch):
+def steward_home(tmp_path, monkeypatch, database, request):
     """Isolate every test in its own workspace directory and database."""
     home = tmp_path / "steward-home"
     monkeypatch.setenv("STEWARD_HOME", str(home))
-    monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
+    if database == "postgres":
+        url = request.getfixturevalue("postgres_server").schema_url()
+        monkeypatch.setenv("STEWARD_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("STEWARD_DATABASE_URL", raising=False)
     monkeypatch.setenv("STEWARD_SECRETS", str(tmp_path / "no-secrets.toml"))
     get_settings.cache_clear()
     reset_stores()

@@ -38,7 +38,7 @@ from backend.alerts.cli import alert_dict
 from backend.cli import main
 from backend.config import get_settings
 from backend.errors import ConfigError
-from backend.store import Store
+from backend.store import SCHEMA_VERSION, Store
 
 # -- local servers -------------------------------------------------------------------------
 
@@ -284,6 +284,7 @@ def test_severity_is_high_at_least_a_tenth_past_the_threshold():
     assert "below" in next(d for d in drafts if d.metric.startswith("dataset")).message
 
 
+@pytest.mark.databases
 def test_same_condition_on_same_record_raises_once_even_after_resolve(store):
     service = _service(store)
     first = service.check([Observation("run_co2_kg", 0.9)], record="run:1", source_kind="run")
@@ -295,9 +296,9 @@ def test_same_condition_on_same_record_raises_once_even_after_resolve(store):
     assert len(other.alerts) == 1
 
 
-def test_two_stores_on_one_database_do_not_duplicate(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    a, b = Store(url), Store(url)
+@pytest.mark.databases
+def test_two_stores_on_one_database_do_not_duplicate(store):
+    a, b = store, Store(store.url)
     args = {"kind": "training", "message": "m", "dedupe_key": "dp_epsilon|run:7"}
     assert a.add_alert(**args) is not None
     assert b.add_alert(**args) is None
@@ -353,6 +354,7 @@ def test_real_audit_of_the_demo_raises_pii_and_rare_group_alerts(store, settings
     assert len(store.list_alerts()) == len(alerts)
 
 
+@pytest.mark.databases
 def test_run_budgets_are_checked_as_metrics_land(store, settings):
     from backend.training.reporter import RunReporter
 
@@ -404,6 +406,7 @@ def test_generated_text_scores(store):
 # -- incident log ----------------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_acknowledge_and_resolve_keep_who_what_when(store):
     alert = _service(store).check([Observation("toxicity", 0.9)], record="t").alerts[0]
     transition(store, alert.id, "ack", note="Looking at it", actor="ana")
@@ -589,6 +592,7 @@ def test_min_severity_filters_notifications(store, webhook):
     assert len(store.list_alerts()) == 2
 
 
+@pytest.mark.databases
 def test_alerts_raised_elsewhere_are_dispatched_once(store, settings):
     store.add_alert(kind="audit", message="PII in 12 rows", severity="high")
     service = _service(store, [LogNotifier(settings.logs_dir / "alerts.jsonl")])
@@ -611,6 +615,7 @@ def test_background_delivery_does_not_block_and_still_records(store, webhook):
 # -- CLI ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_cli_lists_acks_and_resolves(store, capsys, monkeypatch):
     service = _service(store)
     a = service.check([Observation("toxicity", 0.9)], record="a", source_label="run #4").alerts[0]
@@ -681,7 +686,7 @@ def test_version_1_database_is_migrated(tmp_path):
     con.commit()
     con.close()
     store = Store(f"sqlite:///{path}")
-    assert store.schema_version == 2
+    assert store.schema_version == SCHEMA_VERSION
     assert [
         (a.id, a.status, a.severity) for a in store.list_alerts(statuses=("open", "acknowledged"))
     ] == [

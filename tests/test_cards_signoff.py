@@ -9,6 +9,8 @@ import stat
 import tomllib
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from backend.cards import (
     CardRepository,
@@ -28,6 +30,7 @@ from backend.cards import (
     verify_card,
 )
 from backend.cards.records import resolve_run
+from backend.cards.repository import SignOffRow
 from backend.cards.reviewers import reviewers_path
 from backend.config import get_settings
 from backend.errors import StewardError
@@ -55,6 +58,12 @@ def signed_card(store, alice):
 
 def _db(settings) -> sqlite3.Connection:
     return sqlite3.connect(settings.home / "steward.db")
+
+
+def _drop_guard(conn, trigger: str, table: str) -> None:
+    """Drop one append-only trigger, as someone with the tables' owner rights could."""
+    on = "" if conn.dialect.name == "sqlite" else f" ON {table}"
+    conn.execute(text(f"DROP TRIGGER {trigger}{on}"))
 
 
 # -- reviewers -----------------------------------------------------------------------------
@@ -110,6 +119,7 @@ def test_oidc_identity_signs_only_when_allowed(alice, monkeypatch, tmp_path):
 # -- sign-off ------------------------------------------------------------------------------
 
 
+@pytest.mark.databases
 def test_signoff_records_reviewer_decision_and_hashes(store, signed_card):
     card_id, repo = signed_card
     (so,) = repo.signoffs(card_id)
@@ -148,6 +158,7 @@ def test_sign_checks_decision_comment_and_completeness(store, alice):
     assert card_status(store, saved.card_id).state == "rejected"
 
 
+@pytest.mark.databases
 def test_editing_after_signoff_makes_it_stale(store, signed_card):
     card_id, repo = signed_card
     doc = repo.load(card_id)
@@ -174,12 +185,34 @@ def test_signoffs_are_exported_with_the_card(store, signed_card):
         assert "Approved by alice" in content
 
 
-def test_signoffs_cannot_be_updated_or_deleted_in_sqlite(signed_card, settings):
-    con = _db(settings)
-    for sql in ("UPDATE card_signoffs SET decision='reject'", "DELETE FROM card_signoffs"):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            con.execute(sql)
-    con.close()
+@pytest.mark.databases
+def test_signoffs_and_versions_cannot_be_updated_or_deleted_in_the_database(
+    store, signed_card, database
+):
+    statements = [
+        sql.format(table)
+        for table in ("card_signoffs", "card_versions")
+        for sql in ("UPDATE {} SET card_id = card_id", "DELETE FROM {}")
+    ]
+    if database == "postgres":  # TRUNCATE skips row triggers: statement triggers refuse it
+        statements += ["TRUNCATE card_signoffs", "TRUNCATE cards CASCADE"]
+    for sql in statements:
+        with (
+            pytest.raises(IntegrityError, match="append-only|cannot be deleted"),
+            store.engine.begin() as conn,
+        ):
+            conn.execute(text(sql))
+    for sql, why in (
+        ("DELETE FROM cards", "cannot be deleted"),
+        ("UPDATE cards SET kind = 'data'", "keep their id, kind and creator"),
+        ("DELETE FROM card_signoff_heads", "cannot be deleted"),
+    ):
+        with pytest.raises(IntegrityError, match=why), store.engine.begin() as conn:
+            conn.execute(text(sql))
+    with store.engine.begin() as conn:  # the one allowed update: the title follows the card
+        conn.execute(text("UPDATE cards SET title = 'Renamed'"))
+    card_id, _ = signed_card
+    assert verify_card(store, card_id).ok
 
 
 def test_repository_has_no_update_or_delete_path_for_signoffs():
@@ -190,6 +223,7 @@ def test_repository_has_no_update_or_delete_path_for_signoffs():
 # -- verify: tampering behind the application's back ---------------------------------------
 
 
+@pytest.mark.databases
 def test_verify_ok_when_nothing_changed(store, signed_card):
     card_id, _ = signed_card
     report = verify_card(store, card_id)
@@ -246,20 +280,19 @@ def test_verify_detects_card_and_hash_rewritten_together(store, signed_card, set
     assert any("does not match the signed hash" in p for p in problems)
 
 
-def test_verify_detects_a_rewritten_or_removed_signoff(store, signed_card, settings):
+@pytest.mark.databases
+def test_verify_detects_a_rewritten_or_removed_signoff(store, signed_card):
     card_id, repo = signed_card
     sign_card(
         store, card_id, reviewer=authenticate("alice", PASSWORD), decision="reject", comment="no"
     )
-    con = _db(settings)
-    con.execute("DROP TRIGGER card_signoffs_no_update")
-    con.execute("DROP TRIGGER card_signoffs_no_delete")
-    con.execute("UPDATE card_signoffs SET decision='approve' WHERE id=2")
-    con.commit()
+    with store.engine.begin() as conn:  # someone with the owner's rights bypasses the guards
+        for trigger in ("card_signoffs_no_update", "card_signoffs_no_delete"):
+            _drop_guard(conn, trigger, "card_signoffs")
+        conn.execute(text("UPDATE card_signoffs SET decision='approve' WHERE id=2"))
     assert any("sign-off #2 was altered" in p for p in verify_card(store, card_id).problems)
-    con.execute("DELETE FROM card_signoffs WHERE id=1")
-    con.commit()
-    con.close()
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM card_signoffs WHERE id=1"))
     assert any("does not follow" in p for p in verify_card(store, card_id).problems)
 
 
@@ -333,6 +366,7 @@ def test_gate_lists_fields_checklist_and_high_alerts_on_cited_records(store, ali
     assert alerts == [f"alert:{on_run.id}"]
 
 
+@pytest.mark.databases
 def test_approval_with_exceptions_is_recorded_hashed_and_verified(store, alice, settings):
     from backend.cards.signoff import ApprovalRefused, approval_gate
 
@@ -365,11 +399,12 @@ def test_approval_with_exceptions_is_recorded_hashed_and_verified(store, alice, 
     for fmt in ("md", "html", "json"):
         assert whys[issues[-1].key] in export_saved_card(store, saved.card_id, fmt).content
     # an exception's justification edited in the database breaks the sign-off's hash
-    con = _db(settings)
-    con.execute("DROP TRIGGER card_signoffs_no_update")
-    con.execute("UPDATE card_signoffs SET exceptions=json_set(exceptions,'$[0].justification','')")
-    con.commit()
-    con.close()
+    table = SignOffRow.__table__
+    with store.engine.begin() as conn:
+        _drop_guard(conn, "card_signoffs_no_update", "card_signoffs")
+        exceptions = conn.execute(select(table.c.exceptions)).scalar_one()
+        exceptions[0]["justification"] = ""
+        conn.execute(table.update().values(exceptions=exceptions))
     problems = verify_card(store, saved.card_id).problems
     assert any("was altered" in p for p in problems)
     assert any("has no justification" in p for p in problems)
@@ -387,6 +422,7 @@ def test_verify_names_a_high_alert_raised_after_approval(store, alice):
     assert any(f"alert #{alert.id}" in p and "no exception" in p for p in problems)
 
 
+@pytest.mark.databases
 def test_rejection_never_needs_anything_from_the_gate(store, alice):
     saved = create_card(store, "model", title="empty")
     row = sign_card(store, saved.card_id, reviewer=alice, decision="reject", comment="empty")

@@ -1,15 +1,24 @@
-"""JobManager: thread jobs (success, failure, cancel), process jobs, interrupted recovery."""
+"""JobManager: thread jobs (success, failure, cancel), process jobs, interrupted recovery.
+
+Tests marked ``databases`` run on SQLite and on PostgreSQL (see tests/conftest.py).
+"""
 
 import os
+import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from backend.errors import StewardError
-from backend.jobs import JobManager, python_argv
+from backend.jobs import JobManager, pid_alive, python_argv
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.databases
 def test_thread_job_reports_progress_and_result(store):
     seen = []
 
@@ -29,6 +38,7 @@ def test_thread_job_reports_progress_and_result(store):
     assert job.started_at and job.finished_at and job.finished_at >= job.started_at
 
 
+@pytest.mark.databases
 def test_failure_is_captured_not_raised(store):
     def boom(ctx):
         raise ValueError("column 'text' has numbers")
@@ -45,6 +55,7 @@ def test_failure_is_captured_not_raised(store):
     assert store.get_job(b).error == "The file is empty."
 
 
+@pytest.mark.databases
 def test_cooperative_cancel(store):
     def slow(ctx):
         for i in range(1000):
@@ -61,6 +72,7 @@ def test_cooperative_cancel(store):
     assert not jm.cancel(job_id), "a finished job cannot be cancelled again"
 
 
+@pytest.mark.databases
 def test_cancel_requested_from_another_manager(store):
     """A second tab or process cancels through the store."""
 
@@ -76,6 +88,7 @@ def test_cancel_requested_from_another_manager(store):
     assert jm.wait(job_id, timeout=10) == "cancelled"
 
 
+@pytest.mark.databases
 def test_jobs_of_dead_process_become_interrupted(store):
     dead = store.create_job(kind="audit", status="running", owner_pid=2**22 + 12345)
     alive_other = store.create_job(kind="audit", status="running", owner_pid=os.getppid())
@@ -112,6 +125,7 @@ def test_process_job_crash_is_failed_with_exit_code(store, tmp_path):
     assert "exited with code 3" in job.error and "CUDA out of memory" in job.error
 
 
+@pytest.mark.databases
 def test_process_job_reports_progress_itself(store, tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(
@@ -135,6 +149,7 @@ def test_process_job_reports_progress_itself(store, tmp_path):
     assert store.get_job(job_id).result == {"steps": 7}
 
 
+@pytest.mark.databases
 def test_cancel_terminates_process(store, tmp_path):
     jm = JobManager(store, logs_dir=tmp_path / "logs")
     job_id = jm.submit_process([sys.executable, "-c", "import time; time.sleep(60)"], kind="train")
@@ -144,6 +159,80 @@ def test_cancel_terminates_process(store, tmp_path):
     assert jm.wait(job_id, timeout=20) == "cancelled"
     assert time.monotonic() - started < 15
     assert store.get_job(job_id).exit_code is not None
+
+
+# A worker that reports progress until it is cancelled (through the store or a signal).
+_LOOPING_WORKER = """
+import time
+from backend.jobs import context_from_env
+from backend.store import get_store
+ctx = context_from_env(get_store())
+while True:
+    ctx.progress(0.5, "working", force=True)
+    time.sleep(0.05)
+"""
+
+
+def _another_process(code: str, *args: str) -> None:
+    """Run ``code`` in a separate Python process on the same workspace (another dashboard)."""
+    subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        check=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.databases
+def test_cancel_from_another_process_stops_a_worker(store, tmp_path):
+    jm = JobManager(store, logs_dir=tmp_path / "logs")
+    job_id = jm.submit_process([sys.executable, "-c", _LOOPING_WORKER], kind="train", cwd=ROOT)
+    _wait_for(lambda: store.get_job(job_id).message == "working")
+    _another_process(
+        "import sys; from backend.jobs import JobManager; from backend.store import get_store;"
+        "assert JobManager(get_store()).cancel(int(sys.argv[1]), grace_s=2)",
+        str(job_id),
+    )
+    assert jm.wait(job_id, timeout=30) == "cancelled"
+
+
+@pytest.mark.databases
+def test_a_job_on_another_machine_is_cancelled_through_the_store_only(store, tmp_path):
+    """Dashboards on two machines share one database: a pid is only meaningful on its host."""
+    jm = JobManager(store, logs_dir=tmp_path / "logs")
+    job_id = jm.submit_process([sys.executable, "-c", _LOOPING_WORKER], kind="train", cwd=ROOT)
+    _wait_for(lambda: store.get_job(job_id).message == "working")
+    store.update_job(job_id, owner_host="gpu-node-7")  # as if started over there
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        other = store.create_job(
+            kind="train",
+            status="running",
+            runner="process",
+            owner_host="gpu-node-7",
+            owner_pid=2**22 + 7,  # no such process here: not a reason to call it interrupted
+            worker_pid=bystander.pid,  # a local process with the same number: never signalled
+        )
+        other_manager = JobManager(store)
+        assert other.id not in other_manager.recover()
+        assert store.get_job(other.id).status == "running"
+        assert other_manager.cancel(other.id, grace_s=0.1)
+        assert store.get_job(other.id).cancel_requested and pid_alive(bystander.pid)
+        # the real worker sees the flag at its next progress report and stops
+        assert other_manager.cancel(job_id, grace_s=0.1)
+        assert jm.wait(job_id, timeout=30) == "cancelled"
+        assert pid_alive(bystander.pid)
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def _wait_for(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
 
 
 def test_python_argv_uses_this_interpreter():

@@ -1,8 +1,11 @@
-"""Store: schema, WAL, repositories, content hashes."""
+"""Store: schema, WAL, repositories, content hashes, database URLs."""
 
 import sqlite3
 
-from backend.store import SCHEMA_VERSION, Store, content_hash, get_store
+import pytest
+
+from backend.errors import StewardError
+from backend.store import SCHEMA_VERSION, Store, content_hash, get_store, normalize_url, safe_url
 
 
 def test_sqlite_in_wal_mode_under_steward_home(store, steward_home):
@@ -30,14 +33,25 @@ def test_newer_schema_is_refused(tmp_path):
     con.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
     con.commit()
     con.close()
-    try:
+    with pytest.raises(StewardError, match="newer Steward"):
         Store(url)
-    except RuntimeError as exc:
-        assert "newer" in str(exc)
-    else:
-        raise AssertionError("a newer schema must be refused")
 
 
+def test_postgres_urls_use_psycopg_and_messages_hide_the_password():
+    assert normalize_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert "s3cret" not in safe_url("postgresql+psycopg://u:s3cret@h/db")
+
+
+def test_an_unreachable_database_is_one_clear_error(tmp_path):
+    url = f"postgresql://steward:s3cret@/steward?host={tmp_path}&connect_timeout=2"
+    with pytest.raises(StewardError, match="Cannot open the database") as exc:
+        Store(url)
+    assert "s3cret" not in str(exc.value) and "\n" not in str(exc.value)
+
+
+@pytest.mark.databases
 def test_jobs_metrics_artifacts_alerts_roundtrip(store):
     job = store.create_job(kind="train", name="run a", params={"lr": 1e-4})
     store.update_job(job.id, status="running", progress=0.5, message="half")

@@ -10,7 +10,7 @@ from .diff import FieldChange, diff_cards, side_by_side
 from .metadata import hub_metadata
 from .records import current_hash, file_ref, resolve_run
 from .render import FORMATS, CardExportError, Export, ExportContext, export_card
-from .repository import CardRepository, SavedVersion, ensure_schema
+from .repository import CardRepository, SavedVersion
 from .reviewers import Reviewer, SignInError, add_reviewer, authenticate, authorize_oidc
 from .schema import (
     CHECKLIST_ITEMS,
@@ -54,7 +54,6 @@ __all__ = [
     "create_card",
     "current_hash",
     "diff_cards",
-    "ensure_schema",
     "evidence_drift",
     "export_card",
     "export_saved_card",

@@ -13,12 +13,14 @@ Three tables of our own (subclassing :class:`backend.store.Base`):
                      (:mod:`backend.cards.anchor`), so cutting the chain's tail is noticed.
 ``reviewer_sign_ins`` sign-in attempts, for the per-account rate limit.
 
-Versions and sign-offs have no update or delete code path here. On SQLite, triggers
-make the database itself refuse ``UPDATE``/``DELETE`` on both tables, an ``INSERT`` that
-reuses an existing id (``INSERT OR REPLACE`` would otherwise delete the old row without
-firing the delete trigger), and deleting a card. Even a mistaken script cannot rewrite
-history without first dropping the triggers, which ``verify`` then still catches through
-the hashes and the anchored head.
+Versions and sign-offs have no update or delete code path here. Triggers (created by
+the migration ``backend/migrations/versions/0002_append_only_guards.py``, on SQLite and
+PostgreSQL) make the database itself refuse ``UPDATE``/``DELETE`` on both tables (and
+``TRUNCATE`` on PostgreSQL), an ``INSERT`` that reuses an existing id on SQLite
+(``INSERT OR REPLACE`` would otherwise delete the old row without firing the delete
+trigger), and deleting a card. Even a mistaken script cannot rewrite history without
+first dropping the triggers, which ``verify`` then still catches through the hashes and
+the anchored head.
 
 Appending a sign-off takes the database's write lock *before* reading the chain head
 (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on the card row elsewhere), so
@@ -27,7 +29,6 @@ two reviewers signing at the same instant are chained one after the other.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,16 +45,14 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     insert,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.errors import StewardError
-from backend.store import Base, Store, content_hash, utcnow
+from backend.store import Base, Store, content_hash, utcnow, write_transaction
 
 from .anchor import SignoffKey, head_mac, mac_matches, signoff_key
 from .schema import CardDocument, card_hash, check_title
@@ -121,65 +120,6 @@ class SignInAttempt(Base):
     name: Mapped[str] = mapped_column(String(64), index=True)
     ok: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-def _abort(table: str, why: str) -> str:
-    return f"BEGIN SELECT RAISE(ABORT, '{table} {why}'); END"
-
-
-_APPEND_ONLY_TRIGGERS = [
-    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()}
-        BEFORE {op} ON {table} {_abort(table, "is append-only")}"""
-    for table in ("card_versions", "card_signoffs")
-    for op in ("UPDATE", "DELETE")
-] + [
-    # INSERT OR REPLACE deletes the clashing row without firing the delete trigger:
-    # refuse any insert that reuses an existing id (or, for versions, card and number)
-    """CREATE TRIGGER IF NOT EXISTS card_versions_no_replace BEFORE INSERT ON card_versions
-        WHEN EXISTS (SELECT 1 FROM card_versions WHERE id = NEW.id
-                     OR (card_id = NEW.card_id AND version = NEW.version))
-        """
-    + _abort("card_versions", "is append-only: that version already exists"),
-    """CREATE TRIGGER IF NOT EXISTS card_signoffs_no_replace BEFORE INSERT ON card_signoffs
-        WHEN EXISTS (SELECT 1 FROM card_signoffs WHERE id = NEW.id) """
-    + _abort("card_signoffs", "is append-only: that sign-off already exists"),
-    # cards: the title follows the latest version (the one allowed update); never deleted
-    """CREATE TRIGGER IF NOT EXISTS cards_no_delete BEFORE DELETE ON cards """
-    + _abort("cards", "cannot be deleted: cards keep their history"),
-    """CREATE TRIGGER IF NOT EXISTS cards_no_update BEFORE UPDATE OF id, kind, created_by,
-        created_at ON cards """
-    + _abort("cards", "keep their id, kind and creator"),
-    """CREATE TRIGGER IF NOT EXISTS cards_no_replace BEFORE INSERT ON cards
-        WHEN EXISTS (SELECT 1 FROM cards WHERE id = NEW.id) """
-    + _abort("cards", "cannot be replaced"),
-    """CREATE TRIGGER IF NOT EXISTS card_signoff_heads_no_delete BEFORE DELETE ON
-        card_signoff_heads """
-    + _abort("card_signoff_heads", "cannot be deleted"),
-    """CREATE TRIGGER IF NOT EXISTS card_signoff_heads_no_replace BEFORE INSERT ON
-        card_signoff_heads WHEN EXISTS (SELECT 1 FROM card_signoff_heads
-        WHERE card_id = NEW.card_id) """
-    + _abort("card_signoff_heads", "cannot be replaced"),
-]
-
-_TABLES = ("cards", "card_versions", "card_signoffs", "card_signoff_heads", "reviewer_sign_ins")
-
-_ready: weakref.WeakSet = weakref.WeakSet()  # engines already set up
-
-
-def ensure_schema(store: Store) -> None:
-    """Create the card tables (idempotent) and, on SQLite, the append-only triggers."""
-    if store.engine in _ready:
-        return
-    Base.metadata.create_all(store.engine, tables=[Base.metadata.tables[t] for t in _TABLES])
-    columns = {c["name"] for c in inspect(store.engine).get_columns("card_signoffs")}
-    if "exceptions" not in columns:  # databases from before approval with exceptions
-        with store.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE card_signoffs ADD COLUMN exceptions JSON"))
-    if store.engine.dialect.name == "sqlite":
-        with store.engine.begin() as conn:
-            for ddl in _APPEND_ONLY_TRIGGERS:
-                conn.execute(text(ddl))
-    _ready.add(store.engine)
 
 
 _HASHED = (
@@ -273,22 +213,10 @@ def chain_transaction(store: Store, card_id: int) -> Iterator[Connection]:
     Other databases: an ordinary transaction that first locks the card's row with
     ``SELECT ... FOR UPDATE``, so appends to one card queue while other cards proceed.
     """
-    with store.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            # pysqlite would open its own deferred transaction at the first INSERT, after
-            # our read; in autocommit mode it leaves the transaction to us
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
-                raise
-            conn.exec_driver_sql("COMMIT")
-        else:
-            with conn.begin():
-                conn.execute(select(CardRow.id).where(CardRow.id == card_id).with_for_update())
-                yield conn
+    with write_transaction(store.engine) as conn:
+        if conn.dialect.name != "sqlite":
+            conn.execute(select(CardRow.id).where(CardRow.id == card_id).with_for_update())
+        yield conn
 
 
 @dataclass(frozen=True)
@@ -305,7 +233,6 @@ class CardRepository:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        ensure_schema(store)
 
     # -- cards and versions -------------------------------------------------------------
     def create(self, doc: CardDocument, *, author: str = "", note: str = "") -> SavedVersion:

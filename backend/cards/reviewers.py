@@ -212,9 +212,8 @@ def sign_in(
     """
     from sqlalchemy import select
 
-    from .repository import SignInAttempt, ensure_schema
+    from .repository import SignInAttempt
 
-    ensure_schema(store)
     name = (name or "").strip()[:64]
     now = now or utcnow()
     with store.session() as s:
