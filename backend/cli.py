@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES = [
     "backend.cli_models",
     "backend.cards.cli",
     "backend.alerts.cli",
+    "backend.privacy.cli",
 ]
 
 

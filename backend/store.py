@@ -229,6 +229,8 @@ KIND_TITLES = {
     "probes": "Probe result",
     "mitigation": "Mitigation result",
     "reweighting": "Reweighting",
+    "privacy": "Privacy audit",
+    "dataset_version": "Dataset version",
     "job": "Job",
 }
 

@@ -8,6 +8,7 @@ from backend.errors import StewardError
 from backend.training.launch import cancel_grace_s, reconcile_external_runs
 from components import state
 from components.app_shell import ensure_app_shell
+from components.privacy_views import privacy_comparison, privacy_section
 from components.training_form import hardware_notice, run_form
 from components.training_views import comparison, run_details, runs_table
 
@@ -75,6 +76,7 @@ def live_section() -> None:
         key="ft_run_select",
     )
     run_details(store, by_id[chosen])
+    privacy_section(store, by_id[chosen])
     if active and not running:
         st.rerun()  # the last run just ended: a full rerun stops the polling
 
@@ -93,6 +95,8 @@ pick = st.multiselect(
     key="ft_compare",
 )
 if len(pick) == 2:
-    comparison(store, [store.get_job(i) for i in pick])
+    compared = [store.get_job(i) for i in pick]
+    comparison(store, compared)
+    privacy_comparison(store, compared)
 else:
     st.caption("Choose two runs to see them side by side.")

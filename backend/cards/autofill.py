@@ -13,10 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from backend.errors import StewardError
+from backend.privacy.audit import privacy_audit_for_run
 from backend.store import Artifact, Dataset, Store
 from backend.training.sanity import baseline_comparison, check_run
 
-from .records import artifact_ref, dataset_ref, latest_audit_for_dataset, public_location
+from .records import (
+    artifact_ref,
+    dataset_ref,
+    latest_audit_for_dataset,
+    public_location,
+)
 from .schema import CardDocument, ChecklistItem, RecordRef
 
 # -- small, defensive readers and formatters ----------------------------------------------
@@ -978,11 +984,27 @@ def fill_from_mitigation(doc: CardDocument, art: Artifact, *, store: Store) -> C
     return doc
 
 
+def fill_from_privacy(doc: CardDocument, art: Artifact, *, store: Store) -> CardDocument:
+    """A run's privacy audit (membership attack with its CI, canary exposure) is the
+    model card's privacy evidence; it replaces the run's ε-only sentence."""
+    from backend.privacy.report import card_text  # noqa: PLC0415
+
+    base = artifact_ref(art, store=store)
+    _add_source(doc, base)
+    if doc.kind == "model":
+        c = art.content if isinstance(art.content, dict) else {}
+        fld = doc.get_field("ethical_considerations", "privacy")
+        if not fld.edited:
+            _set(doc, "ethical_considerations", "privacy", card_text(c, label=base.label), base)
+    return doc
+
+
 #: What a card does with each kind of cited evidence record.
 EVIDENCE_FILLERS = {
     "redteam": fill_from_redteam,
     "probes": fill_from_probes,
     "mitigation": fill_from_mitigation,
+    "privacy": fill_from_privacy,
 }
 
 
@@ -1081,6 +1103,10 @@ def build_card(
         dataset = store.get_dataset(audit.dataset_id)
     if audit is None and dataset is not None and kind == "model" and run is not None:
         audit = latest_audit_for_dataset(store, dataset.id)
+    if kind == "model" and run is not None and run.job_id is not None:
+        privacy = privacy_audit_for_run(store, run.job_id)  # the run's own privacy audit
+        if privacy is not None and privacy.id not in {a.id for a in evidence}:
+            evidence = [*evidence, privacy]
 
     if dataset is not None:
         fill_from_dataset(doc, dataset)

@@ -25,6 +25,7 @@ ARTIFACT_KINDS = (
     "redteam",
     "probes",
     "mitigation",
+    "privacy",
 )
 
 

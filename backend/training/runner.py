@@ -344,6 +344,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         tmp.replace(predictions_path)
 
     epsilon = float(engine.get_epsilon(delta)) if engine is not None else None
+    privacy = _privacy_audit(base, tokenizer, data, config, plan, reporter, epsilon, delta, notes)
     telemetry = reporter.telemetry_summary()
     train_loss = (
         float(np.mean(losses[-max(1, min(len(losses), steps_per_epoch)) :])) if losses else None
@@ -414,9 +415,38 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         "notes": notes,
         "config": config.model_dump(),
     }
+    summary["privacy"] = privacy
     summary["label_names"] = _label_names(reporter.store, data.dataset_id)
     summary["sanity"] = [w.to_dict() for w in check_run(summary)]
     return summary
+
+
+def _privacy_audit(model, tokenizer, data, config, plan, reporter, epsilon, delta, notes):
+    """Membership inference on the trained classifier (see backend/privacy); a failure is
+    a note on the run, never a failed run."""
+    if config.task != "classification" or not config.privacy.membership.enabled:
+        return None
+    from backend.privacy.audit import audit_classifier
+
+    reporter.message("Privacy audit: membership inference")
+    try:
+        return audit_classifier(
+            model,
+            tokenizer,
+            data,
+            config,
+            store=reporter.store,
+            job_id=reporter.job_id,
+            epsilon=epsilon,
+            delta=delta,
+            reference_model=lambda: load_model(
+                plan.model, config.task, data.label_values, tokenizer
+            ),
+        )
+    except Exception as exc:  # noqa: BLE001 - the model is trained; report, do not fail
+        log.warning("privacy audit failed", exc_info=True)
+        notes.append(f"The privacy audit could not run: {type(exc).__name__}: {exc}")
+        return {"skipped": f"{type(exc).__name__}: {exc}"}
 
 
 def _label_names(store: Store, dataset_id: int | None) -> dict[str, str]:
