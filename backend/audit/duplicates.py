@@ -66,6 +66,8 @@ SHINGLE_BYTES = 5
 CANDIDATE_PROBABILITY = 0.95
 #: State kept in memory before it is written to partition files.
 SPILL_BYTES = 96 << 20
+#: Texts shingled at once (each shingle costs ~60 bytes of temporaries).
+_SIGNATURE_SLICE = 8192
 #: Hash partitions of a spilled state.
 PARTITIONS = 64
 _U32 = np.uint32
@@ -75,6 +77,24 @@ _MAX32 = np.iinfo(np.uint32).max
 ROW_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("part", "<u2")])
 TEXT_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("len", "<u4")])
 BAND_DTYPE = np.dtype([("key", "<u8"), ("h", "<u8")])
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    # np.unique on large uint64 arrays goes through a hash table here (numpy 2.4) and is
+    # several times slower than a sort plus a neighbour comparison.
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
+
+
+def _unique_rows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``(a, b)`` pairs of two uint64 arrays, sorted by ``a`` then ``b``."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    keep = np.ones(len(a), dtype=bool)
+    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[keep], b[keep]
 
 
 # -- hashing, shingles, signatures ----------------------------------------------------------
@@ -127,40 +147,45 @@ def shingles(texts) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, _U64), counts
     base = int(offsets[0])
     # Window values over the used part of the buffer (a 40-bit packing, no collisions).
-    used = data[base : int(offsets[-1])].astype(_U64)
+    used = data[base : int(offsets[-1])]
     m = len(used)
     packed = np.zeros(max(m - (k - 1), 0), dtype=_U64)
     for j in range(k):
-        packed |= used[j : j + len(packed)] << _U64(8 * j)
-    # Window i of text t starts at starts[t] + i.
+        packed |= used[j : j + len(packed)].astype(_U64) << _U64(8 * j)
+    if not short.any():
+        # A window is valid when it ends inside its text: drop the last k - 1 starts of
+        # each text (texts are back to back in the buffer).
+        valid = np.ones(m, dtype=bool)
+        rel_ends = ends - base
+        for j in range(1, k):
+            valid[rel_ends[lengths > 0] - j] = False
+        return packed[valid[: len(packed)]], counts
+    # With texts shorter than k: gather each window by its start (slower, rare).
     win_text = np.repeat(np.arange(len(lengths)), windows)
     win_start = np.repeat(starts - base, windows) + (
         np.arange(int(windows.sum())) - np.repeat(np.cumsum(windows) - windows, windows)
     )
     values = packed[win_start]
-    if short.any():
-        # Short texts: their bytes (< 5) plus the length in the top byte.
-        idx = np.flatnonzero(short)
-        vals = np.zeros(len(idx), dtype=_U64)
-        for j in range(k - 1):
-            has = lengths[idx] > j
-            pos = np.where(has, starts[idx] - base + j, 0)
-            vals |= np.where(has, used[pos] if m else 0, 0).astype(_U64) << _U64(8 * j)
-        vals |= lengths[idx].astype(_U64) << _U64(56)
-        order_text = np.concatenate([win_text, idx])
-        values = np.concatenate([values, vals])
-        values = values[np.argsort(order_text, kind="stable")]
-    return values, counts
+    # Short texts: their bytes (< 5) plus the length in the top byte.
+    idx = np.flatnonzero(short)
+    vals = np.zeros(len(idx), dtype=_U64)
+    for j in range(k - 1):
+        has = lengths[idx] > j
+        pos = np.where(has, starts[idx] - base + j, 0)
+        vals |= np.where(has, used[pos] if m else 0, 0).astype(_U64) << _U64(8 * j)
+    vals |= lengths[idx].astype(_U64) << _U64(56)
+    order_text = np.concatenate([win_text, idx])
+    values = np.concatenate([values, vals])
+    return values[np.argsort(order_text, kind="stable")], counts
 
 
 def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.ndarray:
     """One-permutation MinHash of each text's shingles: ``(texts, num_perm)`` uint32.
 
     Each shingle is hashed once (64 bits): the high bits pick one of ``num_perm`` bins,
-    the low 32 bits are its value, and each bin keeps its minimum. Empty bins borrow
-    the next non-empty bin to the right (circularly) plus a per-step offset ("rotation"
-    densification, Shrivastava & Li 2014), so two texts agree on a bin with probability
-    equal to their Jaccard similarity. Texts without shingles keep all-max rows.
+    the low 32 bits are its value, and each bin keeps its minimum. Empty bins borrow the
+    value of a probed non-empty bin ("optimal densification", Shrivastava 2017), so two
+    texts agree on a bin with probability equal to their Jaccard similarity. Texts without shingles keep all-max rows.
     """
     n = len(counts)
     sig = np.full((n, num_perm), _MAX32, dtype=_U32)
@@ -172,22 +197,45 @@ def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.
     row = np.repeat(np.arange(n, dtype=np.int64), counts)
     np.minimum.at(sig.reshape(-1), row * num_perm + bins.astype(np.int64), low)
     valid = counts > 0
-    empty = (sig == _MAX32) & valid[:, None]
-    if empty.any():
-        # Walk right-to-left twice (circular): fill[j] = fill[j + 1] + step.
+    have = (sig != _MAX32) | ~valid[:, None]
+    if have.all():
+        return sig
+    # Optimal densification (Shrivastava 2017): an empty bin j takes the value of bin
+    # probe(j, attempt) for the first attempt that lands on a non-empty bin. The probes
+    # depend on j and the attempt only, so equal sets get equal signatures, and bins of a
+    # sparse text borrow from different bins (rotation would copy one bin along a band).
+    filled = sig.copy()
+    done = have.copy()
+    rows = np.flatnonzero(~have.all(axis=1))  # only texts with empty bins
+    sub_sig, sub_have, sub_done = sig[rows], have[rows], done[rows]
+    sub_filled = sub_sig.copy()
+    for src in _probe_table(num_perm):
+        take = ~sub_done & sub_have[:, src]
+        if take.any():
+            sub_filled[take] = sub_sig[:, src][take]
+            sub_done |= take
+        if sub_done.all():
+            break
+    filled[rows], done[rows] = sub_filled, sub_done
+    if not done.all():  # very sparse texts: the next non-empty bin to the right
         step = _U32(0x9E3779B1)
-        filled = sig.copy()
-        have = ~empty
         for _ in range(2):
             for j in range(num_perm - 1, -1, -1):
                 nxt = (j + 1) % num_perm
-                take = ~have[:, j] & have[:, nxt]
+                take = ~done[:, j] & done[:, nxt]
                 if take.any():
                     with np.errstate(over="ignore"):
                         filled[take, j] = filled[take, nxt] + step
-                    have[take, j] = True
-        sig = np.where(valid[:, None], filled, sig)
-    return sig
+                    done[take, j] = True
+    return filled
+
+
+def _probe_table(num_perm: int, attempts: int = 12) -> np.ndarray:
+    """``(attempts, num_perm)`` bins probed by each empty bin, fixed by a seeded hash."""
+    j = np.arange(num_perm, dtype=_U64)[None, :]
+    a = np.arange(attempts, dtype=_U64)[:, None]
+    h = fmix64((j << _U64(32)) | (a + _U64(1)))
+    return ((h >> _U64(32)) * _U64(num_perm) >> _U64(32)).astype(np.int64)
 
 
 def lsh_params(
@@ -223,18 +271,19 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 
 def shingle_sets(texts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct shingles per text, sorted, back to back: ``(values, starts, sizes)``."""
+    """Distinct shingles per text, sorted, back to back: ``(ids, starts, sizes)``.
+
+    Shingles are numbered densely (``ids``, uint64 below 2**32; equal ids are equal
+    shingles), so pairs of sets can be compared with one 64-bit sort.
+    """
     values, counts = shingles(texts)
     n = len(counts)
-    row = np.repeat(np.arange(n, dtype=np.int64), counts)
-    order = np.lexsort((values, row))
-    v, r = values[order], row[order]
-    keep = np.ones(len(v), dtype=bool)
-    keep[1:] = (v[1:] != v[:-1]) | (r[1:] != r[:-1])
-    v, r = v[keep], r[keep]
-    sizes = np.bincount(r, minlength=n).astype(np.int64)
+    _, ids = np.unique(values, return_inverse=True)
+    row = np.repeat(np.arange(n, dtype=_U64), counts)
+    keys = _sorted_unique((row << _U64(32)) | ids.astype(_U64))
+    sizes = np.bincount((keys >> _U64(32)).astype(np.int64), minlength=n).astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    return v, starts, sizes
+    return keys & _U64(0xFFFFFFFF), starts, sizes
 
 
 def exact_jaccard(
@@ -243,27 +292,25 @@ def exact_jaccard(
 ) -> np.ndarray:  # fmt: skip
     """Exact Jaccard similarity of the shingle sets of text pairs ``(s[i], d[i])``.
 
-    Vectorised: both sets of each pair are concatenated with the pair number, sorted,
-    and equal neighbours counted (sets have no inner duplicates).
+    ``values`` are shingle ids below 2**32 (:func:`shingle_sets`). Vectorised: both sets of
+    each pair are concatenated with the pair number in the high bits, sorted, and equal
+    neighbours counted (sets have no inner duplicates).
     """
     out = np.empty(len(s))
     for lo in range(0, len(s), batch):
         ps, pd_ = s[lo : lo + batch], d[lo : lo + batch]
         n_pairs = len(ps)
-        pair_parts, value_parts = [], []
+        keys = []
         for side in (ps, pd_):
             lens = sizes[side]
             total = int(lens.sum())
             within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
             idx = np.repeat(starts[side], lens) + within
-            pair_parts.append(np.repeat(np.arange(n_pairs, dtype=np.int64), lens))
-            value_parts.append(values[idx])
-        pairs = np.concatenate(pair_parts)
-        vals = np.concatenate(value_parts)
-        order = np.lexsort((vals, pairs))
-        pairs, vals = pairs[order], vals[order]
-        same = (pairs[1:] == pairs[:-1]) & (vals[1:] == vals[:-1])
-        inter = np.bincount(pairs[1:][same], minlength=n_pairs)
+            pair = np.repeat(np.arange(n_pairs, dtype=_U64), lens)
+            keys.append((pair << _U64(32)) | values[idx].astype(_U64))
+        allk = np.sort(np.concatenate(keys))
+        same = allk[1:] == allk[:-1]
+        inter = np.bincount((allk[1:][same] >> _U64(32)).astype(np.int64), minlength=n_pairs)
         union = sizes[ps] + sizes[pd_] - inter
         out[lo : lo + batch] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     return out
@@ -437,10 +484,7 @@ class DuplicatesCheck(AuditCheck):
         # One entry per distinct text of this batch (its first row here).
         _, first = np.unique(hashes, return_index=True)
         texts = taken.take(pa.array(first))
-        values, counts = shingles(texts)
-        sig = oph_signatures(values, counts, self.bands * self.rows_per_band)
-        keys = band_keys(sig, self.bands, self.rows_per_band)
-        valid = counts > 0
+        keys, valid = self._band_keys(texts)
         entries = np.empty(len(first), dtype=TEXT_DTYPE)
         entries["h"], entries["row"] = hashes[first], rows[first]
         entries["len"] = pc.binary_length(texts).to_numpy(zero_copy_only=False)
@@ -452,6 +496,19 @@ class DuplicatesCheck(AuditCheck):
         self._buffered += facts.nbytes + entries.nbytes + band.nbytes + int(entries["len"].sum())
         if self._buffered > self.spill_bytes:
             self._flush()
+
+    def _band_keys(self, texts) -> tuple[np.ndarray, np.ndarray]:
+        """LSH band keys of each text and whether it has shingles, in slices of
+        :data:`_SIGNATURE_SLICE` texts (bounds the per-shingle temporaries)."""
+        keys, valid = [], []
+        for lo in range(0, len(texts), _SIGNATURE_SLICE):
+            values, counts = shingles(texts.slice(lo, _SIGNATURE_SLICE))
+            sig = oph_signatures(values, counts, self.bands * self.rows_per_band)
+            keys.append(band_keys(sig, self.bands, self.rows_per_band))
+            valid.append(counts > 0)
+        if not keys:
+            return np.zeros((0, self.bands), _U64), np.zeros(0, bool)
+        return np.concatenate(keys), np.concatenate(valid)
 
     def merge(self, other: DuplicatesCheck) -> None:
         if (other.threshold, other.num_perm) != (self.threshold, self.num_perm):
@@ -576,8 +633,8 @@ class DuplicatesCheck(AuditCheck):
             band = self._part_bands(p)
             if len(band) < 2:
                 continue
-            band = np.unique(band)  # sorted by (key, h); one entry per text per bucket
-            keys, hs = band["key"], band["h"]
+            # Sorted by (key, h); one entry per text per bucket.
+            keys, hs = _unique_rows(band["key"], band["h"])
             starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
             sizes = np.diff(np.r_[starts, len(keys)])
             src, dst = [], []
@@ -603,11 +660,34 @@ class DuplicatesCheck(AuditCheck):
                 dst.append(hs[1:][chain[:-1]])
             if src:
                 s, d = np.concatenate(src), np.concatenate(dst)
-                both = np.stack([np.minimum(s, d), np.maximum(s, d)], axis=1)
-                pairs.append(np.unique(both, axis=0))
+                pairs.append(np.stack(_unique_rows(np.minimum(s, d), np.maximum(s, d)), axis=1))
         if not pairs:
             return np.zeros((0, 2), _U64)
-        return np.unique(np.concatenate(pairs), axis=0)
+        both = np.concatenate(pairs)
+        return np.stack(_unique_rows(both[:, 0], both[:, 1]), axis=1)
+
+    def _verified(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(nodes, s, d)``: candidate hashes (sorted) and the verified pairs among them
+        as positions in ``nodes`` (exact Jaccard of the shingle sets ≥ the threshold)."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        pairs = self._candidate_pairs()
+        if not len(pairs):
+            return np.zeros(0, _U64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        nodes = np.unique(pairs)
+        texts = self._texts_of(nodes)
+        values, starts, sizes = shingle_sets(
+            pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
+        )
+        s = np.searchsorted(nodes, pairs[:, 0])
+        d = np.searchsorted(nodes, pairs[:, 1])
+        keep = exact_jaccard(s, d, values, starts, sizes) >= self.threshold
+        return nodes, s[keep], d[keep]
+
+    def verified_pairs(self) -> list[tuple[int, int]]:
+        """Pairs of distinct-text hashes the audit links (for benchmarks and tests)."""
+        nodes, s, d = self._verified()
+        return list(zip(nodes[s].tolist(), nodes[d].tolist(), strict=True))
 
     def _near_components(self) -> tuple[np.ndarray, np.ndarray, int]:
         """Verified near pairs as components: ``(hashes sorted, component per hash, pairs)``.
@@ -617,24 +697,9 @@ class DuplicatesCheck(AuditCheck):
         from scipy.sparse import coo_matrix  # noqa: PLC0415
         from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
 
-        pairs = self._candidate_pairs()
-        empty = (np.zeros(0, _U64), np.zeros(0, np.int64), 0)
-        if not len(pairs):
-            return empty
-        nodes = np.unique(pairs)
-        texts = self._texts_of(nodes)
-        import pyarrow as pa  # noqa: PLC0415
-
-        values, starts, sizes = shingle_sets(
-            pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
-        )
-        s = np.searchsorted(nodes, pairs[:, 0])
-        d = np.searchsorted(nodes, pairs[:, 1])
-        sim = exact_jaccard(s, d, values, starts, sizes)
-        keep = sim >= self.threshold
-        s, d = s[keep], d[keep]
+        nodes, s, d = self._verified()
         if not len(s):
-            return empty
+            return np.zeros(0, _U64), np.zeros(0, np.int64), 0
         graph = coo_matrix((np.ones(len(s)), (s, d)), shape=(len(nodes), len(nodes)))
         _, comp = connected_components(graph, directed=False)
         in_pair = np.zeros(len(nodes), dtype=bool)
