@@ -110,17 +110,20 @@ def generate_chunk(n: int, start: int, seed: int, vocab: np.ndarray, *, min_word
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     # Planted near duplicates: one word inserted, deleted or substituted in an earlier row.
     near = rng.choice(np.arange(n // 2, n), size=n // 100, replace=False)
-    ids_list = ids.tolist()
-    new_ids, new_len = [], lengths.copy()
+    new_len = lengths.copy()
     edited = {}
     for r in near.tolist():
         src = int(rng.integers(0, r))
-        words, _ = _edit(ids_list[offsets[src] : offsets[src + 1]], rng, len(vocab))
-        edited[r] = words
+        words, _ = _edit(ids[offsets[src] : offsets[src + 1]].tolist(), rng, len(vocab))
+        edited[r] = np.asarray(words, dtype=np.int64)
         new_len[r] = len(words)
-    for r in range(n):
-        new_ids.extend(edited.get(r) or ids_list[offsets[r] : offsets[r + 1]])
-    texts = _join((np.asarray(new_ids, dtype=np.int64), new_len), vocab)
+    # Unedited rows are copied as whole slices between the edited ones.
+    parts, prev = [], 0
+    for r in sorted(edited):
+        parts += [ids[offsets[prev] : offsets[r]], edited[r]]
+        prev = r + 1
+    parts.append(ids[offsets[prev] :])
+    texts = _join((np.concatenate(parts), new_len), vocab)
     # Exact duplicates: an earlier row again, re-cased or with doubled spaces.
     exact = rng.choice(np.arange(n // 2, n), size=n // 100, replace=False)
     exact = exact[~np.isin(exact, near)]
