@@ -117,23 +117,33 @@ def first_window(text: str) -> str:
 
 
 def embed(texts: list[str], *, encoder=None, cache_dir: Path | None = None, progress=None):
-    """First-window embeddings of ``texts`` on torch fp32.
-
-    Windows already embedded by an earlier run (same encoder) are read from an ``.npz``
-    cache under ``$STEWARD_HOME/cache`` (no pickle), so adding rows to the corpus only
-    embeds the new ones.
-    """
+    """First-window embeddings of ``texts`` on torch fp32 (cached, see :func:`cached_encode`)."""
     if encoder is None:
         from backend.guardrails.embeddings import get_encoder
 
         encoder = get_encoder(runtime="torch")
     windows = [first_window(t) for t in texts]
+    known = cached_encode(
+        windows, encoder=encoder, cache_dir=cache_dir, name="guard-embeddings", progress=progress
+    )
+    return np.stack([known[w] for w in windows]).astype(np.float32), encoder.label
+
+
+def cached_encode(
+    windows: list[str], *, encoder, cache_dir: Path | None, name: str, progress=None
+) -> dict[str, np.ndarray]:
+    """Embeddings of ``windows`` by text, reusing an ``.npz`` cache of earlier runs.
+
+    Windows already embedded by an earlier run (same encoder) are read from
+    ``$STEWARD_HOME/cache/<name>-<encoder tag>.npz`` (no pickle), so adding rows to a
+    corpus only embeds the new ones.
+    """
     tag = hashlib.sha256(f"{encoder.label}|{encoder.max_tokens}".encode()).hexdigest()[:16]
     if cache_dir is None:
         from backend.config import get_settings
 
         cache_dir = get_settings().home / "cache"
-    path = Path(cache_dir) / f"guard-embeddings-{tag}.npz"
+    path = Path(cache_dir) / f"{name}-{tag}.npz"
     known: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path, allow_pickle=False) as data:
@@ -151,7 +161,7 @@ def embed(texts: list[str], *, encoder=None, cache_dir: Path | None = None, prog
         keys = list(known)
         np.savez_compressed(tmp, windows=np.array(keys), x=np.stack([known[k] for k in keys]))
         tmp.replace(path)
-    return np.stack([known[w] for w in windows]).astype(np.float32), encoder.label
+    return known
 
 
 def stratified_split(

