@@ -10,6 +10,7 @@ apply_offline_env()  # before anything imports transformers
 
 import streamlit as st  # noqa: E402
 
+from backend.alerts import listen  # noqa: E402
 from components import state  # noqa: E402
 from components.sidebar import render_sidebar  # noqa: E402
 
@@ -25,6 +26,7 @@ PAGES = [
     st.Page("pages/alerts.py", title="Alerts & incidents", icon=":material/notifications:"),
 ]
 
+listen(notify="background")  # alerts from what lands; pages never wait for a mail server
 state.job_manager()  # once per process: jobs left running by a dead process -> interrupted
 state.warm_up_guardrails()  # once per process, in a background thread
 page = st.navigation(PAGES)

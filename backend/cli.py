@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     except StewardError as exc:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    import backend.alerts  # noqa: F401, PLC0415 - the alert service listens to the store
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -200,7 +200,6 @@ class JobManager:
             with self._lock:
                 self._threads.pop(job_id, None)
                 self._cancel_events.pop(job_id, None)
-            self._dispatch_alerts()
 
     def _fail(self, job_id: int, message: str) -> None:
         self.store.update_job(
@@ -288,17 +287,6 @@ class JobManager:
         finally:
             with self._lock:
                 self._procs.pop(job_id, None)
-            self._dispatch_alerts()
-
-    def _dispatch_alerts(self) -> None:
-        """Send alerts a job raised (fairness gap, audit finding...) to the configured
-        notifiers (webhook, e-mail; log by default) as soon as the job ends."""
-        try:
-            from backend.alerts import AlertService  # noqa: PLC0415 - avoids an import cycle
-
-            AlertService(self.store).dispatch_pending()
-        except Exception:  # noqa: BLE001 - a notifier outage must not fail the job
-            log.exception("could not dispatch alerts after a job")
 
     # -- control -----------------------------------------------------------------------
     def cancel(self, job_id: int, *, grace_s: float = 5.0) -> bool:

@@ -12,13 +12,14 @@ can use it without an import cycle.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Observation", "finite_number"]
+__all__ = ["Observation", "finite_number", "short_digest"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,8 @@ def finite_number(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def short_digest(text: str) -> str:
+    """A short, stable name for a record known only by its text (``evaluated:<digest>``)."""
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]

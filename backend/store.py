@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from backend.errors import StewardError
+from backend.errors import JobCancelled, StewardError
 from backend.observations import Observation
 
 #: ``meta.schema_version``: 1 and 2 predate Alembic; 3 means "the revision is in
@@ -284,6 +284,8 @@ class Landed:
     changes: Mapping[str, Any] = field(default_factory=dict)
     source_kind: str | None = None
     source_label: str = ""
+    #: What listeners report back (the alert service: the alerts it raised).
+    replies: list = field(default_factory=list)
 
 
 _after_write: list[Callable[[Landed], None]] = []
@@ -299,6 +301,8 @@ def _landed(event: Landed) -> None:
     for listener in list(_after_write):
         try:
             listener(event)
+        except JobCancelled:  # a cancel (SIGTERM in a worker) arrived meanwhile: honour it
+            raise
         except Exception:  # the record is committed; a listener's failure must not undo it
             log.exception("after-write listener %r failed on %s", listener, event.kind)
 
@@ -476,9 +480,16 @@ class Store:
     # -- metrics ------------------------------------------------------------------------
     def add_metrics(self, run_id: int, step: int, values: dict[str, float]) -> None:
         """Record several named values for one step of a run in one transaction."""
+        self.add_metric_steps(run_id, [(step, values)])
+
+    def add_metric_steps(
+        self, run_id: int, steps: Iterable[tuple[int, Mapping[str, float | None]]]
+    ) -> None:
+        """Record the values of several steps of a run in one transaction."""
         now = utcnow()
         rows = [
             Metric(run_id=run_id, step=int(step), name=k, value=float(v), time=now)
+            for step, values in steps
             for k, v in values.items()
             if v is not None
         ]
@@ -525,19 +536,21 @@ class Store:
 
     def observe(
         self, observations: Iterable[Observation], *, source_kind: str, source_label: str = ""
-    ) -> None:
-        """Hand values that are not kept as a record (a generated text's scores) to the hook."""
+    ) -> list:
+        """Hand values that are not kept as a record (a generated text's scores) to the
+        hook; returns what the listeners replied (the alerts they raised)."""
         obs = tuple(observations)
-        if obs and _after_write:
-            _landed(
-                Landed(
-                    self,
-                    "observations",
-                    observations=obs,
-                    source_kind=source_kind,
-                    source_label=source_label,
-                )
-            )
+        if not obs or not _after_write:
+            return []
+        event = Landed(
+            self,
+            "observations",
+            observations=obs,
+            source_kind=source_kind,
+            source_label=source_label,
+        )
+        _landed(event)
+        return list(event.replies)
 
     def get_artifact(self, artifact_id: int) -> Artifact | None:
         with self.session() as s:

@@ -4,11 +4,12 @@ Run: ``.venv/bin/python -m benchmarks.alerts [--flushes 2000]``
 
 Measures, in a throwaway workspace (SQLite, WAL):
 
-* a fine-tune run's metric flush with the budget check (``RunWatcher.observe``) vs the
-  same flush without it: the check runs about once a second in the training worker;
+* a fine-tune run's metric flush heard by the alert listener (the store's after-write
+  hook checks the budgets) vs the same flush with nobody listening: it runs about once a
+  second in the training worker;
 * raising one new alert (store + incident-log event + log notifier) and refusing a
   duplicate (the unique dedupe key);
-* checking a saved audit report (``AlertService.on_audit``);
+* checking a saved audit report's observations (what the listener does when one lands);
 * delivering one alert to a webhook on loopback (HTTP server in this process).
 
 Prints a Markdown table (median and p95 per operation) and saves
@@ -60,16 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="steward-bench-alerts-"))
     os.environ["STEWARD_HOME"] = str(home)
     os.environ["STEWARD_SECRETS"] = str(home / "none.toml")
+    import backend.store as store_module
     from backend.alerts import (
+        AlertListener,
         AlertService,
         Observation,
-        RunWatcher,
         WebhookNotifier,
         default_config,
     )
     from backend.alerts.notifiers import LogNotifier
+    from backend.audit.runner import dataset_observations
     from backend.config import get_settings
-    from backend.store import Metric, Store, utcnow
+    from backend.store import Landed, Store
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -79,28 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     values = {"loss": 0.5, "energy_kwh_cumulative": 0.01, "co2_g_cumulative": 1.0, "epsilon": 2.0}
 
     def flush(i: int) -> None:
-        with store.session() as s:
-            s.add_all(
-                Metric(run_id=run.id, step=i, name=k, value=v, time=utcnow())
-                for k, v in values.items()
-            )
+        store.add_metrics(run.id, i, values)
 
-    watcher = RunWatcher(
-        store,
-        run.id,
-        service_factory=lambda: AlertService(store, notifiers=[], config=config),
-    )
-
-    def flush_and_check(i: int) -> None:
-        flush(i)
-        watcher.observe(values)
-
+    listening = list(store_module._after_write)
+    store_module._after_write[:] = []  # nobody listens: the flush alone
     rows: dict[str, dict] = {}
-    rows["metric flush (4 values), no check"] = _stats(_timed(flush, args.flushes))
-    rows["metric flush + budget check (under budget)"] = _stats(
-        _timed(flush_and_check, args.flushes)
-    )
-    check_only = _timed(lambda i: watcher.observe(values), args.flushes)
+    rows["metric flush (4 values), no listener"] = _stats(_timed(flush, args.flushes))
+    store_module._after_write[:] = listening
+    rows["metric flush + alert listener (under budget)"] = _stats(_timed(flush, args.flushes))
+    listener = AlertListener()
+    observations = tuple(Observation(k, v, f"run:{run.id}") for k, v in values.items())
+    event = Landed(store, "metrics", run.id, observations=observations)
+    check_only = _timed(lambda i: listener(event), args.flushes)
     rows["budget check alone (under budget)"] = _stats(check_only)
 
     log = LogNotifier(settings.logs_dir / "alerts.jsonl")
@@ -129,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     art = store.save_artifact(kind="audit", content=content, dataset_id=ds.id)
     quiet = AlertService(store, notifiers=[], config=config)
+    audit_observations = dataset_observations(content, ds)
     rows["check an audit report (nothing breached)"] = _stats(
-        _timed(lambda i: quiet.on_audit(art, ds), args.alerts)
+        _timed(
+            lambda i: quiet.check(
+                audit_observations, source_kind="audit", source_id=art.id, value_key=True
+            ),
+            args.alerts,
+        )
     )
 
     class Hook(BaseHTTPRequestHandler):

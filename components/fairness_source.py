@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from backend.alerts.config import config_or_defaults
 from backend.errors import StewardError
 from components import state
 
@@ -62,6 +61,7 @@ def _column_form(frame, *, key: str, source: dict):
 def evaluation_form() -> int | None:
     """Draw the form; on submit evaluate, save, alert. Returns the new artifact id."""
     from backend.fairness.evaluation import (
+        alert_threshold,
         demo_request,
         evaluate,
         list_run_sources,
@@ -150,15 +150,9 @@ def evaluation_form() -> int | None:
 
     with st.expander("Options"):
         c1, c2, c3 = st.columns(3)
-        threshold = c1.number_input(
-            "Disparity threshold for findings",
-            0.0,
-            1.0,
-            float(config_or_defaults()[0].threshold_value("bias_disparity")),
-            0.01,
-            key="fair_thr",
-            help="Differences above this are called out in the findings. Alerts use "
-            "`bias_disparity` of the alert thresholds file (see Alerts & incidents).",
+        c1.markdown(
+            f"Gaps above **{alert_threshold():.2f}** are called out and raise an alert "
+            "(`bias_disparity` in the alert thresholds file, see Alerts & incidents)."
         )
         min_size = c2.number_input(
             "Minimum group size",
@@ -180,7 +174,6 @@ def evaluation_form() -> int | None:
             "Training the baseline and measuring…" if kind == "Demo baseline" else "Measuring…"
         ):
             options = {
-                "threshold": float(threshold),
                 "min_group_size": int(min_size),
                 "n_boot": int(n_boot),
             }

@@ -8,6 +8,7 @@ import streamlit as st
 
 from backend.errors import StewardError
 from backend.fairness import frames
+from backend.fairness.evaluation import gaps_above_threshold
 from backend.fairness.metrics import METRIC_LABELS, METRIC_SHORT, METRICS
 from components import fairness_charts as charts
 from components import state
@@ -26,8 +27,8 @@ def render_findings(report: dict) -> None:
         f"{report['n_rows']:,} rows measured · intervals: 95 % bootstrap "
         f"({report['settings']['n_boot']:,} resamples, seed {report['settings']['seed']})."
     )
-    for alert in report.get("alerts", []):
-        st.warning(alert["message"], icon=":material/warning:")
+    for sentence in gaps_above_threshold(report):
+        st.warning(sentence, icon=":material/warning:")
     st.markdown("\n".join(f"- {s}" for s in report.get("findings", [])))
     if report.get("warnings"):
         with st.expander(f"{len(report['warnings'])} note(s) about the data"):
@@ -219,7 +220,7 @@ def show_job(job) -> None:
 
 
 def render_probes_tab() -> None:
-    from backend.fairness.scorers import available_scorers
+    from backend.fairness.scorer_choices import available_scorers
     from backend.fairness.tasks import JOB_KIND, latest_results, probe_task, store_upload
 
     settings, store = state.settings(), state.store()

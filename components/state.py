@@ -15,6 +15,9 @@ from backend.store import Store, get_store
 
 @st.cache_resource(show_spinner=False)
 def store() -> Store:
+    from backend.alerts import listen  # noqa: PLC0415
+
+    listen()  # what the pages write is heard by the alert service
     return get_store()
 
 

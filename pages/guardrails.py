@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.alerts import check_generated_output
 from backend.errors import StewardError
+from backend.guardrails.observations import output_observations
 from backend.guardrails.pipeline import get_guard
 from backend.guardrails.policy import (
     SCANNER_NAMES,
@@ -63,17 +63,11 @@ def set_policy(policy: Policy) -> None:
 
 
 def _alert_on_output(guard, decision) -> list:
-    """Text a real model generated is checked against the alert thresholds."""
-    try:
-        return check_generated_output(
-            state.store(),
-            decision,
-            guard.scanners.get("toxicity"),
-            source_label="guardrail playground output",
-        )
-    except StewardError as exc:  # misconfigured notifiers: the page still answers
-        st.warning(f"Alerts not checked: {exc}")
-        return []
+    """Text a real model generated is measured; the alert service hears it from the store."""
+    observations = output_observations(decision, guard.scanners.get("toxicity"))
+    return state.store().observe(
+        observations, source_kind="guardrail", source_label="guardrail playground output"
+    )
 
 
 def pick_preset() -> None:

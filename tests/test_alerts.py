@@ -23,9 +23,7 @@ from backend.alerts import (
     EmailNotifier,
     LogNotifier,
     Observation,
-    RunWatcher,
     WebhookNotifier,
-    audit_observations,
     default_config,
     deliveries,
     evaluate,
@@ -271,7 +269,9 @@ def test_severity_is_high_at_least_a_tenth_past_the_threshold():
             Observation("toxicity", 0.85),  # 0.05 past: medium
             Observation("hate_speech", 0.8),  # 0.1 past: high
             Observation("violence", 0.7),  # at the threshold: no alert
-            Observation("dataset_min_group_share", 0.015, part="g=x"),  # below 0.02: medium
+            Observation(
+                "dataset_min_group_share", 0.015, context={"part": "g=x"}
+            ),  # below 0.02: medium
             Observation("dp_epsilon", float("nan")),  # NaN never breaches
         ],
         config,
@@ -306,16 +306,22 @@ def test_two_stores_on_one_database_do_not_duplicate(store):
 
 
 def test_audit_observations_follow_the_dataset_flag():
+    from types import SimpleNamespace
+
+    from backend.audit.runner import dataset_observations
+
     content = {
         "toxicity": {"share_above_threshold": 0.2},
         "pii": {"rows_with_pii": 12},
         "representation": {"gender": {"f": {"share": 0.6}, "nb": {"share": 0.01}}},
     }
-    clean = {o.metric: o for o in audit_observations(content, expect_no_pii=True)}
+    clean_data = SimpleNamespace(id=3, expect_no_pii=True)
+    clean = {o.metric: o for o in dataset_observations(content, clean_data)}
     assert clean["dataset_pii_rows"].value == 12
     assert clean["dataset_min_group_share"].value == 0.01
+    assert clean["dataset_min_group_share"].record == "dataset:3"
     assert "gender = nb" in clean["dataset_min_group_share"].what
-    relaxed = {o.metric for o in audit_observations(content, expect_no_pii=False)}
+    relaxed = {o.metric for o in dataset_observations(content, SimpleNamespace(id=3))}
     assert "dataset_pii_rows" not in relaxed
 
 
@@ -378,29 +384,53 @@ def test_run_budgets_are_checked_as_metrics_land(store, settings):
     reporter.finish({}, status="succeeded")
 
 
-def test_run_watcher_ignores_metrics_it_does_not_know(store):
-    watcher = RunWatcher(store, 5, service_factory=lambda: _service(store))
-    assert watcher.observe({"loss": 99.0, "energy_kwh_cumulative": 0.2}) == []
-    (alert,) = watcher.observe({"energy_kwh_cumulative": 1.05})
+def test_run_metrics_the_thresholds_do_not_know_are_ignored(store):
+    job = store.create_job(kind="train", name="watched")
+    store.add_metrics(job.id, 1, {"loss": 99.0, "energy_kwh_cumulative": 0.2})
+    assert store.list_alerts() == []
+    store.add_metrics(job.id, 2, {"energy_kwh_cumulative": 1.05})
+    (alert,) = store.list_alerts()
     assert alert.metric == "run_energy_kwh" and alert.severity == "medium"
+    assert alert.source_kind == "run" and "watched" in alert.source_label
 
 
-def test_generated_text_scores(store):
-    service = _service(store)
-    raised = service.on_generated_text(
-        "some generated text",
-        {"toxicity": 0.93, "hate_speech": None, "violence": 0.2},
-        backend="Detoxify (original)",
+def test_generated_text_scores_are_heard_from_the_store(store):
+    what = {"what": "Toxicity of a generated text (Detoxify (original))"}
+    raised = store.observe(
+        [Observation("toxicity", 0.93, "text:abc", what), Observation("violence", 0.2, "text:abc")],
+        source_kind="guardrail",
         source_label="guardrail playground",
     )
-    (alert,) = raised.alerts
+    (alert,) = raised
     assert alert.metric == "toxicity" and "Detoxify (original)" in alert.message
-    assert (
-        service.on_generated_text(
-            "some generated text", {"toxicity": 0.95}, backend="x", source_label="y"
-        ).alerts
-        == []
-    )
+    assert alert.source_kind == "guardrail"
+    again = [Observation("toxicity", 0.95, "text:abc")]
+    assert store.observe(again, source_kind="guardrail") == []
+
+
+def test_producers_never_call_the_alert_service():
+    """Audit, fairness, training, jobs and pages describe observations; only the alerts
+    page (acknowledge / resolve) and the alerts package itself use the service."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    allowed = {"components/alert_views.py", "pages/alerts.py"}
+    offenders = []
+    for path in [
+        *root.glob("backend/**/*.py"),
+        *root.glob("components/*.py"),
+        *root.glob("pages/*.py"),
+    ]:
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("backend/alerts/") or rel in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(
+            r"\bAlertService\b|\bRunWatcher\b|check_generated_output|dispatch_pending", text
+        ):
+            offenders.append(rel)
+    assert offenders == []
 
 
 # -- incident log ----------------------------------------------------------------------------
@@ -707,7 +737,7 @@ def test_version_1_database_is_migrated(tmp_path):
 def test_text_from_a_real_generator_alerts_with_detoxify_categories(tmp_path, monkeypatch, store):
     """A local causal LM answers, the output rail scores it with a (tiny) Detoxify model,
     and toxicity, hate speech (identity_attack) and violence (threat) meet the thresholds."""
-    from backend.alerts import check_generated_output, generated_text_scores
+    from backend.guardrails.observations import generated_text_scores, output_observations
     from backend.guardrails.pipeline import Guard
     from backend.guardrails.policy import parse_policy
     from tests.detoxify_fixture import build_tiny_detoxify
@@ -734,25 +764,24 @@ def test_text_from_a_real_generator_alerts_with_detoxify_categories(tmp_path, mo
     path = tmp_path / "alerts.yaml"
     path.write_text("thresholds:\n  toxicity: 0\n  hate_speech: 0\n  violence: 0\n")
     monkeypatch.setenv("STEWARD_ALERTS_CONFIG", str(path))
-    raised = check_generated_output(store, decision, scanner, source_label="playground")
+    observations = output_observations(decision, scanner)
+    raised = store.observe(observations, source_kind="guardrail", source_label="playground")
     assert sorted(a.metric for a in raised) == ["hate_speech", "toxicity", "violence"]
     assert all("Detoxify" in a.message and a.source_kind == "guardrail" for a in raised)
     # The same text again: same record, nothing new.
-    assert check_generated_output(store, decision, scanner, source_label="playground") == []
+    assert store.observe(observations, source_kind="guardrail", source_label="playground") == []
 
 
 def test_echo_generator_and_profanity_fallback_do_not_invent_scores(store):
-    from backend.alerts import check_generated_output, generated_text_scores
     from backend.detectors.toxicity import ProfanityCheckScorer
+    from backend.guardrails.observations import generated_text_scores, output_observations
     from backend.guardrails.pipeline import Guard
     from backend.guardrails.policy import parse_policy
 
     guard = Guard(parse_policy("input: [pii]\noutput: [toxicity]\n"))
     decision = guard.check("you are a stupid idiot")
     assert decision.generator.startswith("echo")
-    assert (
-        check_generated_output(store, decision, guard.scanners["toxicity"], source_label="x") == []
-    )
+    assert output_observations(decision, guard.scanners["toxicity"]) == []
     scores = generated_text_scores("you idiot", ProfanityCheckScorer(reason="test"), 0.97)
     assert scores == {"toxicity": 0.97, "hate_speech": None, "violence": None}
 

@@ -510,11 +510,15 @@ def test_audit_report_with_tagged_findings_and_group_label_rates(store):
 
 def test_monitoring_item_lists_the_alerts_of_the_cited_records(store):
     from backend.alerts import AlertService, default_config, transition
+    from backend.audit.runner import dataset_observations
 
     ds, audit, *_ = seed_records(store)
     store.update_dataset(ds.id, expect_no_pii=True)
     service = AlertService(store, notifiers=[], config=default_config())
-    raised = service.on_audit(audit, store.get_dataset(ds.id)).alerts
+    observations = dataset_observations(audit.content, store.get_dataset(ds.id))
+    raised = service.check(
+        observations, source_kind="audit", source_id=audit.id, value_key=True
+    ).alerts
     assert {a.metric for a in raised} == {"dataset_pii_rows", "dataset_toxic_share"}
     pii = next(a for a in raised if a.metric == "dataset_pii_rows")
     transition(store, pii.id, "resolve", note="rows dropped", actor="Ana")

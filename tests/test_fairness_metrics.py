@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from backend.errors import StewardError
-from backend.fairness.evaluation import EvaluationRequest, evaluate
+from backend.fairness.evaluation import EvaluationRequest, evaluate, gaps_above_threshold
 from backend.fairness.metrics import (
     bootstrap_counts,
     confusion_counts,
@@ -96,7 +96,13 @@ def _req(df, **kw):
 
 def test_evaluate_report_shape_and_findings():
     df = _toy()
-    report = evaluate(_req(df, y_score="s", sensitive=["g", "h"], threshold=0.15))
+    report = evaluate(
+        _req(
+            df,
+            y_score="s",
+            sensitive=["g", "h"],
+        )
+    )
     assert set(report["overall"]) >= {
         "accuracy",
         "precision",
@@ -114,7 +120,19 @@ def test_evaluate_report_shape_and_findings():
     assert 0 < report["final_bias_score"] <= 1
     fpr_finding = next(s for s in report["findings"] if s.startswith("FPR for g = b"))
     assert "95 % CI" in fpr_finding and "n = " in fpr_finding
-    assert any(a["column"] == "g" for a in report["alerts"])
+    # The gaps observed for the alert thresholds; those above the report's threshold are
+    # called out in the same words as the alert.
+    gaps = {o["context"]["part"]: o["value"] for o in report["observations"]}
+    assert set(gaps) == {
+        "g/demographic_parity",
+        "g/equalized_odds",
+        "h/demographic_parity",
+        "h/equalized_odds",
+    }
+    assert any(
+        line.startswith("Equalized-odds difference for g is")
+        for line in gaps_above_threshold(report)
+    )
 
 
 def test_missing_columns_are_named():

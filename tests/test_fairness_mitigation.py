@@ -159,7 +159,7 @@ def test_mitigation_job_on_a_text_only_evaluation(store, settings, tmp_path):
         evaluate,
         save_evaluation,
     )
-    from backend.fairness.scorers import available_scorers
+    from backend.fairness.scorer_choices import available_scorers
     from backend.fairness.tasks import mitigation_task
     from backend.jobs import JobManager
 

@@ -9,12 +9,11 @@ import pytest
 from backend.errors import StewardError
 from backend.fairness.identity import builtin_probe_set, find_terms, probe_set_from_frame
 from backend.fairness.probes import run_probes
+from backend.fairness.scorer_choices import available_scorers, load_scorer
 from backend.fairness.scorers import (
     LinearTextScorer,
     TextFeatures,
-    available_scorers,
     fit_logistic,
-    load_scorer,
     models_dir,
     scorer_from_logistic,
 )

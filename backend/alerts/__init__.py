@@ -2,8 +2,10 @@
 
 - :mod:`~backend.alerts.config`: the thresholds file (``configs/alerts.yaml``), validated
   with errors that name the line;
-- :mod:`~backend.alerts.service`: hooks called when records land, dedupe, notification
-  with retries, acknowledge / resolve with a note;
+- :mod:`~backend.alerts.service`: observations checked against the thresholds, dedupe,
+  notification with retries, acknowledge / resolve with a note;
+- :mod:`~backend.alerts.listener`: subscribes the service to the store's after-write hook
+  (importing this package subscribes it, with synchronous delivery);
 - :mod:`~backend.alerts.notifiers`: log, webhook (JSON POST) and SMTP (STARTTLS);
 - :mod:`~backend.alerts.cli`: ``python -m backend alerts``.
 """
@@ -20,6 +22,7 @@ from backend.alerts.config import (
     load_config,
     parse_config,
 )
+from backend.alerts.listener import RUN_METRICS, AlertListener, listen
 from backend.alerts.notifiers import (
     EmailNotifier,
     LogNotifier,
@@ -34,23 +37,22 @@ from backend.alerts.service import (
     AlertDraft,
     AlertService,
     Delivery,
-    Observation,
     RaisedAlerts,
-    RunWatcher,
-    audit_observations,
-    check_generated_output,
     deliveries,
     evaluate,
-    evaluation_observations,
-    generated_text_scores,
     transition,
 )
+from backend.observations import Observation
+
+listen()  # every process that imports the alerts hears what lands in the store
 
 __all__ = [
     "METRICS",
+    "RUN_METRICS",
     "AlertActionError",
     "AlertConfig",
     "AlertDraft",
+    "AlertListener",
     "AlertService",
     "Delivery",
     "EmailNotifier",
@@ -59,20 +61,16 @@ __all__ = [
     "Notifier",
     "Observation",
     "RaisedAlerts",
-    "RunWatcher",
     "Threshold",
     "WebhookNotifier",
     "alert_payload",
-    "audit_observations",
-    "check_generated_output",
     "config_or_defaults",
     "config_path",
     "current_config",
     "default_config",
     "deliveries",
     "evaluate",
-    "evaluation_observations",
-    "generated_text_scores",
+    "listen",
     "load_config",
     "notifier_conf",
     "notifiers_from_settings",

@@ -62,7 +62,7 @@ def register(sub) -> None:
 def _handle(args: argparse.Namespace) -> int:
     from backend.audit.config import AuditConfig, load_reference  # noqa: PLC0415
     from backend.audit.export import export_anonymised  # noqa: PLC0415
-    from backend.audit.runner import raise_audit_alerts, run_audit  # noqa: PLC0415
+    from backend.audit.runner import dataset_observations, run_audit  # noqa: PLC0415
     from backend.audit.source import AuditSource  # noqa: PLC0415
     from backend.config import get_settings  # noqa: PLC0415
     from backend.datasets import ColumnRoles, parse_label_names  # noqa: PLC0415
@@ -166,12 +166,11 @@ def _handle(args: argparse.Namespace) -> int:
             content=report,
             name=f"Audit of {dataset_info['name']}",
             dataset_id=dataset_info["id"],
+            observations=dataset_observations(report, store.get_dataset(dataset_info["id"])),
         )
         report_id = artifact.id
         report_name = store.display_name(artifact)
-        alert_ids = [
-            a.id for a in raise_audit_alerts(store, artifact, store.get_dataset(dataset_info["id"]))
-        ]
+        alert_ids = [a.id for a in store.alerts_for("audit", [artifact.id])]
     else:
         report_id, report_name, alert_ids = None, None, []
     export = None

@@ -12,7 +12,7 @@ and stores the report as an ``audit`` artifact of the dataset.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ import numpy as np
 from backend.audit.config import AuditConfig
 from backend.audit.findings import build_findings
 from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext
-from backend.audit.registry import check_classes
+from backend.audit.registry import check_classes, report_observations
 from backend.audit.source import (
     MAX_JSONL_LINE_BYTES,
     AuditSource,
@@ -33,6 +33,7 @@ from backend.audit.source import (
     list_columns,
 )
 from backend.errors import DatasetError, over_size_limit
+from backend.observations import Observation
 
 SCHEMA_VERSION = 1
 ProgressFn = Callable[[float, str], None]
@@ -421,26 +422,24 @@ def audit_dataset(
         scorer=scorer,
         dataset=dataset_meta(dataset),
     )
-    artifact = store.save_artifact(
+    return store.save_artifact(
         kind="audit",
         content=report,
         name=f"Audit of {dataset.name}",
         job_id=job_id,
         dataset_id=dataset.id,
+        observations=dataset_observations(report, dataset),
     )
-    raise_audit_alerts(store, artifact, dataset)
-    return artifact
 
 
-def raise_audit_alerts(store, artifact, dataset) -> list:
-    """Check the report against the alert thresholds (toxic share, PII, rare groups).
-
-    Runs where the report lands (a job thread or the CLI), so delivery is synchronous;
-    a failing notifier is recorded by the alert service and never fails the audit.
-    """
-    from backend.alerts import AlertService  # noqa: PLC0415 - alerts import the store
-
-    return AlertService(store).on_audit(artifact, dataset).alerts
+def dataset_observations(report: Mapping, dataset) -> list[Observation]:
+    """What the audit's checks measured (their ``observations``), each about
+    ``dataset:<id>``; PII rows count only for a dataset meant to hold none."""
+    expect_no_pii = bool(getattr(dataset, "expect_no_pii", False))
+    record = f"dataset:{dataset.id}"
+    return [
+        ob.with_record(record) for ob in report_observations(report, expect_no_pii=expect_no_pii)
+    ]
 
 
 def submit_audit(manager, dataset, config: AuditConfig, *, second_path: str | None = None) -> int:

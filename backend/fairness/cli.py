@@ -54,11 +54,6 @@ def register(sub) -> None:
         help="features of the demo baseline (default tfidf)",
     )
     p.add_argument(
-        "--threshold",
-        type=float,
-        help="disparity threshold for findings (default: bias_disparity of the alert thresholds)",
-    )
-    p.add_argument(
         "--min-group-size",
         type=int,
         default=30,
@@ -101,7 +96,6 @@ def _handle(args: argparse.Namespace) -> int:
         "n_boot": args.n_boot,
         "seed": args.seed,
         "min_group_size": max(2, args.min_group_size),
-        "threshold": _alert_threshold() if args.threshold is None else args.threshold,
     }
     store = None
     table_warnings: list[str] = []
@@ -160,7 +154,7 @@ def _handle(args: argparse.Namespace) -> int:
 
             store = get_store()
         artifact, alerts = save_evaluation(
-            store, report, job_id=req.job_id, dataset_id=req.dataset_id, notify="sync"
+            store, report, job_id=req.job_id, dataset_id=req.dataset_id
         )
         report["artifact_id"] = artifact.id
         report["display_name"] = store.display_name(artifact)
@@ -175,7 +169,7 @@ def _handle(args: argparse.Namespace) -> int:
 def _handle_probes(args: argparse.Namespace, settings) -> int:
     from backend.fairness.identity import builtin_probe_set, probe_set_from_frame
     from backend.fairness.probes import run_probes
-    from backend.fairness.scorers import load_scorer
+    from backend.fairness.scorer_choices import load_scorer
 
     if args.templates:
         from backend.datasets import load_table
@@ -207,6 +201,7 @@ def _handle_probes(args: argparse.Namespace, settings) -> int:
 
 
 def _print_text(report: dict) -> None:
+    from backend.fairness.evaluation import gaps_above_threshold
     from backend.fairness.metrics import METRICS
 
     print(f"Source: {report['source'].get('description')}")
@@ -226,20 +221,14 @@ def _print_text(report: dict) -> None:
             print(f"  {m:<20} {d['difference']:.3f}  {ratio:>5}  {d['column']}")
     if report.get("final_bias_score") is not None:
         print(f"\nFinal bias score: {report['final_bias_score']:.3f}")
-    if report["alerts"]:
+    gaps = gaps_above_threshold(report)
+    if gaps:
         print("\nAlerts:")
-        for a in report["alerts"]:
-            print(f"  ! {a['message']}")
+        for line in gaps:
+            print(f"  ! {line}")
     if report["warnings"]:
         print("\nWarnings:")
         for w in report["warnings"]:
             print(f"  - {w}")
     if "display_name" in report:
         print(f"\nSaved as {report['display_name']}.")
-
-
-def _alert_threshold() -> float:
-    """Findings use the same gap threshold as the alerts (``bias_disparity``)."""
-    from backend.alerts.config import config_or_defaults
-
-    return config_or_defaults()[0].threshold_value("bias_disparity")

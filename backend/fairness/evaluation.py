@@ -1,9 +1,11 @@
-"""One fairness evaluation: validate input, measure, explain, save, alert.
+"""One fairness evaluation: validate input, measure, explain, save.
 
 :func:`evaluate` turns a table of labels, predictions (and optionally scores, text) with
 sensitive columns into a JSON-able report (the CLI's ``--json`` output and the content
-of the ``evaluation`` artifact). :func:`save_evaluation` stores it and raises an alert for
-every disparity above the threshold.
+of the ``evaluation`` artifact). The gaps it calls out are those above ``bias_disparity``
+of the alert thresholds file, the one threshold the alerts use too. :func:`save_evaluation`
+stores the report with its observations (each column's demographic-parity and
+equalized-odds gaps); the alert service hears them from the store.
 
 Evaluation sources
 ------------------
@@ -36,9 +38,10 @@ from backend.fairness.metrics import (
     overall_metrics,
     pair_difference,
 )
+from backend.observations import Observation, finite_number, short_digest
 
 SCHEMA = "steward-fairness-evaluation-v1"
-#: Disparity measures that raise alerts (per sensitive column).
+#: Disparity measures observed for the alert thresholds (per sensitive column).
 ALERT_MEASURES = ("demographic_parity", "equalized_odds")
 MEASURE_LABELS = {
     "demographic_parity": "Demographic-parity difference",
@@ -69,7 +72,8 @@ class EvaluationRequest:
     seed: int = 0
     ci: float = 0.95
     min_group_size: int = 30
-    threshold: float = 0.15
+    #: Gaps above it are called out; ``None``: ``bias_disparity`` of the thresholds file.
+    threshold: float | None = None
     job_id: int | None = None
     dataset_id: int | None = None
 
@@ -80,6 +84,8 @@ class EvaluationRequest:
             if values[name] is not None:
                 values[name] = str(values[name])  # column names may be numbers
         values["sensitive"] = [str(c) for c in values["sensitive"]]
+        if values["threshold"] is None:
+            values["threshold"] = self.threshold = alert_threshold()
         try:
             EvaluationLimits.model_validate(values)
         except ValidationError as exc:
@@ -103,7 +109,7 @@ class EvaluationLimits(BaseModel):
     seed: int = Field(0, ge=0, le=2**32 - 1)
     ci: float = Field(0.95, ge=0.5, lt=1)
     min_group_size: int = Field(30, ge=2, le=1_000_000_000)
-    threshold: float = Field(0.15, gt=0, le=1)
+    threshold: float = Field(0.15, ge=0, le=1)
 
 
 #: What the user typed for each field (CLI flag / page label), for error messages.
@@ -112,7 +118,7 @@ OPTION_LABELS = {
     "seed": "seed (--seed)",
     "ci": "confidence level",
     "min_group_size": "minimum group size (--min-group-size)",
-    "threshold": "disparity threshold (--threshold)",
+    "threshold": "disparity threshold (bias_disparity in the alert thresholds file)",
     "y_true": "label column (--y-true)",
     "y_pred": "prediction column (--y-pred)",
     "y_score": "score column (--y-score)",
@@ -373,7 +379,10 @@ def evaluate(req: EvaluationRequest, *, progress=None) -> dict:
     findings, details = _findings(columns, report, req)
     report["findings"] = findings
     report["finding_details"] = details
-    report["alerts"] = _alerts(columns, req.threshold)
+    report["observations"] = [
+        {"metric": ob.metric, "value": ob.value, "record": ob.record, "context": dict(ob.context)}
+        for ob in _gap_observations(columns, req.source)
+    ]
     if progress:
         progress(1.0, "Done")
     return report
@@ -567,70 +576,88 @@ def _auc_ci(entry: dict, kind: str) -> str:
     return f", approx. 95 % CI {ci[0]:.2f}–{ci[1]:.2f}" if ci else ""
 
 
-def _alerts(columns: dict[str, ColumnResult], threshold: float) -> list[dict]:
+def alert_threshold() -> float:
+    """``bias_disparity`` of the alert thresholds file: findings and alerts share it."""
+    from backend.alerts.config import config_or_defaults  # noqa: PLC0415 - read per evaluation
+
+    return config_or_defaults()[0].threshold_value("bias_disparity")
+
+
+def _gap_observations(columns: dict[str, ColumnResult], source: dict) -> list[Observation]:
+    """Each column's demographic-parity and equalized-odds gap, with the group rates behind it.
+
+    The record is what was evaluated (the source's title): the same evaluation run twice
+    is the same record, so its alerts are raised once.
+    """
+    record = f"evaluated:{short_digest(str(source.get('title') or source.get('kind')))}"
     out = []
     for col, res in columns.items():
         for measure in ALERT_MEASURES:
             d = res.disparities.get(measure)
-            if d is None or d.difference is None or d.difference <= threshold:
+            if d is None or finite_number(d.difference) is None:
                 continue
-            detail = ""
             if measure == "equalized_odds":
                 rec, fpr = res.disparities["recall"], res.disparities["fpr"]
                 worst = rec if rec.difference >= fpr.difference else fpr
                 name = "recall" if worst is rec else "fpr"
                 hi = res.groups[worst.high_group].values[name]
                 lo = res.groups[worst.low_group].values[name]
-                detail = (
-                    f" ({METRIC_SHORT[name]} {worst.high_group} {hi:.2f} vs "
-                    f"{worst.low_group} {lo:.2f})"
-                )
+                detail = f"{METRIC_SHORT[name]} {worst.high_group} {hi:.2f} vs {worst.low_group} {lo:.2f}"
             else:
                 hi = res.groups[d.high_group].values["selection_rate"]
                 lo = res.groups[d.low_group].values["selection_rate"]
-                detail = f" (selection rate {d.high_group} {hi:.2f} vs {d.low_group} {lo:.2f})"
-            out.append(
-                {
-                    "column": col,
-                    "metric": f"{measure}_difference",
-                    "value": float(d.difference),
-                    "threshold": float(threshold),
-                    "message": (
-                        f"{MEASURE_LABELS[measure]} for {col} is {d.difference:.2f}{detail}, "
-                        f"above the {threshold:.2f} threshold."
-                    ),
-                }
-            )
+                detail = f"selection rate {d.high_group} {hi:.2f} vs {d.low_group} {lo:.2f}"
+            words = {
+                "part": f"{col}/{measure}",
+                "what": f"{MEASURE_LABELS[measure]} for {col}",
+                "column": col,
+                "detail": detail,
+            }
+            out.append(Observation("bias_disparity", abs(float(d.difference)), record, words))
     return out
+
+
+def evaluation_observations(report: dict) -> list[Observation]:
+    """The observations a stored report carries (none for reports older than them)."""
+    return [
+        Observation(o["metric"], o["value"], o.get("record", ""), o.get("context") or {})
+        for o in report.get("observations") or ()
+        if isinstance(o, dict) and finite_number(o.get("value")) is not None
+    ]
+
+
+def gaps_above_threshold(report: dict) -> list[str]:
+    """One sentence per gap above the report's threshold (the alert threshold it used)."""
+    threshold = report.get("settings", {}).get("disparity_threshold")
+    if "observations" not in report:  # stored before observations: its own sentences
+        return [a["message"] for a in report.get("alerts") or () if isinstance(a, dict)]
+    return [
+        f"{ob.what} is {ob.value:.2f} ({ob.context.get('detail')}), above the "
+        f"{threshold:.2f} threshold."
+        for ob in evaluation_observations(report)
+        if threshold is not None and ob.value > threshold
+    ]
 
 
 # -- storing ----------------------------------------------------------------------------
 
 
-def save_evaluation(
-    store,
-    report: dict,
-    *,
-    name: str | None = None,
-    job_id=None,
-    dataset_id=None,
-    notify: str = "background",
-):
-    """Store the report as an ``evaluation`` artifact and raise its alerts.
+def save_evaluation(store, report: dict, *, name: str | None = None, job_id=None, dataset_id=None):
+    """Store the report as an ``evaluation`` artifact with its observations.
 
-    Returns ``(artifact, new alerts)``; gaps above the ``bias_disparity`` threshold of the
-    alert config raise alerts, and the same gap on the same source is never raised twice.
+    Returns ``(artifact, new alerts)``: the store hands the observations to the alert
+    service, which raises gaps above ``bias_disparity`` once per evaluated source.
     """
     name = name or f"Fairness: {report['source'].get('title') or report['source'].get('kind')}"
     artifact = store.save_artifact(
-        kind="evaluation", content=report, name=name[:200], job_id=job_id, dataset_id=dataset_id
+        kind="evaluation",
+        content=report,
+        name=name[:200],
+        job_id=job_id,
+        dataset_id=dataset_id,
+        observations=evaluation_observations(report),
     )
-    # Thresholds come from the one alert config; the service dedupes re-runs of the
-    # same evaluation (same source, same gap) so they do not pile up identical alerts.
-    from backend.alerts import AlertService  # noqa: PLC0415 - alerts import the store
-
-    alerts = AlertService(store, notify=notify).on_evaluation(artifact).alerts
-    return artifact, alerts
+    return artifact, store.alerts_for("evaluation", [artifact.id])
 
 
 # -- sources ----------------------------------------------------------------------------

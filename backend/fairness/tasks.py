@@ -80,7 +80,7 @@ def probe_task(
     def run(ctx) -> dict:
         from backend.fairness.identity import builtin_probe_set, probe_set_from_frame
         from backend.fairness.probes import run_probes
-        from backend.fairness.scorers import load_scorer
+        from backend.fairness.scorer_choices import load_scorer
 
         ctx.progress(0.02, "Loading templates")
         if templates_path:

@@ -152,7 +152,6 @@ class RunReporter:
         self._prev_tick: tuple[float, int, int, float | None] | None = None
         self.last_metrics: dict[str, float] = {}
         self.run_name = run_name
-        self._watcher = None
         self.forecast = None
         self._before_s = 0.0
         self._eval_examples = 0
@@ -379,36 +378,14 @@ class RunReporter:
             self._last_flush = time.monotonic()
         if not rows:
             return
-        now = utcnow()
-        objs = [
-            Metric(run_id=self.job_id, step=step, name=k, value=v, time=now)
-            for step, values in rows
-            for k, v in values.items()
-        ]
+        # The store hands the values to its after-write hook: the alert service checks the
+        # run's energy, CO2 and epsilon budgets there.
         try:
-            with self.store.session() as s:
-                s.add_all(objs)
+            self.store.add_metric_steps(self.job_id, rows)
         except Exception:  # noqa: BLE001 - a locked DB must not kill the run; retry next time
-            log.warning("could not write %d metric rows; will retry", len(objs), exc_info=True)
+            log.warning("could not write %d metric steps; will retry", len(rows), exc_info=True)
             with self._lock:
                 self._buffer[:0] = rows
-            return
-        if self.rank.primary:
-            self._check_budgets(rows)
-
-    def _check_budgets(self, rows: list[tuple[int, dict[str, float]]]) -> None:
-        """The metrics just landed: check the run's energy, CO2 and ε budgets."""
-        latest: dict[str, float] = {}
-        for _step, values in rows:
-            latest.update(values)
-        try:
-            if self._watcher is None:
-                from backend.alerts import RunWatcher  # noqa: PLC0415 - only when metrics land
-
-                self._watcher = RunWatcher(self.store, self.job_id, run_name=self.run_name)
-            self._watcher.observe(latest)
-        except Exception:  # noqa: BLE001 - an alert problem must never stop training
-            log.warning("could not check the run's alert thresholds", exc_info=True)
 
     # -- telemetry (sampler thread) ---------------------------------------------------------
     def _rank_values(self, snap: TelemetrySnapshot) -> dict[str, float | None]:

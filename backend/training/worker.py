@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
 
+    import backend.alerts  # noqa: F401 - subscribes the alert service to the store's writes
     from backend.errors import JobCancelled, StewardError
     from backend.jobs import clean_error_text
     from backend.store import get_store, utcnow

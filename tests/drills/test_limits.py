@@ -45,11 +45,11 @@ def test_audit_options_out_of_range(tmp_path, capsys, flag, value, message):
     assert f"error: {exc.value}" == line
 
 
-def test_fairness_threshold_nan(tmp_path, capsys):
+def test_fairness_too_few_resamples(tmp_path, capsys):
     data = _csv(tmp_path / "d.csv")
     out = in_process(capsys, "fairness", "--data", data, "--y-true", "label", "--y-pred", "pred",
-                     "--sensitive", "group", "--threshold", "nan", "--no-save")  # fmt: skip
-    out.assert_clean_error("disparity threshold (--threshold): must be a number")
+                     "--sensitive", "group", "--n-boot", "10", "--no-save")  # fmt: skip
+    out.assert_clean_error("bootstrap resamples (--n-boot)")
 
 
 @pytest.mark.parametrize("flag", ["--threads", "--batch-size"])
