@@ -396,7 +396,7 @@ class Store:
                     row = s.get(Meta, "schema_version") if self._has_meta(s) else None
                     if row is not None and int(row.value) > SCHEMA_VERSION:
                         raise too_new
-                upgrade_database(self.engine)
+                upgrade_database(self.engine, transaction=write_transaction)
         except DatabaseTooNew:
             raise too_new from None
         except OperationalError as exc:

@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, inspect, text
 
 from backend.cards import CardRepository, card_hash
 from backend.errors import StewardError
-from backend.migrations import head_revision, target_metadata
+from backend.migrations import head_revision
+from backend.migrations.models import target_metadata
 from backend.store import SCHEMA_VERSION, Store
 
 LEGACY = Path(__file__).parent / "legacy_workspace"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from backend.audit.registry import CHECK_NAMES as _CHECK_NAMES
+from backend.audit.check_list import CHECK_NAMES as _CHECK_NAMES
 from backend.cli import add_json_flag, print_json
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from backend.audit.registry import CHECK_NAMES
+from backend.audit.check_list import CHECK_NAMES
 from backend.errors import DatasetError, validation_message
 
 #: Longest column name, label value or group name accepted in a setting.

@@ -1,8 +1,9 @@
 """The list of audit checks, in report order.
 
 Adding a check means adding one file (a :class:`~backend.audit.protocol.AuditCheck`
-subclass) plus its tests, and one line here. Everything else (the runner, the page, the
-findings, the alert observations, the card auto-fill) iterates over :func:`check_classes`.
+subclass) plus its tests, and one line in :mod:`backend.audit.check_list`. Everything
+else (the runner, the page, the findings, the alert observations, the card auto-fill)
+iterates over :func:`check_classes`.
 Classes are imported on first use, so reading the names (the CLI's ``--help``) stays cheap.
 """
 
@@ -13,23 +14,12 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from backend.audit.check_list import CHECK_NAMES as CHECK_NAMES  # re-exported
+from backend.audit.check_list import REGISTRY
+
 if TYPE_CHECKING:  # pragma: no cover
     from backend.audit.protocol import AuditCheck, Finding, ReportContext
     from backend.observations import Observation
-
-#: ``(name, module, class)`` of every check, in the order the report lists them.
-REGISTRY: tuple[tuple[str, str, str], ...] = (
-    ("representation", "backend.audit.representation", "RepresentationCheck"),
-    ("label_skew", "backend.audit.label_skew", "LabelSkewCheck"),
-    ("pii", "backend.audit.pii", "PiiCheck"),
-    ("toxicity", "backend.audit.toxicity", "ToxicityCheck"),
-    ("duplicates", "backend.audit.duplicates", "DuplicatesCheck"),
-    ("association", "backend.audit.association", "AssociationCheck"),
-    ("text_stats", "backend.audit.text_stats", "TextStatsCheck"),
-)
-
-#: Check names, in report order.
-CHECK_NAMES: tuple[str, ...] = tuple(name for name, _, _ in REGISTRY)
 
 
 @cache

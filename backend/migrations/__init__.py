@@ -12,9 +12,8 @@ advisory lock, and re-reads the revision once it holds the lock.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -22,17 +21,12 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from backend.errors import StewardError
 
 HERE = Path(__file__).resolve().parent
-
-#: Modules whose SQLAlchemy models (subclasses of ``backend.store.Base``) make up the
-#: schema. A module that adds tables is listed here, so autogenerate and the test that
-#: compares models with migrations see them.
-MODEL_MODULES = ("backend.store", "backend.cards.repository")
 
 #: Any constant shared by every Steward: the PostgreSQL advisory lock for upgrades.
 _PG_LOCK_ID = 0x5354_4557  # "STEW"
@@ -40,15 +34,6 @@ _PG_LOCK_ID = 0x5354_4557  # "STEW"
 
 class DatabaseTooNew(StewardError):
     """The database was migrated by a newer Steward than this one."""
-
-
-def target_metadata() -> MetaData:
-    """The metadata of every Steward model (imports :data:`MODEL_MODULES`)."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-    from backend.store import Base
-
-    return Base.metadata
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -73,13 +58,19 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade_database(engine: Engine) -> None:
-    """Bring the database behind ``engine`` to the newest revision (see module docstring)."""
+def upgrade_database(
+    engine: Engine, *, transaction: Callable[[Engine], AbstractContextManager[Connection]]
+) -> None:
+    """Bring the database behind ``engine`` to the newest revision (see module docstring).
+
+    ``transaction`` is the store's write transaction (passed in, so that migrations do not
+    import the store that imports them).
+    """
     head = head_revision()
     with engine.connect() as conn:
         if current_revision(conn) == head:
             return
-    with _upgrade_lock(engine) as conn:
+    with _upgrade_lock(engine, transaction) as conn:
         current = current_revision(conn)
         if current == head:
             return  # another process upgraded it while we waited
@@ -98,11 +89,9 @@ def _known(revision: str) -> bool:
 
 
 @contextmanager
-def _upgrade_lock(engine: Engine) -> Iterator[Connection]:
+def _upgrade_lock(engine: Engine, transaction) -> Iterator[Connection]:
     """One transaction holding the database-wide upgrade lock."""
-    from backend.store import write_transaction
-
-    with write_transaction(engine) as conn:
+    with transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
         yield conn

@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from backend.migrations import target_metadata
+from backend.migrations.models import target_metadata
 
 config = context.config
 
