@@ -50,41 +50,20 @@ def overhead(rounds: int, block_steps: int, train_rows: int) -> list[dict]:
 
     from backend.config import get_settings
     from backend.store import get_store
-    from backend.training.config import parse_config
-    from backend.training.models import load_model, load_tokenizer
-    from backend.training.preflight import preflight
     from backend.training.reporter import RunReporter
-    from backend.training.runner import (
-        _batch_inputs,
-        _encode,
-        _per_example_loss,
-        _train_loader,
-    )
+    from backend.training.runner import _batch_inputs, _per_example_loss
+    from benchmarks._finetune import default_finetune
 
     store = get_store()
-    config = parse_config({"max_train_samples": train_rows, "max_eval_samples": 16})
-    plan = preflight(config, store)
-    tok = load_tokenizer(plan.model, config.task)
-    model = load_model(plan.model, config.task, plan.data.label_values, tok)
-    ds = _encode(tok, plan.data, plan.data.train, config, plan, with_weights=True)
-    loader = _train_loader(ds, config, plan)
+    config, model, batches = default_finetune(store, train_rows)
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     model.train()
-    batches = iter(())
-
-    def next_batch():
-        nonlocal batches
-        try:
-            return next(batches)
-        except StopIteration:
-            batches = iter(loader)
-            return next(batches)
 
     def train_block(reporter: RunReporter | None, start_step: int) -> tuple[int, float]:
         examples = 0
         t0 = time.perf_counter()
         for i in range(block_steps):
-            batch = next_batch()
+            batch = next(batches)
             inputs, _, n_tok = _batch_inputs(batch, config, torch.device("cpu"), {})
             loss = _per_example_loss(model, inputs, config)[0].mean()
             loss.backward()

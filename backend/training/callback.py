@@ -77,7 +77,9 @@ class StewardCallback(TrainerCallback):
 
     # -- Trainer hooks ---------------------------------------------------------------
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        store = self.store or get_store()
+        from backend.training.distributed import primary_first, rank_info
+
+        store = self.store or primary_first(rank_info(), get_store)
         name = self.run_name or getattr(args, "run_name", None) or str(args.output_dir)
         self._model_name = (
             getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__

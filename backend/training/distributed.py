@@ -155,6 +155,27 @@ def ensure_process_group(info: RankInfo) -> None:
     dist.init_process_group(backend=backend)
 
 
+def primary_first(info: RankInfo, fn):
+    """``fn()`` on rank 0 first, then on the others (after a barrier).
+
+    Used to open the store: on a new workspace, several processes creating the same
+    schema at once collide on its version row.
+    """
+    if not info.distributed:
+        return fn()
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        return fn()
+    if info.primary:
+        try:
+            return fn()
+        finally:
+            dist.barrier()
+    dist.barrier()
+    return fn()
+
+
 class Coordinator:
     """The few collectives a run needs, on a CPU group (never on the GPU stream).
 
@@ -210,6 +231,7 @@ __all__ = [
     "RankInfo",
     "ensure_process_group",
     "on_sigterm_stop_together",
+    "primary_first",
     "rank_info",
     "rank_of_tag",
     "split_tag",

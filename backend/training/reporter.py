@@ -623,10 +623,8 @@ class RunReporter:
             info = self._distributed_info()
             source, label = info["energy_source"], info["energy_source_label"]
             if missing:
-                label += (
-                    f" Missing the final reading of {len(missing)} rank(s); their last "
-                    "reading is counted."
-                )
+                which = ", ".join(str(r["rank"]) for r in missing)
+                label += f"; rank {which} sent no final reading, so its last reading is counted"
             extra = {
                 "world_size": self.rank.world_size,
                 "nodes": info["nodes"],

@@ -54,14 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     from backend.jobs import clean_error_text
     from backend.store import get_store, utcnow
     from backend.training.config import load_config
-    from backend.training.distributed import rank_info
+    from backend.training.distributed import ensure_process_group, primary_first, rank_info
     from backend.training.runner import run_training
 
-    store = get_store()
+    rank = rank_info()
+    ensure_process_group(rank)
+    store = primary_first(rank, get_store)
     job_id = args.job_id or (
         int(os.environ["STEWARD_JOB_ID"]) if "STEWARD_JOB_ID" in os.environ else None
     )
-    rank = rank_info()
     signal.signal(signal.SIGTERM, _on_sigterm_rank if rank.distributed else _on_sigterm)
 
     def fail(message: str) -> None:
