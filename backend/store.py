@@ -33,6 +33,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
     func,
@@ -79,6 +80,21 @@ class Base(DeclarativeBase):
     pass
 
 
+class DisplayName(TypeDecorator):
+    """``VARCHAR(length)`` for a record's display name: a longer value (a long file name,
+    "Audit of <that name>") keeps its first ``length - 1`` characters and "…". SQLite
+    stores any length in a VARCHAR, PostgreSQL refuses it; both now keep the same."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        length = self.impl.length
+        if value is not None and length and len(value) > length:
+            return value[: length - 1] + "…"
+        return value
+
+
 class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -88,7 +104,7 @@ class Meta(Base):
 class Dataset(Base):
     __tablename__ = "datasets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(DisplayName(200))
     source: Mapped[str] = mapped_column(String(40))  # demo | upload | path | huggingface
     location: Mapped[str] = mapped_column(Text)  # file path or HF id
     format: Mapped[str] = mapped_column(String(20))
@@ -106,7 +122,7 @@ class Job(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)  # audit | train | fairness | ...
-    name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(DisplayName(200), default="")
     status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
@@ -152,7 +168,7 @@ class Artifact(Base):
     __tablename__ = "artifacts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)  # audit | evaluation | run | card ...
-    name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(DisplayName(200), default="")
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("datasets.id"), nullable=True)
     content: Mapped[dict] = mapped_column(JSON)

@@ -78,3 +78,22 @@ def test_jobs_metrics_artifacts_alerts_roundtrip(store):
 def test_content_hash_is_order_independent():
     assert content_hash({"a": 1, "b": 2}) == content_hash({"b": 2, "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+@pytest.mark.databases
+def test_long_display_names_are_kept_shortened_on_every_database(store):
+    """A 250-character file name: PostgreSQL refuses it in a VARCHAR(200) that SQLite
+    would store whole; both keep its first 199 characters and an ellipsis."""
+    long = "a-very-long-upload-name-" * 11
+    ds = store.add_dataset(name=long, source="path", location="/x.csv", format="csv")
+    art = store.save_artifact(kind="audit", content={}, name=f"Audit of {long}", dataset_id=ds.id)
+    job = store.create_job(kind="train", name=long)
+    store.update_job(job.id, name="renamed " + long)
+    names = [
+        store.get_dataset(ds.id).name,
+        store.get_artifact(art.id).name,
+        store.get_job(job.id).name,
+    ]
+    assert [len(n) for n in names] == [200, 200, 200]
+    assert all(n.endswith("…") for n in names)
+    assert names[1].startswith("Audit of a-very-long") and names[2].startswith("renamed")
