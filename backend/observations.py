@@ -65,11 +65,18 @@ class Observation:
 
 
 def finite_number(value: Any) -> float | None:
-    """``value`` as a float when it is a real, finite number; otherwise ``None``.
+    """``value`` as a float when it is a finite number (or a number written as text, as
+    stored JSON and CSV cells may hold it); otherwise ``None``.
 
-    Booleans, strings, ``None``, NaN and infinities are not measurements.
+    Booleans, ``None``, other text, NaN and infinities are not measurements. The one
+    number-cleaning helper of the backend: reports, cards and alerts all use it.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     value = float(value)
     return value if math.isfinite(value) else None

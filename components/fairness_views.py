@@ -10,6 +10,7 @@ from backend.errors import StewardError
 from backend.fairness import frames
 from backend.fairness.evaluation import gaps_above_threshold
 from backend.fairness.metrics import METRIC_LABELS, METRIC_SHORT, METRICS
+from backend.numbers import format_number
 from components import fairness_charts as charts
 from components import state
 from components.formatting import format_time, show_table
@@ -175,7 +176,7 @@ def render_bias_tab(report: dict) -> None:
 
 
 def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return format_number(x, ".3f", missing="n/a")
 
 
 # -- jobs -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import html
 import streamlit as st
 
 from backend.guardrails.normalize import BIDI, ZERO_WIDTH
+from backend.numbers import format_number
 from components.formatting import show_table
 
 #: Demo prompts: (label, text). Unicode tricks are written with escapes so they are visible here.
@@ -221,11 +222,11 @@ def scanner_card(name: str, result, action: str, text: str) -> None:
 
 
 def _pct(value) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    return format_number(value, ".0%")
 
 
 def _num(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
+    return format_number(value, ".3f")
 
 
 def external_results(meta: dict) -> None:

@@ -32,7 +32,8 @@ def test_observation_words_and_record():
 def test_finite_number():
     assert finite_number(np.float32(0.5)) == 0.5
     assert finite_number(np.int64(3)) == 3.0
-    for bad in (True, None, "0.3", math.nan, math.inf):
+    assert finite_number(" 0.3") == 0.3  # a number written as text (stored JSON, CSV)
+    for bad in (True, None, "n/a", math.nan, math.inf):
         assert finite_number(bad) is None
 
 

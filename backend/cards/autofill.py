@@ -8,11 +8,11 @@ measured or estimated when the record says so.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from backend.errors import StewardError
+from backend.numbers import finite_number, format_number
 from backend.privacy.audit import privacy_audit_for_run
 from backend.store import Artifact, Dataset, Store
 from backend.training.sanity import baseline_comparison, check_run
@@ -37,18 +37,8 @@ def dig(obj: Any, path: str) -> Any:
     return obj
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def fmt_num(value: Any, digits: int = 4) -> str:
-    f = _num(value)
+    f = finite_number(value)
     if f is None:
         return str(value)
     if f == int(f) and abs(f) < 1e15:
@@ -57,8 +47,7 @@ def fmt_num(value: Any, digits: int = 4) -> str:
 
 
 def fmt_pct(value: Any) -> str:
-    f = _num(value)
-    return "–" if f is None else f"{f:.1%}"
+    return format_number(value, ".1%")
 
 
 def _finding_text(item: Any) -> str:
@@ -159,7 +148,9 @@ def group_stats_table(
             cells = []
             for key, _ in columns:
                 v = stats.get(key)
-                cells.append("–" if v is None else fmt_num(v) if _num(v) is not None else v)
+                cells.append(
+                    "–" if v is None else fmt_num(v) if finite_number(v) is not None else v
+                )
             rows.append(([attribute] if attribute else []) + [group] + cells)
     lead = [first, "group"] if any(data) else [first]
     return table(rows, lead + [label for _, label in columns])
@@ -169,10 +160,10 @@ def _with_ci(stats: Any) -> str:
     """``0.412 [0.38, 0.45]`` from ``{value, ci_low, ci_high}``, or the plain value."""
     if not isinstance(stats, Mapping):
         return _short(stats)
-    value = _num(stats.get("value"))
+    value = finite_number(stats.get("value"))
     if value is None:
         return "–"
-    lo, hi = _num(stats.get("ci_low")), _num(stats.get("ci_high"))
+    lo, hi = finite_number(stats.get("ci_low")), finite_number(stats.get("ci_high"))
     return f"{value:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else "")
 
 
@@ -213,7 +204,7 @@ def disparity_table(disp: Mapping) -> str:
             rows.append([metric, "", d, "–", ""])
             continue
         diff = fmt_num(d.get("difference")) if d.get("difference") is not None else "–"
-        lo, hi = _num(d.get("ci_low")), _num(d.get("ci_high"))
+        lo, hi = finite_number(d.get("ci_low")), finite_number(d.get("ci_high"))
         if lo is not None and hi is not None:
             diff += f" [{lo:.3f}, {hi:.3f}]"
         groups = " vs ".join(str(g) for g in (d.get("high_group"), d.get("low_group")) if g)
@@ -271,11 +262,11 @@ def run_summary(art: Artifact) -> tuple[dict, str]:
 def co2_grams(summary: Mapping) -> tuple[float | None, str | None]:
     """CO₂-eq in grams and the key it came from (``co2_kg``/``emissions_kg`` are converted)."""
     for key in ("co2_g", "co2_eq_g", "emissions_g"):
-        g = _num(summary.get(key))
+        g = finite_number(summary.get(key))
         if g is not None:
             return g, key
     for key in ("co2_kg", "emissions_kg", "co2_eq_kg", "emissions"):
-        kg = _num(summary.get(key))
+        kg = finite_number(summary.get(key))
         if kg is not None:
             return kg * 1000.0, key
     return None, None
@@ -298,9 +289,9 @@ def fill_from_run(
         pipeline = {"classification": "text-classification", "causal_lm": "text-generation"}
         _set(doc, "model_details", "pipeline_tag", pipeline.get(str(task)), ref("task"))
         kind_bits = [str(x) for x in (s.get("model_type"), task) if x]
-        if _num(s.get("parameters")) is not None:
+        if finite_number(s.get("parameters")) is not None:
             kind_bits.append(f"{fmt_num(s['parameters'])} parameters")
-            if _num(s.get("trainable_parameters")) is not None:
+            if finite_number(s.get("trainable_parameters")) is not None:
                 kind_bits.append(f"{fmt_num(s['trainable_parameters'])} trained")
         _set(doc, "model_details", "model_type", ", ".join(kind_bits) or None, ref("model_type"))
         if model:
@@ -316,7 +307,10 @@ def fill_from_run(
             ref(),
         )
         _set(doc, "model_details", "library_name", "transformers" if model else None, ref("model"))
-        train_rows, eval_rows = _num(s.get("train_rows")), _num(s.get("eval_rows"))
+        train_rows, eval_rows = (
+            finite_number(s.get("train_rows")),
+            finite_number(s.get("eval_rows")),
+        )
         if train_rows is not None:
             # the rows this run used, not the rows in the dataset's file
             ds_name = s.get("dataset_name") or (dataset.name if dataset is not None else "")
@@ -365,7 +359,7 @@ def fill_from_run(
         if warnings:
             text = "\n".join(f"- **{w.title}**: {w.message}" for w in warnings)
             _set(doc, "caveats_and_recommendations", "caveats", text, ref("eval"))
-        if _num(s.get("train_loss")) is not None:
+        if finite_number(s.get("train_loss")) is not None:
             _set(
                 doc,
                 "quantitative_analyses",
@@ -397,7 +391,7 @@ def fill_from_run(
             )
             procedure.append(f"- {opt}: {shown}")
         _set(doc, "technical_specifications", "training_procedure", "\n".join(procedure), ref())
-        duration = _num(s.get("duration_s"))
+        duration = finite_number(s.get("duration_s"))
         if duration is not None:
             _set(
                 doc,
@@ -421,7 +415,7 @@ def fill_from_run(
             ref("checkpoint"),
         )
 
-        eps = _num(s.get("epsilon"))
+        eps = finite_number(s.get("epsilon"))
         if eps is not None:
             delta = s.get("delta")
             _set(
@@ -451,7 +445,7 @@ def fill_from_run(
             source_text or None,
             ref("energy_source_label"),
         )
-        if _num(s.get("energy_kwh")) is not None:
+        if finite_number(s.get("energy_kwh")) is not None:
             _set(
                 doc,
                 "environmental_impact",
@@ -466,7 +460,7 @@ def fill_from_run(
             s.get("energy_source"),
             ref("energy_source"),
         )
-        gi = _num(s.get("grid_intensity_g_per_kwh"))
+        gi = finite_number(s.get("grid_intensity_g_per_kwh"))
         if gi is not None:
             _set(
                 doc,
@@ -545,7 +539,7 @@ def fill_from_evaluation(doc: CardDocument, art: Artifact, *, store: Store) -> C
         if c.get("final_bias_score") is not None:
             parts.append(f"Final bias score: {fmt_num(c['final_bias_score'])}")
         overall_auc = dig(c, "bias_auc_summary.overall_auc")
-        if _num(overall_auc) is not None:
+        if finite_number(overall_auc) is not None:
             parts.append(f"Overall ROC AUC: {fmt_num(overall_auc)}")
         if isinstance(c.get("bias_auc"), Mapping) and c["bias_auc"]:
             parts.append(
@@ -604,7 +598,7 @@ def _representation(rep: Any) -> tuple[str, list[str]]:
                     f"{column} = {group} ({fmt_pct(share)} of rows"
                     + (f"; {reason})" if reason else ")")
                 )
-            elif flagged is None and _num(share) is not None and float(share) < 0.05:
+            elif flagged is None and finite_number(share) is not None and float(share) < 0.05:
                 rare.append(f"{column} = {group} ({fmt_pct(share)} of rows, under 5 %)")
     return table(rows, ["attribute", "group", "rows", "share"]), rare
 
@@ -619,11 +613,11 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
     _add_source(doc, ref())
     rep_table, rare = _representation(c.get("representation"))
     pii = c.get("pii") if isinstance(c.get("pii"), Mapping) else {}
-    pii_rows = _num(pii.get("rows_with_pii"))
+    pii_rows = finite_number(pii.get("rows_with_pii"))
     pii_counts = pii.get("counts_by_type")
     pii_text = ""
     if pii_rows is not None:
-        rows_total = _num(c.get("rows"))
+        rows_total = finite_number(c.get("rows"))
         share = f" ({pii_rows / rows_total:.1%} of rows)" if rows_total else ""
         pii_text = f"The audit's PII scan found PII in {fmt_num(pii_rows)} rows{share}."
         if pii.get("detector"):
@@ -636,7 +630,7 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
                 if isinstance(pii.get("rows_by_type"), Mapping)
                 else pii_counts
             )
-            kinds = [(k, v) for k, v in by_type.items() if _num(v)]
+            kinds = [(k, v) for k, v in by_type.items() if finite_number(v)]
             total = sum(int(v) for _, v in kinds)
             pii_text += (
                 f" {fmt_num(total)} findings of {len(kinds)} types (each type counted once "
@@ -651,9 +645,9 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
             lines.append(f"Scored by: {tox['backend']}")
         if tox.get("fallback_reason"):
             lines.append(str(tox["fallback_reason"]))
-        if _num(tox.get("mean")) is not None:
+        if finite_number(tox.get("mean")) is not None:
             lines.append(f"Mean toxicity score: {fmt_num(tox['mean'])}")
-        if _num(tox.get("share_above_threshold")) is not None:
+        if finite_number(tox.get("share_above_threshold")) is not None:
             lines.append(f"Rows above the threshold: {fmt_pct(tox['share_above_threshold'])}")
         tox_text = "\n".join(f"- {x}" for x in lines)
         by_group = group_stats_table(
@@ -733,7 +727,7 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
             ref("findings" if bias_findings else "warnings"),
         )
         _set(doc, "construction_and_sources", "duplicates", dup_text, ref("duplicates"))
-        if _num(c.get("label_rate")) is not None:
+        if finite_number(c.get("label_rate")) is not None:
             _set(doc, "annotations", "label_rate", fmt_pct(c["label_rate"]), ref("label_rate"))
         elif isinstance(c.get("label_rate"), Mapping):  # per attribute and group
             _set(
@@ -750,7 +744,7 @@ def fill_from_audit(doc: CardDocument, art: Artifact, *, store: Store) -> CardDo
                 ),
                 ref("label_rate"),
             )
-        if _num(c.get("rows")) is not None:
+        if finite_number(c.get("rows")) is not None:
             _set(doc, "details", "size", fmt_num(c["rows"]), ref("rows"))
 
     if pii_rows is not None:
@@ -867,7 +861,10 @@ def fill_from_redteam(doc: CardDocument, art: Artifact, *, store: Store) -> Card
     base = artifact_ref(art, store=store)
     _add_source(doc, base)
     policy = c.get("policy") if isinstance(c.get("policy"), Mapping) else {}
-    catch, fpr = _num(policy.get("catch_rate")), _num(policy.get("false_positive_rate"))
+    catch, fpr = (
+        finite_number(policy.get("catch_rate")),
+        finite_number(policy.get("false_positive_rate")),
+    )
     suite = c.get("suite") or "the red-team suite"
     parts = []
     if catch is not None:
@@ -882,7 +879,7 @@ def fill_from_redteam(doc: CardDocument, art: Artifact, *, store: Store) -> Card
             r.get("scanner", ""),
             fmt_pct(r.get("catch_rate")),
             fmt_pct(r.get("false_positive_rate")),
-            "–" if _num(r.get("roc_auc")) is None else f"{float(r['roc_auc']):.3f}",
+            "–" if finite_number(r.get("roc_auc")) is None else f"{float(r['roc_auc']):.3f}",
         ]
         for r in c.get("scanners") or []
         if isinstance(r, Mapping)
@@ -919,9 +916,9 @@ def fill_from_probes(doc: CardDocument, art: Artifact, *, store: Store) -> CardD
     if c.get("scorer"):
         lines[0] += f", scored by {c['scorer']}"
     lines[0] += ":"
-    if _num(overall.get("flagged_nontoxic")) is not None:
+    if finite_number(overall.get("flagged_nontoxic")) is not None:
         lines.append(f"- non-toxic probes flagged: {fmt_pct(overall['flagged_nontoxic'])}")
-    if _num(overall.get("missed_toxic")) is not None:
+    if finite_number(overall.get("missed_toxic")) is not None:
         lines.append(f"- toxic probes missed: {fmt_pct(overall['missed_toxic'])}")
     findings = bullets(c.get("findings") or [])
     text = "\n".join(lines) + (f"\n\n{findings}" if findings else "")
@@ -951,9 +948,11 @@ def fill_from_mitigation(doc: CardDocument, art: Artifact, *, store: Store) -> C
     rows = [
         [
             name,
-            "–" if _num(v.get("accuracy")) is None else f"{float(v['accuracy']):.3f}",
-            "–" if _num(v.get("demographic_parity")) is None else f"{v['demographic_parity']:.3f}",
-            "–" if _num(v.get("equalized_odds")) is None else f"{v['equalized_odds']:.3f}",
+            "–" if finite_number(v.get("accuracy")) is None else f"{float(v['accuracy']):.3f}",
+            "–"
+            if finite_number(v.get("demographic_parity")) is None
+            else f"{v['demographic_parity']:.3f}",
+            "–" if finite_number(v.get("equalized_odds")) is None else f"{v['equalized_odds']:.3f}",
         ]
         for name, v in variants.items()
         if isinstance(v, Mapping)

@@ -38,6 +38,7 @@ from backend.fairness.metrics import (
     overall_metrics,
     pair_difference,
 )
+from backend.numbers import format_number
 from backend.observations import Observation, finite_number, short_digest
 
 SCHEMA = "steward-fairness-evaluation-v1"
@@ -464,7 +465,7 @@ _HIGHER_IS_BETTER = {"accuracy", "precision", "recall"}
 
 
 def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.2f}"
+    return format_number(x, ".2f", missing="n/a")
 
 
 def finding_sentence(col: str, d, threshold: float | None = None) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from backend.observations import finite_number
+
 #: Binary-classification metrics reported per group, in display order.
 METRICS: tuple[str, ...] = ("accuracy", "precision", "recall", "fpr", "fnr", "selection_rate")
 
@@ -165,14 +167,6 @@ def _group_interval(
     return w, "wilson"
 
 
-def _num(x) -> float | None:
-    """JSON-friendly float: NaN and infinities become None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if np.isfinite(x) else None
-
-
 @dataclass
 class GroupResult:
     """Metrics of one group: value, interval and size for each metric."""
@@ -191,9 +185,9 @@ class GroupResult:
         for m in metrics:
             lo, hi = self.ci.get(m, (None, None))
             out[m] = {
-                "value": _num(self.values.get(m)),
-                "ci_low": _num(lo),
-                "ci_high": _num(hi),
+                "value": finite_number(self.values.get(m)),
+                "ci_low": finite_number(lo),
+                "ci_high": finite_number(hi),
                 "n": self.n,
                 "support": int(self.support.get(m, self.n)),
                 "ci_method": self.ci_method.get(m, "bootstrap"),
@@ -216,10 +210,10 @@ class Disparity:
 
     def to_dict(self) -> dict:
         return {
-            "difference": _num(self.difference),
-            "ratio": _num(self.ratio),
-            "ci_low": _num(self.ci_low),
-            "ci_high": _num(self.ci_high),
+            "difference": finite_number(self.difference),
+            "ratio": finite_number(self.ratio),
+            "ci_low": finite_number(self.ci_low),
+            "ci_high": finite_number(self.ci_high),
             "high_group": self.high_group,
             "low_group": self.low_group,
         }
@@ -336,7 +330,7 @@ def group_metrics(
         counts = confusion_counts(y_true[mask], y_pred[mask])
         draws_counts = bootstrap_counts(counts, n_boot, rng)
         draws = rates_from_counts(draws_counts)
-        values = {m: _num(frame.loc[code, m]) for m in metrics}
+        values = {m: finite_number(frame.loc[code, m]) for m in metrics}
         intervals = {m: _group_interval(draws[m], counts, m, ci) for m in metrics}
         results[g] = GroupResult(
             name=g,
@@ -494,9 +488,9 @@ def overall_metrics(
     for m in metrics:
         (lo, hi), how = _group_interval(draws[m], counts, m, 0.95)
         out[m] = {
-            "value": _num(values[m]),
-            "ci_low": _num(lo),
-            "ci_high": _num(hi),
+            "value": finite_number(values[m]),
+            "ci_low": finite_number(lo),
+            "ci_high": finite_number(hi),
             "n": n,
             "ci_method": how,
         }

@@ -14,13 +14,14 @@ stored in the summary are checked from their saved predictions file.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from backend.observations import finite_number
 
 #: Validation ROC AUC under which a run is flagged (0.5 is chance, 1.0 perfect).
 AUC_FLOOR = 0.6
@@ -95,16 +96,6 @@ def baseline_of(summary: Mapping[str, Any]) -> MajorityBaseline | None:
     return majority_baseline(y_true)
 
 
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _stored_names(summary: Mapping[str, Any]) -> Mapping[str, str]:
     names = summary.get("label_names")
     return names if isinstance(names, Mapping) else {}
@@ -131,7 +122,7 @@ def check_run(
     if not isinstance(ev, Mapping):
         return []
     out: list[SanityWarning] = []
-    acc = _num(ev.get("accuracy"))
+    acc = finite_number(ev.get("accuracy"))
     base = baseline_of(summary)
     beaten = acc is not None and base is not None and acc > base.accuracy + 1e-9
     if acc is not None and base is not None and base.rows >= MIN_ROWS and not beaten:
@@ -148,8 +139,8 @@ def check_run(
                 ),
             )
         )
-    auc = _num(ev.get("roc_auc"))
-    rows = base.rows if base is not None else _num(summary.get("eval_rows"))
+    auc = finite_number(ev.get("roc_auc"))
+    rows = base.rows if base is not None else finite_number(summary.get("eval_rows"))
     if auc is not None and auc < AUC_FLOOR and (rows is None or rows >= MIN_ROWS):
         out.append(
             SanityWarning(
@@ -171,7 +162,7 @@ def baseline_comparison(summary: Mapping[str, Any]) -> str | None:
     ev = summary.get("eval")
     if summary.get("task", "classification") != "classification" or not isinstance(ev, Mapping):
         return None
-    acc = _num(ev.get("accuracy"))
+    acc = finite_number(ev.get("accuracy"))
     base = baseline_of(summary)
     if acc is None or base is None:
         return None
@@ -180,7 +171,7 @@ def baseline_comparison(summary: Mapping[str, Any]) -> str | None:
         f"{_label_text(base.label, _stored_names(summary))} (majority-class baseline, "
         f"{base.rows:,} validation rows)"
     )
-    auc = _num(ev.get("roc_auc"))
+    auc = finite_number(ev.get("roc_auc"))
     if auc is not None:
         text += f"; ROC AUC {auc:.3f} (0.5 = chance)"
     return text + "."
