@@ -7,7 +7,7 @@ fine-tune the embedded all-MiniLM-L6-v2 (sequence classification, demo data, max
 64, batch 16 per rank) with DistributedDataParallel over gloo, in blocks of steps,
 alternately **with** Steward (a :class:`RunReporter` per rank: rank 0 reports loss and
 progress, every rank its 1 Hz telemetry sampler with codecarbon, per-rank metric writes,
-rank 0's sums, and the agreed cancel check, one 4-byte all-reduce per step) and
+rank 0's sums, and the agreed cancel check, one 16-byte all-reduce about once a second) and
 **without** (the bare DDP loop), in the same processes so machine-load drifts hit both.
 Prints examples/s per block and the ratio with / without (goal >= 0.99), plus the CPU
 seconds the telemetry threads used on each rank.

@@ -251,3 +251,17 @@ def test_a_rank_that_dies_fails_the_run_with_its_rank_named(store, settings, tmp
     )
     assert "killed by SIGKILL" in job.error.splitlines()[0]
     assert not pid_alive(ranks[0]["pid"]) or _wait_for(lambda: not pid_alive(ranks[0]["pid"]), 30)
+
+
+def test_external_runs_of_another_host_are_not_judged_by_pid(store):
+    from backend.training.launch import reconcile_external_runs
+
+    dead_pid = 2**22 + 12345  # above the default pid_max: never a live process
+    here = store.create_job(kind="train", name="here", runner="external", worker_pid=dead_pid)
+    there = store.create_job(
+        kind="train", name="there", runner="external", worker_pid=dead_pid, owner_host="node-b"
+    )
+    for job in (here, there):
+        store.update_job(job.id, status="running")
+    assert reconcile_external_runs(store) == [here.id]
+    assert store.get_job(there.id).status == "running"  # rank 0 runs on node-b

@@ -7,8 +7,9 @@ reports such a launch as **one** run:
 * rank 0 creates (or joins) the job and reports loss, evaluation, progress and the summary;
 * every rank samples its own hardware and writes it as per-rank metrics, tagged with its
   node and rank (``power_w@node0.rank1``); rank 0 sums them into the run's energy and CO2;
-* cancellation is agreed by every rank at the same step (one tiny all-reduce), so a
-  cancel seen by one rank stops them all together instead of leaving peers blocked;
+* cancellation is agreed by every rank at the same step (one 16-byte all-reduce about
+  once a second, at a step all ranks computed together), so a cancel seen by one rank
+  stops them all together instead of leaving peers blocked;
 * at its end each rank writes a ``rank_done`` marker after its last energy reading, so
   rank 0 can sum final figures and name a rank that died without one.
 
@@ -209,13 +210,14 @@ class Coordinator:
         self._dist.all_gather_object(out, value, group=self.group)
         return out
 
-    def any(self, flag: bool) -> bool:
-        """True on every rank when it is True on at least one."""
+    def agree(self, flag: bool, steps: int) -> tuple[bool, int]:
+        """One all-reduce: (True on every rank when ``flag`` is True on one, the smallest
+        ``steps`` proposed)."""
         import torch
 
-        t = torch.tensor([1 if flag else 0], dtype=torch.int32)
+        t = torch.tensor([1 if flag else 0, -int(steps)], dtype=torch.int64)
         self._dist.all_reduce(t, op=self._dist.ReduceOp.MAX, group=self.group)
-        return bool(t.item())
+        return bool(t[0].item()), int(-t[1].item())
 
     def barrier(self) -> None:
         self._dist.barrier(group=self.group)

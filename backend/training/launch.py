@@ -48,15 +48,17 @@ def reconcile_external_runs(store) -> list[int]:
 
     :class:`~backend.jobs.JobManager` leaves ``runner="external"`` jobs alone because
     their scripts finish them; a script killed without running its exit hooks cannot.
-    A pid is only meaningful on this machine: run the dashboard where the scripts run,
-    or share the database only between processes of one host.
+    A pid is only meaningful on its own machine: runs reported from another host (a
+    shared database, a multi-node launch whose rank 0 runs elsewhere) are left alone.
     """
-    from backend.jobs import pid_alive
+    from backend.jobs import on_this_host, pid_alive
     from backend.store import utcnow
 
     ended = []
     for job in store.list_jobs(kind="train", statuses=("queued", "running"), limit=1000):
-        if job.runner != "external" or job.worker_pid is None or pid_alive(job.worker_pid):
+        if job.runner != "external" or job.worker_pid is None or not on_this_host(job):
+            continue
+        if pid_alive(job.worker_pid):
             continue
         store.update_job(
             job.id,

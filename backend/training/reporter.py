@@ -12,12 +12,13 @@ Launched on several processes (``torchrun``, ``accelerate launch``), every rank 
 its reporter for the same job (see :mod:`backend.training.distributed`): rank 0 reports
 loss, evaluation, progress and the summary; every rank its own telemetry under its
 node/rank tag; rank 0 sums the ranks' energy into the run's. A distributed run adds one
-4-byte all-reduce per step on the training thread (the agreed cancel check).
+16-byte all-reduce about once a second on the training thread (the agreed cancel check).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import platform
@@ -165,6 +166,8 @@ class RunReporter:
         self._peers: dict[str, dict[str, float]] = {}  # tag -> latest per-rank values
         self._peer_last_id = 0
         self._local_cancel = False
+        self._next_agreement = 0  # the step of the next cancel agreement (several ranks)
+        self._last_agreement = (0, time.monotonic())
         self.final_telemetry: dict[str, Any] | None = None
         self.missing_peers: list[dict] = []
         self.sampler: TelemetrySampler | None = None
@@ -321,31 +324,50 @@ class RunReporter:
             self.epoch = float(epoch)
             metrics = {**metrics, "epoch": self.epoch}
         self.log(step, metrics)
-        now = time.monotonic()
-        if self.sampler is None and now - self._last_flush >= FLUSH_INTERVAL_S:
-            if self.rank.primary:
-                self._derive_without_telemetry(now)
-            self.flush()
-        if now - self._last_progress >= 1.0:
-            self._last_progress = now
-            if self.rank.primary:
-                frac = self.step / self.total_steps if self.total_steps else 0.0
-                self.ctx.store.update_job(
-                    self.job_id,
-                    progress=max(0.0, min(1.0, frac)),
-                    message=f"Training: step {self.step}/{self.total_steps}",
-                )
-            # Someone pressed Cancel? (a database read at most every second)
-            self._local_cancel = self._local_cancel or self.ctx.cancelled
+        if self.sampler is None:
+            # No sampler thread: the training thread writes and checks (at most 1/s).
+            now = time.monotonic()
+            if now - self._last_flush >= FLUSH_INTERVAL_S:
+                if self.rank.primary:
+                    self._derive_without_telemetry(now)
+                self.flush()
+            if now - self._last_progress >= 1.0:
+                self._last_progress = now
+                self._progress_and_cancel_flag()
         if STOP_REQUESTED.is_set():  # SIGTERM from the launcher (see distributed.py)
             self._local_cancel = True
         if self.coord is not None:
-            # Every rank stops at the same step, or the others would block in the next
-            # gradient all-reduce.
-            if self.coord.any(self._local_cancel):
-                self.cancelled = True
-                raise JobCancelled()
+            if self.step >= self._next_agreement:
+                self._agree_on_cancel()
         elif self._local_cancel:
+            self.cancelled = True
+            raise JobCancelled()
+
+    def _progress_and_cancel_flag(self) -> None:
+        """Rank 0 writes the progress bar; every rank reads the cancel flag (a database
+        read at most every second). On the sampler thread when telemetry is on."""
+        if self.rank.primary:
+            frac = self.step / self.total_steps if self.total_steps else 0.0
+            self.store.update_job(
+                self.job_id,
+                progress=max(0.0, min(1.0, frac)),
+                message=f"Training: step {self.step}/{self.total_steps}",
+            )
+        if not self._local_cancel and self.ctx.cancelled:
+            self._local_cancel = True
+
+    def _agree_on_cancel(self) -> None:
+        """Every rank stops at the same step, or the others would block in their next
+        gradient all-reduce. The ranks agree about once a second: each proposes how many
+        steps make a second at its pace, and the slowest pace sets the next check."""
+        now = time.monotonic()
+        steps = self.step - self._last_agreement[0]
+        per_step = (now - self._last_agreement[1]) / steps if steps > 0 else 1.0
+        proposal = max(1, min(1000, int(1.0 / max(per_step, 1e-3))))
+        stop, every = self.coord.agree(self._local_cancel, proposal)
+        self._last_agreement = (self.step, now)
+        self._next_agreement = self.step + every
+        if stop:
             self.cancelled = True
             raise JobCancelled()
 
@@ -400,6 +422,10 @@ class RunReporter:
         return values
 
     def _on_sample(self, snap: TelemetrySnapshot) -> None:
+        try:
+            self._progress_and_cancel_flag()
+        except Exception:  # noqa: BLE001 - a busy database: next tick
+            log.debug("could not write progress or read the cancel flag", exc_info=True)
         now = time.monotonic()
         step, examples, tokens = self.step, self.examples_seen, self.tokens_seen
         values = self._rank_values(snap)
@@ -761,6 +787,14 @@ class RunReporter:
             return
         if not self.rank.primary:
             self.mark_rank_done("failed")
+            # Rank 0 killed (so it cannot fail the run itself) on this machine: say so.
+            first = next((r for r in self.ranks if r["rank"] == 0), None)
+            if first and first["hostname"] == self.rank.hostname and not pid_alive(first["pid"]):
+                with contextlib.suppress(Exception):  # interpreter shutdown
+                    self._fail_job(
+                        f"{_describe_rank(first)} died without finishing the run; "
+                        f"rank {self.rank.rank} stopped after it."
+                    )
             return
         try:
             if self.sampler is not None:
