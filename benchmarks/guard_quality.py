@@ -169,6 +169,21 @@ def cross_source_tables(report: dict) -> None:
     return rows, x, cs
 
 
+def jailbreak_head_table(report: dict) -> None:
+    """The whole-prompt jailbreak head's cross-source figures, stored when it was trained."""
+    from backend.guardrails.jailbreak_head import get_jailbreak_head
+    from backend.guardrails.jailbreak_train import cross_source_markdown
+
+    meta = get_jailbreak_head().meta
+    print(
+        "\n## 2b. Jailbreak head over the whole prompt (`signal: trained`), measured when it was "
+        f"trained ({meta.get('trained_at', '?')}; re-measure: python -m "
+        "backend.guardrails.jailbreak_train)\n"
+    )
+    print(cross_source_markdown(meta["cross_source"]))
+    report["jailbreak_head"] = meta["cross_source"]
+
+
 def injection_rail_table(rows, cs, report: dict) -> None:
     from backend.guardrails.scanners.harm import rescale
     from backend.guardrails.scanners.injection import InjectionScanner
@@ -364,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     rows, _x, cs = cross_source_tables(report)
     injection_rail_table(rows, cs, report)
+    jailbreak_head_table(report)
     shipped_policy_tables(rows, report)
     if not args.skip_latency:
         latency_tables(args.n, report)

@@ -212,15 +212,30 @@ def cross_source(
         "probability": probability,
         "threshold": threshold,
         "counted": counted,
+        "rules": rule_scores(prompts),
     }
+
+
+def rule_scores(prompts: list[Prompt]) -> np.ndarray:
+    """The injection scanner's patterns and obfuscation evidence alone (no embeddings)."""
+    from backend.guardrails.scanners.injection import InjectionScanner
+
+    rules = InjectionScanner(use_embeddings=False)
+    return np.array([r.score for r in rules.scan_batch([p.text for p in prompts])])
 
 
 def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
     """Per held-out group: share flagged by the head alone (JSON-ready)."""
+    from backend.guardrails.scanners.harm import rescale
     from backend.guardrails.train import auc
 
     labels = np.array([p.label for p in prompts])
     flagged = cs["probability"] >= cs["threshold"]
+    # The rail as it runs: patterns and the head (rescaled so its threshold is 0.5) combined.
+    head = np.array(
+        [rescale(p, t) for p, t in zip(cs["probability"], cs["threshold"], strict=True)]
+    )
+    rail = (1 - (1 - cs["rules"]) * (1 - head.ravel())) >= 0.5
     ok = cs["counted"]
     rows = []
     for name in GROUPS:
@@ -235,6 +250,7 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
                 "n": int(m.sum()),
                 "near_duplicates_dropped": int(((cs["group"] == name) & ~ok).sum()),
                 "flagged": float(flagged[m].mean()),
+                "rail_flagged": float(rail[m].mean()),
             }
         )
     jail = ok & (labels == "jailbreak")
@@ -248,12 +264,43 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
         "headline": {
             "jailbreak_recall_unseen": float(flagged[jail].mean()) if jail.any() else None,
             "benign_fpr_unseen": float(flagged[benign].mean()) if benign.any() else None,
+            "rail_jailbreak_recall_unseen": float(rail[jail].mean()) if jail.any() else None,
+            "rail_benign_fpr_unseen": float(rail[benign].mean()) if benign.any() else None,
+            "rail_harmful_flagged_unseen": float(rail[ok & (labels == "harmful")].mean())
+            if (ok & (labels == "harmful")).any()
+            else None,
             "auc_unseen": auc(cs["probability"][jail], cs["probability"][benign]),
             "n_jailbreak": int(jail.sum()),
             "n_benign": int(benign.sum()),
         },
         "groups": rows,
     }
+
+
+def cross_source_markdown(summary: dict[str, Any]) -> str:
+    """The stored cross-source summary as a Markdown table (for the benchmark)."""
+    h = summary["headline"]
+    lines = [
+        summary["protocol"] + ".",
+        "",
+        "| held-out source group | label | n | flagged by the head | flagged by the rail "
+        "(patterns + head) | near-dups dropped |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for g in summary["groups"]:
+        lines.append(
+            f"| {g['group']} | {g['label']} | {g['n']} | {g['flagged']:.1%} | "
+            f"{g['rail_flagged']:.1%} | {g['near_duplicates_dropped']} |"
+        )
+    lines += [
+        "",
+        f"Unseen jailbreaks caught: head {h['jailbreak_recall_unseen']:.1%}, rail "
+        f"{h['rail_jailbreak_recall_unseen']:.1%} (n={h['n_jailbreak']}); unseen benign "
+        f"flagged: head {h['benign_fpr_unseen']:.1%}, rail {h['rail_benign_fpr_unseen']:.1%} "
+        f"(n={h['n_benign']}); head ROC AUC {h['auc_unseen']:.3f}. Harmful requests (not "
+        f"jailbreaks) flagged by the rail: {h['rail_harmful_flagged_unseen']:.1%}.",
+    ]
+    return "\n".join(lines)
 
 
 def corpus_hashes() -> dict[str, str]:

@@ -119,7 +119,7 @@ def build_scanner(
         )
 
     if name == "injection":
-        from backend.guardrails.harm_head import get_head
+        from backend.guardrails.jailbreak_head import get_jailbreak_head
         from backend.guardrails.scanners.injection import InjectionScanner
 
         trained = settings.use_embeddings and settings.signal == "trained"
@@ -129,7 +129,7 @@ def build_scanner(
             encoder=encoder() if settings.use_embeddings else None,
             max_chars=max_chars,
             max_windows=embeddings.max_windows,
-            jailbreak_head=get_head(settings.head) if trained else None,
+            jailbreak_head=get_jailbreak_head(settings.head) if trained else None,
         )
     if name == "harm":
         from backend.guardrails.harm_head import get_head

@@ -51,10 +51,11 @@ class ScannerSettings(_Strict):
 
 class InjectionSettings(ScannerSettings):
     use_embeddings: bool = True
-    # trained: the harm head's jailbreak probability (trained on public jailbreak sets);
-    # exemplars: similarity to the hand-written exemplars in backend/guardrails/exemplars.py
+    # trained: the jailbreak head over the whole prompt (backend/guardrails/jailbreak_head.py,
+    # trained on public jailbreak sets); exemplars: similarity to the hand-written exemplars
+    # in backend/guardrails/exemplars.py
     signal: Literal["trained", "exemplars"] = "exemplars"
-    head: str | None = None  # a harm head JSON (default: the shipped one)
+    head: str | None = None  # a jailbreak head JSON (default: the shipped one)
 
 
 class HarmSettings(ScannerSettings):

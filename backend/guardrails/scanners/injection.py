@@ -291,7 +291,7 @@ class InjectionScanner:
             return out
         vecs = self.encoder.encode(windows)
         if self.jailbreak_head is not None and hasattr(self.jailbreak_head, "window_evidence"):
-            return self._whole_prompt(normed, windows, vecs, owners, base_rows, capped, out)
+            return self._whole_prompt(normed, vecs, owners, base_rows, capped, out)
         if self.jailbreak_head is not None:
             return self._trained(vecs, owners, capped, out)
         attack, benign = self._exemplar_vectors()
@@ -318,9 +318,13 @@ class InjectionScanner:
         return out
 
     def _whole_prompt(
-        self, normed, windows, vecs, owners, base_rows, capped, out: list[dict | None]
+        self, normed, vecs, owners, base_rows, capped, out: list[dict | None]
     ) -> list[dict | None]:
-        """Jailbreak head over each prompt's windows together (decoded payloads on their own)."""
+        """Jailbreak head over each prompt's windows together.
+
+        Decoded payloads are left to the obfuscation evidence: the head was trained on whole
+        prompts, and a decoded greeting scored on its own looked like a short jailbreak.
+        """
         from backend.guardrails.jailbreak_head import prompt_features
         from backend.guardrails.scanners.harm import rescale
 
@@ -330,9 +334,6 @@ class InjectionScanner:
         for row, (i, _, _) in enumerate(owners):
             if base_rows[row]:
                 rows_of.setdefault(i, []).append(row)
-            else:  # a decoded payload is a prompt of its own
-                features.append(prompt_features(windows[row], vecs[[row]]))
-                whose.append((i, [row]))
         for i, rows in rows_of.items():
             features.append(prompt_features(normed[i].base.text, vecs[rows]))
             whose.append((i, rows))
@@ -352,10 +353,9 @@ class InjectionScanner:
                 "start": start,
                 "end": end,
             }
-            if len(rows) > 1 or base_rows[rows[0]]:
-                markers = head.structural_contributions(normed[i].base.text, len(rows))
-                top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
-                out[i]["markers"] = {k: round(v, 2) for k, v in top if v > 0}
+            markers = head.structural_contributions(normed[i].base.text, len(rows))
+            top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
+            out[i]["markers"] = {k: round(v, 2) for k, v in top if v > 0}
         for i in capped:
             if out[i] is not None:
                 out[i]["truncated"] = True
