@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -202,6 +202,8 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # set by the one process that took on notifying this alert (claim_alert_notification)
+    notify_claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     __table_args__ = (Index("ux_alerts_dedupe_key", "dedupe_key", unique=True),)
 
 
@@ -608,6 +610,23 @@ class Store:
             if key is None:
                 raise
             return None
+
+    def claim_alert_notification(self, alert_id: int, *, stale_after_s: float = 600) -> bool:
+        """Take on notifying one alert: True for exactly one caller among every process
+        sharing the database (a conditional update), False for the others. A claim older
+        than ``stale_after_s`` (its process died before delivering) can be taken again."""
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_after_s)
+        with self.session() as s:
+            result = s.execute(
+                update(Alert)
+                .where(
+                    Alert.id == alert_id,
+                    (Alert.notify_claimed_at.is_(None)) | (Alert.notify_claimed_at < stale),
+                )
+                .values(notify_claimed_at=now)
+            )
+            return result.rowcount == 1
 
     def list_alerts(
         self,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from backend.cards import CardRepository, add_reviewer, authenticate, create_card, sign_card
 from backend.cards.signoff import verify_card
+from backend.observations import Observation
 from backend.store import Alert, AlertEvent, Artifact, Job, Metric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +121,44 @@ def test_reviewers_signing_at_once_are_chained_one_after_the_other(store, stewar
     assert repo.chain_problems(card_id) == []
     assert repo.head(card_id).count == signers * per_signer
     assert verify_card(store, card_id).status == "rejected"
+
+
+class _HeldNotifier:
+    """Counts sends; the first one waits until the test lets it go (a slow mail server)."""
+
+    name = "held"
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.release = threading.Event()
+
+    def send(self, alert) -> None:
+        self.release.wait(60)
+        self.sent.append(alert.id)
+
+
+@pytest.mark.databases
+def test_two_dashboards_never_notify_the_same_alert_twice(store):
+    """Dashboard A raised an alert and is still sending it when dashboard B, at the end of
+    one of its jobs, sends whatever is pending: B must leave A's alert alone."""
+    from backend.alerts import AlertService, default_config, deliveries
+    from backend.store import Store
+
+    a_out, b_out = _HeldNotifier(), _HeldNotifier()
+    b_out.release.set()
+    config = default_config()
+    a = AlertService(store, notifiers=[a_out], config=config, notify="background", backoff_s=())
+    b = AlertService(Store(store.url), notifiers=[b_out], config=config, backoff_s=())
+    (raised,) = a.check([Observation("toxicity", 0.9)], record="t").alerts
+    assert b.dispatch_pending() == [] and b_out.sent == []
+    a_out.release.set()
+    for _ in range(600):
+        if deliveries(store, raised.id):
+            break
+        threading.Event().wait(0.05)
+    assert a_out.sent == [raised.id] and [d.ok for d in deliveries(store, raised.id)] == [True]
+    # an alert raised by a worker that did not notify it: exactly one dashboard sends it
+    orphan = store.add_alert(kind="audit", message="PII in 12 rows", severity="high")
+    assert store.claim_alert_notification(orphan.id)
+    assert not Store(store.url).claim_alert_notification(orphan.id)
+    assert b.dispatch_pending() == [] and b_out.sent == []

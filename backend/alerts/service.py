@@ -179,7 +179,7 @@ class AlertService:
                 dupes += 1
             else:
                 created.append(alert)
-        to_send = [a for a in created if self._should_notify(a.severity)]
+        to_send = [a for a in created if self._should_notify(a.severity) and self._claim(a)]
         deliveries: list[Delivery] = []
         if to_send and self.notify_mode == "background":
             threading.Thread(
@@ -280,8 +280,13 @@ class AlertService:
         return [a for a in self.store.list_alerts(open_only=True, limit=limit) if a.id in bad]
 
     def dispatch_pending(self, limit: int = 200) -> list[Delivery]:
-        """Notify about every pending alert, oldest first."""
-        return self._notify_all(sorted(self.pending(limit), key=lambda a: a.id))
+        """Notify about every pending alert, oldest first: those no other process (another
+        dashboard on the same database) has claimed meanwhile."""
+        pending = sorted(self.pending(limit), key=lambda a: a.id)
+        return self._notify_all([a for a in pending if self._claim(a)])
+
+    def _claim(self, alert: Alert) -> bool:
+        return self.store.claim_alert_notification(alert.id)
 
     def retry_failed(self, limit: int = 200) -> list[Delivery]:
         """Try again every open alert whose last delivery failed."""
