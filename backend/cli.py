@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = [
     "backend.cards.cli",
     "backend.alerts.cli",
     "backend.privacy.cli",
+    "backend.cli_datasets",
 ]
 
 

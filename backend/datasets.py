@@ -774,23 +774,29 @@ def register_dataset(
     roles: ColumnRoles,
     expect_no_pii: bool = False,
 ) -> Any:
-    """Validate roles, then record a dataset (nothing is stored if validation fails).
+    """Validate roles, then record a dataset and its content hash (nothing is stored if
+    validation fails).
 
     ``expect_no_pii``: the owner says the data should hold no personal data, so an audit
     that finds PII raises an alert (``dataset_pii_rows``).
     """
+    from backend.dataset_versions import register_version
+
     validate_roles(frame, roles)
-    return store.add_dataset(
-        name=name,
-        source=source,
-        location=location,
-        format=fmt,
-        n_rows=len(frame),
-        columns=[str(c) for c in frame.columns],
-        roles=roles.to_dict(),
-        synthetic=False,
-        expect_no_pii=bool(expect_no_pii),
-    )
+    fields = {
+        "name": name,
+        "source": source,
+        "location": location,
+        "format": fmt,
+        "n_rows": len(frame),
+        "columns": [str(c) for c in frame.columns],
+        "roles": roles.to_dict(),
+        "synthetic": False,
+        "expect_no_pii": bool(expect_no_pii),
+    }
+    # Registering the same path (or an upload under the same name) again makes a new
+    # version of that dataset, with a diff, instead of a second dataset.
+    return register_version(store, fields, frame)
 
 
 def load_dataset_frame(dataset) -> pd.DataFrame:

@@ -9,11 +9,8 @@ from backend.store import Job, Store
 from components.formatting import plain_md, show_table
 from components.privacy_charts import exposure_figure, loss_histogram_figure, roc_figure
 
+_SHORT = {"loss_threshold": "Loss threshold", "calibrated": "Calibrated (LiRA-lite)"}
 _LEVEL_BOX = {"chance": st.success, "low": st.info, "moderate": st.warning, "high": st.error}
-
-
-def _ci(a: dict) -> str:
-    return f"{a['auc']:.3f} ({a['ci_low']:.2f}–{a['ci_high']:.2f})"
 
 
 def _tpr(value) -> str:
@@ -55,10 +52,13 @@ def privacy_section(store: Store, job: Job) -> None:
         cols = st.columns(len(attacks) + 1)
         for col, a in zip(cols, attacks, strict=False):
             col.metric(
-                f"{a['label']} · AUC (95 % CI)",
-                _ci(a),
+                f"{_SHORT.get(a['attack'], a['label'])} · attack AUC",
+                f"{a['auc']:.3f}",
+                delta=f"95 % CI {a['ci_low']:.2f}–{a['ci_high']:.2f}",
+                delta_color="off",
+                delta_arrow="off",
                 border=True,
-                help="0.5 = the attacker guesses; 1.0 = the attacker always knows.",
+                help=f"{a['label']}. 0.5 = the attacker guesses; 1.0 = the attacker always knows.",
             )
         best = max(attacks, key=lambda a: a["auc"]) if attacks else None
         if best is not None:
@@ -117,11 +117,16 @@ def privacy_comparison(store: Store, jobs: list[Job]) -> None:
         if r["energy_kwh"] is not None:
             how = "measured" if r["energy_measured"] else "estimated"
             energy = f"{r['energy_kwh'] * 1000:.3f} Wh ({how})"
+        unfinished = f"run {r['status']}" if r["status"] != "succeeded" else None
+        if r["epsilon"] is not None:
+            eps = f"{r['epsilon']:.3g}"
+        else:
+            eps = f"DP on, {unfinished}" if r["dp"] and unfinished else "no DP"
         table[r["run"]] = [
-            f"{r['epsilon']:.3g}" if r["epsilon"] is not None else "no DP",
+            eps,
             f"{r['mia_auc']:.3f} ({r['mia_ci'][0]:.2f}–{r['mia_ci'][1]:.2f})"
             if r["mia_auc"] is not None
-            else "not audited",
+            else (unfinished or "not audited"),
             _tpr(r["tpr_at_1pct_fpr"]),
             f"{r['max_exposure']:.2f}" if r["max_exposure"] is not None else "–",
             f"{r['accuracy']:.3f}" if r["accuracy"] is not None else "–",

@@ -448,7 +448,12 @@ def test_cli_json_report_has_required_keys(tmp_path, demo_csv, capsys):
     assert {"counts_by_type", "rows_with_pii"} <= set(report["pii"])
     assert {"backend", "mean", "share_above_threshold", "by_group"} <= set(report["toxicity"])
     assert {"exact_rows", "near_rows", "clusters"} <= set(report["duplicates"])
-    assert isinstance(report["warnings"], list) and report["artifact_id"] == 1
+    assert isinstance(report["warnings"], list)
+    from backend.store import get_store
+
+    # Audit #1, and the data version it audited (its content hash is pinned in the report)
+    assert report["artifact_id"] == get_store().record_by_number("audit", 1).id
+    assert report["dataset_version"]["version"] == 1 and report["dataset_version"]["n_rows"] > 0
 
     code = main(["audit", str(demo_csv), "--text-col", "label"])
     assert code == 2

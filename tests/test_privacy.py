@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from backend.datasets import ColumnRoles, register_dataset
 from backend.privacy.membership import evaluate_attack, verdict
 from tests.test_training_models import build_tiny_bert, demo_frame, write_csv
 
@@ -54,10 +55,19 @@ def test_classification_run_audits_membership_and_saves_a_privacy_record(
         }
     )
     csv = write_csv(frame, tmp_path / "memorise.csv")
+    ds = register_dataset(
+        store,
+        frame=frame,
+        name="memorise",
+        source="path",
+        location=csv,
+        fmt="csv",
+        roles=ColumnRoles(text="text", label="label"),
+    )
     config = parse_config(
         {
             "model": tiny_bert,
-            "dataset_path": csv,
+            "dataset_id": ds.id,
             "text_column": "text",
             "label_column": "label",
             "sensitive_columns": [],
@@ -101,7 +111,13 @@ def test_classification_run_audits_membership_and_saves_a_privacy_record(
     assert privacy.source.kind == "privacy" and privacy.source.id == art.id
     assert "Membership inference" in privacy.value
     assert f"[{m['attacks'][0]['ci_low']:.3f}," in privacy.value
-    assert ("privacy", art.id) in {(r.kind, r.id) for r in doc.cited_records()}
+    cited = {(r.kind, r.id) for r in doc.cited_records()}
+    pinned = summary["dataset_version"]
+    assert pinned["version"] == 1 and pinned["n_rows"] == len(frame)
+    assert {("privacy", art.id), ("dataset_version", pinned["version_id"])} <= cited
+    assert (
+        pinned["content_hash"] in doc.get_field("factors_and_training_data", "training_data").value
+    )
 
     assert main(["privacy", "--run", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -115,3 +131,91 @@ def test_classification_run_audits_membership_and_saves_a_privacy_record(
         assert main(bad) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_sampled_exposure_has_an_error_and_a_censored_lower_bound():
+    from backend.privacy.canaries import _exposures
+
+    candidates = np.arange(1000, dtype=float)  # NLLs of 1,000 sampled secrets
+    (mid, err, rank, censored), (top, _, _, top_censored) = _exposures(
+        np.array([499.5, -1.0]), candidates, 10**6, exact=False
+    )
+    assert abs(mid - 1.0) < 0.01 and 0 < err < 0.1 and abs(rank - 500_000) < 1_000
+    assert not censored and top_censored and abs(top - np.log2(1001)) < 1e-9
+    ((exact, e0, r0, _),) = _exposures(np.array([2.0]), np.array([1.0, 3.0, 4.0]), 4, exact=True)
+    assert (r0, e0) == (2.0, 0.0) and exact == 1.0
+
+
+def test_canary_exposure_rises_with_repetitions_and_falls_with_dp(store, tmp_path):
+    """A tiny GPT-2 trained here: canaries seen more often are ranked higher among all
+    secrets of their format; DP-SGD at ε < 1 lowers their exposure."""
+    from backend.privacy import privacy_audit_for_run
+    from backend.training.config import parse_config
+    from backend.training.runner import run_training
+    from tests.tiny_models import build_tiny_causal_lm
+
+    words = [
+        "the",
+        "a",
+        "cat",
+        "dog",
+        "sat",
+        "on",
+        "mat",
+        "ran",
+        "to",
+        "park",
+        "and",
+        "saw",
+        "bird",
+        "tree",
+        "big",
+        "small",
+        "red",
+        "blue",
+    ]
+    model = build_tiny_causal_lm(tmp_path / "lm", [*words, "my", "pin", "is", *"0123456789"])
+    rng = np.random.default_rng(0)
+    corpus = pd.DataFrame({"text": [" ".join(rng.choice(words, 8)) for _ in range(40)]})
+    csv = write_csv(corpus, tmp_path / "corpus.csv")
+
+    def run(dp: bool) -> dict:
+        config = {
+            "task": "causal_lm",
+            "model": str(model),
+            "dataset_path": csv,
+            "text_column": "text",
+            "split_column": None,
+            "eval_fraction": 0.25,
+            "epochs": 8,
+            "batch_size": 16,
+            "max_length": 16,
+            "learning_rate": 1e-2,
+            "torch_threads": 1,
+            "telemetry": {"enabled": False},
+            "save_checkpoint": False,
+            "dp": {"enabled": dp, "noise_multiplier": 4.0, "max_grad_norm": 1.0},
+            "privacy": {
+                "canaries": {
+                    "enabled": True,
+                    "format": "my pin is {} {} {}",
+                    "repetitions": [1, 4, 16],
+                    "per_repetition": 2,
+                    "candidates": 1000,
+                }
+            },
+        }
+        summary = run_training(parse_config(config), store)
+        art = privacy_audit_for_run(store, summary["job_id"])
+        assert art.id == summary["privacy"]["artifact_id"]
+        report = art.content["canaries"]
+        assert report["exact"] and report["space"] == 1000 and len(report["canaries"]) == 6
+        assert art.content["epsilon"] == summary["epsilon"]
+        return {g["repetitions"]: g["mean_exposure"] for g in report["by_repetition"]} | {
+            "epsilon": summary["epsilon"]
+        }
+
+    plain, private = run(dp=False), run(dp=True)
+    assert plain[1] < plain[4] < plain[16] and plain[16] - plain[1] > 4, plain
+    assert private["epsilon"] < 1.5, private
+    assert private[16] < plain[16] - 1.5 and private[4] < plain[4], (plain, private)

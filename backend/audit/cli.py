@@ -161,6 +161,11 @@ def _handle(args: argparse.Namespace) -> int:
             if names and names != known:
                 changes["roles"] = {**(dataset.roles or {}), "label_names": names}
             store.update_dataset(dataset.id, **changes)
+        from backend.dataset_versions import pin_quietly  # noqa: PLC0415
+
+        report["dataset_version"] = pin_quietly(
+            store, dataset_info["id"], reason="audited", notes=report.setdefault("warnings", [])
+        )
         artifact = store.save_artifact(
             kind="audit",
             content=report,

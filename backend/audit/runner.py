@@ -32,6 +32,7 @@ from backend.audit.source import (
     iter_frames,
     list_columns,
 )
+from backend.dataset_versions import pin_quietly
 from backend.errors import DatasetError, over_size_limit
 from backend.observations import Observation
 
@@ -421,6 +422,9 @@ def audit_dataset(
         progress=progress,
         scorer=scorer,
         dataset=dataset_meta(dataset),
+    )
+    report["dataset_version"] = pin_quietly(
+        store, dataset.id, reason="audited", notes=report.setdefault("warnings", [])
     )
     return store.save_artifact(
         kind="audit",

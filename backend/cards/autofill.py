@@ -20,6 +20,7 @@ from backend.training.sanity import baseline_comparison, check_run
 from .records import (
     artifact_ref,
     dataset_ref,
+    dataset_version_ref,
     latest_audit_for_dataset,
     public_location,
 )
@@ -851,6 +852,33 @@ def fill_from_dataset(doc: CardDocument, ds: Dataset) -> CardDocument:
     return doc
 
 
+def fill_dataset_version(
+    doc: CardDocument, store: Store, ds: Dataset, run: Artifact | None
+) -> CardDocument:
+    """Pin the data the card speaks of: the version a run trained on, else the dataset's
+    version now. Sign-offs record its rows' hash and ``card verify`` re-hashes the file."""
+    from backend.dataset_versions import diff_summary, pin_quietly  # noqa: PLC0415
+
+    pinned = run_summary(run)[0].get("dataset_version") if run is not None else None
+    notes: list[str] = []
+    pinned = pinned or pin_quietly(store, ds.id, reason="card", notes=notes)
+    art = store.get_artifact(int(pinned["version_id"])) if pinned else None
+    if art is None:
+        return doc
+    ref = dataset_version_ref(art)
+    _add_source(doc, ref)
+    c = art.content
+    text = (
+        f"v{c['version']}: {fmt_num(c['n_rows'])} rows, content hash {c['content_hash']} "
+        f"({c.get('method', 'order-independent row hash')}); {diff_summary(c.get('diff'))}."
+    )
+    if doc.kind == "data":
+        _set(doc, "details", "version", text, ref)
+    else:
+        _append(doc, "factors_and_training_data", "training_data", f"Dataset {text}", ref)
+    return doc
+
+
 # -- guardrail red-team results, identity-term probes and mitigations ---------------------
 
 
@@ -1113,6 +1141,8 @@ def build_card(
         fill_from_audit(doc, audit, store=store)
     if run is not None:
         fill_from_run(doc, run, store=store, dataset=dataset)
+    if dataset is not None:  # after the run: the model card's training data names it
+        fill_dataset_version(doc, store, dataset, run)
     if evaluation is not None:
         fill_from_evaluation(doc, evaluation, store=store)
     for art in evidence:

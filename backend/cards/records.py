@@ -89,6 +89,20 @@ def dataset_ref(ds: Dataset, *, field: str | None = None) -> RecordRef:
     )
 
 
+def dataset_version_ref(art: Artifact, *, field: str | None = None) -> RecordRef:
+    """Cite a pinned dataset version by its rows' content hash (``verify`` re-hashes the file)."""
+    from backend.dataset_versions import version_label, version_ref  # noqa: PLC0415
+
+    pinned = version_ref(art)
+    return RecordRef(
+        kind="dataset_version",
+        id=art.id,
+        content_hash=pinned["content_hash"],
+        label=version_label(pinned),
+        field=field,
+    )
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
@@ -115,6 +129,10 @@ def current_hash(store: Store, ref: RecordRef) -> str | None:
     if ref.kind == "dataset":
         ds = store.get_dataset(ref.id)
         return None if ds is None else content_hash(dataset_fingerprint(ds))
+    if ref.kind == "dataset_version":  # the rows in the dataset's file now, re-hashed
+        from backend.dataset_versions import current_content_hash  # noqa: PLC0415
+
+        return current_content_hash(store, ref.id)
     art = store.get_artifact(ref.id)
     if art is None or art.kind != ref.kind:
         return None

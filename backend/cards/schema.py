@@ -34,6 +34,7 @@ RecordKind = Literal[
     "probes",
     "mitigation",
     "privacy",
+    "dataset_version",
 ]
 
 CHECKLIST_STATUSES = ("complete", "in_progress", "attention", "not_started", "not_applicable")

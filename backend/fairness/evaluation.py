@@ -650,6 +650,10 @@ def save_evaluation(store, report: dict, *, name: str | None = None, job_id=None
     service, which raises gaps above ``bias_disparity`` once per evaluated source.
     """
     name = name or f"Fairness: {report['source'].get('title') or report['source'].get('kind')}"
+    if "dataset_version" not in report:  # the data version the evaluated model saw
+        from backend.dataset_versions import pin_for_record  # noqa: PLC0415
+
+        report["dataset_version"] = pin_for_record(store, job_id=job_id, dataset_id=dataset_id)
     artifact = store.save_artifact(
         kind="evaluation",
         content=report,

@@ -217,10 +217,11 @@ def privacy_row(store: Store, job: Job) -> dict:
     best = strongest_attack(content)
     canaries = content.get("canaries") or {}
     ev = res.get("eval") or {}
+    dp = bool(((job.params or {}).get("dp") or {}).get("enabled")) or res.get("epsilon") is not None
     return {
         "run": store.display_name(job),
         "status": job.status,
-        "dp": res.get("epsilon") is not None,
+        "dp": dp,
         "epsilon": res.get("epsilon"),
         "delta": res.get("delta"),
         "mia_auc": best.auc if best else None,
@@ -283,15 +284,68 @@ def audit_classifier(
     best = strongest_attack({"membership": membership})
     if best is not None:
         headline |= {"attack": best.attack, "auc": best.auc, "ci": [best.ci_low, best.ci_high]}
+    return _saved(store, job_id, config, headline, membership=membership,
+                  dataset_id=data.dataset_id, epsilon=epsilon, delta=delta)  # fmt: skip
+
+
+def plant_canaries(data, config, *, reweighted: bool, notes: list[str]) -> list | None:
+    """The runner's pre-training hook for causal-LM runs with ``privacy.canaries.enabled``:
+    add the canaries to ``data.train`` and return them (None when not planted)."""
+    from backend.privacy.canaries import make_canaries, plant
+
+    options = config.privacy.canaries
+    if config.task != "causal_lm" or not options.enabled:
+        return None
+    if reweighted:
+        notes.append("Canaries were not planted: they cannot be combined with reweighting.")
+        return None
+    canaries = make_canaries(options, config.seed)
+    data.train = plant(data.train, data.text_column, canaries, config.seed)
+    planted = sum(c.repetitions for c in canaries)
+    notes.append(
+        f"{len(canaries)} canaries ({options.format!r}) planted {planted} times in the "
+        "training text for the privacy audit."
+    )
+    return canaries
+
+
+def audit_language_model(
+    model,
+    tokenizer,
+    canaries: list,
+    config,
+    *,
+    store: Store,
+    job_id: int | None,
+    dataset_id: int | None = None,
+    epsilon: float | None = None,
+    delta: float | None = None,
+) -> dict:
+    """The runner's hook after a causal-LM run with canaries: exposure of each canary,
+    saved as a ``privacy`` record; returns the run summary's headline."""
+    from backend.privacy.canaries import exposure_report
+
+    report = exposure_report(
+        model,
+        tokenizer,
+        canaries,
+        config.privacy.canaries,
+        seed=config.seed,
+        max_length=config.max_length,
+    )
+    headline = {
+        "verdict": report["verdict"],
+        "max_exposure": report["max_exposure"],
+        "duration_s": report["duration_s"],
+    }
+    return _saved(store, job_id, config, headline, membership=None, canaries=report,
+                  dataset_id=dataset_id, epsilon=epsilon, delta=delta)  # fmt: skip
+
+
+def _saved(store: Store, job_id: int | None, config, headline: dict, **content) -> dict:
+    """Save the audit as the run's privacy record (when the run has a job) and return the
+    headline with the record's id."""
     if job_id is not None:
-        art = save_privacy_audit(
-            store,
-            job_id=job_id,
-            run_name=config.display_name(),
-            membership=membership,
-            dataset_id=data.dataset_id,
-            epsilon=epsilon,
-            delta=delta,
-        )
+        art = save_privacy_audit(store, job_id=job_id, run_name=config.display_name(), **content)
         headline["artifact_id"] = art.id
     return headline

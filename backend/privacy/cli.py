@@ -135,7 +135,12 @@ def format_comparison(rows: list[dict]) -> str:
         return f"{r['energy_kwh'] * 1000:.3f} Wh ({how})"
 
     fields = [
-        ("ε (DP)", lambda r: _fmt(r.get("epsilon"), ".3g", "no DP")),
+        (
+            "ε (DP)",
+            lambda r: _fmt(
+                r.get("epsilon"), ".3g", f"DP on, run {r['status']}" if r["dp"] else "no DP"
+            ),
+        ),
         ("membership attack AUC (95 % CI)", ci),
         ("TPR at 1 % FPR", lambda r: _fmt(r.get("tpr_at_1pct_fpr"))),
         ("max canary exposure (bits)", lambda r: _fmt(r.get("max_exposure"), ".2f")),

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from backend.dataset_versions import pin_quietly
 from backend.errors import JobCancelled
+from backend.privacy.audit import plant_canaries
 from backend.store import Store
 from backend.telemetry import resolve_grid_intensity
 from backend.training.config import TrainConfig
@@ -179,6 +181,12 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         device = torch.device("cpu")
     use_cuda = device.type == "cuda"
     notes = list(plan.warnings)
+    # The rows this run trains on, pinned by their content hash (rank 0 speaks for the run).
+    dataset_version = (
+        pin_quietly(reporter.store, data.dataset_id, reason="training", notes=notes)
+        if rank.primary
+        else None
+    )
 
     reporter.message("Loading model")
     tokenizer = load_tokenizer(plan.model, config.task)
@@ -194,6 +202,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
     n_trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
     reporter.message("Tokenizing")
+    canaries = plant_canaries(data, config, reweighted=plan.weights is not None, notes=notes)
     train_ds = _encode(tokenizer, data, data.train, config, plan, with_weights=True)
     eval_ds = _encode(tokenizer, data, data.eval, config, plan, with_weights=False)
     loader = _train_loader(train_ds, config, plan, rank)
@@ -344,7 +353,9 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         tmp.replace(predictions_path)
 
     epsilon = float(engine.get_epsilon(delta)) if engine is not None else None
-    privacy = _privacy_audit(base, tokenizer, data, config, plan, reporter, epsilon, delta, notes)
+    privacy = _privacy_audit(
+        base, tokenizer, data, config, plan, reporter, (epsilon, delta), notes, canaries
+    )
     telemetry = reporter.telemetry_summary()
     train_loss = (
         float(np.mean(losses[-max(1, min(len(losses), steps_per_epoch)) :])) if losses else None
@@ -404,6 +415,7 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
         },
         "dataset_id": data.dataset_id,
         "dataset_name": data.dataset_name,
+        "dataset_version": dataset_version,
         "train_rows": len(data.train),
         "eval_rows": len(data.eval),
         "split": data.split_source,
@@ -421,27 +433,36 @@ def _train(config: TrainConfig, plan: Plan, reporter: RunReporter, settings, t_s
     return summary
 
 
-def _privacy_audit(model, tokenizer, data, config, plan, reporter, epsilon, delta, notes):
-    """Membership inference on the trained classifier (see backend/privacy); a failure is
-    a note on the run, never a failed run."""
-    if config.task != "classification" or not config.privacy.membership.enabled:
-        return None
-    from backend.privacy.audit import audit_classifier
+def _privacy_audit(model, tokenizer, data, config, plan, reporter, dp, notes, canaries):
+    """Membership inference on a trained classifier, canary exposure of a causal LM (see
+    backend/privacy); a failure is a note on the run, never a failed run."""
+    from backend.privacy.audit import audit_classifier, audit_language_model
 
-    reporter.message("Privacy audit: membership inference")
+    epsilon, delta = dp
+    common = {
+        "store": reporter.store,
+        "job_id": reporter.job_id,
+        "epsilon": epsilon,
+        "delta": delta,
+    }
     try:
+        if canaries:
+            reporter.message("Privacy audit: canary exposure")
+            return audit_language_model(
+                model, tokenizer, canaries, config, dataset_id=data.dataset_id, **common
+            )
+        if config.task != "classification" or not config.privacy.membership.enabled:
+            return None
+        reporter.message("Privacy audit: membership inference")
         return audit_classifier(
             model,
             tokenizer,
             data,
             config,
-            store=reporter.store,
-            job_id=reporter.job_id,
-            epsilon=epsilon,
-            delta=delta,
             reference_model=lambda: load_model(
                 plan.model, config.task, data.label_values, tokenizer
             ),
+            **common,
         )
     except Exception as exc:  # noqa: BLE001 - the model is trained; report, do not fail
         log.warning("privacy audit failed", exc_info=True)
