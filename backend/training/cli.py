@@ -34,6 +34,7 @@ SUMMARY_KEYS = (
     "predictions_path",
     "duration_s",
     "examples_per_s",
+    "world_size",
 )
 
 
@@ -164,6 +165,8 @@ def _print_human(out: dict) -> None:
             f"CO2: {_fmt(out['co2_g'])} g at {_fmt(out['grid_intensity_g_per_kwh'])} g/kWh "
             f"({out['grid_intensity_source']})"
         )
+    if out.get("world_size"):
+        print(f"  processes: {out['world_size']} (rank 0 reported loss; energy summed over ranks)")
     if out.get("epsilon") is not None:
         print(f"  privacy: ε = {out['epsilon']:.2f} at δ = {out['delta']:.2g}")
     print(f"  checkpoint: {out['checkpoint']}")
