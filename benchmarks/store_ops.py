@@ -49,7 +49,10 @@ def _worker(op: str, url: str, go: Path, out: Path, me: int, n: int) -> None:
     store = Store(url)
     job = store.create_job(kind="bench", name=f"writer {me}")
     Path(f"{go}.{me}").touch()
+    deadline = time.monotonic() + 300  # the benchmark died: do not wait forever
     while not go.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit("no start signal")
         time.sleep(0.001)
     refused = 0
     start = time.time()

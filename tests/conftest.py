@@ -70,7 +70,7 @@ def postgres_server():
     data = root / "data"
     server = pgserver.get_server(data, cleanup_mode="stop")
     watchdog = subprocess.Popen(
-        [sys.executable, "-c", _PG_WATCHDOG, str(os.getpid()), str(data)],
+        [sys.executable, "-c", _PG_WATCHDOG, str(os.getpid()), str(root)],
         start_new_session=True,
         stdin=subprocess.DEVNULL,
     )
@@ -89,20 +89,25 @@ def postgres_server():
         shutil.rmtree(root, ignore_errors=True)
 
 
-# Waits for the test session (argv[1]) to end, then stops its PostgreSQL (fast shutdown).
+# Waits for the test session (argv[1]) to end, then stops its PostgreSQL (fast shutdown)
+# and removes its folder (argv[2]): only does anything when the session was killed.
 _PG_WATCHDOG = """
-import os, signal, sys, psutil
+import shutil, signal, sys, psutil
 from pathlib import Path
 try:
     psutil.Process(int(sys.argv[1])).wait()
 except psutil.NoSuchProcess:
     pass
-pid_file = Path(sys.argv[2]) / "postmaster.pid"
+root = Path(sys.argv[2])
+pid_file = root / "data" / "postmaster.pid"
 if pid_file.exists():
     try:
-        os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
-    except (ProcessLookupError, ValueError):
+        postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+        postmaster.send_signal(signal.SIGINT)  # fast shutdown
+        postmaster.wait(30)
+    except (psutil.Error, ValueError):
         pass
+shutil.rmtree(root, ignore_errors=True)
 """
 
 

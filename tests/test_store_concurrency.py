@@ -34,7 +34,10 @@ WRITER = textwrap.dedent(
     go, me, rounds = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     store = get_store()  # all writers open (and so upgrade) the empty schema at once
     Path(f"{go}.{me}").touch()
+    deadline = time.monotonic() + 300  # the test session died: do not wait forever
     while not go.exists():
+        if time.monotonic() > deadline:
+            sys.exit("no start signal")
         time.sleep(0.005)
     for i in range(rounds):
         store.save_artifact(kind="audit", name=f"w{me}-{i}", content={"writer": me, "round": i})
