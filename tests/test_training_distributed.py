@@ -7,6 +7,7 @@ does: one launch serves every assertion to keep the suite fast.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -149,7 +150,9 @@ def _wait_for(predicate, timeout: float) -> bool:
 
 
 @pytest.mark.slow
-def test_torchrun_two_processes_are_one_run_and_cancel_stops_both(store, settings, tmp_path):
+def test_torchrun_two_processes_are_one_run_and_cancel_stops_both(
+    store, settings, tmp_path, app_test
+):
     frame = demo_frame(200)
     csv = write_csv(frame, tmp_path / "c.csv")
     model = build_tiny_bert(tmp_path / "bert", frame["text"].tolist()[:100])
@@ -216,6 +219,17 @@ def test_torchrun_two_processes_are_one_run_and_cancel_stops_both(store, setting
     # The run's cumulative energy series ends on that sum.
     last = store.metrics(job_id, ["energy_kwh_cumulative"])[-1].value
     assert math.isclose(last, e0 + e1, rel_tol=1e-9)
+
+    # The run page: the ranks table and one line per rank.
+    at = app_test("pages/finetune_monitor.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("2 processes on 1 node" in m.value for m in at.markdown)
+    ranks_table = next(d.value for d in at.dataframe if "measured by" in d.value.columns)
+    assert list(ranks_table["rank"]) == ["node 0 · rank 0", "node 0 · rank 1"]
+    assert list(ranks_table["status"]) == ["cancelled", "cancelled"]
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    per_rank = next(json.loads(c) for c in charts if "Energy per rank" in c)
+    assert [t["name"] for t in per_rank["data"]] == ["node 0 · rank 0", "node 0 · rank 1"]
 
 
 @pytest.mark.slow
