@@ -309,3 +309,12 @@ def summary_dict(run: SuiteRun, metrics: SuiteMetrics) -> dict[str, Any]:
         "skipped_lines": run.skipped[:20],
         "measured_on": f"{metrics.policy['n_prompts']} prompts",
     }
+
+
+def save_suite_results(store, run: SuiteRun, metrics: SuiteMetrics, suite: str):
+    """Store the results as a ``redteam`` artifact (model cards cite it); returns it."""
+    return store.save_artifact(
+        kind="redteam",
+        name=f"Red-team: {suite}",
+        content={**summary_dict(run, metrics), "suite": suite},
+    )
