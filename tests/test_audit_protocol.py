@@ -145,3 +145,29 @@ def test_stored_report_sections_load_back_typed(demo):
         assert cls.to_report(section) == {k: report[k] for k in cls.to_report(section)}
         assert cls.findings(section, context) or cls.name in ("association",)
     assert np.isclose(report["duplicates"]["candidate_probability"], 0.952, atol=0.001)
+
+
+def test_cancelled_audit_leaves_no_spill_files(demo, tmp_path, monkeypatch):
+    """A job cancelled mid-stream (its progress callback raises) removes the spill folder."""
+    import tempfile
+
+    from backend.audit import duplicates
+
+    monkeypatch.setattr(duplicates, "SPILL_BYTES", 20_000)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(fraction, message):
+        if fraction > 0.5:
+            assert list(tmp_path.glob("steward-dups-*")), "the state spilled before cancelling"
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        run_audit(
+            AuditSource(frame=demo),
+            AuditConfig(text_col="text", checks=("duplicates",), chunk_rows=300),
+            progress=progress,
+        )
+    assert not list(tmp_path.glob("steward-dups-*"))

@@ -425,18 +425,21 @@ class DuplicatesCheck(AuditCheck):
     section_model = DuplicatesSection
     #: Rows of a second file (e.g. the test split) are fed here too, for leakage.
     reads_second_file = True
+    transient = ("tick",)
 
     @classmethod
     def from_config(cls, config, plan) -> DuplicatesCheck:
-        return cls(threshold=config.near_dup_threshold, num_perm=config.num_perm)
+        check = cls(threshold=config.near_dup_threshold, num_perm=config.num_perm)
+        check.tick = plan.tick
+        return check
 
     def __init__(
-        self, *, threshold: float = 0.8, num_perm: int = 64, spill_bytes: int = SPILL_BYTES
+        self, *, threshold: float = 0.8, num_perm: int = 64, spill_bytes: int | None = None
     ) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
         self.bands, self.rows_per_band = lsh_params(threshold, num_perm)
-        self.spill_bytes = spill_bytes
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
         self.rows = 0
         # partition name -> (code, first row it appears on)
         self.partition_codes: dict[str, int] = {}
@@ -563,6 +566,12 @@ class DuplicatesCheck(AuditCheck):
             spill.append_partitioned("bands", band, _partition_of(band["key"]))
         self._rows, self._texts, self._bands, self._buffered = [], [], [], 0
 
+    def _progress(self, activity: str) -> None:
+        # Between partitions of a big state: the job can show progress and be cancelled.
+        tick = getattr(self, "tick", None)
+        if tick is not None:
+            tick(activity)
+
     def close(self) -> None:
         if self._spill is not None:
             self._spill.close()
@@ -630,6 +639,7 @@ class DuplicatesCheck(AuditCheck):
         """Distinct text-hash pairs sharing an LSH band, as ``(n, 2)`` uint64 (lo, hi)."""
         pairs = []
         for p in range(self._n_parts()):
+            self._progress("Looking for near duplicates")
             band = self._part_bands(p)
             if len(band) < 2:
                 continue
@@ -745,6 +755,7 @@ class DuplicatesCheck(AuditCheck):
         exact_leak = np.zeros((n_parts, n_parts), dtype=np.int64)  # [small, big]
         leak_examples: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (first row, hash)
         for p in range(self._n_parts()):
+            self._progress("Counting duplicates")
             facts = self._part_rows(p)
             if not len(facts):
                 continue
