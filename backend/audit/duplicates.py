@@ -89,12 +89,29 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 
 def _unique_rows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ``(a, b)`` pairs of two uint64 arrays, sorted by ``a`` then ``b``."""
-    order = np.lexsort((b, a))
-    a, b = a[order], b[order]
-    keep = np.ones(len(a), dtype=bool)
-    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    return a[keep], b[keep]
+    """Distinct ``(a, b)`` pairs of two uint64 hash arrays, grouped by ``a``.
+
+    Two 64-bit sorts instead of a lexsort (several times faster): drop repeated pairs by
+    a mix of both (equal pairs mix equally; distinct pairs collide with probability
+    2**-64), then order by ``a`` (ties by ``b``, so the result does not depend on the
+    order the pairs arrived in).
+    """
+    mixed = a ^ fmix64(b)
+    order = np.argsort(mixed)
+    m = mixed[order]
+    first = order[np.r_[True, m[1:] != m[:-1]]] if len(m) else order
+    a, b = a[first], b[first]
+    order = np.argsort(b, kind="stable")
+    order = order[np.argsort(a[order], kind="stable")]
+    return a[order], b[order]
+
+
+def _sort_facts(facts: np.ndarray) -> np.ndarray:
+    """Row facts ordered by text hash, then row (64-bit sorts, not a structured sort)."""
+    rows = facts["row"]
+    if len(rows) > 1 and not (rows[1:] >= rows[:-1]).all():
+        facts = facts[np.argsort(rows, kind="stable")]
+    return facts[np.argsort(facts["h"], kind="stable")]
 
 
 # -- hashing, shingles, signatures ----------------------------------------------------------
@@ -759,7 +776,7 @@ class DuplicatesCheck(AuditCheck):
             facts = self._part_rows(p)
             if not len(facts):
                 continue
-            facts = np.sort(facts, order=["h", "row"])
+            facts = _sort_facts(facts)
             hs, rows = facts["h"], facts["row"]
             parts = remap[facts["part"].astype(np.int64)]
             present += len(facts)
@@ -905,7 +922,7 @@ class DuplicatesCheck(AuditCheck):
             method=(
                 f"exact: 64-bit hash of case-folded, whitespace-collapsed text; near: "
                 f"character {SHINGLE_BYTES}-grams (UTF-8 byte windows), one-permutation "
-                f"MinHash ({self.num_perm} bins), LSH {self.bands} bands × "
+                f"MinHash ({self.bands * self.rows_per_band} bins), LSH {self.bands} bands × "
                 f"{self.rows_per_band} rows (candidate probability {probability:.3f} at "
                 f"Jaccard {self.threshold:g}); candidates kept when the exact Jaccard of "
                 f"their shingle sets ≥ {self.threshold:g}"
