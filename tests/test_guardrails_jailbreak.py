@@ -38,16 +38,21 @@ def test_structural_features_see_personas_and_never_refuse():
 
 
 def test_retraining_on_a_slice_reproduces(tmp_path):
+    from backend.guardrails.embeddings import get_encoder
     from backend.guardrails.jailbreak_train import train
 
-    kwargs = dict(limit=120, evaluate=False, cache_dir=tmp_path, log=lambda *_: None)
+    # torch fp32: no ONNX export into this test's fresh STEWARD_HOME
+    encoder = get_encoder(runtime="torch")
+    kwargs = dict(
+        limit=80, evaluate=False, encoder=encoder, cache_dir=tmp_path, log=lambda *_: None
+    )
     first = train(out=tmp_path / "a.json", **kwargs)
     again = train(out=tmp_path / "b.json", **kwargs)
     np.testing.assert_array_equal(first.weights, again.weights)
     assert first.threshold == again.threshold
     loaded = JailbreakHead.load(tmp_path / "a.json")
     np.testing.assert_allclose(loaded.weights, first.weights, atol=1e-6)
-    assert loaded.meta["seed"] == 0 and loaded.meta["rows"] == 120
+    assert loaded.meta["seed"] == 0 and loaded.meta["rows"] == 80
 
 
 def test_loading_refuses_files_that_are_not_a_head(tmp_path):

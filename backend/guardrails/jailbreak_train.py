@@ -50,7 +50,7 @@ DATA = Path(__file__).resolve().parent / "data"
 JAILBREAK_CORPUS = DATA / "jailbreak_corpus.jsonl"
 SEED = 0
 MAX_FPR = 0.02
-C = 1.0
+C = 0.1
 NEAR_DUPLICATE = 0.95
 
 #: Source groups for leave-one-group-out: sources sharing prompts or authors go together.
