@@ -91,3 +91,15 @@ def test_injection_scanner_with_the_jailbreak_head_explains_itself():
         "Please ignore my typos, I am writing from my phone. How do I boil an egg?",
     ):
         assert not inj.scan(benign).flagged, benign
+
+
+def test_training_command_rejects_bad_options_in_one_line(capsys):
+    from backend.guardrails.jailbreak_train import main
+
+    assert main(["--max-fpr", "0.7"]) == 2
+    assert main(["--limit", "5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "error: --max-fpr must be between 0 and 0.5",
+        "error: --limit must be at least 50",
+    ]
