@@ -567,17 +567,21 @@ class DuplicatesCheck(AuditCheck):
         if self._rows:
             facts = np.concatenate(self._rows)
             spill.append_partitioned("rows", facts, _partition_of(facts["h"]))
+        import pyarrow as pa  # noqa: PLC0415
+
         for entries, texts in self._texts:
-            data, offsets = _string_buffers(texts)
+            # Texts ordered by partition (an Arrow take), so each partition's bytes are one
+            # contiguous slice of the buffer.
             part = _partition_of(entries["h"])
-            for p in np.unique(part).tolist():
-                sel = np.flatnonzero(part == p)
-                spill.append("texts", p, entries[sel])
-                spill.append(
-                    "text-bytes",
-                    p,
-                    b"".join(data[offsets[i] : offsets[i + 1]].tobytes() for i in sel.tolist()),
-                )
+            order = np.argsort(part, kind="stable")
+            entries, part = entries[order], part[order]
+            data, offsets = _string_buffers(texts.take(pa.array(order)))
+            bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+            for p in range(PARTITIONS):
+                lo, hi = int(bounds[p]), int(bounds[p + 1])
+                if hi > lo:
+                    spill.append("texts", p, entries[lo:hi])
+                    spill.append("text-bytes", p, data[offsets[lo] : offsets[hi]].tobytes())
         if self._bands:
             band = np.concatenate(self._bands)
             spill.append_partitioned("bands", band, _partition_of(band["key"]))
