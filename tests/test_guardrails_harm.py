@@ -74,6 +74,20 @@ def test_neighbour_share_is_saved_with_the_head(tmp_path):
     assert HarmHead.load(path).knn_weight == 0.5
 
 
+def test_head_runs_on_one_blas_thread_and_restores_the_setting():
+    from threadpoolctl import threadpool_info
+
+    import backend.guardrails.harm_head as harm_head
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+    with harm_head._one_blas_thread():
+        assert set(blas_threads()) <= {1}
+    assert blas_threads() == before
+
+
 def test_head_file_errors_are_clear(tmp_path):
     with pytest.raises(ConfigError, match="not a Steward harm head"):
         HarmHead.from_dict({"format": "pickle"})
