@@ -168,6 +168,12 @@ def _details_lines(name: str, result) -> list[str]:
             f"patterns/obfuscation {d.get('rule_score', 0):.2f} · trained jailbreak classifier "
             f"{d['trained_score']:.2f} (probability {d['jailbreak_probability']:.2f})"
         )
+        if d.get("jailbreak_markers"):
+            pushed = ", ".join(
+                f"{name.replace(' per 1k chars', '')} +{push:.2f}"
+                for name, push in d["jailbreak_markers"].items()
+            )
+            lines.append(f"structure that pushed towards jailbreak: {pushed}")
         if d.get("decoded_views"):
             lines.append("decoded views: " + ", ".join(d["decoded_views"]))
     elif name == "injection":

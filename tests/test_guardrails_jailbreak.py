@@ -80,6 +80,10 @@ def test_injection_scanner_with_the_jailbreak_head_explains_itself():
     r = inj.scan(text)
     assert r.flagged and r.details["jailbreak_probability"] > 0.5
     assert r.details["jailbreak_markers"]  # which structural markers pushed it
+    from components.guardrail_views import _details_lines
+
+    shown = " ".join(_details_lines("injection", r))
+    assert "trained jailbreak classifier" in shown and "structure that pushed towards" in shown
     trained = [s for s in r.spans if s.label == "trained jailbreak classifier"]
     assert trained and "essay" not in text[trained[0].start : trained[0].end]
     # Look-alike letters do not hide it (normalised before the head reads it).
