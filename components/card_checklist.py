@@ -16,6 +16,7 @@ from backend.cards import (
     current_hash,
     store_evidence_file,
 )
+from backend.cards.render import hash_label
 from backend.store import Store
 
 STATUS_ICONS = {
@@ -38,7 +39,7 @@ def evidence_line(store: Store, ref: RecordRef) -> str:
     else:
         state = ":green[unchanged]"
     where = f" `{ref.path}`" if ref.kind == "file" else ""
-    digest = f" · sha256 `{ref.content_hash[:10]}`" if ref.content_hash else ""
+    digest = f" · {hash_label(ref)} `{ref.content_hash[:10]}`" if ref.content_hash else ""
     return f"- {ref.label or ref.key}{where}{digest} · {state}"
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from backend.cards import CardDocument, CardRepository, SavedVersion
+from backend.cards.render import hash_label
 
 
 def _source_caption(fld) -> str:
     ref = fld.source
     where = f" · `{ref.field}`" if ref.field else ""
-    digest = f" · sha256 `{ref.content_hash[:10]}`" if ref.content_hash else ""
+    digest = f" · {hash_label(ref)} `{ref.content_hash[:10]}`" if ref.content_hash else ""
     state = " · **edited**" if fld.edited else ""
     return f":material/link: auto-filled from **{ref.label or ref.key}**{where}{digest}{state}"
 

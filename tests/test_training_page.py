@@ -115,10 +115,18 @@ def test_finished_and_failed_runs_render_with_details_and_comparison(app_test, s
     assert labels["ε (privacy)"] != "no DP"
     assert labels["Energy, estimated"].endswith("Wh")
     assert any("Estimated by codecarbon" in c.value for c in at.caption)
+    # its privacy audit: the membership attack's verdict with its CI, and both attacks
+    boxes = [b.value for b in (*at.success, *at.info, *at.warning, *at.error)]
+    assert any(v.startswith("An attacker guesses membership") and "95 % CI" in v for v in boxes)
+    assert {"Loss threshold · attack AUC", "Calibrated (LiRA-lite) · attack AUC"} <= set(labels)
     # two runs side by side
     assert len(at.multiselect(key="ft_compare").value) == 2
     compare_tables = [m.value for m in at.markdown if m.value.startswith("| | |")]
     assert len(compare_tables) == 2 and "ε (privacy)" in compare_tables[0]
+    privacy = at.dataframe[-1].value  # ε, attack AUC, exposure, accuracy, energy side by side
+    assert privacy.iloc[0, 0] == "ε (differential privacy)"
+    assert any(v[0].isdigit() for v in privacy.iloc[0, 1:])  # the DP run's ε
+    assert "run failed" in set(privacy.iloc[1])  # no attack AUC for the crashed run
 
     # the figure builders on the real metrics of that run
     frame = load_series(store, finished_run["job_id"])

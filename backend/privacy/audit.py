@@ -118,30 +118,49 @@ def membership_audit(
     else:
         feats = None
     reference = crossfit_reference_losses(feats, labels, seed=seed) if feats is not None else None
-    m_loss, n_loss = loss[:n], loss[n:]
-    scores = attack_scores(
-        m_loss,
-        n_loss,
+    content = membership_content(
+        loss[:n],
+        loss[n:],
         None if reference is None else reference[:n],
         None if reference is None else reference[n:],
+        options=options,
+        seed=seed,
     )
+    return content | {
+        "members_available": len(members),
+        "non_members_available": len(non_members),
+        "reference_source": reference_source if reference is not None else None,
+        "duration_s": round(time.monotonic() - t0, 3),
+    }
+
+
+def membership_content(
+    m_loss: np.ndarray,
+    n_loss: np.ndarray,
+    m_reference: np.ndarray | None = None,
+    n_reference: np.ndarray | None = None,
+    *,
+    options: MembershipOptions,
+    seed: int,
+) -> dict:
+    """Both attacks, the verdict and the histograms from the rows' losses (and references)."""
+    scores = attack_scores(m_loss, n_loss, m_reference, n_reference)
     attacks = [
         evaluate_attack(name, ms, ns, n_boot=options.bootstrap, seed=seed)
         for name, (ms, ns) in scores.items()
     ]
     level, sentence = verdict(attacks)
-    hi = float(np.quantile(loss, 0.99)) if len(loss) else 1.0
-    edges = np.linspace(0.0, max(hi, 1e-3), 31)
+    loss = np.r_[m_loss, n_loss]
+    lo, hi = (float(q) for q in np.quantile(loss, [0.01, 0.99]))
+    edges = np.linspace(lo, max(hi, lo + 1e-3), 31)  # outliers land in the end bins
     return {
         "attacks": [a.to_dict() for a in attacks],
         "verdict": sentence,
         "level": level,
-        "n_members": n,
-        "n_non_members": n,
-        "members_available": len(members),
-        "non_members_available": len(non_members),
-        "mean_loss_members": float(m_loss.mean()),
-        "mean_loss_non_members": float(n_loss.mean()),
+        "n_members": len(m_loss),
+        "n_non_members": len(n_loss),
+        "mean_loss_members": float(np.mean(m_loss)),
+        "mean_loss_non_members": float(np.mean(n_loss)),
         "histogram": {
             "edges": [round(float(e), 6) for e in edges],
             "members": loss_histogram(m_loss, edges),
@@ -151,10 +170,9 @@ def membership_audit(
             "members": [round(float(x), 5) for x in m_loss],
             "non_members": [round(float(x), 5) for x in n_loss],
         },
-        "reference": REFERENCE_NOTE if reference is not None else None,
-        "reference_source": reference_source if reference is not None else None,
+        "reference": REFERENCE_NOTE if m_reference is not None else None,
         "seed": seed,
-        "duration_s": round(time.monotonic() - t0, 3),
+        "duration_s": 0.0,
         "measured": True,
     }
 
