@@ -56,37 +56,6 @@ def hashing(rows: int) -> None:
         )
 
 
-def _tiny_lm(folder: Path):
-    sys.path.insert(0, str(ROOT))
-    from tests.tiny_models import build_tiny_causal_lm
-
-    words = [
-        "the",
-        "a",
-        "cat",
-        "dog",
-        "sat",
-        "on",
-        "mat",
-        "ran",
-        "to",
-        "park",
-        "and",
-        "saw",
-        "bird",
-        "tree",
-        "big",
-        "small",
-        "red",
-        "blue",
-    ]
-    model = build_tiny_causal_lm(folder / "lm", [*words, "my", "pin", "is", *"0123456789"])
-    rng = np.random.default_rng(0)
-    corpus = pd.DataFrame({"text": [" ".join(rng.choice(words, 8)) for _ in range(40)]})
-    corpus.to_csv(folder / "corpus.csv", index=False)
-    return model, folder / "corpus.csv"
-
-
 def canaries(repetitions: list[int]) -> None:
     from backend.privacy import privacy_audit_for_run
     from backend.store import get_store
@@ -95,21 +64,13 @@ def canaries(repetitions: list[int]) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["STEWARD_HOME"] = tmp
-        model, csv = _tiny_lm(Path(tmp))
+        sys.path.insert(0, str(ROOT))
+        from tests.tiny_models import canary_run_config
+
         store = get_store()
         rows = {}
         for dp in (False, True):
-            config = {
-                "task": "causal_lm", "model": str(model), "dataset_path": str(csv),
-                "text_column": "text", "split_column": None, "eval_fraction": 0.25,
-                "epochs": 8, "batch_size": 16, "max_length": 16, "learning_rate": 1e-2,
-                "torch_threads": 1, "telemetry": {"enabled": False}, "save_checkpoint": False,
-                "dp": {"enabled": dp, "noise_multiplier": 4.0, "max_grad_norm": 1.0},
-                "privacy": {"canaries": {
-                    "enabled": True, "format": "my pin is {} {} {}",
-                    "repetitions": repetitions, "per_repetition": 3, "candidates": 1000,
-                }},
-            }  # fmt: skip
+            config = canary_run_config(Path(tmp), dp=dp, repetitions=repetitions, per_repetition=3)
             summary = run_training(parse_config(config), store)
             report = privacy_audit_for_run(store, summary["job_id"]).content["canaries"]
             eps = summary["epsilon"]

@@ -152,59 +152,10 @@ def test_canary_exposure_rises_with_repetitions_and_falls_with_dp(store, tmp_pat
     from backend.privacy import privacy_audit_for_run
     from backend.training.config import parse_config
     from backend.training.runner import run_training
-    from tests.tiny_models import build_tiny_causal_lm
-
-    words = [
-        "the",
-        "a",
-        "cat",
-        "dog",
-        "sat",
-        "on",
-        "mat",
-        "ran",
-        "to",
-        "park",
-        "and",
-        "saw",
-        "bird",
-        "tree",
-        "big",
-        "small",
-        "red",
-        "blue",
-    ]
-    model = build_tiny_causal_lm(tmp_path / "lm", [*words, "my", "pin", "is", *"0123456789"])
-    rng = np.random.default_rng(0)
-    corpus = pd.DataFrame({"text": [" ".join(rng.choice(words, 8)) for _ in range(40)]})
-    csv = write_csv(corpus, tmp_path / "corpus.csv")
+    from tests.tiny_models import canary_run_config
 
     def run(dp: bool) -> dict:
-        config = {
-            "task": "causal_lm",
-            "model": str(model),
-            "dataset_path": csv,
-            "text_column": "text",
-            "split_column": None,
-            "eval_fraction": 0.25,
-            "epochs": 8,
-            "batch_size": 16,
-            "max_length": 16,
-            "learning_rate": 1e-2,
-            "torch_threads": 1,
-            "telemetry": {"enabled": False},
-            "save_checkpoint": False,
-            "dp": {"enabled": dp, "noise_multiplier": 4.0, "max_grad_norm": 1.0},
-            "privacy": {
-                "canaries": {
-                    "enabled": True,
-                    "format": "my pin is {} {} {}",
-                    "repetitions": [1, 4, 16],
-                    "per_repetition": 2,
-                    "candidates": 1000,
-                }
-            },
-        }
+        config = canary_run_config(tmp_path, dp=dp, repetitions=[1, 4, 16])
         summary = run_training(parse_config(config), store)
         art = privacy_audit_for_run(store, summary["job_id"])
         assert art.id == summary["privacy"]["artifact_id"]
