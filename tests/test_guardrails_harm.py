@@ -77,13 +77,13 @@ def test_neighbour_share_is_saved_with_the_head(tmp_path):
 def test_head_runs_on_one_blas_thread_and_restores_the_setting():
     from threadpoolctl import threadpool_info
 
-    import backend.guardrails.harm_head as harm_head
+    from backend.guardrails.base import one_blas_thread
 
     def blas_threads():
         return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
     before = blas_threads()
-    with harm_head._one_blas_thread():
+    with one_blas_thread():
         assert set(blas_threads()) <= {1}
     assert blas_threads() == before
 

@@ -23,7 +23,6 @@ Training is :mod:`backend.guardrails.train`.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from backend.errors import ConfigError
+from backend.guardrails.base import one_blas_thread
 from backend.guardrails.taxonomy import CATEGORIES
 
 SHIPPED_HEAD = Path(__file__).resolve().parent / "data" / "harm_head.json"
@@ -52,35 +52,6 @@ def memory_path(path: str | Path) -> Path:
     """The neighbour memory that goes with a head JSON file."""
     path = Path(path)
     return path.with_name(f"{path.stem}_memory.npz")
-
-
-_BLAS: Any = None
-_BLAS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run the head's products on one BLAS thread.
-
-    They are a few hundred thousand multiply-adds: a second BLAS thread only adds hand-off
-    cost, and on a busy machine the threads wait for each other (measured under load: a
-    one-prompt ``predict`` took 136 ms p50 with two OpenBLAS threads, 0.15 ms with one).
-    The lock keeps concurrent scans from restoring each other's setting out of order.
-    """
-    global _BLAS
-    with _BLAS_LOCK:
-        if _BLAS is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-
-                _BLAS = ThreadpoolController()
-            except ImportError:  # scikit-learn brings it; without it, numpy's default
-                _BLAS = False
-        if not _BLAS:
-            yield
-            return
-        with _BLAS.limit(limits=1, user_api="blas"):
-            yield
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -146,7 +117,7 @@ class HarmHead:
             raise ConfigError(
                 f"harm head expects {self.dim}-dimensional embeddings, got shape {x.shape}"
             )
-        with _one_blas_thread():
+        with one_blas_thread():
             harmful = _sigmoid(x @ self.harmful_w + self.harmful_b)
             neighbours = self.neighbour_probability(x)
             jailbreak = _sigmoid(x @ self.jailbreak_w + self.jailbreak_b)

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backend.guardrails.base import ScanResult, SentenceWindowScanner, Timer, share_latency
+from backend.guardrails.base import (
+    ScanResult,
+    SentenceWindowScanner,
+    Timer,
+    one_blas_thread,
+    share_latency,
+)
 
 
 @dataclass(frozen=True)
@@ -114,8 +120,9 @@ class TopicScanner(SentenceWindowScanner):
             scores = np.zeros(0)
             if windows.texts:
                 vecs = self.encoder.encode(windows.texts)
-                sb = vecs @ blocked.T
-                sa = vecs @ allowed.T if allowed.shape[0] else np.zeros((len(vecs), 0))
+                with one_blas_thread():
+                    sb = vecs @ blocked.T
+                    sa = vecs @ allowed.T if allowed.shape[0] else np.zeros((len(vecs), 0))
                 s_block = sb.max(axis=1)
                 s_allow = sa.max(axis=1) if sa.shape[1] else np.zeros(len(vecs))
                 z = self.scale * (s_block - self.center) + self.contrast * (s_block - s_allow)
