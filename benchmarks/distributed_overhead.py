@@ -22,9 +22,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from backend.config import apply_offline_env
+from benchmarks.telemetry_overhead import _cpu_times
 
 
 def _rank_main(rounds: int, block_steps: int, train_rows: int, out: str) -> None:
@@ -78,11 +80,17 @@ def _rank_main(rounds: int, block_steps: int, train_rows: int, out: str) -> None
     for r in range(rounds):
         for mode in ("off", "on") if r % 2 == 0 else ("on", "off"):
             reporter = None
+            tel_threads: set[int] = set()
             if mode == "on":
+                before = {t.native_id for t in threading.enumerate()}
                 reporter = RunReporter(store, run_name="distributed overhead", rank=info)
                 reporter.start(total_steps=rounds * block_steps, examples_per_step=16)
+                # the sampler thread plus codecarbon's scheduler threads
+                tel_threads = {t.native_id for t in threading.enumerate()} - before
+            _, tel0 = _cpu_times(tel_threads)
             n, dt, in_loop = block(reporter, r * block_steps)
-            sampler_cpu = reporter.sampler.cpu_time_s if reporter is not None else 0.0
+            _, tel1 = _cpu_times(tel_threads)
+            sampler_cpu = tel1 - tel0
             if reporter is not None:  # teardown (codecarbon stop, sums) is not timed
                 if info.primary:
                     reporter.telemetry_summary()
@@ -156,7 +164,7 @@ def main() -> int:
     )
     print(
         f"{'round':>5} {'mode':>12} {'seconds':>8} {'examples/s':>11} "
-        f"{'telemetry thread CPU s':>23} {'in training loop s':>19}"
+        f"{'telemetry threads CPU s':>23} {'in training loop s':>19}"
     )
     print(
         f"{'':>5} {'':>12} {'':>8} {'':>11} {'(rank 0 / rank 1…)':>23} {'(rank 0 / rank 1…)':>19}"
