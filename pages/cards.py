@@ -54,9 +54,12 @@ for ds in datasets:
 
 
 def _newest_of_each_kind(arts):
-    """The newest saved result of each kind, preselected as evidence."""
+    """The newest saved result of each kind, preselected as evidence (not privacy audits:
+    a card made from a run cites that run's own audit by itself)."""
     newest = {}
     for art in arts:
+        if art.kind == "privacy":
+            continue
         if art.kind not in newest or art.id > newest[art.kind].id:
             newest[art.kind] = art
     return list(newest.values())
@@ -106,7 +109,7 @@ with st.expander("Create a new card", expanded=not cards, icon=":material/add_no
             with c3:
                 audit = _pick("Dataset audit", audits, "new-audit-m", store.display_name)
         cited = st.multiselect(
-            "Saved results to cite (red-team, identity-term probes, mitigations)",
+            "Saved results to cite (red-team, identity-term probes, mitigations, privacy audits)",
             results,
             default=_newest_of_each_kind(results),
             format_func=store.display_name,

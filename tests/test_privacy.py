@@ -40,7 +40,8 @@ def test_attack_scores_separate_members_and_report_low_fpr_rates():
 def test_classification_run_audits_membership_and_saves_a_privacy_record(
     store, tiny_bert, tmp_path, capsys
 ):
-    from backend.privacy import privacy_audit_for_run
+    from backend.errors import StewardError
+    from backend.privacy import privacy_audit_for_run, save_privacy_audit
     from backend.training.config import parse_config
     from backend.training.runner import run_training
 
@@ -118,6 +119,12 @@ def test_classification_run_audits_membership_and_saves_a_privacy_record(
     assert (
         pinned["content_hash"] in doc.get_field("factors_and_training_data", "training_data").value
     )
+
+    # another run's privacy audit is refused as this run's evidence
+    other = store.create_job(kind="train", name="other run")
+    stray = save_privacy_audit(store, job_id=other.id, run_name="other run", membership=m)
+    with pytest.raises(StewardError, match="another run"):
+        create_card(store, "model", from_run=1, evidence=[("privacy", f"artifact:{stray.id}")])
 
     assert main(["privacy", "--run", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -1131,6 +1131,12 @@ def build_card(
     if audit is None and dataset is not None and kind == "model" and run is not None:
         audit = latest_audit_for_dataset(store, dataset.id)
     if kind == "model" and run is not None and run.job_id is not None:
+        other = [a for a in evidence if a.kind == "privacy" and a.job_id != run.job_id]
+        if other:
+            raise StewardError(
+                f"{store.display_name(other[0])} is about another run than "
+                f"{store.display_name(run)}: a card cites its own run's privacy audit."
+            )
         privacy = privacy_audit_for_run(store, run.job_id)  # the run's own privacy audit
         if privacy is not None and privacy.id not in {a.id for a in evidence}:
             evidence = [*evidence, privacy]
