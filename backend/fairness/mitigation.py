@@ -36,6 +36,7 @@ from backend.fairness.scorers import (
     TextFeatures,
     fit_logistic,
 )
+from backend.training.reweighting import MISSING_GROUP, compute_group_weights
 
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "true_positive_rate_parity")
 CONSTRAINT_LABELS = {
@@ -515,12 +516,14 @@ def group_weights(groups, *, clip: tuple[float, float] = (0.1, 10.0)) -> dict[st
     ``w_g = N / (G * n_g)``, kept within ``clip`` (a 5-row group must not dominate training)
     and rescaled so the mean weight over rows is 1 (the loss scale stays the same).
     """
-    series = pd.Series(groups).fillna("(missing)").astype(str)
+    series = pd.Series(groups, dtype=object).fillna(MISSING_GROUP).astype(str)
     counts = series.value_counts()
     if len(counts) < 2:
         raise StewardError("Reweighting needs at least two groups.")
-    n, k = len(series), len(counts)
-    weights = n / (k * counts)
+    n = len(series)
+    # The one group-weight formula (the fine-tune's): n / (k * n_g), mean 1 over rows.
+    weights = pd.Series(compute_group_weights(pd.DataFrame({"group": series}), "group"))
+    weights = weights.reindex(counts.index.astype(str))
     # Clip and rescale to mean 1 until both hold (a few rounds converge); the final clip
     # guarantees the bounds, leaving the mean within a hair of 1.
     for _ in range(50):
