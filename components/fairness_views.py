@@ -222,7 +222,7 @@ def show_job(job) -> None:
 
 def render_probes_tab() -> None:
     from backend.fairness.scorer_choices import available_scorers
-    from backend.fairness.tasks import JOB_KIND, latest_results, probe_task, store_upload
+    from backend.fairness.tasks import latest_results, store_upload, submit_probes
 
     settings, store = state.settings(), state.store()
     st.markdown(
@@ -265,13 +265,13 @@ def render_probes_tab() -> None:
     running = [j for j in latest_results(store, "probes") if j.is_active]
     disabled = bool(running) or (templates.startswith("Upload") and path is None)
     if st.button("Run probes", type="primary", disabled=disabled, key="fair_probe_go"):
-        state.job_manager().submit(
-            probe_task(
-                settings=settings, scorer_key=choice.key, templates_path=path, threshold=threshold
-            ),
-            kind=JOB_KIND,
-            name=f"Identity probes: {choice.label}",
-            params={"task": "probes", "scorer": choice.key, "templates": path},
+        submit_probes(
+            state.job_manager(),
+            settings=settings,
+            scorer_key=choice.key,
+            scorer_label=choice.label,
+            templates_path=path,
+            threshold=threshold,
         )
         st.rerun()
     jobs = latest_results(store, "probes")
@@ -317,7 +317,7 @@ def render_mitigation_tab(artifact) -> None:
         DEFAULT_EPS_GRID,
         default_constraint,
     )
-    from backend.fairness.tasks import JOB_KIND, latest_results, mitigation_task
+    from backend.fairness.tasks import latest_results, submit_mitigation
 
     settings, store = state.settings(), state.store()
     report = artifact.content
@@ -363,27 +363,16 @@ def render_mitigation_tab(artifact) -> None:
         active = [j for j in latest_results(store, "mitigation") if j.is_active]
         go = st.form_submit_button("Run mitigation", type="primary", disabled=bool(active))
     if go:
-        state.job_manager().submit(
-            mitigation_task(
-                settings=settings,
-                store=store,
-                evaluation_id=artifact.id,
-                column=column,
-                constraint=constraint,
-                features=features,
-                eps=eps,
-                save_model=save_model,
-            ),
-            kind=JOB_KIND,
-            name=f"Mitigation: {constraint} on {column}",
-            params={
-                "task": "mitigation",
-                "evaluation_id": artifact.id,
-                "column": column,
-                "constraint": constraint,
-                "features": features,
-                "eps": eps,
-            },
+        submit_mitigation(
+            state.job_manager(),
+            settings=settings,
+            store=store,
+            evaluation_id=artifact.id,
+            column=column,
+            constraint=constraint,
+            features=features,
+            eps=eps,
+            save_model=save_model,
         )
         st.rerun()
     jobs = latest_results(store, "mitigation", evaluation_id=artifact.id)

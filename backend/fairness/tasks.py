@@ -198,3 +198,60 @@ def latest_results(store, task: str, *, evaluation_id: int | None = None, limit:
     if evaluation_id is not None:
         jobs = [j for j in jobs if (j.params or {}).get("evaluation_id") == evaluation_id]
     return jobs
+
+
+# -- submitting (the page and any other caller start jobs the same way) ----------------
+
+
+def submit_probes(
+    manager, *, settings, scorer_key: str, scorer_label: str, templates_path, threshold: float
+) -> int:
+    """Start identity-term probes as a background job; returns the job id."""
+    return manager.submit(
+        probe_task(
+            settings=settings,
+            scorer_key=scorer_key,
+            templates_path=templates_path,
+            threshold=threshold,
+        ),
+        kind=JOB_KIND,
+        name=f"Identity probes: {scorer_label}",
+        params={"task": "probes", "scorer": scorer_key, "templates": templates_path},
+    )
+
+
+def submit_mitigation(
+    manager,
+    *,
+    settings,
+    store,
+    evaluation_id: int,
+    column: str,
+    constraint: str,
+    features: str,
+    eps: float,
+    save_model: bool,
+) -> int:
+    """Start a mitigation of evaluation ``evaluation_id`` as a background job."""
+    return manager.submit(
+        mitigation_task(
+            settings=settings,
+            store=store,
+            evaluation_id=evaluation_id,
+            column=column,
+            constraint=constraint,
+            features=features,
+            eps=eps,
+            save_model=save_model,
+        ),
+        kind=JOB_KIND,
+        name=f"Mitigation: {constraint} on {column}",
+        params={
+            "task": "mitigation",
+            "evaluation_id": evaluation_id,
+            "column": column,
+            "constraint": constraint,
+            "features": features,
+            "eps": eps,
+        },
+    )
