@@ -68,6 +68,8 @@ CANDIDATE_PROBABILITY = 0.95
 SPILL_BYTES = 96 << 20
 #: Texts shingled at once (each shingle costs ~60 bytes of temporaries).
 _SIGNATURE_SLICE = 8192
+#: Candidate pairs verified at once (bounds the shingle sets held in memory).
+_VERIFY_PAIRS = 100_000
 #: Hash partitions of a spilled state.
 PARTITIONS = 64
 _U32 = np.uint32
@@ -698,22 +700,33 @@ class DuplicatesCheck(AuditCheck):
         return np.stack(_unique_rows(both[:, 0], both[:, 1]), axis=1)
 
     def _verified(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(nodes, s, d)``: candidate hashes (sorted) and the verified pairs among them
-        as positions in ``nodes`` (exact Jaccard of the shingle sets ≥ the threshold)."""
+        """``(nodes, s, d)``: hashes of linked texts (sorted) and the verified pairs among
+        them as positions in ``nodes`` (exact Jaccard of the shingle sets ≥ threshold).
+
+        Candidates are verified :data:`_VERIFY_PAIRS` at a time, so the shingle sets in
+        memory are bounded however many candidates a large corpus has.
+        """
         import pyarrow as pa  # noqa: PLC0415
 
         pairs = self._candidate_pairs()
-        if not len(pairs):
+        kept = []
+        for lo in range(0, len(pairs), _VERIFY_PAIRS):
+            self._progress("Verifying near-duplicate candidates")
+            chunk = pairs[lo : lo + _VERIFY_PAIRS]
+            nodes = np.unique(chunk)
+            texts = self._texts_of(nodes)
+            values, starts, sizes = shingle_sets(
+                pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
+            )
+            del texts
+            s = np.searchsorted(nodes, chunk[:, 0])
+            d = np.searchsorted(nodes, chunk[:, 1])
+            kept.append(chunk[exact_jaccard(s, d, values, starts, sizes) >= self.threshold])
+        if not kept or not sum(len(k) for k in kept):
             return np.zeros(0, _U64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        nodes = np.unique(pairs)
-        texts = self._texts_of(nodes)
-        values, starts, sizes = shingle_sets(
-            pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
-        )
-        s = np.searchsorted(nodes, pairs[:, 0])
-        d = np.searchsorted(nodes, pairs[:, 1])
-        keep = exact_jaccard(s, d, values, starts, sizes) >= self.threshold
-        return nodes, s[keep], d[keep]
+        verified = np.concatenate(kept)
+        nodes = np.unique(verified)
+        return nodes, np.searchsorted(nodes, verified[:, 0]), np.searchsorted(nodes, verified[:, 1])
 
     def verified_pairs(self) -> list[tuple[int, int]]:
         """Pairs of distinct-text hashes the audit links (for benchmarks and tests)."""
