@@ -46,6 +46,13 @@ def register(sub) -> None:
         "when it is first registered; every page then names labels this way)",
     )
     p.add_argument("--chunk-rows", type=int, default=50_000)
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local: this process; ray: the same checks on Ray Data (a local Ray instance "
+        "with this machine's cores, or the cluster at RAY_ADDRESS); identical reports",
+    )
     p.add_argument("--export", help="also write an anonymised CSV copy to this path")
     p.add_argument(
         "--no-store", action="store_true", help="do not save the report in the workspace"
@@ -131,7 +138,9 @@ def _handle(args: argparse.Namespace) -> int:
         }
     # The file is registered as a dataset only once its audit succeeded: a file that
     # cannot be read or parsed must not appear in the workspace.
-    report = run_audit(source, config, second=second, progress=progress, dataset=dataset_info)
+    report = run_audit(
+        source, config, second=second, progress=progress, dataset=dataset_info, engine=args.engine
+    )
     if interactive:
         print(file=sys.stderr)
     if store is not None and dataset_info is not None:
@@ -199,6 +208,12 @@ def _handle(args: argparse.Namespace) -> int:
 def _print_summary(report: dict, report_name: str | None, export: dict | None) -> None:
     marks = {"warning": "!", "info": "-", "ok": "✓"}
     print(f"Audit of {report['dataset']['name']}: {report['rows']:,} rows")
+    engine = report.get("engine") or {}
+    if engine.get("name") == "ray":
+        print(
+            f"Engine: {engine['description']}; {engine['blocks']} blocks, Ray start-up "
+            f"{engine['ray_startup_s']:.1f} s (measured)"
+        )
     for f in report["findings"]:
         print(f" {marks.get(f['severity'], '-')} {f['text']}")
     if report["warnings"]:

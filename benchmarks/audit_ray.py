@@ -1,0 +1,105 @@
+"""Local vs Ray audit engine: rows/s, Ray start-up cost, and whether the reports agree.
+
+    .venv/bin/python -m benchmarks.audit_ray                 # 200,000 demo rows
+    .venv/bin/python -m benchmarks.audit_ray --rows 1000000
+    RAY_ADDRESS=head:6379 .venv/bin/python -m benchmarks.audit_ray   # on a cluster
+
+Each engine audits the same CSV (demo comments, seeded, cached under the temp dir) with
+the non-neural checks, in a fresh process, so the Ray run pays its own start-up
+(``ray.init`` with this machine's cores, or joining ``RAY_ADDRESS``). Printed: wall time,
+rows/s over the whole audit, rows/s after Ray is up, the Ray start-up seconds, the blocks,
+and whether the two reports have the same counts, groups and duplicate clusters.
+
+Numbers are wall-clock on this machine and depend on load: say so when you quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHECKS = ("representation", "label_skew", "pii", "duplicates", "text_stats")
+
+
+def _dataset(rows: int, seed: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"steward-audit-ray-bench-{rows}-{seed}.csv"
+    if not path.exists():
+        from backend.datasets import generate_demo_dataset  # noqa: PLC0415
+
+        tmp = path.with_suffix(".tmp")
+        generate_demo_dataset(rows, seed=seed).to_csv(tmp, index=False)
+        tmp.replace(path)
+    return path
+
+
+def _worker(path: str, engine: str, out: str) -> None:
+    """One audit in this (fresh) process; writes the report and timings as JSON."""
+    from backend.audit import AuditConfig, AuditSource, run_audit  # noqa: PLC0415
+    from backend.config import apply_offline_env  # noqa: PLC0415
+
+    apply_offline_env()
+    config = AuditConfig(
+        text_col="text", label_col="label", sensitive=["gender", "ethnicity"], checks=CHECKS
+    )
+    started = time.perf_counter()
+    report = run_audit(AuditSource(path=Path(path)), config, engine=engine)
+    report["bench_wall_s"] = time.perf_counter() - started
+    Path(out).write_text(json.dumps(report, default=str))
+
+
+def _run(path: Path, engine: str) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        out = fh.name
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.audit_ray", "--worker", str(path), engine, out],
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    report = json.loads(Path(out).read_text())
+    Path(out).unlink()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        _worker(*argv[1:4])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    path = _dataset(args.rows, args.seed)
+    local = _run(path, "local")
+    on_ray = _run(path, "ray")
+    engine = on_ray["engine"]
+    startup = engine["ray_startup_s"]
+    after_start = on_ray["bench_wall_s"] - startup
+    print(f"measured on this machine: {args.rows:,} demo rows, checks {', '.join(CHECKS)}")
+    print(f"Ray: {engine['description']}\n")
+    print("| engine | wall s | rows/s | rows/s after start-up | Ray start-up s | blocks |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| local | {local['bench_wall_s']:.1f} | {args.rows / local['bench_wall_s']:,.0f} "
+        "| – | – | – |"
+    )
+    print(
+        f"| ray | {on_ray['bench_wall_s']:.1f} | {args.rows / on_ray['bench_wall_s']:,.0f} "
+        f"| {args.rows / after_start:,.0f} | {startup:.1f} | {engine['blocks']} |"
+    )
+    from backend.audit.ray_engine import report_differences  # noqa: PLC0415
+
+    differences = report_differences(local, on_ray)
+    print(f"\nreports identical (counts, groups, clusters, findings): {not differences}")
+    for line in differences[:10]:
+        print(f"  differs: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

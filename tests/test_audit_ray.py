@@ -1,0 +1,110 @@
+"""The audit on Ray Data gives the same report as the local engine, with a real Ray instance.
+
+One local Ray instance (2 CPUs, a small object store, no dashboard) serves the whole test
+session; the audit joins it instead of starting its own.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from backend.audit import AuditConfig, AuditSource, run_audit
+from backend.audit.config import CHECKS
+from backend.audit.ray_engine import report_differences
+from backend.datasets import generate_demo_dataset
+from backend.errors import DatasetError, JobCancelled
+
+ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def ray_instance():
+    """One local Ray instance for the session (the audit reuses a running instance)."""
+    from backend.audit import ray_engine
+
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    ray.init(
+        num_cpus=2,
+        object_store_memory=100 * 1024**2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level="ERROR",
+        runtime_env={"env_vars": {"PYTHONPATH": pythonpath}},
+    )
+    yield
+    ray.shutdown()
+    ray_engine._info = None
+
+
+def _both(source: AuditSource, config: AuditConfig) -> tuple[dict, dict]:
+    return run_audit(source, config, engine="local"), run_audit(source, config, engine="ray")
+
+
+def test_demo_workspace_reports_are_identical(ray_instance):
+    """Every check, toxicity included, on the demo workspace's comments."""
+    frame = generate_demo_dataset()
+    config = AuditConfig(
+        text_col="text",
+        label_col="label",
+        sensitive=["gender", "age_group", "ethnicity", "religion"],
+        split_col="split",
+        checks=CHECKS,
+        chunk_rows=1_500,
+    )
+    local, on_ray = _both(AuditSource(frame=frame, name="comments"), config)
+    assert on_ray["engine"]["name"] == "ray" and on_ray["engine"]["blocks"] >= 3
+    assert local["engine"] == {"name": "local"}
+    assert report_differences(local, on_ray) == []
+    # Not identical by being empty: the demo's planted problems are in both.
+    assert local["pii"]["rows_with_pii"] > 0
+    assert local["duplicates"]["exact_rows"] > 0 and local["duplicates"]["near_rows"] > 0
+
+
+def test_100k_row_file_reports_are_identical(ray_instance, tmp_path):
+    path = tmp_path / "comments_100k.csv"
+    generate_demo_dataset(100_000, seed=5).to_csv(path, index=False)
+    config = AuditConfig(
+        text_col="text",
+        label_col="label",
+        sensitive=["gender", "ethnicity"],
+        checks=tuple(c for c in CHECKS if c != "toxicity"),
+    )
+    local, on_ray = _both(AuditSource(path=path), config)
+    assert local["rows"] == on_ray["rows"] == 100_000
+    assert on_ray["engine"]["blocks"] >= 4
+    assert report_differences(local, on_ray) == []
+    assert local["duplicates"]["top_clusters"]  # the clusters compared above are not empty
+
+
+def test_progress_counts_blocks_and_cancel_stops_the_run(ray_instance):
+    frame = generate_demo_dataset(6_000, seed=2)
+    config = AuditConfig(text_col="text", checks=("pii", "text_stats"), chunk_rows=1_000)
+    source = AuditSource(frame=frame, name="comments")
+    seen: list[tuple[float, str]] = []
+    report = run_audit(source, config, engine="ray", progress=lambda f, m: seen.append((f, m)))
+    blocks = [m for _f, m in seen if m.startswith("Ray: ")]
+    n = report["engine"]["blocks"]
+    assert blocks[-1] == f"Ray: {n} of {n} blocks done" and len(blocks) == n
+    fractions = [f for f, _m in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+    def cancel_on_first_block(_fraction: float, message: str) -> None:
+        if message.startswith("Ray: "):
+            raise JobCancelled()
+
+    with pytest.raises(JobCancelled):
+        run_audit(source, config, engine="ray", progress=cancel_on_first_block)
+    # The Ray instance is still usable after a cancelled run.
+    again = run_audit(source, config, engine="ray")
+    assert again["rows"] == 6_000
+
+
+def test_unknown_engine_is_one_clear_error():
+    frame = generate_demo_dataset(200, seed=1)
+    with pytest.raises(DatasetError, match="Unknown audit engine 'spark': choose local or ray"):
+        run_audit(AuditSource(frame=frame), AuditConfig(text_col="text"), engine="spark")
