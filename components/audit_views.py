@@ -68,6 +68,7 @@ def render_report_tabs(report: dict, *, export_slot=None) -> None:
                 "Measured time per check (s): "
                 + ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
                 + f" · total {report.get('elapsed_s', 0):.1f} s"
+                + f" · engine: {(report.get('engine') or {}).get('description', 'this process')}"
             )
         st.json(report, expanded=False)
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from backend.audit.compare import compare_reports
 from backend.audit.config import CHECKS, AuditConfig, parse_reference
+from backend.audit.ray_engine import ENGINE_LABELS, ENGINES
 from backend.audit.registry import check_labels
 from backend.audit.runner import check_upload_size, source_for_dataset, submit_audit
 from backend.audit.source import list_columns
@@ -157,6 +158,15 @@ with st.expander("Options: checks, reference shares, thresholds, second file"):
         "Second file to check for leakage (path on this machine, e.g. the test split)",
         placeholder="/data/test.csv",
     )
+    engine = st.radio(
+        "Engine",
+        ENGINES,
+        format_func=ENGINE_LABELS.get,
+        horizontal=True,
+        key=f"{key}-engine",
+        help="Both give the same report. Ray runs the checks in parallel on Ray Data; it "
+        "starts in a few seconds the first time (the report says how long).",
+    )
 
 reference: dict = {}
 problems: list[str] = []
@@ -206,7 +216,9 @@ if run:
             toxicity_threshold=float(tox_threshold),
             toxicity_max_rows=int(tox_rows) or None,
         )
-        job_id = submit_audit(manager, dataset, config, second_path=second_path.strip() or None)
+        job_id = submit_audit(
+            manager, dataset, config, second_path=second_path.strip() or None, engine=engine
+        )
     except StewardError as exc:
         st.error(str(exc))
     else:

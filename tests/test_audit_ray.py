@@ -108,3 +108,26 @@ def test_unknown_engine_is_one_clear_error():
     frame = generate_demo_dataset(200, seed=1)
     with pytest.raises(DatasetError, match="Unknown audit engine 'spark': choose local or ray"):
         run_audit(AuditSource(frame=frame), AuditConfig(text_col="text"), engine="spark")
+
+
+def test_audit_page_runs_on_ray(ray_instance, app_test, store, settings):
+    """Choosing Ray on the page runs the job on it; the report says so."""
+    from backend.datasets import ensure_demo_workspace
+    from tests.test_audit_page import PAGE, _wait_for_jobs
+
+    ensure_demo_workspace(store, settings)
+    at = app_test(PAGE).run()
+    assert at.radio(key="audit-1-engine").value == "local"
+    at.radio(key="audit-1-engine").set_value("ray")
+    at.pills(key="audit-1-checks").set_value(["representation", "pii"])
+    next(b for b in at.button if b.label == "Run audit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    _wait_for_jobs(store, timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (job,) = store.list_jobs(kind="audit")
+    assert job.status == "succeeded", job.message
+    assert job.params["engine"] == "ray"
+    (artifact,) = store.list_artifacts(kind="audit")
+    assert artifact.content["engine"]["name"] == "ray"
+    assert "contain personal data" in " ".join(m.value for m in at.markdown)

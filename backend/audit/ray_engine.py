@@ -150,6 +150,8 @@ def ensure_ray(*, num_cpus: int | None = None) -> RayInfo:
 #: The plan of the run this worker process last served: a model a check loads into it
 #: (the toxicity scorer) is reused by the later blocks of the same run.
 _worker_plan: tuple[bytes, AuditPlan] | None = None
+#: ``build_checks(config, plan) -> (checks, notes)``, the runner's.
+BuildChecks = Callable[["AuditConfig", "AuditPlan"], "tuple[dict[str, AuditCheck], list[str]]"]
 
 
 def _plan_for(config: AuditConfig, label_mode: str, estimated_rows: int | None) -> AuditPlan:
@@ -166,12 +168,15 @@ def _plan_for(config: AuditConfig, label_mode: str, estimated_rows: int | None) 
 
 
 def _partial_states(
-    table: pa.Table, *, config: AuditConfig, label_mode: str, estimated_rows: int | None
+    table: pa.Table,
+    *,
+    build_checks: BuildChecks,
+    config: AuditConfig,
+    label_mode: str,
+    estimated_rows: int | None,
 ) -> pa.Table:
     """Ray Data task: one block of rows -> the pickled partial state of every check."""
     import pyarrow as pa  # noqa: PLC0415
-
-    from backend.audit.runner import build_checks  # noqa: PLC0415
 
     checks, _notes = build_checks(config, _plan_for(config, label_mode, estimated_rows))
     cpu: dict[str, float] = dict.fromkeys(checks, 0.0)
@@ -203,10 +208,13 @@ class RayAuditSink:
     checks
         The driver's checks (empty states) the partial states are merged into.
     config, plan
-        What every actor builds its checks from (the plan's label mode and row estimate).
+        What every task builds its checks from (the plan's label mode and row estimate).
     progress
         ``progress(fraction, message)``, called once per finished block; it may raise to
         cancel (the Ray execution is stopped).
+    build_checks
+        The runner's :func:`~backend.audit.runner.build_checks` (passed in, so that this
+        module does not import the runner that imports it).
     span
         The part of the progress bar the blocks fill: ``(start, end)``.
     """
@@ -215,6 +223,7 @@ class RayAuditSink:
     config: AuditConfig
     plan: AuditPlan
     progress: Callable[[float, str], None]
+    build_checks: BuildChecks
     span: tuple[float, float] = (0.3, 0.97)
     info: RayInfo | None = None
     block_rows: int = 0
@@ -257,6 +266,7 @@ class RayAuditSink:
         dataset = ray.data.from_arrow_refs(self.refs).map_batches(
             _partial_states,
             fn_kwargs={
+                "build_checks": self.build_checks,
                 "config": self.config,
                 "label_mode": self.plan.label_mode,
                 "estimated_rows": self.plan.estimated_rows,

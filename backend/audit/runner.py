@@ -249,7 +249,9 @@ def run_audit(
                     report_progress(0.0, "Connecting to Ray…")
                     with clock.measure("ray_start"):
                         info = ensure_ray()
-                    ray_sink = RayAuditSink(checks, config, plan, report_progress, info=info)
+                    ray_sink = RayAuditSink(
+                        checks, config, plan, report_progress, build_checks, info=info
+                    )
                 with clock.measure("read"):
                     ray_sink.add(batch)
                 report_progress(state["fraction"], f"Read {rows:,} rows of {source.name} for Ray")
