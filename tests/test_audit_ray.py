@@ -66,19 +66,28 @@ def test_demo_workspace_reports_are_identical(ray_instance):
 
 
 def test_100k_row_file_reports_are_identical(ray_instance, tmp_path):
+    """Unique rows with planted exact and near duplicates, PII and splits (leakage)."""
+    import pyarrow.csv as pcsv
+
+    from benchmarks.audit_scale import generate_chunk, vocabulary
+
     path = tmp_path / "comments_100k.csv"
-    generate_demo_dataset(100_000, seed=5).to_csv(path, index=False)
+    pcsv.write_csv(generate_chunk(100_000, 0, 5, vocabulary(seed=5)), str(path))
     config = AuditConfig(
         text_col="text",
         label_col="label",
-        sensitive=["gender", "ethnicity"],
+        sensitive=["gender", "region"],
+        split_col="split",
         checks=tuple(c for c in CHECKS if c != "toxicity"),
     )
     local, on_ray = _both(AuditSource(path=path), config)
     assert local["rows"] == on_ray["rows"] == 100_000
     assert on_ray["engine"]["blocks"] >= 4
     assert report_differences(local, on_ray) == []
-    assert local["duplicates"]["top_clusters"]  # the clusters compared above are not empty
+    # The clusters compared above are not empty.
+    duplicates = local["duplicates"]
+    assert duplicates["exact_rows"] > 0 and duplicates["near_rows"] > 0
+    assert duplicates["top_clusters"] and duplicates["leakage"]
 
 
 def test_progress_counts_blocks_and_cancel_stops_the_run(ray_instance):
