@@ -140,3 +140,19 @@ def test_audit_page_runs_on_ray(ray_instance, app_test, store, settings):
     (artifact,) = store.list_artifacts(kind="audit")
     assert artifact.content["engine"]["name"] == "ray"
     assert "contain personal data" in " ".join(m.value for m in at.markdown)
+
+
+def test_unreachable_cluster_is_one_line_in_seconds():
+    """RAY_ADDRESS pointing at a closed port: a ConfigError naming it (ray.init would retry)."""
+    import socket
+
+    from backend.audit.ray_engine import _check_reachable
+    from backend.errors import ConfigError
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError, match=f"RAY_ADDRESS=127.0.0.1:{port}"):
+        _check_reachable(f"127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match="is not host:port"):
+        _check_reachable("nonsense")

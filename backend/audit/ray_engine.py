@@ -33,6 +33,7 @@ import logging
 import math
 import os
 import pickle
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ def ensure_ray(*, num_cpus: int | None = None) -> RayInfo:
         address = address or "a Ray instance already running in this process"
     elif address:
         started_here = False
+        _check_reachable(address)
         try:
             ray.init(
                 address=address,
@@ -145,6 +147,25 @@ def ensure_ray(*, num_cpus: int | None = None) -> RayInfo:
         startup_s=time.perf_counter() - started,
     )
     return _info
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, with one line, when the head node's port does not answer.
+
+    ``ray.init`` itself retries an unreachable address for minutes.
+    """
+    if address == "auto":
+        return
+    hostport = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"RAY_ADDRESS={address} is not host:port (or ray://host:port).")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot join the Ray cluster at RAY_ADDRESS={address}: {exc.strerror or exc}"
+        ) from None
 
 
 #: The plan of the run this worker process last served: a model a check loads into it
