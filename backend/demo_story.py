@@ -256,15 +256,13 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
     bar.report(0.05, "baseline classifier (TF-IDF)")
     base_req = demo_request(settings, progress=lambda f, m: bar.report(0.05 + 0.3 * f, m))
     base_report = evaluate(base_req)
-    base_art, _ = save_evaluation(store, base_report, notify="inline")
+    base_art, _ = save_evaluation(store, base_report)
     run_name = store.display_name(store.get_job(job_id))
     bar.report(0.5, f"predictions of {run_name}")
     run_req = run_request(store, job_id)
     run_report = evaluate(run_req)
     # Saved last, so the Fairness page opens on the run's evaluation.
-    run_art, _ = save_evaluation(
-        store, run_report, job_id=job_id, dataset_id=run_req.dataset_id, notify="inline"
-    )
+    run_art, _ = save_evaluation(store, run_report, job_id=job_id, dataset_id=run_req.dataset_id)
     state["evaluation"] = run_art
     out.records = {"evaluation": run_art.id, "baseline_evaluation": base_art.id}
     out.summary = (
