@@ -286,7 +286,9 @@ class AlertService:
         return self._notify_all([a for a in pending if self._claim(a)])
 
     def _claim(self, alert: Alert) -> bool:
-        return self.store.claim_alert_notification(alert.id)
+        # A service with no notifier sends nothing, so it must not take the alert away from
+        # one that would (the claim keeps other dashboards from sending it for 10 minutes).
+        return bool(self.notifiers) and self.store.claim_alert_notification(alert.id)
 
     def retry_failed(self, limit: int = 200) -> list[Delivery]:
         """Try again every open alert whose last delivery failed."""
