@@ -60,8 +60,9 @@ def plain_md(text: str) -> str:
 def tidy_frame(data: Any) -> pd.DataFrame:
     """A table ready to show: empty text cells read "–" instead of "None".
 
-    Numeric columns keep NaN (Streamlit draws it as an empty cell, and the column stays
-    sortable as numbers); every other column has its missing values replaced.
+    Numeric columns keep NaN, so they stay sortable as numbers; :func:`show_table` passes
+    the same "–" as the grid's placeholder for them (Streamlit otherwise draws "None").
+    Every other column has its missing values replaced here.
     """
     if isinstance(data, pd.Series):
         frame = data.to_frame()
@@ -84,4 +85,5 @@ def tidy_frame(data: Any) -> pd.DataFrame:
 def show_table(data: Any, **kwargs: Any):
     """``st.dataframe`` for every table in the app, through :func:`tidy_frame`."""
     kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("placeholder", EMPTY_CELL)
     return st.dataframe(tidy_frame(data), **kwargs)

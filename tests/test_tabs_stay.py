@@ -94,6 +94,10 @@ def test_audit_reports_table_shows_no_none(app_test, store, settings):
     table = next(df.value for df in at.dataframe if "PII rows" in df.value.columns)
     assert table["report"].tolist() == ["Audit #1 of x"]
     assert "None" not in table.astype(str).to_numpy().ravel().tolist()
+    # Numeric cells keep NaN (sortable); the grid draws them with the "–" placeholder.
+    from components.formatting import EMPTY_CELL
+
+    assert [df.proto.placeholder for df in at.dataframe] == [EMPTY_CELL] * len(at.dataframe)
 
 
 def test_every_table_goes_through_show_table():
