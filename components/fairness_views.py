@@ -8,8 +8,8 @@ import streamlit as st
 
 from backend.errors import StewardError
 from backend.fairness import frames
-from backend.fairness.evaluation import gaps_above_threshold
 from backend.fairness.metrics import METRIC_LABELS, METRIC_SHORT, METRICS
+from backend.fairness.report import EvaluationReport, MitigationReport, ProbeReport
 from backend.numbers import format_number
 from components import fairness_charts as charts
 from components import state
@@ -21,21 +21,21 @@ POLL_SECONDS = 2
 # -- findings -------------------------------------------------------------------------------
 
 
-def render_findings(report: dict) -> None:
-    source = report.get("source", {})
+def render_findings(report: EvaluationReport) -> None:
+    source, settings = report.source, report.settings
     st.caption(
-        f"**Source:** {source.get('description', source.get('kind'))} · "
-        f"{report['n_rows']:,} rows measured · intervals: 95 % bootstrap "
-        f"({report['settings']['n_boot']:,} resamples, seed {report['settings']['seed']})."
+        f"**Source:** {source.description or source.kind} · "
+        f"{report.n_rows:,} rows measured · intervals: 95 % bootstrap "
+        f"({settings.n_boot:,} resamples, seed {settings.seed})."
     )
-    for sentence in gaps_above_threshold(report):
+    for sentence in report.gaps_above_threshold():
         st.warning(sentence, icon=":material/warning:")
-    st.markdown("\n".join(f"- {s}" for s in report.get("findings", [])))
-    if report.get("warnings"):
-        with st.expander(f"{len(report['warnings'])} note(s) about the data"):
-            st.markdown("\n".join(f"- {w}" for w in report["warnings"]))
-    overall = report.get("overall", {})
-    metrics = [m for m in METRICS if overall.get(m) is not None]
+    st.markdown("\n".join(f"- {s}" for s in report.findings))
+    if report.warnings:
+        with st.expander(f"{len(report.warnings)} note(s) about the data"):
+            st.markdown("\n".join(f"- {w}" for w in report.warnings))
+    overall = report.overall
+    metrics = _measured(report)
     cols = st.columns(len(metrics) + 1)
     for col, m in zip(cols, metrics, strict=False):
         col.metric(
@@ -44,16 +44,14 @@ def render_findings(report: dict) -> None:
     overview = frames.disparity_overview_frame(report)
     if not overview.empty:
         st.plotly_chart(
-            charts.disparity_overview(
-                overview, threshold=report["settings"]["disparity_threshold"]
-            ),
+            charts.disparity_overview(overview, threshold=settings.disparity_threshold),
             width="stretch",
             key="fair_overview",
         )
-    if report.get("final_bias_score") is not None:
+    if report.final_bias_score is not None:
         cols[-1].metric(
             "Final bias score",
-            f"{report['final_bias_score']:.3f}",
+            f"{report.final_bias_score:.3f}",
             help="Borkan et al.: 0.25 × overall AUC + 0.75 × mean of the generalized means "
             "(p = −5) of subgroup, BPSN and BNSP AUCs. 1.0 = no measured bias.",
         )
@@ -62,13 +60,19 @@ def render_findings(report: dict) -> None:
 # -- per group ------------------------------------------------------------------------------
 
 
-def render_groups_tab(report: dict) -> None:
-    columns = list(report.get("by_group", {}))
+def _measured(report: EvaluationReport) -> list[str]:
+    """The metrics the report has an overall value for, in the page's order."""
+    return [m for m in METRICS if report.overall.get(m) is not None]
+
+
+def render_groups_tab(report: EvaluationReport) -> None:
+    columns = list(report.by_group)
     if not columns:
         st.info("No sensitive column could be measured.")
         return
     c1, c2 = st.columns([1, 3])
-    worst = report.get("disparities", {}).get("equalized_odds", {}).get("column")
+    worst_gap = report.disparities.get("equalized_odds")
+    worst = worst_gap.column if worst_gap is not None else None
     column = c1.selectbox(
         "Sensitive column",
         columns,
@@ -76,7 +80,7 @@ def render_groups_tab(report: dict) -> None:
         key="fair_grp_col",
         help="Starts on the column with the largest equalized-odds gap.",
     )
-    available = [m for m in METRICS if report.get("overall", {}).get(m) is not None]
+    available = _measured(report)
     default = [m for m in ("fpr", "fnr", "selection_rate", "accuracy") if m in available]
     chosen = c2.multiselect(
         "Metrics",
@@ -95,7 +99,7 @@ def render_groups_tab(report: dict) -> None:
     st.caption(
         f"Whiskers: 95 % bootstrap intervals (Wilson score intervals where a rate is exactly 0 or "
         f"1, where the bootstrap collapses). Translucent bars: groups under "
-        f"{report['settings']['min_group_size']} rows (too small to compare reliably)."
+        f"{report.settings.min_group_size} rows (too small to compare reliably)."
     )
     show_table(frames.group_table(report, column), hide_index=True, width="stretch")
     disp = frames.disparity_table(report, column)
@@ -112,14 +116,14 @@ def render_groups_tab(report: dict) -> None:
         )
 
 
-def render_intersections_tab(report: dict) -> None:
-    inter = report.get("intersections") or {}
+def render_intersections_tab(report: EvaluationReport) -> None:
+    inter = report.intersections
     if not inter:
         st.info("Intersections need at least two sensitive columns.")
         return
     c1, c2 = st.columns(2)
     key = c1.selectbox("Intersection", list(inter), key="fair_int_key")
-    available = [m for m in METRICS if report.get("overall", {}).get(m) is not None]
+    available = _measured(report)
     metric = c2.selectbox(
         "Metric",
         available,
@@ -127,22 +131,22 @@ def render_intersections_tab(report: dict) -> None:
         key="fair_int_metric",
         format_func=lambda m: METRIC_SHORT[m],
     )
-    a, b = inter[key]["columns"]
+    a, b = inter[key].columns
     data = frames.intersection_frame(report, key, metric)
     st.plotly_chart(
         charts.intersection_heatmap(data, a=a, b=b, metric=metric),
         width="stretch",
         key="fair_int_chart",
     )
-    small = inter[key].get("n_groups_small", 0)
+    small = inter[key].n_groups_small
     if small:
         st.caption(
             f"{small} of {len(data)} cells have fewer than "
-            f"{report['settings']['min_group_size']} rows: read their values as rough."
+            f"{report.settings.min_group_size} rows: read their values as rough."
         )
 
 
-def render_bias_tab(report: dict) -> None:
+def render_bias_tab(report: EvaluationReport) -> None:
     data = frames.bias_auc_frame(report)
     if data.empty:
         st.info(
@@ -150,11 +154,11 @@ def render_bias_tab(report: dict) -> None:
             "Evaluate with a score to see subgroup, BPSN and BNSP AUCs and ROC curves."
         )
         return
-    summary = report.get("bias_auc_summary") or {}
-    means = summary.get("generalized_means", {})
+    summary = report.bias_auc_summary
+    means = summary.generalized_means if summary is not None else {}
     cols = st.columns(5)
-    cols[0].metric("Final bias score", _fmt(report.get("final_bias_score")))
-    cols[1].metric("Overall AUC", _fmt(summary.get("overall_auc")))
+    cols[0].metric("Final bias score", _fmt(report.final_bias_score))
+    cols[1].metric("Overall AUC", _fmt(summary.overall_auc if summary is not None else None))
     cols[2].metric("Subgroup AUC (M₋₅)", _fmt(means.get("subgroup_auc")))
     cols[3].metric("BPSN AUC (M₋₅)", _fmt(means.get("bpsn_auc")))
     cols[4].metric("BNSP AUC (M₋₅)", _fmt(means.get("bnsp_auc")))
@@ -165,7 +169,7 @@ def render_bias_tab(report: dict) -> None:
         "M₋₅ is the generalized mean with p = −5 over subgroups with enough rows."
     )
     st.plotly_chart(charts.bias_auc_table(data), width="stretch", key="fair_auc_table")
-    names = [n for n in (report.get("roc") or {}) if n != "overall"]
+    names = [n for n in report.roc if n != "overall"]
     worst = [s for s in data["subgroup"] if s in names][:4]
     chosen = st.multiselect("ROC curves for", names, default=worst, key="fair_roc_pick")
     st.plotly_chart(
@@ -177,6 +181,10 @@ def render_bias_tab(report: dict) -> None:
 
 def _fmt(x) -> str:
     return format_number(x, ".3f", missing="n/a")
+
+
+def _fmt2(x) -> str:
+    return format_number(x, ".2f", missing="n/a")
 
 
 # -- jobs -----------------------------------------------------------------------------------
@@ -283,13 +291,17 @@ def render_probes_tab() -> None:
     done = next((j for j in jobs if j.status == "succeeded" and j.result), None)
     if done is None:
         return
-    result = done.result
+    try:
+        result = ProbeReport.load(done.result, name=_result_name(done))
+    except StewardError as exc:
+        st.error(str(exc))
+        return
     st.markdown(
         f"**{_result_name(done)}** ({format_time(done.finished_at)}) · scorer: "
-        f"**{result['scorer']}** · {result['templates']} · threshold {result['threshold']:.2f}"
+        f"**{result.scorer}** · {result.templates} · threshold {_fmt2(result.threshold)}"
     )
-    st.markdown("\n".join(f"- {s}" for s in result["findings"]))
-    for w in result.get("warnings", []):
+    st.markdown("\n".join(f"- {s}" for s in result.findings))
+    for w in result.warnings:
         st.caption(w)
     data = frames.probe_frame(result)
     which = st.radio(
@@ -302,15 +314,15 @@ def render_probes_tab() -> None:
     st.plotly_chart(
         charts.probe_gap_chart(data, label=which), width="stretch", key="fair_probe_chart"
     )
-    if result.get("examples"):
+    if result.examples:
         st.markdown("**Highest-scoring non-toxic probes**")
-        show_table(pd.DataFrame(result["examples"]), hide_index=True, width="stretch")
+        show_table(pd.DataFrame(result.examples), hide_index=True, width="stretch")
 
 
 # -- mitigation -----------------------------------------------------------------------------
 
 
-def render_mitigation_tab(artifact) -> None:
+def render_mitigation_tab(artifact, report: EvaluationReport) -> None:
     from backend.fairness.mitigation import (
         CONSTRAINT_LABELS,
         CONSTRAINTS,
@@ -320,8 +332,7 @@ def render_mitigation_tab(artifact) -> None:
     from backend.fairness.tasks import latest_results, submit_mitigation
 
     settings, store = state.settings(), state.store()
-    report = artifact.content
-    if report.get("label_mode") != "binary":
+    if not report.binary:
         st.info("Mitigation needs binary labels.")
         return
     st.markdown(
@@ -333,7 +344,7 @@ def render_mitigation_tab(artifact) -> None:
     with st.form("fair_mit_form"):
         c1, c2, c3, c4 = st.columns(4)
         # by_group also holds the column derived from identity terms when there was none.
-        sensitive = list(report.get("by_group", {})) or list(report["columns"]["sensitive"])
+        sensitive = list(report.by_group) or list(report.columns.sensitive)
         # Start with the column and constraint of the largest flagged disparity.
         worst_column, worst_constraint = default_constraint(report)
         default = sensitive.index(worst_column) if worst_column in sensitive else 0
@@ -352,7 +363,7 @@ def render_mitigation_tab(artifact) -> None:
                 "tfidf": "TF-IDF (fast)",
                 "minilm": "MiniLM embeddings (slower)",
             }[f],
-            disabled=not report["columns"].get("text"),
+            disabled=not report.columns.text,
         )
         eps = c4.select_slider(
             "EG tolerance (eps) to keep", options=list(DEFAULT_EPS_GRID), value=0.02
@@ -393,16 +404,20 @@ def render_mitigation_tab(artifact) -> None:
 def _render_mitigation_result(job) -> None:
     from backend.fairness.mitigation import CONSTRAINT_LABELS, mitigation_verdicts
 
-    rep = job.result
+    try:
+        rep = MitigationReport.load(job.result, name=_result_name(job))
+    except StewardError as exc:
+        st.error(str(exc))
+        return
     st.markdown(
-        f"**{_result_name(job)}** · {CONSTRAINT_LABELS[rep['constraint']]} on "
-        f"**{rep['column']}** · "
-        f"features: {rep['features']} · fitted on {rep['n_fit']:,} rows, measured on "
-        f"{rep['n_holdout']:,} held-out rows."
+        f"**{_result_name(job)}** · {CONSTRAINT_LABELS.get(rep.constraint, rep.constraint)} on "
+        f"**{rep.column}** · "
+        f"features: {rep.features} · fitted on {rep.n_fit or 0:,} rows, measured on "
+        f"{rep.n_holdout or 0:,} held-out rows."
     )
-    for w in rep.get("warnings", []):
+    for w in rep.warnings:
         st.caption(w)
-    verdicts = rep.get("verdicts") or mitigation_verdicts(rep)
+    verdicts = rep.verdicts or mitigation_verdicts(rep)
     worse = [v for v in verdicts if " worse." in v]
     if worse:
         st.warning(
@@ -430,7 +445,7 @@ def _render_mitigation_result(job) -> None:
     label = {
         "demographic_parity": "demographic-parity difference",
         "true_positive_rate_parity": "false-negative-rate difference",
-    }.get(rep["constraint"], "equalized-odds difference")
+    }.get(rep.constraint, "equalized-odds difference")
     st.plotly_chart(
         charts.pareto_chart(frames.pareto_frame(rep), disparity_label=label),
         width="stretch",
@@ -448,12 +463,11 @@ def _render_mitigation_result(job) -> None:
         width="stretch",
         key="fair_before_after",
     )
-    if rep.get("model_key"):
+    if rep.model_key:
         st.success(
-            f"Saved as a scorer: **{rep.get('model_name')}**. Pick it in the Identity-term "
-            f"probes tab."
+            f"Saved as a scorer: **{rep.model_name}**. Pick it in the Identity-term probes tab."
         )
-    elif rep.get("model_saveable") is False:
+    elif rep.model_saveable is False:
         st.caption("No text column: the ExponentiatedGradient model cannot score new text.")
 
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from backend.fairness.evaluation import SCHEMA
+from backend.errors import StewardError
+from backend.fairness.report import EvaluationReport
 from components import state
 from components.app_shell import ensure_app_shell
 from components.fairness_source import evaluation_form
@@ -48,12 +49,10 @@ if evaluations:
         st.session_state["fair_eval"] = ids[0]
     chosen = st.selectbox("Evaluation", ids, format_func=names.get, key="fair_eval")
     artifact = next(a for a in evaluations if a.id == chosen)
-    report = artifact.content if isinstance(artifact.content, dict) else {}
-    if report.get("schema") != SCHEMA:
-        st.warning(
-            f"{store.display_name(artifact)} was not written by this version of the Fairness page "
-            f"(schema {report.get('schema', 'unknown')!r}); evaluate its source again."
-        )
+    try:  # parsed once here; the sections below read its attributes
+        report = EvaluationReport.load_current(artifact.content, name=store.display_name(artifact))
+    except StewardError as exc:
+        st.warning(str(exc))
         artifact = report = None
     else:
         st.subheader("Findings")
@@ -80,6 +79,6 @@ else:
     with tabs[2]:
         render_bias_tab(report)
     with tabs[4]:
-        render_mitigation_tab(artifact)
+        render_mitigation_tab(artifact, report)
 with tabs[3]:
     render_probes_tab()

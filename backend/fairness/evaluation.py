@@ -38,10 +38,10 @@ from backend.fairness.metrics import (
     overall_metrics,
     pair_difference,
 )
+from backend.fairness.report import SCHEMA, EvaluationReport
 from backend.numbers import format_number
 from backend.observations import Observation, finite_number, short_digest
 
-SCHEMA = "steward-fairness-evaluation-v1"
 #: Disparity measures observed for the alert thresholds (per sensitive column).
 ALERT_MEASURES = ("demographic_parity", "equalized_odds")
 MEASURE_LABELS = {
@@ -618,26 +618,14 @@ def _gap_observations(columns: dict[str, ColumnResult], source: dict) -> list[Ob
     return out
 
 
-def evaluation_observations(report: dict) -> list[Observation]:
-    """The observations a stored report carries (none for reports older than them)."""
-    return [
-        Observation(o["metric"], o["value"], o.get("record", ""), o.get("context") or {})
-        for o in report.get("observations") or ()
-        if isinstance(o, dict) and finite_number(o.get("value")) is not None
-    ]
+def evaluation_observations(report: dict | EvaluationReport) -> list[Observation]:
+    """The observations a report carries (none for reports older than them)."""
+    return EvaluationReport.load(report).observation_list()
 
 
-def gaps_above_threshold(report: dict) -> list[str]:
+def gaps_above_threshold(report: dict | EvaluationReport) -> list[str]:
     """One sentence per gap above the report's threshold (the alert threshold it used)."""
-    threshold = report.get("settings", {}).get("disparity_threshold")
-    if "observations" not in report:  # stored before observations: its own sentences
-        return [a["message"] for a in report.get("alerts") or () if isinstance(a, dict)]
-    return [
-        f"{ob.what} is {ob.value:.2f} ({ob.context.get('detail')}), above the "
-        f"{threshold:.2f} threshold."
-        for ob in evaluation_observations(report)
-        if threshold is not None and ob.value > threshold
-    ]
+    return EvaluationReport.load(report).gaps_above_threshold()
 
 
 # -- storing ----------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Tidy DataFrames from stored fairness results, for tables and chart builders.
 
-Stored reports are JSON (artifact content, job results); these functions turn their
-nested dicts into flat frames once, so pages and the chart builders in
-``components/fairness_charts.py`` never walk the JSON themselves.
+Stored reports are parsed once where they are read (:mod:`backend.fairness.report`);
+these functions turn the typed reports into flat frames, so pages and the chart builders
+in ``components/fairness_charts.py`` never walk the JSON themselves.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from backend.fairness.metrics import METRIC_SHORT
+from backend.fairness.report import EvaluationReport, MitigationReport, ProbeReport
 
 
-def by_group_frame(report: dict, column: str) -> pd.DataFrame:
+def by_group_frame(report: EvaluationReport, column: str) -> pd.DataFrame:
     """One row per (group, metric): group, metric, value, ci_low, ci_high, n, small."""
-    min_size = report.get("settings", {}).get("min_group_size", 30)
+    min_size = report.settings.min_group_size
     rows = []
-    for group, metrics in report.get("by_group", {}).get(column, {}).items():
+    for group, metrics in report.by_group.get(column, {}).items():
         for metric, cell in metrics.items():
             if metric == "count":
                 continue
@@ -24,12 +25,12 @@ def by_group_frame(report: dict, column: str) -> pd.DataFrame:
                 {
                     "group": group,
                     "metric": metric,
-                    "value": cell.get("value"),
-                    "ci_low": cell.get("ci_low"),
-                    "ci_high": cell.get("ci_high"),
-                    "n": cell.get("n"),
-                    "support": cell.get("support"),
-                    "small": (cell.get("n") or 0) < min_size,
+                    "value": cell.value,
+                    "ci_low": cell.ci_low,
+                    "ci_high": cell.ci_high,
+                    "n": cell.n,
+                    "support": cell.support,
+                    "small": (cell.n or 0) < min_size,
                 }
             )
     return pd.DataFrame(
@@ -37,7 +38,7 @@ def by_group_frame(report: dict, column: str) -> pd.DataFrame:
     )
 
 
-def group_table(report: dict, column: str) -> pd.DataFrame:
+def group_table(report: EvaluationReport, column: str) -> pd.DataFrame:
     """Wide table: one row per group, "value [low, high]" per metric, and n."""
     frame = by_group_frame(report, column)
     if frame.empty:
@@ -53,44 +54,45 @@ def group_table(report: dict, column: str) -> pd.DataFrame:
     return pd.DataFrame(list(out.values()))
 
 
-def disparity_table(report: dict, column: str) -> pd.DataFrame:
+def disparity_table(report: EvaluationReport, column: str) -> pd.DataFrame:
     rows = []
-    for metric, d in report.get("disparities_by_column", {}).get(column, {}).items():
+    for metric, d in report.disparities_by_column.get(column, {}).items():
         ci = ""
-        if d.get("ci_low") is not None:
-            ci = f"[{d['ci_low']:.2f}, {d['ci_high']:.2f}]"
+        if d.ci_low is not None:
+            ci = f"[{d.ci_low:.2f}, {d.ci_high:.2f}]"
         rows.append(
             {
                 "metric": METRIC_SHORT.get(metric, metric.replace("_", " ")),
-                "difference (max - min)": d.get("difference"),
+                "difference (max - min)": d.difference,
                 "95 % CI": ci,
-                "ratio (min / max)": d.get("ratio"),
-                "highest": d.get("high_group"),
-                "lowest": d.get("low_group"),
+                "ratio (min / max)": d.ratio,
+                "highest": d.high_group,
+                "lowest": d.low_group,
             }
         )
     return pd.DataFrame(rows)
 
 
 def disparity_overview_frame(
-    report: dict, metrics: tuple[str, ...] = ("fpr", "fnr", "selection_rate", "accuracy")
+    report: EvaluationReport,
+    metrics: tuple[str, ...] = ("fpr", "fnr", "selection_rate", "accuracy"),
 ) -> pd.DataFrame:
     """Difference (max - min) with its interval per sensitive column and metric."""
     rows = []
-    for column, by_metric in report.get("disparities_by_column", {}).items():
+    for column, by_metric in report.disparities_by_column.items():
         for metric in metrics:
             d = by_metric.get(metric)
-            if not d or d.get("difference") is None:
+            if d is None or d.difference is None:
                 continue
             rows.append(
                 {
                     "column": column,
                     "metric": metric,
-                    "difference": d["difference"],
-                    "ci_low": d.get("ci_low"),
-                    "ci_high": d.get("ci_high"),
-                    "high_group": d.get("high_group"),
-                    "low_group": d.get("low_group"),
+                    "difference": d.difference,
+                    "ci_low": d.ci_low,
+                    "ci_high": d.ci_high,
+                    "high_group": d.high_group,
+                    "low_group": d.low_group,
                 }
             )
     return pd.DataFrame(
@@ -99,36 +101,43 @@ def disparity_overview_frame(
     )
 
 
-def intersection_frame(report: dict, key: str, metric: str) -> pd.DataFrame:
+def intersection_frame(report: EvaluationReport, key: str, metric: str) -> pd.DataFrame:
     """Cells of one intersection: a, b, value, n."""
-    inter = report.get("intersections", {}).get(key)
-    if not inter:
+    inter = report.intersections.get(key)
+    if inter is None or not inter.by_group:
         return pd.DataFrame(columns=["a", "b", "value", "n"])
     rows = []
-    for label, metrics in inter["by_group"].items():
+    for label, metrics in inter.by_group.items():
         a, _, b = label.partition(" | ")
-        cell = metrics.get(metric, {})
-        rows.append({"a": a, "b": b, "value": cell.get("value"), "n": metrics["count"]["value"]})
+        cell = metrics.get(metric)
+        rows.append(
+            {
+                "a": a,
+                "b": b,
+                "value": cell.value if cell is not None else None,
+                "n": metrics["count"].value,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def bias_auc_frame(report: dict) -> pd.DataFrame:
+_AUCS = ("subgroup_auc", "bpsn_auc", "bnsp_auc")
+
+
+def bias_auc_frame(report: EvaluationReport) -> pd.DataFrame:
     rows = [
         {
             "subgroup": name,
-            "source": v.get("source"),
-            "n": v.get("n"),
-            "n_positive": v.get("n_positive"),
-            "subgroup_auc": v.get("subgroup_auc"),
-            "bpsn_auc": v.get("bpsn_auc"),
-            "bnsp_auc": v.get("bnsp_auc"),
-            "in_summary": v.get("in_summary", True),
-            **{
-                f"{k}_ci": (v.get("ci") or {}).get(k)
-                for k in ("subgroup_auc", "bpsn_auc", "bnsp_auc")
-            },
+            "source": v.source,
+            "n": v.n,
+            "n_positive": v.n_positive,
+            "subgroup_auc": v.subgroup_auc,
+            "bpsn_auc": v.bpsn_auc,
+            "bnsp_auc": v.bnsp_auc,
+            "in_summary": v.in_summary,
+            **{f"{k}_ci": v.ci.get(k) for k in _AUCS},
         }
-        for name, v in (report.get("bias_auc") or {}).items()
+        for name, v in report.bias_auc.items()
     ]
     frame = pd.DataFrame(
         rows,
@@ -137,17 +146,13 @@ def bias_auc_frame(report: dict) -> pd.DataFrame:
             "source",
             "n",
             "n_positive",
-            "subgroup_auc",
-            "bpsn_auc",
-            "bnsp_auc",
+            *_AUCS,
             "in_summary",
-            "subgroup_auc_ci",
-            "bpsn_auc_ci",
-            "bnsp_auc_ci",
+            *(f"{k}_ci" for k in _AUCS),
         ],
     )
     if not frame.empty:
-        frame["worst"] = frame[["subgroup_auc", "bpsn_auc", "bnsp_auc"]].min(axis=1)
+        frame["worst"] = frame[list(_AUCS)].min(axis=1)
         # Subgroups big enough to count first (worst AUC first), then the small ones.
         frame["_small"] = ~frame["in_summary"].astype(bool)
         frame = (
@@ -158,57 +163,57 @@ def bias_auc_frame(report: dict) -> pd.DataFrame:
     return frame
 
 
-def roc_frame(report: dict, subgroups: list[str] | None = None) -> pd.DataFrame:
+def roc_frame(report: EvaluationReport, subgroups: list[str] | None = None) -> pd.DataFrame:
     rows = []
-    for name, curve in (report.get("roc") or {}).items():
+    for name, curve in report.roc.items():
         if curve is None or (subgroups is not None and name not in subgroups):
             continue
-        for f, t in zip(curve["fpr"], curve["tpr"], strict=True):
-            rows.append({"subgroup": name, "fpr": f, "tpr": t, "auc": curve.get("auc")})
+        for f, t in zip(curve.fpr, curve.tpr, strict=True):
+            rows.append({"subgroup": name, "fpr": f, "tpr": t, "auc": curve.auc})
     return pd.DataFrame(rows, columns=["subgroup", "fpr", "tpr", "auc"])
 
 
-def probe_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(result.get("terms", []))
+def probe_frame(result: ProbeReport) -> pd.DataFrame:
+    return pd.DataFrame(result.terms)
 
 
-def pareto_frame(report: dict) -> pd.DataFrame:
+def pareto_frame(report: MitigationReport) -> pd.DataFrame:
+    columns = ["method", "param", "label", "accuracy", "disparity", "pareto"]
     return pd.DataFrame(
-        report.get("pareto", []),
-        columns=["method", "param", "label", "accuracy", "disparity", "pareto"],
+        [p.model_dump(include=set(columns)) for p in report.pareto], columns=columns
     )
 
 
-def variants_frame(report: dict) -> pd.DataFrame:
+def variants_frame(report: MitigationReport) -> pd.DataFrame:
     """One row per variant: accuracy, DP difference, EO difference (held-out rows)."""
     rows = []
-    for name, v in report.get("variants", {}).items():
+    for name, v in report.variants.items():
         rows.append(
             {
                 "model": name,
-                "accuracy": v.get("accuracy"),
-                "demographic-parity difference": v.get("demographic_parity"),
-                "equalized-odds difference": v.get("equalized_odds"),
-                "false-negative-rate difference": v.get("fnr"),
+                "accuracy": v.accuracy,
+                "demographic-parity difference": v.demographic_parity,
+                "equalized-odds difference": v.equalized_odds,
+                "false-negative-rate difference": v.fnr,
             }
         )
     return pd.DataFrame(rows)
 
 
-def variant_groups_frame(report: dict, metric: str) -> pd.DataFrame:
+def variant_groups_frame(report: MitigationReport, metric: str) -> pd.DataFrame:
     """Per-group value of ``metric`` for each variant: model, group, value, ci_low, ci_high, n."""
     rows = []
-    for name, v in report.get("variants", {}).items():
-        for group, metrics in v.get("by_group", {}).items():
-            cell = metrics.get(metric, {})
+    for name, v in report.variants.items():
+        for group, metrics in v.by_group.items():
+            cell = metrics.get(metric)
             rows.append(
                 {
                     "model": name,
                     "group": group,
-                    "value": cell.get("value"),
-                    "ci_low": cell.get("ci_low"),
-                    "ci_high": cell.get("ci_high"),
-                    "n": cell.get("n"),
+                    "value": cell.value if cell is not None else None,
+                    "ci_low": cell.ci_low if cell is not None else None,
+                    "ci_high": cell.ci_high if cell is not None else None,
+                    "n": cell.n if cell is not None else None,
                 }
             )
     return pd.DataFrame(rows, columns=["model", "group", "value", "ci_low", "ci_high", "n"])

@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from backend.errors import StewardError
 from backend.fairness.evaluation import binarize_labels, check_group_labels
 from backend.fairness.metrics import group_metrics
+from backend.fairness.report import EvaluationReport, MitigationReport
 from backend.fairness.scorers import (
     FEATURE_LABELS,
     LinearTextScorer,
@@ -123,7 +124,7 @@ def _summary(y, pred, groups, *, column, constraint, min_group_size, n_boot, see
     }
 
 
-def default_constraint(report: dict) -> tuple[str | None, str]:
+def default_constraint(report: EvaluationReport | dict) -> tuple[str | None, str]:
     """(column, constraint) aimed at an evaluation's largest flagged disparity.
 
     The evaluation's findings are sorted by gap; the first one above its threshold (or the
@@ -131,36 +132,36 @@ def default_constraint(report: dict) -> tuple[str | None, str]:
     false-negative-rate (recall) gap for false-negative-rate parity, any other error-rate
     gap for equalized odds.
     """
-    details = [d for d in report.get("finding_details") or [] if isinstance(d, dict)]
-    if not details:
-        worst = (report.get("disparities") or {}).get("equalized_odds") or {}
-        return worst.get("column"), "equalized_odds"
-    flagged = [d for d in details if d.get("above_threshold")] or details
-    top = max(flagged, key=lambda d: abs(d.get("difference") or 0.0))
-    return top.get("column"), _METRIC_CONSTRAINTS.get(str(top.get("metric")), "equalized_odds")
+    rep = EvaluationReport.load(report)
+    if not rep.finding_details:
+        worst = rep.disparities.get("equalized_odds")
+        return (worst.column if worst is not None else None), "equalized_odds"
+    flagged = [d for d in rep.finding_details if d.above_threshold] or rep.finding_details
+    top = max(flagged, key=lambda d: abs(d.difference or 0.0))
+    return top.column, _METRIC_CONSTRAINTS.get(str(top.metric), "equalized_odds")
 
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def mitigation_verdicts(report: dict) -> list[str]:
+def mitigation_verdicts(report: MitigationReport | dict) -> list[str]:
     """Plain sentences: which method narrowed and which widened each gap on held-out rows.
 
     A gap that grew by more than 0.005 is reported as "made ... worse"; one that shrank
     by more than 0.005 as "narrowed".
     """
-    variants = report.get("variants") if isinstance(report.get("variants"), dict) else {}
+    variants = MitigationReport.load_readable(report)[0].variants
     before = variants.get("Evaluated model")
-    if not isinstance(before, dict):
+    if before is None:
         return []
     out = []
     for name, after in variants.items():
-        if name == "Evaluated model" or not isinstance(after, dict):
+        if name == "Evaluated model":
             continue
         worse, better = [], []
         for key, label in GAP_LABELS.items():
-            b, a = before.get(key), after.get(key)
+            b, a = getattr(before, key), getattr(after, key)
             if b is None or a is None:
                 continue
             change = f"the {label} ({b:.3f} → {a:.3f})"

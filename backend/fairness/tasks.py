@@ -18,6 +18,7 @@ from backend.fairness.evaluation import (
     run_request,
     with_identity_column,
 )
+from backend.fairness.report import EvaluationReport
 
 JOB_KIND = "fairness"
 
@@ -35,34 +36,35 @@ def store_upload(settings, name: str, data: bytes) -> Path:
     return path
 
 
-def request_from_report(report: dict, *, settings, store) -> EvaluationRequest:
+def request_from_report(report: EvaluationReport | dict, *, settings, store) -> EvaluationRequest:
     """Re-create the rows behind a stored evaluation (for mitigation)."""
-    source = report.get("source", {})
-    cols = report.get("columns", {})
-    kind = source.get("kind")
-    if kind == "demo":
-        return demo_request(settings, features=source.get("features", "tfidf"))
-    if kind == "run":
-        return run_request(store, int(source["job_id"]))
-    path = source.get("path")
+    report = EvaluationReport.load(report)
+    source, cols = report.source, report.columns
+    if source.kind == "demo":
+        return demo_request(settings, features=getattr(source, "features", None) or "tfidf")
+    if source.kind == "run":
+        if source.job_id is None:
+            raise StewardError("This evaluation names no fine-tune run; evaluate the run again.")
+        return run_request(store, source.job_id)
+    path = source.path
     if not path or not Path(path).is_file():
         raise StewardError(
             "The rows behind this evaluation are no longer on disk; evaluate the file again."
         )
+    if not cols.y_true or not cols.y_pred:
+        raise StewardError("This evaluation names no label or prediction column.")
     from backend.datasets import load_table
 
     frame = load_table(path, strict=False).frame
     return EvaluationRequest(
         frame=frame,
-        y_true=cols["y_true"],
-        y_pred=cols["y_pred"],
-        y_score=cols.get("y_score"),
-        text_col=cols.get("text"),
-        sensitive=list(cols.get("sensitive", [])),
-        pos_label=report.get("positive_label")
-        if report.get("positive_label") not in (None, "1")
-        else None,
-        source=source,
+        y_true=cols.y_true,
+        y_pred=cols.y_pred,
+        y_score=cols.y_score,
+        text_col=cols.text,
+        sensitive=list(cols.sensitive),
+        pos_label=report.positive_label if report.positive_label not in (None, "1") else None,
+        source=source.model_dump(exclude_unset=True),
     )
 
 
@@ -142,7 +144,8 @@ def mitigation_task(
         if art is None or art.kind != "evaluation":
             raise StewardError(f"Evaluation #{evaluation_id} does not exist.")
         ctx.progress(0.02, "Reading the evaluated rows")
-        req = request_from_report(art.content, settings=settings, store=store)
+        evaluated = EvaluationReport.load(art.content, name=store.display_name(art))
+        req = request_from_report(evaluated, settings=settings, store=store)
         if column == IDENTITY_COLUMN and column not in req.frame.columns and req.text_col:
             req.frame = with_identity_column(req.frame, req.text_col)
         outcome = run_mitigation(
@@ -158,7 +161,7 @@ def mitigation_task(
                 features=features,
                 eps=eps,
                 seed=seed,
-                min_group_size=art.content.get("settings", {}).get("min_group_size", 30),
+                min_group_size=evaluated.settings.min_group_size,
                 **({"eps_grid": tuple(eps_grid)} if eps_grid else {}),
                 source=req.source,
             ),

@@ -1,0 +1,109 @@
+"""The one base of the typed reports Steward stores as JSON (evaluations, run summaries,
+red-team results).
+
+A producer writes its report as plain JSON (the artifact's content, the CLI's ``--json``);
+every reader parses it once, where it is read from the store, into the report's pydantic
+model and then reads attributes. The stored keys are the model's field names, so reports
+saved by earlier versions load unchanged:
+
+* keys a report does not have take the field defaults (older reports);
+* keys the model does not know are kept (``extra="allow"``: newer reports, hand-written ones);
+* a value of the wrong type is a malformed report: :meth:`StoredReport.load` says so in one
+  line (a :class:`~backend.errors.StewardError`), :meth:`StoredReport.load_readable` leaves
+  that part out and keeps the rest (the card auto-fill, which fills what it can).
+
+This module imports nothing from the rest of the backend except the error type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from backend.errors import StewardError
+
+__all__ = ["Part", "StoredReport"]
+
+
+class Part(BaseModel):
+    """A nested part of a stored report: unknown keys are kept, missing ones default."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class StoredReport(Part):
+    """Base of a stored report. Subclasses set :attr:`what` (``"evaluation"``...)."""
+
+    #: What the report is, in the words of an error message ("This evaluation ...").
+    what: ClassVar[str] = "report"
+
+    @classmethod
+    def load(cls, data: Any, *, name: str | None = None) -> Self:
+        """The report parsed from stored JSON, or one clear :class:`StewardError`.
+
+        ``name`` is the record's display name ("Evaluation #3 · ...") for the message.
+        """
+        if isinstance(data, cls):
+            return data
+        subject = name or f"This {cls.what}"
+        if not isinstance(data, Mapping):
+            raise StewardError(
+                f"{subject} cannot be read: it is stored as {type(data).__name__}, "
+                "not as a JSON object."
+            )
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise StewardError(f"{subject} cannot be read: {_first_problem(exc)}.") from None
+
+    @classmethod
+    def load_readable(cls, data: Any) -> tuple[Self, list[str]]:
+        """The readable parts of a stored report and the keys left out as malformed.
+
+        Each top-level key whose value cannot be read is dropped (it takes its default);
+        the rest is kept. Never raises: content that is not a mapping reads as empty.
+        """
+        if isinstance(data, cls):
+            return data, []
+        raw = dict(data) if isinstance(data, Mapping) else {}
+        dropped: list[str] = []
+        while True:
+            try:
+                return cls.model_validate(raw), dropped
+            except ValidationError as exc:
+                bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+                bad &= set(raw)
+                if not bad:  # pragma: no cover - a model-level error: nothing to drop
+                    return cls(), sorted(raw)
+                for key in bad:
+                    raw.pop(key)
+                dropped += sorted(bad)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as stored JSON (the keys it was loaded with, defaults left out)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """'key.path: problem', plus how many other keys are malformed: one line."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    # Of a number's alternatives (int, float), the float's message reads best.
+    first = next(
+        (e for e in errors if e["loc"][:-1] == first["loc"][:-1] and e["loc"][-1:] == ("float",)),
+        first,
+    )
+    # A union reports each alternative ("value.int", "value.float"): name the key once.
+    path = [str(p) for p in first["loc"] if p not in _UNION_TAGS]
+    others = {e["loc"][0] for e in errors if e["loc"]} - {first["loc"][0] if first["loc"] else None}
+    more = (
+        f" (and {len(others)} other malformed key{'s' if len(others) > 1 else ''})"
+        if others
+        else ""
+    )
+    return f"{'.'.join(path) or 'content'}: {first['msg'].rstrip('.')}{more}"
+
+
+_UNION_TAGS = frozenset({"int", "float", "str", "bool", "none", "list[float]", "dict[str,any]"})
