@@ -22,11 +22,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 from backend.config import apply_offline_env
-from benchmarks.telemetry_overhead import _cpu_times
 
 
 def _rank_main(rounds: int, block_steps: int, train_rows: int, out: str) -> None:
@@ -39,7 +37,7 @@ def _rank_main(rounds: int, block_steps: int, train_rows: int, out: str) -> None
     from backend.training.distributed import ensure_process_group, primary_first, rank_info
     from backend.training.reporter import RunReporter
     from backend.training.runner import _batch_inputs, _per_example_loss
-    from benchmarks._finetune import default_finetune
+    from benchmarks._finetune import ReportingBlock, default_finetune, interleaved_modes
 
     info = rank_info()
     ensure_process_group(info)
@@ -77,36 +75,22 @@ def _rank_main(rounds: int, block_steps: int, train_rows: int, out: str) -> None
 
     block(None, 0)  # warm-up, not measured
     rows = []
-    for r in range(rounds):
-        for mode in ("off", "on") if r % 2 == 0 else ("on", "off"):
-            reporter = None
-            tel_threads: set[int] = set()
-            if mode == "on":
-                before = {t.native_id for t in threading.enumerate()}
-                reporter = RunReporter(store, run_name="distributed overhead", rank=info)
-                reporter.start(total_steps=rounds * block_steps, examples_per_step=16)
-                # the sampler thread plus codecarbon's scheduler threads
-                tel_threads = {t.native_id for t in threading.enumerate()} - before
-            _, tel0 = _cpu_times(tel_threads)
-            n, dt, in_loop = block(reporter, r * block_steps)
-            _, tel1 = _cpu_times(tel_threads)
-            sampler_cpu = tel1 - tel0
-            if reporter is not None:  # teardown (codecarbon stop, sums) is not timed
-                if info.primary:
-                    reporter.telemetry_summary()
-                    reporter.finish({"benchmark": True})
-                else:
-                    reporter.finish({}, status="succeeded")
-            rows.append(
-                {
-                    "round": r + 1,
-                    "mode": mode,
-                    "examples": n,
-                    "seconds": dt,
-                    "tel_cpu": sampler_cpu,
-                    "in_loop": in_loop,
-                }
-            )
+    for r, mode in interleaved_modes(rounds):
+        total = rounds * block_steps
+        with ReportingBlock(
+            store, mode, run_name="distributed overhead", total_steps=total, rank=info
+        ) as blk:
+            n, dt, in_loop = block(blk.reporter, r * block_steps)
+        rows.append(
+            {
+                "round": r + 1,
+                "mode": mode,
+                "examples": n,
+                "seconds": dt,
+                "tel_cpu": blk.telemetry_cpu_s,
+                "in_loop": in_loop,
+            }
+        )
     gathered: list = [None] * info.world_size
     dist.all_gather_object(gathered, rows)
     if info.primary:

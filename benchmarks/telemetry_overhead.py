@@ -24,10 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-
-import psutil
 
 from backend.config import apply_offline_env
 
@@ -37,22 +34,13 @@ def _load() -> str:
     return f"{one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
-def _cpu_times(thread_ids: set[int]) -> tuple[float, float]:
-    """CPU seconds of this process, and of the given (telemetry) threads."""
-    proc = psutil.Process()
-    times = proc.cpu_times()
-    tel = sum(t.user_time + t.system_time for t in proc.threads() if t.id in thread_ids)
-    return times.user + times.system, tel
-
-
 def overhead(rounds: int, block_steps: int, train_rows: int) -> list[dict]:
     import torch
 
-    from backend.config import get_settings
     from backend.store import get_store
     from backend.training.reporter import RunReporter
     from backend.training.runner import _batch_inputs, _per_example_loss
-    from benchmarks._finetune import default_finetune
+    from benchmarks._finetune import ReportingBlock, default_finetune, interleaved_modes
 
     store = get_store()
     config, model, batches = default_finetune(store, train_rows)
@@ -82,38 +70,23 @@ def overhead(rounds: int, block_steps: int, train_rows: int) -> list[dict]:
 
     train_block(None, 0)  # warm-up (allocator, kernels), not measured
     rows = []
-    settings = get_settings()
-    for r in range(rounds):
-        order = ("off", "on") if r % 2 == 0 else ("on", "off")
-        for mode in order:
-            reporter = None
-            tel_threads: set[int] = set()
-            if mode == "on":
-                before = {t.native_id for t in threading.enumerate()}
-                reporter = RunReporter(store, run_name="overhead benchmark", telemetry=True)
-                reporter.start(total_steps=rounds * block_steps, examples_per_step=16)
-                # the sampler thread plus codecarbon's scheduler threads
-                tel_threads = {t.native_id for t in threading.enumerate()} - before
-            cpu0, tel0 = _cpu_times(tel_threads)
-            n, dt = train_block(reporter, r * block_steps)
-            cpu1, tel1 = _cpu_times(tel_threads)
-            sampler_cpu = reporter.sampler.cpu_time_s if reporter is not None else 0.0
-            if reporter is not None:  # teardown (codecarbon stop, flush) is not timed
-                reporter.telemetry_summary()
-                reporter.finish({"benchmark": True})
-            rows.append(
-                {
-                    "round": r + 1,
-                    "mode": mode,
-                    "examples": n,
-                    "seconds": dt,
-                    "process_cpu_s": cpu1 - cpu0,
-                    "telemetry_cpu_s": tel1 - tel0,
-                    "sampler_cpu_s": sampler_cpu,
-                    "machine_load": os.getloadavg()[0],
-                }
-            )
-    del settings
+    for r, mode in interleaved_modes(rounds):
+        total = rounds * block_steps
+        with ReportingBlock(store, mode, run_name="overhead benchmark", total_steps=total) as blk:
+            n, dt = train_block(blk.reporter, r * block_steps)
+            sampler_cpu = blk.reporter.sampler.cpu_time_s if blk.reporter is not None else 0.0
+        rows.append(
+            {
+                "round": r + 1,
+                "mode": mode,
+                "examples": n,
+                "seconds": dt,
+                "process_cpu_s": blk.process_cpu_s,
+                "telemetry_cpu_s": blk.telemetry_cpu_s,
+                "sampler_cpu_s": sampler_cpu,
+                "machine_load": os.getloadavg()[0],
+            }
+        )
     return rows
 
 
