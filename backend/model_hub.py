@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from backend.errors import StewardError
+from backend.models import hf_offline
 
 DEFAULT_DETOXIFY_URL = "https://github.com/unitaryai/detoxify/releases/download"
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
@@ -72,10 +73,6 @@ CLASSIFIER_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*"]
 PULL_NAMES = tuple(f"detoxify-{v}" for v in DETOXIFY_RELEASES)
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?$")
 _FILE_HASH = re.compile(r"-([a-f0-9]{6,})\.")
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def detoxify_url() -> str:
@@ -140,7 +137,7 @@ def refuse_if_offline(urls: list[str]) -> None:
             "offline: STEWARD_OFFLINE is on (the default), so Steward downloads nothing; "
             "run with STEWARD_OFFLINE=0 on a machine that can reach the model hosts"
         )
-    if _env_flag("HF_HUB_OFFLINE"):
+    if hf_offline():
         raise StewardError("offline: HF_HUB_OFFLINE is set; unset it to download models")
     timeout = download_timeout()
     for url in dict.fromkeys(urls):
@@ -560,7 +557,7 @@ def scanner_backends(policy=None) -> list[dict]:
 
     users = [n for n in ("injection", "harm", "topics") if n in policy.scanners]
     if users:
-        from backend.guardrails.embeddings import get_encoder
+        from backend.models import get_encoder
 
         emb = policy.embeddings
         encoder = get_encoder(max_tokens=emb.max_tokens, quantize=emb.quantize, runtime=emb.runtime)

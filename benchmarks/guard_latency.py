@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     load0 = os.getloadavg()
     t0 = time.perf_counter()
-    from backend.guardrails.embeddings import set_torch_threads
+    from backend.models import set_torch_threads
 
     set_torch_threads(1)  # torch and ONNX Runtime sessions: one intra-op thread
     from backend.guardrails.pipeline import Guard

@@ -80,9 +80,9 @@ def main() -> None:
     from backend.config import apply_offline_env
 
     apply_offline_env()
-    from backend.guardrails.embeddings import set_torch_threads
     from backend.guardrails.pipeline import get_guard
     from backend.guardrails.policy import default_policy
+    from backend.models import set_torch_threads
 
     set_torch_threads(1)
     guard = get_guard(default_policy())

@@ -318,9 +318,9 @@ def shipped_policy_tables(rows, report: dict) -> None:
 
 
 def latency_tables(n: int, report: dict) -> None:
-    from backend.guardrails.embeddings import set_torch_threads
     from backend.guardrails.pipeline import get_guard
     from backend.guardrails.policy import default_policy
+    from backend.models import set_torch_threads
     from benchmarks.guard_latency import build_prompts
 
     set_torch_threads(1)
@@ -361,7 +361,7 @@ def latency_tables(n: int, report: dict) -> None:
         )
     cmd = (
         "import time; t=time.perf_counter();"
-        "from backend.guardrails.embeddings import set_torch_threads; set_torch_threads(1);"
+        "from backend.models import set_torch_threads; set_torch_threads(1);"
         "from backend.guardrails.pipeline import get_guard;"
         "from backend.guardrails.policy import default_policy;"
         "get_guard(default_policy()).warm_up(); print(time.perf_counter()-t)"
@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     from backend.config import apply_offline_env
 
     apply_offline_env()
-    from backend.guardrails.embeddings import set_torch_threads
+    from backend.models import set_torch_threads
 
     set_torch_threads(1)
     report: dict = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

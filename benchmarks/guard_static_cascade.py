@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from backend.config import apply_offline_env, get_settings
 
     apply_offline_env()
-    from backend.guardrails.embeddings import set_torch_threads
+    from backend.models import set_torch_threads
 
     set_torch_threads(1)  # torch and ONNX Runtime: one intra-op thread
     from backend.guardrails.base import sentence_windows
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     inj, top = guard.scanners["injection"], guard.scanners["topics"]
     enc = inj.encoder
     # The token table comes from torch fp32 MiniLM, whatever runtime the scanners use.
-    from backend.guardrails.embeddings import get_encoder
+    from backend.models import get_encoder
 
     table_encoder = get_encoder(runtime="torch")
     table, build_s, cached = static_table(table_encoder, get_settings().home / "cache")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.guardrails import embeddings
-from backend.guardrails.embeddings import SentenceEncoder, onnxruntime_import_risk
+from backend import models
+from backend.models import SentenceEncoder, onnxruntime_import_risk
 
 ROOT = Path(__file__).resolve().parent.parent
 HAS_ORT = importlib.util.find_spec("onnxruntime") is not None
@@ -32,16 +32,16 @@ def _guard(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProces
 def test_a_short_command_line_keeps_onnx_runtime_available(monkeypatch):
     # the real command line as the kernel holds it: NUL-terminated arguments, however argv[0] was spelled
     expected = sum(len(os.fsencode(a)) + 1 for a in sys.orig_argv)
-    assert embeddings.command_line_bytes() == expected
+    assert models.command_line_bytes() == expected
     monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
-    monkeypatch.setattr(embeddings, "command_line_bytes", lambda: 2_000)
+    monkeypatch.setattr(models, "command_line_bytes", lambda: 2_000)
     assert onnxruntime_import_risk() is None
-    monkeypatch.setattr(embeddings, "command_line_bytes", lambda: 20_000)
+    monkeypatch.setattr(models, "command_line_bytes", lambda: 20_000)
     assert onnxruntime_import_risk() is not None  # half the measured ~32,500-byte limit
 
 
 def test_a_long_command_line_never_imports_onnxruntime(monkeypatch, tmp_path):
-    monkeypatch.setattr(embeddings, "command_line_bytes", lambda: 60_000)
+    monkeypatch.setattr(models, "command_line_bytes", lambda: 60_000)
     monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
     risk = onnxruntime_import_risk()
     assert risk is not None and "60,000 bytes" in risk and "--text -" in risk

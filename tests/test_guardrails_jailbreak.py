@@ -38,8 +38,8 @@ def test_structural_features_see_personas_and_never_refuse():
 
 
 def test_retraining_on_a_slice_reproduces(tmp_path):
-    from backend.guardrails.embeddings import get_encoder
     from backend.guardrails.jailbreak_train import train
+    from backend.models import get_encoder
 
     # torch fp32: no ONNX export into this test's fresh STEWARD_HOME
     encoder = get_encoder(runtime="torch")

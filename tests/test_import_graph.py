@@ -82,3 +82,9 @@ def test_the_cycle_finder_finds_one():
 
 def test_observations_is_a_leaf():
     assert backend_import_graph()["backend.observations"] == set()
+
+
+def test_the_shared_model_module_is_neutral():
+    # backend/models.py is used by the guardrails, fairness, training and the model hub:
+    # it may lean on errors and settings only, or it would pull one of them into another.
+    assert backend_import_graph()["backend.models"] <= {"backend.errors", "backend.config"}

@@ -1,7 +1,7 @@
 """Sentence embeddings for fairness mitigation, with the bundled all-MiniLM-L6-v2.
 
-The model comes from the guardrails' encoder registry
-(:func:`backend.guardrails.embeddings.get_encoder`: loaded once, lazily, offline), pinned
+The model comes from the shared encoder registry
+(:func:`backend.models.get_encoder`: loaded once, lazily, offline), pinned
 to torch fp32: the guardrails pick the fastest runtime of the machine (bf16 on CPUs with
 AMX, ONNX Runtime elsewhere), but a fairness result that a reviewer signs must not depend
 on the CPU it was computed on. This module adds what mitigation needs on top: a
@@ -37,7 +37,7 @@ def embed_texts(
     progress: Callable[[float, str], None] | None = None,
 ) -> np.ndarray:
     """Mean-pooled, L2-normalised MiniLM embeddings, shape ``(len(texts), 384)``."""
-    from backend.guardrails.embeddings import get_encoder  # noqa: PLC0415 - loads torch
+    from backend.models import get_encoder  # noqa: PLC0415 - loads torch
 
     texts = [str(t) for t in texts]
     path = _cache_path(texts, cache_dir)

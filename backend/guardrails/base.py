@@ -283,7 +283,7 @@ class SentenceWindowScanner:
     threshold
         Flag when the riskiest window scores at least this.
     encoder
-        A :class:`~backend.guardrails.embeddings.SentenceEncoder` (the shared one by default).
+        A :class:`~backend.models.SentenceEncoder` (the shared one by default).
     max_chars, window_chars, max_windows
         Input bound and windowing (see :func:`sentence_windows`).
     """
@@ -308,7 +308,7 @@ class SentenceWindowScanner:
     @property
     def encoder(self):
         if self._encoder is None:
-            from backend.guardrails.embeddings import get_encoder
+            from backend.models import get_encoder
 
             self._encoder = get_encoder()
         return self._encoder

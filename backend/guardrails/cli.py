@@ -83,9 +83,9 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def _guard(args: argparse.Namespace):
-    from backend.guardrails.embeddings import set_torch_threads
     from backend.guardrails.pipeline import get_guard
     from backend.guardrails.policy import load_policy
+    from backend.models import set_torch_threads
 
     policy = load_policy(args.policy)  # validate before loading any model
     set_torch_threads(args.threads)

@@ -114,7 +114,7 @@ def featurize(
     Window embeddings are cached in an ``.npz`` under ``$STEWARD_HOME/cache`` (no pickle).
     """
     if encoder is None:
-        from backend.guardrails.embeddings import get_encoder
+        from backend.models import get_encoder
 
         encoder = get_encoder()
     from backend.guardrails.train import cached_encode
@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         from backend.config import apply_offline_env
 
         apply_offline_env()
-        from backend.guardrails.embeddings import set_torch_threads
+        from backend.models import set_torch_threads
 
         set_torch_threads(args.threads)
         head = train(

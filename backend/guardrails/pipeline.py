@@ -110,7 +110,7 @@ def build_scanner(
     embeddings = embeddings or EmbeddingSettings()
 
     def encoder():
-        from backend.guardrails.embeddings import get_encoder
+        from backend.models import get_encoder
 
         return get_encoder(
             max_tokens=embeddings.max_tokens,

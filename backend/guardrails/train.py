@@ -122,7 +122,7 @@ def first_window(text: str) -> str:
 def embed(texts: list[str], *, encoder=None, cache_dir: Path | None = None, progress=None):
     """First-window embeddings of ``texts`` on torch fp32 (cached, see :func:`cached_encode`)."""
     if encoder is None:
-        from backend.guardrails.embeddings import get_encoder
+        from backend.models import get_encoder
 
         encoder = get_encoder(runtime="torch")
     windows = [first_window(t) for t in texts]
@@ -517,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --max-fpr must be between 0 and 0.5", file=sys.stderr)
         return 2
     try:
-        from backend.guardrails.embeddings import set_torch_threads
+        from backend.models import set_torch_threads
 
         set_torch_threads(args.threads)
         head = train(

