@@ -60,10 +60,11 @@ class StoredReport(Part):
 
     @classmethod
     def load_readable(cls, data: Any) -> tuple[Self, list[str]]:
-        """The readable parts of a stored report and the keys left out as malformed.
+        """The readable parts of a stored report and the parts left out as malformed.
 
-        Each top-level key whose value cannot be read is dropped (it takes its default);
-        the rest is kept. Never raises: content that is not a mapping reads as empty.
+        A malformed item of a top-level list or mapping (one scanner row, one column's
+        groups) is dropped, else the whole top-level key (it takes its default); the rest
+        is kept. Never raises: content that is not a mapping reads as empty.
         """
         if isinstance(data, cls):
             return data, []
@@ -73,17 +74,50 @@ class StoredReport(Part):
             try:
                 return cls.model_validate(raw), dropped
             except ValidationError as exc:
-                bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-                bad &= set(raw)
-                if not bad:  # pragma: no cover - a model-level error: nothing to drop
+                removed = _drop_malformed(raw, exc)
+                if not removed:  # pragma: no cover - a model-level error: nothing to drop
                     return cls(), sorted(raw)
-                for key in bad:
-                    raw.pop(key)
-                dropped += sorted(bad)
+                dropped += removed
 
     def to_dict(self) -> dict[str, Any]:
         """The report as stored JSON (the keys it was loaded with, defaults left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def _drop_malformed(raw: dict[str, Any], exc: ValidationError) -> list[str]:
+    """Remove from ``raw`` the items (else the top-level keys) ``exc`` complains about."""
+    items: dict[str, set] = {}
+    keys: set[str] = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        if not loc or loc[0] not in raw:
+            continue
+        key, value = str(loc[0]), raw[loc[0]]
+        inner = loc[1] if len(loc) > 1 else None
+        if (
+            isinstance(value, dict)
+            and inner in value
+            or isinstance(value, list)
+            and isinstance(inner, int)
+            and 0 <= inner < len(value)
+        ):
+            items.setdefault(key, set()).add(inner)
+        else:
+            keys.add(key)
+    removed = []
+    for key in sorted(keys):
+        raw.pop(key)
+        removed.append(key)
+    for key, inner in items.items():
+        if key in keys:
+            continue
+        value = raw[key]  # copied before removing: the caller's data stays as it was
+        if isinstance(value, dict):
+            raw[key] = {k: v for k, v in value.items() if k not in inner}
+        else:
+            raw[key] = [v for i, v in enumerate(value) if i not in inner]
+        removed += [f"{key}[{i!r}]" for i in sorted(inner, key=str)]
+    return removed
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -90,9 +90,13 @@ def test_a_malformed_report_is_one_clear_error_and_its_readable_parts_stay():
     assert message.startswith("Evaluation #7 cannot be read: by_group.gender.f.fpr.value:")
     with pytest.raises(StewardError, match="stored as list, not as a JSON object"):
         EvaluationReport.load([1, 2])
+    # The card auto-fill keeps what it can read: here all but the column's groups.
+    bad["by_group"]["age"] = OLDER_REPORT["by_group"]["gender"]
     readable, dropped = EvaluationReport.load_readable(bad)
-    assert dropped == ["by_group"] and readable.by_group == {}
-    assert readable.n_rows == 1200
+    assert dropped == ["by_group['gender']"] and list(readable.by_group) == ["age"]
+    assert readable.n_rows == 1200 and bad["by_group"]["gender"]  # the input is unchanged
+    readable, dropped = EvaluationReport.load_readable({"by_group": None, "n_rows": 5})
+    assert dropped == ["by_group"] and readable.by_group == {} and readable.n_rows == 5
     with pytest.raises(StewardError, match="not written by this version"):
         EvaluationReport.load_current({"something": "else"})
 
