@@ -64,19 +64,24 @@ class Observation:
         return Observation(self.metric, self.value, record, self.context)
 
 
-def finite_number(value: Any) -> float | None:
+def finite_number(value: Any, *, booleans: bool = False) -> float | None:
     """``value`` as a float when it is a finite number (or a number written as text, as
     stored JSON and CSV cells may hold it); otherwise ``None``.
 
-    Booleans, ``None``, other text, NaN and infinities are not measurements. The one
-    number-cleaning helper of the backend: reports, cards and alerts all use it.
+    ``None``, other text, NaN and infinities are not measurements, nor are booleans unless
+    ``booleans`` (a label column, where True/False mean 1/0). The one number-cleaning
+    helper of the backend: reports, cards, alerts, telemetry and the audit's reader use it.
     """
     if isinstance(value, str):
         try:
             value = float(value.strip())
         except ValueError:
             return None
-    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
+    elif isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        if not booleans:
+            return None
+        value = float(value)
+    elif not isinstance(value, numbers.Real):
         return None
     value = float(value)
     return value if math.isfinite(value) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import backend.store as store_mod
@@ -33,8 +34,12 @@ def test_finite_number():
     assert finite_number(np.float32(0.5)) == 0.5
     assert finite_number(np.int64(3)) == 3.0
     assert finite_number(" 0.3") == 0.3  # a number written as text (stored JSON, CSV)
-    for bad in (True, None, "n/a", math.nan, math.inf):
+    for bad in (True, np.bool_(False), None, pd.NA, "", "n/a", "inf", math.nan, math.inf):
         assert finite_number(bad) is None
+    # A label column reads True/False as 1/0 (the audit's binarised labels).
+    assert finite_number(True, booleans=True) == 1.0
+    assert finite_number(np.bool_(False), booleans=True) == 0.0
+    assert finite_number(math.inf, booleans=True) is None
 
 
 def test_hook_hears_artifacts_metrics_jobs_and_observations(store, heard):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from backend.datasets import detect_format
 from backend.errors import DatasetError, os_error_message, require_utf8_name
+from backend.observations import finite_number
 
 MISSING = "(missing)"
 #: Malformed line numbers kept for the report (the count is always exact).
@@ -162,7 +163,7 @@ def _labels(series: pd.Series, label_mode: str) -> np.ndarray:
     if label_mode == "binarised":
         out = []
         for v in values:
-            num = _to_float(v)
+            num = finite_number(v, booleans=True)
             out.append(None if num is None else ("1" if num >= 0.5 else "0"))
         return np.array(out, dtype=object)
     if pd.api.types.infer_dtype(series, skipna=True) == "string":
@@ -356,16 +357,6 @@ def _label_str(v: object) -> str:
             return s
         return str(int(f)) if f.is_integer() else s
     return str(v)
-
-
-def _to_float(v: object) -> float | None:
-    if _is_missing(v):
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 # --------------------------------------------------------------------------------------
@@ -616,7 +607,7 @@ def check_text_column(frame: pd.DataFrame, text_col: str) -> None:
     if not values:
         return  # an all-empty first chunk is reported by the text statistics
     non_str = sum(not isinstance(v, str) for v in values)
-    numeric = sum(isinstance(v, str) and _to_float(v) is not None for v in values)
+    numeric = sum(isinstance(v, str) and finite_number(v) is not None for v in values)
     share = (non_str + numeric) / len(values)
     if share >= 0.9:
         raise DatasetError(

@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from backend.errors import JobCancelled
 from backend.jobs import JobContext, pid_alive
+from backend.observations import finite_number
 from backend.store import Metric, Store, utcnow
 from backend.telemetry import (
     ENERGY_SOURCE_LABELS,
@@ -382,7 +383,7 @@ class RunReporter:
             self._append(step, metrics)
 
     def _append(self, step: int, metrics: dict[str, float | None]) -> None:
-        clean = {k: float(v) for k, v in metrics.items() if v is not None and _finite(v)}
+        clean = {k: f for k, v in metrics.items() if (f := finite_number(v)) is not None}
         with self._lock:
             self._buffer.append((int(step), clean))
             self.last_metrics.update(clean)
@@ -809,14 +810,6 @@ class RunReporter:
             )
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
-
-
-def _finite(v) -> bool:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return False
-    return f == f and f not in (float("inf"), float("-inf"))
 
 
 def _describe_rank(entry: dict) -> str:
