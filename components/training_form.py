@@ -213,7 +213,8 @@ def run_form(store, manager, settings) -> int | None:
             key="ft_procs",
             help="More than 1 launches the run with PyTorch's torchrun: one process per GPU, "
             "or a few on CPU (gloo). It is still one run: rank 0 reports loss and evaluation, "
-            "energy is summed over the processes. For several machines see docs/training.md.",
+            "energy is summed over the processes. DP-SGD trains in one process only. "
+            "For several machines see docs/training.md.",
         )
         submitted = st.form_submit_button(
             "Check and start", type="primary", icon=":material/play_arrow:"

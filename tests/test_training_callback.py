@@ -6,23 +6,7 @@ import numpy as np
 import pytest
 
 from tests.test_training_models import build_tiny_bert, demo_frame
-
-
-class _Rows:
-    """A minimal map-style dataset of tokenized rows, as users often write."""
-
-    def __init__(self, enc, labels):
-        self.enc, self.labels = enc, labels
-
-    def __len__(self):
-        return len(self.labels)
-
-    def __getitem__(self, i):
-        return {
-            "input_ids": self.enc["input_ids"][i],
-            "attention_mask": self.enc["attention_mask"][i],
-            "labels": int(self.labels[i]),
-        }
+from tests.trainer_script import TokenizedRows
 
 
 @pytest.fixture
@@ -35,7 +19,8 @@ def trainer_parts(tmp_path):
     model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True)
     enc = tok(frame["text"].tolist(), truncation=True, max_length=24, padding="max_length")
     labels = frame["label"].to_numpy()
-    return model, _Rows(enc, labels[:64]), _Rows({k: v[64:] for k, v in enc.items()}, labels[64:])
+    train = TokenizedRows({k: v[:64] for k, v in enc.items()}, labels[:64])
+    return model, train, TokenizedRows({k: v[64:] for k, v in enc.items()}, labels[64:])
 
 
 def _args(tmp_path, **over):

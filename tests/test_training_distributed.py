@@ -109,15 +109,23 @@ def test_dead_rank_is_named_from_the_launchers_failure_record(tmp_path):
     ]
 
 
-def test_processes_are_validated_before_launch(store, tmp_path):
+def test_processes_are_validated_before_launch(store, tmp_path, monkeypatch):
     from backend.training.preflight import preflight
 
     csv = write_csv(demo_frame(60), tmp_path / "d.csv")
     base = {"dataset_path": csv, "text_column": "text", "label_column": "label"}
     with pytest.raises(ConfigError, match="processes"):
         parse_config({**base, "processes": 0})
-    with pytest.raises(ConfigError, match="Differential privacy .* one process"):
-        preflight(parse_config({**base, "processes": 2, "dp": {"enabled": True}}), store)
+    dp = {**base, "dp": {"enabled": True}}
+    with pytest.raises(ConfigError, match=r"DP-SGD\) trains in one process only, not 2"):
+        preflight(parse_config({**dp, "processes": 2}), store)
+    # A hand-typed `torchrun --nproc-per-node 3 -m backend.training.worker` is refused too.
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    monkeypatch.setenv("RANK", "1")
+    with pytest.raises(ConfigError, match="one process only, not 3: .* epsilon would be wrong"):
+        preflight(parse_config(dp), store)
+    monkeypatch.delenv("WORLD_SIZE")
+    monkeypatch.delenv("RANK")
     with pytest.raises(ConfigError, match="cannot give each of 64 processes a batch"):
         preflight(parse_config({**base, "processes": 64, "batch_size": 16}), store)
 
@@ -230,6 +238,104 @@ def test_torchrun_two_processes_are_one_run_and_cancel_stops_both(
     charts = [c.proto.spec for c in at.get("plotly_chart")]
     per_rank = next(json.loads(c) for c in charts if "Energy per rank" in c)
     assert [t["name"] for t in per_rank["data"]] == ["node 0 · rank 0", "node 0 · rank 1"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_nodes_accelerate_and_torchrun_with_a_users_trainer_are_one_run(
+    store, settings, tmp_path, app_test
+):
+    """Two "nodes" on this machine, one process each, meeting at a static rendezvous on
+    127.0.0.1: node 0 started by ``accelerate launch``, node 1 by ``torchrun`` (both run
+    PyTorch's ``torch.distributed.run``; one launch checks both launchers). Every rank runs
+    a user's script: a Hugging Face ``Trainer`` with ``StewardCallback``. A true second
+    machine is not available here: the nodes share a host, and the database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    frame = demo_frame(96)
+    csv = write_csv(frame, tmp_path / "c.csv")
+    model = build_tiny_bert(tmp_path / "bert", frame["text"].tolist())
+    script = ["-m", "tests.trainer_script", "--model", model, "--csv", csv]
+    script += ["--output-dir", str(tmp_path / "out"), "--max-steps", "4"]
+    port = str(_free_port())
+    node0 = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
+    node0 += ["--num_machines", "2", "--machine_rank", "0", "--num_processes", "2"]
+    node0 += ["--main_process_ip", "127.0.0.1", "--main_process_port", port]
+    node0 += ["--mixed_precision", "no", "--dynamo_backend", "no", *script]
+    node1 = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--node-rank", "1"]
+    node1 += ["--nproc-per-node", "1", "--rdzv-backend", "static"]
+    node1 += ["--rdzv-endpoint", f"127.0.0.1:{port}", *script]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parents[1]
+    logs = [tmp_path / "node0.log", tmp_path / "node1.log"]
+    procs = [
+        subprocess.Popen(cmd, cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        for cmd, log in zip((node0, node1), logs, strict=True)
+    ]
+    try:
+        codes = [p.wait(timeout=300) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert codes == [0, 0], "\n".join(log.read_text()[-3000:] for log in logs)
+
+    # One run record for the two nodes, finished by rank 0.
+    jobs = store.list_jobs(kind="train")
+    assert len(jobs) == 1, [(j.id, j.name) for j in jobs]
+    job = jobs[0]
+    assert (job.status, job.runner, job.name) == ("succeeded", "external", "my trainer script")
+    result = job.result
+    assert result["world_size"] == 2 and result["nodes"] == 2 and result["steps"] == 4
+    ranks = {r["tag"]: r for r in result["ranks"]}
+    assert set(ranks) == {"node0.rank0", "node1.rank1"}
+    assert [ranks["node1.rank1"]["node_rank"], ranks["node1.rank1"]["local_rank"]] == [1, 0]
+    assert {r["status"] for r in ranks.values()} == {"finished"}
+    # The Trainer trained data-parallel: 4 steps of 4 rows on each of 2 ranks, of 72 rows.
+    assert math.isclose(store.metrics(job.id, ["epoch"])[-1].value, 4 * 4 * 2 / 72)
+    # Loss and evaluation from rank 0 only; telemetry from each node's rank, summed.
+    names = set(store.metric_names(job.id))
+    assert {"loss", "eval_loss", "learning_rate"} <= names
+    assert not any(n.startswith(("loss@", "eval_loss@")) for n in names)
+    for tag in ranks:
+        assert {f"power_w@{tag}", f"energy_kwh_cumulative@{tag}"} <= names
+    e0, e1 = ranks["node0.rank0"]["energy_kwh"], ranks["node1.rank1"]["energy_kwh"]
+    assert e0 > 0 and e1 > 0
+    assert math.isclose(result["energy_kwh"], e0 + e1, rel_tol=1e-9)
+    assert math.isclose(result["co2_g"], (e0 + e1) * result["grid_intensity_g_per_kwh"])
+    at = app_test("pages/finetune_monitor.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("2 processes on 2 nodes" in m.value for m in at.markdown)
+
+
+def test_a_trainer_that_trains_alone_under_a_launcher_is_refused(store, monkeypatch):
+    """On CPU without ``use_cpu``, accelerate sets up no data parallelism: each of the
+    launched processes would train the whole data set alone (seen with transformers
+    5.23 + accelerate 1.15). The callback refuses before it reports anything."""
+    from types import SimpleNamespace
+
+    from backend.training import StewardCallback
+    from backend.training.callback import TRAINER_WORLD_MISMATCH
+
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    cb = StewardCallback(store=store, telemetry=False)
+    args = SimpleNamespace(world_size=1, run_name="x", output_dir="out")
+    with pytest.raises(ConfigError, match="pass use_cpu=True to TrainingArguments"):
+        cb.on_train_begin(args, SimpleNamespace(max_steps=4), SimpleNamespace())
+    assert TRAINER_WORLD_MISMATCH.format(launched=2, world=1).startswith(
+        "The launcher started 2 processes but this Trainer trains as 1"
+    )
+    assert store.list_jobs(kind="train") == []
 
 
 @pytest.mark.slow

@@ -29,8 +29,17 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from backend.errors import ConfigError
 from backend.store import Store, get_store
 from backend.training.reporter import RunReporter
+
+#: The launcher started several processes but the Trainer trains alone in each.
+TRAINER_WORLD_MISMATCH = (
+    "The launcher started {launched} processes but this Trainer trains as {world} "
+    "(each process would train the whole data set alone): on a machine without GPUs, "
+    "pass use_cpu=True to TrainingArguments (or set ACCELERATE_USE_CPU=true) so the "
+    "processes train together over gloo."
+)
 
 #: Trainer log keys copied under Steward's metric names.
 _RENAMES = {"grad_norm": "grad_norm", "learning_rate": "learning_rate", "loss": "loss"}
@@ -79,12 +88,17 @@ class StewardCallback(TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         from backend.training.distributed import primary_first, rank_info
 
-        store = self.store or primary_first(rank_info(), get_store)
+        info = rank_info()
+        world = max(1, int(getattr(args, "world_size", 1) or 1))
+        if info.world_size != world:
+            # Seen on CPU: without use_cpu, accelerate finds no GPU and sets up no data
+            # parallelism, so each process trains the whole data set on its own.
+            raise ConfigError(TRAINER_WORLD_MISMATCH.format(launched=info.world_size, world=world))
+        store = self.store or primary_first(info, get_store)
         name = self.run_name or getattr(args, "run_name", None) or str(args.output_dir)
         self._model_name = (
             getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__
         )
-        world = max(1, int(getattr(args, "world_size", 1) or 1))
         self._examples_per_step = (
             args.per_device_train_batch_size * args.gradient_accumulation_steps * world
         )

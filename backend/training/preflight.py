@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from backend.errors import ConfigError
 from backend.training.config import TrainConfig
 from backend.training.data import PreparedData, prepare_data
+from backend.training.distributed import rank_info
 from backend.training.models import (
     FAN_IN_FAN_OUT,
     ResolvedModel,
@@ -58,6 +59,16 @@ class Plan:
 LORA_MIN_USEFUL_LR = 5e-4
 
 
+#: DP-SGD across ranks needs Opacus' distributed path (DPDDP: per-rank Poisson sampling,
+#: noise added once for the summed clipped gradients, one accountant); Steward's DDP loop
+#: does not implement it, so an epsilon it printed would not be the run's.
+DP_ONE_PROCESS = (
+    "Differential privacy (DP-SGD) trains in one process only, not {processes}: Steward "
+    "does not add DP-SGD's noise and privacy accounting across processes, so epsilon would "
+    "be wrong. Set processes to 1 (launch one process), or turn DP off."
+)
+
+
 def preflight(config: TrainConfig, store) -> Plan:
     """Validate ``config`` against its data and model; raise ConfigError/DatasetError."""
     warnings: list[str] = []
@@ -67,15 +78,14 @@ def preflight(config: TrainConfig, store) -> Plan:
             "batches by Poisson sampling for its privacy guarantee. Use reweighting mode "
             "'inverse_frequency' instead."
         )
-    if config.dp.enabled and config.processes > 1:
-        raise ConfigError(
-            "Differential privacy (Opacus DP-SGD) runs in one process here: the privacy "
-            "accountant needs every sampled batch. Set processes to 1, or turn DP off."
-        )
+    # The form's processes, or the ranks of a launch typed by hand (torchrun -m worker).
+    processes = max(config.processes, rank_info().world_size)
+    if config.dp.enabled and processes > 1:
+        raise ConfigError(DP_ONE_PROCESS.format(processes=processes))
     data = prepare_data(config, store)
-    if len(data.train) < config.processes * config.batch_size:
+    if len(data.train) < processes * config.batch_size:
         raise ConfigError(
-            f"{len(data.train)} training rows cannot give each of {config.processes} "
+            f"{len(data.train)} training rows cannot give each of {processes} "
             f"processes a batch of {config.batch_size}: use fewer processes or a smaller batch."
         )
     model = resolve_model(config.model)

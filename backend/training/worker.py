@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         where = f", rank {rank.rank} of {rank.world_size}" if rank.distributed else ""
-        print(f"Steward worker: job {job_id}{where}, run '{config.display_name()}'", flush=True)
+        which = f"job {job_id}" if job_id is not None else "a new job"
+        print(f"Steward worker: {which}{where}, run '{config.display_name()}'", flush=True)
         summary = run_training(config, store, job_id=job_id)
     except JobCancelled:
         print("Stopped." if rank.distributed else "Cancelled.", flush=True)
