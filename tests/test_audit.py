@@ -27,6 +27,8 @@ from backend.audit.duplicates import (
     candidate_probability,
     exact_jaccard,
     lsh_params,
+    min_signature_matches,
+    oph_signatures,
     shingle_sets,
     shingles,
 )
@@ -274,6 +276,37 @@ def test_bands_and_rows_follow_the_threshold():
         assert candidate_probability(threshold, bands, rows) >= 0.95
         # One more row per band would fall below the target at this threshold.
         assert candidate_probability(threshold, 64 // (rows + 1), rows + 1) < 0.95
+
+
+def test_signature_prefilter_keeps_pairs_at_the_threshold():
+    """Candidates are verified exactly only when their signatures agree on enough bins:
+    short texts one edited word apart (exact Jaccard at or above 0.8) always pass; pairs of
+    unrelated texts do not."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    vocab = [f"{a}{b}{c}" for a in "bdfgklmnprst" for b in "aeiou" for c in "nrst"]
+    base, edited = [], []
+    for _ in range(1500):
+        words = list(rng.choice(vocab, int(rng.integers(5, 15))))
+        base.append(" ".join(words))
+        words.insert(int(rng.integers(len(words))), str(rng.choice(vocab)))
+        edited.append(" ".join(words))
+    texts = pa.array(base + edited, pa.large_string())
+    values, starts, sizes = shingle_sets(texts)
+    n = len(base)
+    pairs_a = np.r_[np.arange(n), np.arange(n)]
+    pairs_b = np.r_[np.arange(n) + n, (np.arange(n) + 1) % n]  # edited copy; unrelated
+    sim = exact_jaccard(pairs_a, pairs_b, values, starts, sizes)
+    check = DuplicatesCheck(threshold=0.8)
+    used = check.bands * check.rows_per_band
+    sig = oph_signatures(*shingles(texts), used).astype(np.uint8)
+    agree = (sig[pairs_a] == sig[pairs_b]).sum(axis=1)
+    need = min_signature_matches(0.8, used)
+    near = sim >= 0.8
+    assert near[:n].sum() > 500 and not near[n:].any()
+    assert (agree[near] >= need).all()
+    assert (agree[n:] >= need).mean() < 0.01
 
 
 def test_near_duplicates_found_and_unrelated_texts_kept_apart():

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any
 
 from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
-from backend.audit.source import Chunk
+from backend.audit.source import Chunk, value_counts
 from backend.detectors.pii import ENTITY_TYPES, PiiDetector, redact_with
 from backend.observations import Observation, finite_number
 
@@ -71,20 +71,17 @@ class PiiCheck(AuditCheck):
 
     def update(self, batch) -> None:
         chunk = Chunk.of(batch)
-        results = self.detector.find_batch(chunk.texts)
+        results = self.detector.find_rows(chunk.arrow_text)
         self.rows += len(chunk)
-        hit_rows = []
-        for i, matches in enumerate(results):
-            if not matches:
-                continue
-            hit_rows.append(i)
+        hit_rows = list(results)
+        for i, matches in results.items():
             types = {m.entity for m in matches}
             self.matches_by_type.update(m.entity for m in matches)
             self.rows_by_type.update(types)
             for entity in types:
                 bucket = self.examples.setdefault(entity, [])
                 if len(bucket) < self.examples_per_type:
-                    text = chunk.texts[i] or ""
+                    text = chunk.arrow_text[i].as_py() or ""
                     bucket.append(
                         {
                             "row": chunk.start_row + i + 1,
@@ -95,7 +92,7 @@ class PiiCheck(AuditCheck):
         self.rows_with_pii += len(hit_rows)
         for col in chunk.sensitive:
             groups = chunk.groups(col)
-            self.group_rows.setdefault(col, Counter()).update(groups.tolist())
+            self.group_rows.setdefault(col, Counter()).update(value_counts(groups))
             self.group_pii.setdefault(col, Counter()).update(groups[hit_rows].tolist())
 
     def merge(self, other: PiiCheck) -> None:

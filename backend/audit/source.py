@@ -128,13 +128,22 @@ def canonical_batch(
     import pyarrow as pa  # noqa: PLC0415
 
     n = len(frame)
-    raw = frame[text_col].tolist()
-    texts = [t if isinstance(t, str) else None for t in raw]
-    non_text = [t is not None and not isinstance(t, str) and not _is_nan(t) for t in raw]
+    column = frame[text_col]
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        # Every value is a string or missing (the usual case): one vectorised conversion
+        # instead of two Python loops over the rows.
+        text_array = pa.array(column, type=pa.large_string(), from_pandas=True)
+        non_text_array = pa.array(np.zeros(n, dtype=bool))
+    else:
+        raw = column.tolist()
+        texts = [t if isinstance(t, str) else None for t in raw]
+        non_text = [t is not None and not isinstance(t, str) and not _is_nan(t) for t in raw]
+        text_array = pa.array(texts, type=pa.large_string())
+        non_text_array = pa.array(non_text, type=pa.bool_())
     arrays = {
         ROW: pa.array(np.arange(start_row, start_row + n, dtype=np.int64)),
-        TEXT: pa.array(texts, type=pa.large_string()),
-        NON_TEXT: pa.array(non_text, type=pa.bool_()),
+        TEXT: text_array,
+        NON_TEXT: non_text_array,
     }
     if label_col:
         arrays[LABEL] = pa.array(_labels(frame[label_col], label_mode).tolist(), type=pa.string())

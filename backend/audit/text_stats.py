@@ -100,11 +100,9 @@ class TextStatsCheck(AuditCheck):
         self.rows += n
         non_text = chunk.non_text_mask
         self.non_text += int(non_text.sum())
-        texts = chunk.texts
-        self.missing += sum(
-            1 for t, bad in zip(texts, non_text, strict=True) if t is None and not bad
-        )
         arr = chunk.arrow_text
+        is_null = arr.is_null().to_numpy(zero_copy_only=False)
+        self.missing += int((is_null & ~non_text).sum())
         lengths_all = pc.fill_null(pc.utf8_length(arr), -1).to_numpy(zero_copy_only=False)
         words_all = pc.fill_null(pc.list_value_length(chunk.split_lower), 0).to_numpy(
             zero_copy_only=False

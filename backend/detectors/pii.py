@@ -512,18 +512,30 @@ class PiiDetector:
         the cost is dominated by the few rows that may contain PII.
         """
         arr = _as_arrow_strings(texts)
-        n = len(arr)
-        results: list[list[PiiMatch]] = [[] for _ in range(n)]
-        if n == 0:
-            return results
+        results: list[list[PiiMatch]] = [[] for _ in range(len(arr))]
+        for i, matches in self.find_rows(arr).items():
+            results[i] = matches
+        return results
+
+    def find_rows(
+        self, texts: Sequence[object] | pa.Array | pa.ChunkedArray
+    ) -> dict[int, list[PiiMatch]]:
+        """:meth:`find_batch` for large batches where few rows hold PII: only the rows
+        with matches, ``{position: matches}`` in row order."""
+        arr = _as_arrow_strings(texts)
+        if len(arr) == 0:
+            return {}
         candidates = self._candidate_entities(arr)
         if not candidates:
-            return results
+            return {}
         rows = sorted(candidates)
         values = arr.take(pa.array(rows, type=pa.int64())).to_pylist()
+        found = {}
         for i, text in zip(rows, values, strict=True):
-            results[i] = self._find_entities(text, candidates[i])
-        return results
+            matches = self._find_entities(text, candidates[i])
+            if matches:
+                found[i] = matches
+        return found
 
     def _candidate_entities(self, arr: pa.Array) -> dict[int, list[str]]:
         if not self._prefilter_groups:
