@@ -305,3 +305,35 @@ class MitigationReport(StoredReport):
     model_key: str | None = None
     model_name: str | None = None
     evaluation_id: int | None = None
+
+
+def evaluation_observations(report: dict | EvaluationReport) -> list[Observation]:
+    """The observations a report carries (none for reports older than them)."""
+    return EvaluationReport.load(report).observation_list()
+
+
+def gaps_above_threshold(report: dict | EvaluationReport) -> list[str]:
+    """One sentence per gap above the report's threshold (the alert threshold it used)."""
+    return EvaluationReport.load(report).gaps_above_threshold()
+
+
+def save_evaluation(store, report: dict, *, name: str | None = None, job_id=None, dataset_id=None):
+    """Store the report as an ``evaluation`` artifact with its observations.
+
+    Returns ``(artifact, new alerts)``: the store hands the observations to the alert
+    service, which raises gaps above ``bias_disparity`` once per evaluated source.
+    """
+    name = name or f"Fairness: {report['source'].get('title') or report['source'].get('kind')}"
+    if "dataset_version" not in report:  # the data version the evaluated model saw
+        from backend.dataset_versions import pin_for_record  # noqa: PLC0415
+
+        report["dataset_version"] = pin_for_record(store, job_id=job_id, dataset_id=dataset_id)
+    artifact = store.save_artifact(
+        kind="evaluation",
+        content=report,
+        name=name[:200],
+        job_id=job_id,
+        dataset_id=dataset_id,
+        observations=evaluation_observations(report),
+    )
+    return artifact, store.alerts_for("evaluation", [artifact.id])
