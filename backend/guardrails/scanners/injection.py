@@ -32,15 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from backend.guardrails.base import (
-    DEFAULT_MAX_CHARS,
-    EMBED_MAX_WINDOWS,
-    EMBED_WINDOW_CHARS,
+    EmbeddingWindows,
     ScanResult,
+    SentenceWindowScanner,
     Span,
     Timer,
     bounded,
     flag,
-    sentence_windows,
+    one_blas_thread,
+    share_latency,
 )
 from backend.guardrails.exemplars import BENIGN_EXEMPLARS, INJECTION_EXEMPLARS
 from backend.guardrails.normalize import Normalized, normalize
@@ -165,19 +165,27 @@ TRICK_WEIGHTS = {
 }
 
 
-class InjectionScanner:
-    """Prompt-injection and jailbreak scanner (patterns + obfuscation + MiniLM similarity).
+class InjectionScanner(SentenceWindowScanner):
+    """Prompt-injection and jailbreak scanner (patterns + obfuscation + MiniLM signal).
 
     Parameters
     ----------
     threshold
         Flag when the combined score is at least this.
     use_embeddings
-        Add the MiniLM similarity signal (set ``False`` for a rules-only scanner).
+        Add the MiniLM signal (set ``False`` for a rules-only scanner).
     encoder
         A :class:`~backend.models.SentenceEncoder`; the shared one by default.
     attack_exemplars, benign_exemplars
-        Reference sentences; defaults in :mod:`backend.guardrails.exemplars`.
+        Reference sentences of the exemplar signal; defaults in
+        :mod:`backend.guardrails.exemplars`.
+    jailbreak_head
+        A :class:`~backend.guardrails.jailbreak_head.JailbreakHead`: the trained signal
+        instead of the exemplars.
+    window_options
+        ``max_chars``, ``window_chars``, ``max_windows`` of
+        :class:`~backend.guardrails.base.SentenceWindowScanner` (the windows the harm and
+        topic scanners embed too, so the shared encoder's cache serves all of them).
     """
 
     name = "injection"
@@ -190,43 +198,28 @@ class InjectionScanner:
         encoder=None,
         attack_exemplars: Sequence[str] = INJECTION_EXEMPLARS,
         benign_exemplars: Sequence[str] = BENIGN_EXEMPLARS,
-        max_chars: int = DEFAULT_MAX_CHARS,
-        window_chars: int = EMBED_WINDOW_CHARS,
-        max_windows: int = EMBED_MAX_WINDOWS,
         similarity_center: float = 0.5,
         similarity_scale: float = 14.0,
         contrast_scale: float = 10.0,
         jailbreak_head=None,
+        **window_options: int,
     ) -> None:
-        self.threshold = float(threshold)
+        super().__init__(threshold, encoder=encoder, **window_options)
         self.jailbreak_head = jailbreak_head
         self.use_embeddings = use_embeddings
-        self._encoder = encoder
         self.attack_exemplars = tuple(attack_exemplars)
         self.benign_exemplars = tuple(benign_exemplars)
-        self.max_chars = max_chars
-        self.window_chars = window_chars
-        self.max_windows = max_windows
         self.similarity_center = similarity_center
         self.similarity_scale = similarity_scale
         self.contrast_scale = contrast_scale
         self._attack_vecs: np.ndarray | None = None
         self._benign_vecs: np.ndarray | None = None
 
-    # -- model ---------------------------------------------------------------------
-    @property
-    def encoder(self):
-        if self._encoder is None:
-            from backend.models import get_encoder
-
-            self._encoder = get_encoder()
-        return self._encoder
-
     @property
     def backend(self) -> str:
         if not self.use_embeddings:
             return "rules (normalisation + patterns)"
-        label = getattr(self._encoder, "label", "all-MiniLM-L6-v2")
+        label = super().backend
         if self.jailbreak_head is not None:
             return f"rules + trained jailbreak head ({label})"
         return f"rules + similarity ({label})"
@@ -243,83 +236,70 @@ class InjectionScanner:
         return self._attack_vecs, self._benign_vecs
 
     # -- scanning ------------------------------------------------------------------
-    def scan(self, text: str) -> ScanResult:
-        return self.scan_batch([text])[0]
-
     def scan_batch(self, texts: Sequence[str]) -> list[ScanResult]:
         with Timer() as timer:
-            prepared = []
-            for text in texts:
-                body, notes = bounded(text or "", self.max_chars)
-                prepared.append((body, notes, normalize(body)))
-            similarity = self._similarities([p[2] for p in prepared])
+            bodies = [bounded(text or "", self.max_chars) for text in texts]
+            normed = [normalize(body) for body, _ in bodies]  # cached: shared with windows()
+            if self.use_embeddings:
+                windows = self.windows(texts)
+                signals = self._signals(normed, windows)
+                notes = windows.notes
+            else:
+                signals = [None] * len(texts)
+                notes = [n for _, n in bodies]
             results = [
-                self._result(body, notes, norm, sim)
-                for (body, notes, norm), sim in zip(prepared, similarity, strict=True)
+                self._result(body, note, norm, signal)
+                for (body, _), note, norm, signal in zip(
+                    bodies, notes, normed, signals, strict=True
+                )
             ]
-        share = timer.ms / max(1, len(texts))
-        for result in results:
-            result.latency_ms = share
-        return results
+        return share_latency(results, timer.ms)
 
-    def _similarities(self, normed: list[Normalized]) -> list[dict | None]:
-        if not self.use_embeddings:
-            return [None] * len(normed)
-        # Windows of each text (and of decoded payloads), embedded in one batch.
-        owners: list[tuple[int, int, int]] = []
-        windows: list[str] = []
-        capped: set[int] = set()
-        base_rows: list[bool] = []  # a window of the text itself (not of a decoded payload)
-        for i, norm in enumerate(normed):
-            text = norm.base.text
-            if not text.strip():
-                continue
-            spans = sentence_windows(text, self.window_chars, self.max_windows)
-            if len(spans) == self.max_windows and len(text) > self.window_chars * self.max_windows:
-                capped.add(i)
-            for start, end in spans:
-                owners.append((i, *norm.base.original_span(start, end)))
-                windows.append(text[start:end])
-                base_rows.append(True)
-            for view in norm.views:
-                if view.kind in ("base64", "unicode tags", "rot13") and view.text.strip():
-                    owners.append((i, *view.original_span(0, len(view.text))))
-                    windows.append(view.text[: self.window_chars])
-                    base_rows.append(False)
+    def _signals(self, normed: list[Normalized], windows: EmbeddingWindows) -> list[dict | None]:
+        """The embedding signal of every text: its strongest window, with the evidence."""
         out: list[dict | None] = [None] * len(normed)
-        if not windows:
+        # Decoded payloads (base64, rot13, tag characters) are embedded as extra windows for
+        # the exemplar signal; the trained head reads only the text itself (see _whole_prompt).
+        extra_texts: list[str] = []
+        extra_owners: list[tuple[int, int, int]] = []
+        if self.jailbreak_head is None:
+            for i, norm in enumerate(normed):
+                for view in norm.views:
+                    if view.kind in ("base64", "unicode tags", "rot13") and view.text.strip():
+                        extra_owners.append((i, *view.original_span(0, len(view.text))))
+                        extra_texts.append(view.text[: self.window_chars])
+        owners = windows.owners + extra_owners
+        if not owners:
             return out
-        vecs = self.encoder.encode(windows)
-        if self.jailbreak_head is not None and hasattr(self.jailbreak_head, "window_evidence"):
-            return self._whole_prompt(normed, vecs, owners, base_rows, capped, out)
-        if self.jailbreak_head is not None:
-            return self._trained(vecs, owners, capped, out)
+        vecs = self.encoder.encode(windows.texts + extra_texts)
+        with one_blas_thread():
+            if self.jailbreak_head is not None:
+                return self._whole_prompt(normed, vecs, owners, out)
+            return self._exemplars(vecs, owners, out)
+
+    def _exemplars(self, vecs, owners, out: list[dict | None]) -> list[dict | None]:
+        """Closeness to attack exemplars minus closeness to benign look-alikes, per window."""
         attack, benign = self._exemplar_vectors()
         s_attack = vecs @ attack.T
         s_benign = vecs @ benign.T
+        a = s_attack.max(axis=1)
+        b = s_benign.max(axis=1)
+        z = self.similarity_scale * (a - self.similarity_center) + self.contrast_scale * (a - b)
+        scores = 1.0 / (1.0 + np.exp(-z))
         for row, (i, start, end) in enumerate(owners):
-            a = float(s_attack[row].max())
-            b = float(s_benign[row].max())
-            z = self.similarity_scale * (a - self.similarity_center) + self.contrast_scale * (a - b)
-            score = float(1.0 / (1.0 + np.exp(-z)))
             best = out[i]
-            if best is None or score > best["score"]:
+            if best is None or scores[row] > best["score"]:
                 out[i] = {
-                    "score": score,
-                    "attack_similarity": a,
-                    "benign_similarity": b,
+                    "score": float(scores[row]),
+                    "attack_similarity": float(a[row]),
+                    "benign_similarity": float(b[row]),
                     "nearest_attack": self.attack_exemplars[int(s_attack[row].argmax())],
                     "start": start,
                     "end": end,
                 }
-        for i in capped:
-            if out[i] is not None:
-                out[i]["truncated"] = True
         return out
 
-    def _whole_prompt(
-        self, normed, vecs, owners, base_rows, capped, out: list[dict | None]
-    ) -> list[dict | None]:
+    def _whole_prompt(self, normed, vecs, owners, out: list[dict | None]) -> list[dict | None]:
         """Jailbreak head over each prompt's windows together.
 
         Decoded payloads are left to the obfuscation evidence: the head was trained on whole
@@ -330,55 +310,24 @@ class InjectionScanner:
 
         head = self.jailbreak_head
         rows_of: dict[int, list[int]] = {}
-        features, whose = [], []
         for row, (i, _, _) in enumerate(owners):
-            if base_rows[row]:
-                rows_of.setdefault(i, []).append(row)
-        for i, rows in rows_of.items():
-            features.append(prompt_features(normed[i].base.text, vecs[rows]))
-            whose.append((i, rows))
-        if not features:
-            return out
-        probability = head.predict(np.stack(features))
+            rows_of.setdefault(i, []).append(row)
+        whose = list(rows_of.items())
+        features = np.stack([prompt_features(normed[i].base.text, vecs[rows]) for i, rows in whose])
+        probability = head.predict(features)
         scores = rescale(probability, head.threshold)
         for (i, rows), p, score in zip(whose, probability, scores, strict=True):
-            best = out[i]
-            if best is not None and score <= best["score"]:
-                continue
             strongest = rows[int(np.argmax(head.window_evidence(vecs[rows])))]
             _, start, end = owners[strongest]
+            markers = head.structural_contributions(normed[i].base.text, len(rows))
+            top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
             out[i] = {
                 "score": float(score),
                 "jailbreak_probability": float(p),
                 "start": start,
                 "end": end,
+                "markers": {k: round(v, 2) for k, v in top if v > 0},
             }
-            markers = head.structural_contributions(normed[i].base.text, len(rows))
-            top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
-            out[i]["markers"] = {k: round(v, 2) for k, v in top if v > 0}
-        for i in capped:
-            if out[i] is not None:
-                out[i]["truncated"] = True
-        return out
-
-    def _trained(self, vecs, owners, capped, out: list[dict | None]) -> list[dict | None]:
-        from backend.guardrails.scanners.harm import rescale
-
-        head = self.jailbreak_head
-        probability = head.predict(vecs).jailbreak
-        scores = rescale(probability, head.jailbreak_threshold)
-        for row, (i, start, end) in enumerate(owners):
-            best = out[i]
-            if best is None or scores[row] > best["score"]:
-                out[i] = {
-                    "score": float(scores[row]),
-                    "jailbreak_probability": float(probability[row]),
-                    "start": start,
-                    "end": end,
-                }
-        for i in capped:
-            if out[i] is not None:
-                out[i]["truncated"] = True
         return out
 
     def _result(
@@ -423,12 +372,6 @@ class InjectionScanner:
             score = 1.0 - (1.0 - rule_score) * (1.0 - sim["score"])
             if sim["score"] >= 0.5:
                 spans.append(Span(label, sim["start"], sim["end"], sim["score"]))
-            if sim.get("truncated"):
-                notes = [
-                    *notes,
-                    f"long text: similarity computed on {self.max_windows} groups of sentences "
-                    "(a short attack can be diluted); patterns covered the whole text",
-                ]
         views = [v.kind for v in norm.views]
         if views:
             details["decoded_views"] = views
