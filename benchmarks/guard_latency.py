@@ -182,7 +182,15 @@ def _encoder_label(guard) -> str:
 
 
 #: Issue #12's latency figures: (row, target p95 in ms).
-TARGETS = (("prompts under 200 characters", 15.0), ("prompts of 20-2,000 characters", 60.0))
+#: The issue's rows. The 20-2,000 row draws lengths uniformly (median about 1,000 characters):
+#: the harder reading of the target. The log-uniform row (median about 200) is how the older
+#: quiet-machine figure (54.7 ms p95) and the rest of this benchmark draw lengths; the two
+#: differ by the length mix, not by the code (docs/guardrails.md, "Latency regression traced").
+TARGETS = (
+    ("prompts under 200 characters", 15.0),
+    ("prompts of 20-2,000 characters, uniform lengths", 60.0),
+    ("prompts of 20-2,000 characters, log-uniform lengths", 60.0),
+)
 CLASSIFIER_TARGET_MS = 1.0
 
 
@@ -204,10 +212,13 @@ def classifier_added(guard, prompts: list[str]) -> tuple[list[float], list[float
     return wall, cpu
 
 
-def target_rows(guard, prompts: list[str], short: list[str]) -> list[dict]:
-    """The issue's rows: rail p95 per length range (wall and CPU), classifier added, targets."""
+def target_rows(guard, prompts: list[str], short: list[str], loguniform: list[str]) -> list[dict]:
+    """The issue's rows: rail p95 per length mix (wall and CPU), classifier added, targets.
+
+    ``prompts`` are the uniform-length prompts (also used for the classifier's added time).
+    """
     rows = []
-    for (what, target), texts in zip(TARGETS, (short, prompts), strict=True):
+    for (what, target), texts in zip(TARGETS, (short, prompts, loguniform), strict=True):
         _clear_cache(guard)
         wall = time_one_at_a_time(lambda t: guard.scan([t], "input"), texts)
         cpu = list(_LAST_CPU)
@@ -400,7 +411,10 @@ def main(argv: list[str] | None = None) -> int:
     uniform = prompts if args.lengths == "uniform" else build_prompts(args.n, "uniform", seed=1)
     short = [p for p in build_prompts(args.n * 4, "loguniform", seed=2) if len(p) < 200][: args.n]
     load_mid = os.getloadavg()
-    targets = target_rows(guard, uniform, short)
+    loguniform = (
+        prompts if args.lengths == "loguniform" else build_prompts(args.n, "loguniform", seed=3)
+    )
+    targets = target_rows(guard, uniform, short, loguniform)
     targets_loadavg = (load_mid[0], os.getloadavg()[0])
     if args.targets_only:
         print_target_table(targets, load_total, targets_loadavg)
