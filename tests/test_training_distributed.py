@@ -373,6 +373,47 @@ def test_a_rank_that_dies_fails_the_run_with_its_rank_named(store, settings, tmp
     assert not pid_alive(ranks[0]["pid"]) or _wait_for(lambda: not pid_alive(ranks[0]["pid"]), 30)
 
 
+def test_a_users_script_that_lost_a_rank_names_it(store, monkeypatch):
+    """A Trainer under torchrun whose rank 1 is killed: rank 0 dies on gloo's "Connection
+    reset by peer" and its exit hook names rank 1 (seen for real with tests/trainer_script.py
+    and kill -9; here rank 0's reporter in a one-process gloo group, rank 1 a dead pid)."""
+    import socket
+
+    import torch.distributed as dist
+
+    from backend.training.distributed import RankInfo
+    from backend.training.reporter import RunReporter
+
+    monkeypatch.delenv("STEWARD_JOB_ID", raising=False)
+    job = store.create_job(kind="train", name="script", runner="external")
+    host = socket.gethostname()
+    me = RankInfo(rank=0, world_size=2, hostname=host, pid=os.getpid())
+    dead = RankInfo(rank=1, world_size=2, local_rank=1, hostname=host, pid=2**22 + 12345)
+    dist.init_process_group("gloo", rank=0, world_size=1, store=dist.HashStore())
+    try:
+        rep = RunReporter(store, job_id=job.id, rank=me, telemetry=False)
+        rep.ranks = [me.to_dict(), dead.to_dict()]
+        lost = RuntimeError("[gloo/transport/tcp/pair.cc:537] Read error: Connection reset by peer")
+        text = rep._script_exit_error(lost)
+        assert text.startswith(
+            f"Rank 1 (node 0, host {host}, local rank 1, pid {dead.pid}) died without a final "
+            "report (killed or out of memory); rank 0 then failed talking to it. The training "
+            "script exited before training ended (RuntimeError: [gloo"
+        ), text
+        # Rank 0's own bug is not blamed on a peer.
+        assert rep._script_exit_error(ValueError("bad label")) == (
+            "The training script exited before training ended (ValueError: bad label)."
+        )
+        assert rep._script_exit_error(None) == "The training script exited before training ended."
+        # A peer that said it failed (its own exit hook) is named as failed.
+        store.add_metric_steps(job.id, [(3, {"rank_done@node0.rank1": 3.0})])
+        rep.ranks[1] = {**dead.to_dict(), "pid": os.getpid()}  # alive: it did report
+        assert rep._script_exit_error(lost).startswith(f"Rank 1 (node 0, host {host}, ")
+        assert " failed; rank 0 then failed talking to it." in rep._script_exit_error(lost)
+    finally:
+        dist.destroy_process_group()
+
+
 def test_external_runs_of_another_host_are_not_judged_by_pid(store):
     from backend.training.launch import reconcile_external_runs
 

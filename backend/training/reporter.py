@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import platform
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ log = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 1.0
 #: How long rank 0 waits, at the end, for the other ranks' final energy readings.
 PEER_WAIT_S = 20.0
+#: The same wait when a user's script dies on a lost peer (it delays the script's exit).
+PEER_EXIT_WAIT_S = 10.0
 
 
 @dataclass
@@ -546,7 +549,9 @@ class RunReporter:
             out.append({**r, "energy_kwh": energy, "status": status})
         return out
 
-    def describe_stopped_peers(self, missing: list[dict]) -> str:
+    def describe_stopped_peers(
+        self, missing: list[dict], *, then: str = "the launcher stopped the other ranks"
+    ) -> str:
         """Which rank stopped the run, in a sentence (rank 0, stopped by its launcher)."""
         failed = [
             r
@@ -557,10 +562,7 @@ class RunReporter:
         if not culprits:
             return "The launcher stopped rank 0 without a cancel from the dashboard."
         what = "died without a final report (killed or out of memory)" if missing else "failed"
-        return (
-            " and ".join(_describe_rank(r) for r in culprits)
-            + f" {what}; the launcher stopped the other ranks."
-        )
+        return " and ".join(_describe_rank(r) for r in culprits) + f" {what}; {then}."
 
     def mark_rank_done(self, status: str) -> None:
         """This rank's final telemetry, then its ``rank_done`` marker (never raises)."""
@@ -806,10 +808,46 @@ class RunReporter:
                 status="failed",
                 finished_at=utcnow(),
                 message="Failed",
-                error="The training script exited before training ended.",
+                error=self._script_exit_error(getattr(sys, "last_value", None)),
             )
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
+
+    def _script_exit_error(self, exc: BaseException | None) -> str:
+        """Why a user's script ended before its training did: its uncaught exception (the
+        interpreter keeps it in ``sys.last_value`` for the exit hooks) and, when that came
+        from a collective, the rank that died first (e.g. a Trainer under torchrun whose
+        rank 1 was killed: rank 0 sees gloo's "Connection reset by peer")."""
+        text = "The training script exited before training ended"
+        if exc is not None:
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            text += f" ({type(exc).__name__}: {first})" if first else f" ({type(exc).__name__})"
+        text += "."
+        if not (self.rank.distributed and exc is not None and _lost_a_peer(exc)):
+            return text
+        missing = self.wait_for_peers(PEER_EXIT_WAIT_S)
+        failed = [
+            r
+            for r in self.ranks
+            if self._peers.get(r["tag"], {}).get(RANK_DONE) == RANK_DONE_CODES["failed"]
+        ]
+        if not (missing or failed):
+            return text
+        return (
+            self.describe_stopped_peers(missing, then="rank 0 then failed talking to it")
+            + " "
+            + text
+        )
+
+
+def _lost_a_peer(exc: BaseException) -> bool:
+    """An error from a collective, as when a peer process died (gloo: "Connection reset
+    by peer" / "Connection closed by peer"; NCCL; torch's ``DistError``)."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and isinstance(exc, getattr(dist, "DistError", ())):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(k in text for k in ("gloo", "NCCL", "by peer"))
 
 
 def _describe_rank(entry: dict) -> str:
