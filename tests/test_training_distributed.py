@@ -249,14 +249,16 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.databases("postgres")
 def test_two_nodes_accelerate_and_torchrun_with_a_users_trainer_are_one_run(
     store, settings, tmp_path, app_test
 ):
     """Two "nodes" on this machine, one process each, meeting at a static rendezvous on
     127.0.0.1: node 0 started by ``accelerate launch``, node 1 by ``torchrun`` (both run
     PyTorch's ``torch.distributed.run``; one launch checks both launchers). Every rank runs
-    a user's script: a Hugging Face ``Trainer`` with ``StewardCallback``. A true second
-    machine is not available here: the nodes share a host, and the database."""
+    a user's script: a Hugging Face ``Trainer`` with ``StewardCallback``, reporting to one
+    PostgreSQL server as several nodes would. A true second machine is not available here:
+    the nodes share a host and its loopback network."""
     import subprocess
     import sys
     from pathlib import Path
