@@ -8,9 +8,6 @@ nothing is written to the store until a file has been read successfully.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,9 +18,15 @@ import pandas as pd
 
 from backend.demo_data import DEMO_GROUPS
 from backend.demo_data import generate_demo_dataset as generate_demo_dataset  # re-exported
-from backend.errors import DatasetError, over_size_limit
+from backend.errors import DatasetError
+from backend.tabular import (
+    MAX_JSONL_LINE_BYTES,
+    Malformed,
+    list_columns,
+    read_frame,
+    table_file,
+)
 
-FORMATS = ("csv", "jsonl", "parquet")
 SENSITIVE_NAME_HINTS = (
     "gender",
     "sex",
@@ -143,66 +146,8 @@ class LoadedTable:
 
 
 # --------------------------------------------------------------------------------------
-# Loading
+# Loading (the reader itself is backend.tabular, shared with the audit's stream)
 # --------------------------------------------------------------------------------------
-def detect_format(name: str) -> str:
-    """Format from a file name: csv, jsonl (also .json, .ndjson) or parquet."""
-    suffix = Path(name).suffix.lower().lstrip(".")
-    if suffix in ("csv", "tsv", "txt"):
-        return "csv"
-    if suffix in ("jsonl", "ndjson", "json"):
-        return "jsonl"
-    if suffix in ("parquet", "pq"):
-        return "parquet"
-    raise DatasetError(
-        f"Unsupported file type '.{suffix}' for {Path(name).name}: use CSV, JSONL or Parquet."
-    )
-
-
-#: Widest CSV read without naming the columns to keep (a 100,000-column file took 103 s).
-MAX_COLUMNS = 10_000
-
-
-def _read_bytes(source: str | Path | bytes | IO[bytes], max_bytes: int | None) -> tuple[bytes, str]:
-    if isinstance(source, bytes):
-        data, name = source, "upload"
-    elif hasattr(source, "read"):
-        data = source.read()
-        name = getattr(source, "name", "upload")
-    else:
-        path = Path(source).expanduser()
-        if not path.exists():
-            raise DatasetError(f"File not found: {path}")
-        if path.is_dir():
-            raise DatasetError(f"{path} is a folder, not a file.")
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise DatasetError(over_size_limit(path.name, size, max_bytes))
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DatasetError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-        name = path.name
-    if max_bytes is not None and len(data) > max_bytes:
-        raise DatasetError(over_size_limit(name, len(data), max_bytes))
-    return data, name
-
-
-def _decode_text(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise DatasetError(
-            f"{name} looks like a binary file, not text. Upload a CSV, JSONL or Parquet file."
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DatasetError(
-            f"{name} is not valid UTF-8 (first bad byte at line {line}, byte {exc.start}). "
-            "Re-save it as UTF-8 and try again."
-        ) from exc
-
-
 def load_table(
     source: str | Path | bytes | IO[bytes],
     *,
@@ -210,7 +155,6 @@ def load_table(
     name: str | None = None,
     strict: bool = True,
     max_bytes: int | None = None,
-    max_rows: int | None = None,
     columns: list[str] | None = None,
     optional_columns: tuple[str, ...] = (),
 ) -> LoadedTable:
@@ -221,160 +165,69 @@ def load_table(
     skipped but counted in ``LoadedTable.malformed_lines`` so callers can report them.
     ``columns`` keeps only those columns (read as the file is parsed, so a wide file
     costs memory and time for what is used only); missing ones are a DatasetError,
-    except those in ``optional_columns``.
+    except those in ``optional_columns``. CSV cells are parsed by Arrow, not one Python
+    object per cell: a 200 MB file no longer needs gigabytes before a run samples it.
     """
-    data, detected_name = _read_bytes(source, max_bytes)
-    name = name or detected_name
-    fmt = fmt or detect_format(name)
-    if fmt not in FORMATS:
-        raise DatasetError(f"Unknown format '{fmt}': use one of {', '.join(FORMATS)}.")
-    if not data.strip():
-        raise DatasetError(f"{name} is empty.")
-    if fmt == "parquet":
-        table = _load_parquet(data, name)
-    elif fmt == "jsonl":
-        table = _load_jsonl(_decode_text(data, name), name, strict)
-    else:
-        text = _decode_text(data, name)
-        del data  # the bytes are not needed once decoded
-        table = _load_csv(text, name, strict, columns)
+    file = table_file(source, fmt=fmt, name=name, max_bytes=max_bytes)
+    name = file.name
+    malformed = Malformed()
+    frame = read_frame(file, columns=columns, strict=strict, malformed=malformed)
+    file_columns = [str(c) for c in frame.columns]
     if columns is not None:
-        present = set(table.frame.columns)
+        file_columns = [str(c) for c in list_columns(file)]
+        present = set(frame.columns)
         missing = [c for c in columns if c not in present and c not in optional_columns]
         if missing:
             raise DatasetError(
                 f"{name}: column(s) not found: {', '.join(missing)}. The file has: "
-                f"{', '.join(map(str, table.frame.columns[:50]))}"
-                f"{' ...' if len(table.frame.columns) > 50 else ''}."
+                f"{', '.join(file_columns[:50])}{' ...' if len(file_columns) > 50 else ''}."
             )
-        file_columns = table.file_columns or [str(c) for c in table.frame.columns]
-        table.frame = table.frame[[c for c in dict.fromkeys(columns) if c in present]]
-        table.file_columns = file_columns
-    if max_rows is not None and len(table.frame) > max_rows:
-        table.warnings.append(
-            f"Only the first {max_rows:,} of {len(table.frame):,} rows were read."
-        )
-        table.frame = table.frame.head(max_rows)
-    if table.frame.empty:
+        frame = frame[[c for c in dict.fromkeys(columns) if c in present]]
+    if frame.empty:
+        if file.fmt == "jsonl" and not len(frame.columns):
+            raise DatasetError(f"{name} has no valid JSON rows.")
         raise DatasetError(f"{name} has a header but no data rows.")
-    table.frame.columns = [str(c) for c in table.frame.columns]
-    if table.malformed_lines:
-        table.warnings.append(
-            f"{len(table.malformed_lines)} malformed line(s) skipped "
-            f"(first: line {table.malformed_lines[0]})."
-        )
-    return table
-
-
-def _load_parquet(data: bytes, name: str) -> LoadedTable:
-    if not data.startswith(b"PAR1"):
-        raise DatasetError(f"{name} is not a Parquet file (missing PAR1 header).")
-    try:
-        frame = pd.read_parquet(io.BytesIO(data))
-    except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise DatasetError(f"{name} could not be read as Parquet: {exc}") from exc
-    return LoadedTable(frame=frame, format="parquet")
-
-
-def _load_jsonl(text: str, name: str, strict: bool) -> LoadedTable:
-    stripped = text.lstrip()
-    if stripped.startswith("["):  # a JSON array of objects is accepted too
-        try:
-            records = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}.") from exc
-        if not all(isinstance(r, dict) for r in records):
-            raise DatasetError(f"{name}: expected a list of objects, one per row.")
-        return LoadedTable(frame=pd.DataFrame.from_records(records), format="jsonl")
-    records, bad = [], []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if strict:
-                raise DatasetError(f"{name}: line {lineno} is not valid JSON ({exc.msg}).") from exc
-            bad.append(lineno)
-            continue
-        if not isinstance(obj, dict):
-            if strict:
-                raise DatasetError(f"{name}: line {lineno} is not a JSON object.")
-            bad.append(lineno)
-            continue
-        records.append(obj)
-    if not records:
-        raise DatasetError(f"{name} has no valid JSON rows.")
-    return LoadedTable(
-        frame=pd.DataFrame.from_records(records), format="jsonl", malformed_lines=bad
+    if file.fmt == "csv":
+        frame = frame.apply(_infer_column_dtype)
+    frame.columns = [str(c) for c in frame.columns]
+    table = LoadedTable(
+        frame=frame,
+        format=file.fmt,
+        malformed_lines=list(malformed.lines),
+        file_columns=file_columns,
     )
-
-
-def _load_csv(text: str, name: str, strict: bool, columns: list[str] | None = None) -> LoadedTable:
-    sample = text[:65536]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise DatasetError(f"{name} is empty.") from exc
-    except csv.Error as exc:
-        raise DatasetError(f"{name}: the header line cannot be parsed ({exc}).") from exc
-    if len(header) < 1 or all(not h.strip() for h in header):
-        raise DatasetError(f"{name}: the first line must be a header naming the columns.")
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise DatasetError(f"{name}: duplicate column name(s) in the header: {', '.join(dupes)}.")
-    if columns is None and len(header) > MAX_COLUMNS:
-        raise DatasetError(
-            f"{name} has {len(header):,} columns (at most {MAX_COLUMNS:,} are read when no "
-            "columns are named). Name the columns to use (text, label...) or drop the others."
+    if malformed.count:
+        table.warnings.append(
+            f"{malformed.count} malformed line(s) skipped"
+            + (f" (first: line {malformed.lines[0]})." if malformed.lines else ".")
         )
-    keep = None
-    if columns is not None:
-        wanted = set(columns)
-        keep = [i for i, h in enumerate(header) if h in wanted]
-    rows, bad = [], []
-    try:
-        for row in reader:
-            if not row:
-                continue
-            if keep is not None and len(row) == len(header):
-                rows.append([row[i] for i in keep])  # only the columns used are kept
-                continue
-            if len(row) != len(header):
-                line = reader.line_num
-                if strict:
-                    raise DatasetError(
-                        f"{name}: line {line} has {len(row)} field(s) but the header has "
-                        f"{len(header)}. Fix the row or quote fields that contain "
-                        f"'{delimiter}'."
-                    )
-                bad.append(line)
-                continue
-            rows.append(row)
-    except csv.Error as exc:
-        raise DatasetError(f"{name}: line {reader.line_num} cannot be parsed ({exc}).") from exc
-    kept = header if keep is None else [header[i] for i in keep]
-    frame = pd.DataFrame(rows, columns=kept)
-    frame = frame.apply(_infer_column_dtype)
-    table = LoadedTable(frame=frame, format="csv", malformed_lines=bad)
-    table.file_columns = list(header)
+        if malformed.too_long:
+            table.warnings.append(
+                f"{malformed.too_long:,} of them are JSON lines over "
+                f"{MAX_JSONL_LINE_BYTES // 1_000_000} MB, skipped unread."
+            )
     return table
 
 
 def _infer_column_dtype(col: pd.Series) -> pd.Series:
-    """Numbers stay numbers; empty strings become missing values."""
+    """Numbers stay numbers; empty strings become missing values.
+
+    A text column is recognised from its first 1,000 values without converting the rest,
+    so a long text column is never copied into Python objects.
+    """
     col = col.replace("", np.nan)
+    present = col.dropna()
+    if present.empty:
+        return col.astype("object")
+    head = present.iloc[:1000]
+    if pd.to_numeric(head, errors="coerce").isna().any():
+        return col  # text (Arrow-backed strings, missing values NaN)
     converted = pd.to_numeric(col, errors="coerce")
-    if converted.notna().sum() == col.notna().sum() and col.notna().any():
+    if converted.notna().sum() == len(present):
         if (converted.dropna() % 1 == 0).all():
             return converted.astype("Int64")
         return converted
-    return col.astype("object")
+    return col
 
 
 def load_hf_dataset(
@@ -435,9 +288,17 @@ def infer_roles(frame: pd.DataFrame) -> ColumnRoles:
 
 def _is_text_column(col: pd.Series) -> bool:
     values = col.dropna()
-    if values.empty or not values.map(lambda v: isinstance(v, str)).mean() > 0.9:
+    if values.empty or not _string_share(values) > 0.9:
         return False
     return values.astype(str).str.len().mean() >= 15
+
+
+def _string_share(values: pd.Series) -> float:
+    """Share of the (non-missing) values that are strings; a string column is all strings
+    without looking at each value (a Python call per row on a million rows took seconds)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return 1.0
+    return float(values.map(lambda v: isinstance(v, str)).mean())
 
 
 def validate_roles(frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
@@ -454,7 +315,7 @@ def validate_roles(frame: pd.DataFrame, roles: ColumnRoles) -> list[str]:
     text_values = frame[roles.text].dropna()
     if text_values.empty:
         raise DatasetError(f"Text column '{roles.text}' is empty.")
-    share_str = text_values.map(lambda v: isinstance(v, str)).mean()
+    share_str = _string_share(text_values)
     if share_str < 0.5:
         raise DatasetError(
             f"Column '{roles.text}' does not hold text (only {share_str:.0%} of its values are "

@@ -133,3 +133,45 @@ def test_hf_dataset_offline_gives_clear_message():
         load_hf_dataset("../../etc/passwd")
     with pytest.raises(DatasetError, match="Could not load Hugging Face dataset"):
         load_hf_dataset("steward-test/definitely-not-cached")
+
+
+def test_streamed_chunks_and_the_whole_table_are_the_same_rows(tmp_path):
+    from backend.tabular import Malformed, iter_frames, read_frame, table_file
+
+    lines = ["text;label;group"] + [
+        f"row {i} with some words;{i % 2};{'AB'[i % 2]}" for i in range(95)
+    ]
+    lines[40] = "a ragged row;1;A;extra"
+    path = tmp_path / "semi.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    file = table_file(path)
+    streamed, whole = Malformed(), Malformed()
+    chunks = list(iter_frames(file, columns=["text", "group"], chunk_rows=20, malformed=streamed))
+    assert [len(c) for c, _ in chunks] == [20, 20, 20, 20, 14]
+    assert [f for _, f in chunks][-1] == 1.0 and all(0 < f < 1 for _, f in chunks[:-1])
+    frame = read_frame(file, columns=["text", "group"], strict=False, malformed=whole)
+    pd.testing.assert_frame_equal(pd.concat([c for c, _ in chunks], ignore_index=True), frame)
+    assert streamed.lines == whole.lines == [41] and list(frame.columns) == ["text", "group"]
+
+
+def test_bad_bytes_and_long_json_lines_are_named(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"text,label\nfine row,1\nanother,0\ncaf\xe9,1\n")
+    with pytest.raises(
+        DatasetError, match=r"not valid UTF-8 \(first bad byte at line 4, byte 35\)"
+    ):
+        load_table(latin)
+    long = tmp_path / "long.jsonl"
+    long.write_text(
+        '{"text": "short", "label": 1}\n'
+        + '{"text": "'
+        + "x" * 1_100_000
+        + '", "label": 0}\n'
+        + '{"text": "also short", "label": 0}\n',
+        encoding="utf-8",
+    )
+    table = load_table(long, strict=False)
+    assert list(table.frame["label"]) == [1, 0] and table.malformed_lines == [2]
+    assert "JSON lines over 1 MB, skipped unread" in table.warnings[1]
+    with pytest.raises(DatasetError, match="line 2 is longer than 1 MB"):
+        load_table(long)

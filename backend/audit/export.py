@@ -6,9 +6,10 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
-from backend.audit.source import AuditSource, Malformed, iter_frames, list_columns
+from backend.audit.source import AuditSource, iter_frames, list_columns
 from backend.detectors.pii import PiiDetector, redact_with
 from backend.errors import DatasetError
+from backend.tabular import Malformed
 
 
 def export_anonymised(

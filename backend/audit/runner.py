@@ -25,9 +25,7 @@ from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext
 from backend.audit.ray_engine import ENGINES, RayAuditSink, ensure_ray
 from backend.audit.registry import check_classes, report_observations
 from backend.audit.source import (
-    MAX_JSONL_LINE_BYTES,
     AuditSource,
-    Malformed,
     canonical_batch,
     check_text_column,
     iter_frames,
@@ -36,6 +34,7 @@ from backend.audit.source import (
 from backend.dataset_versions import pin_quietly
 from backend.errors import DatasetError, over_size_limit
 from backend.observations import Observation
+from backend.tabular import MAX_JSONL_LINE_BYTES, Malformed
 
 SCHEMA_VERSION = 1
 ProgressFn = Callable[[float, str], None]

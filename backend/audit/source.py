@@ -8,28 +8,22 @@ texts, word tokens, group labels) so that tokenising happens once per chunk.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from backend.datasets import detect_format
-from backend.errors import DatasetError, os_error_message, require_utf8_name
+from backend.errors import DatasetError
 from backend.observations import finite_number
+from backend.tabular import Malformed, TableFile, check_path, detect_format
+from backend.tabular import iter_frames as iter_table_frames
+from backend.tabular import list_columns as table_columns
 
 MISSING = "(missing)"
-#: Malformed line numbers kept for the report (the count is always exact).
-_MAX_BAD_LINES = 20
-#: Longest JSON line read: one record with megabytes of text is not a training example,
-#: and parsing and tokenising it would cost seconds and gigabytes (a 50 MB line: 26 s, 1 GB).
-MAX_JSONL_LINE_BYTES = 1_000_000
 
 
 @dataclass
@@ -45,17 +39,7 @@ class AuditSource:
         if (self.path is None) == (self.frame is None):
             raise ValueError("Give exactly one of path or frame.")
         if self.path is not None:
-            self.path = Path(self.path).expanduser()
-            require_utf8_name(self.path)
-            if not self.path.exists():
-                raise DatasetError(f"File not found: {self.path}")
-            if self.path.is_dir():
-                raise DatasetError(f"{self.path} is a folder, not a file.")
-            try:
-                with self.path.open("rb") as fh:
-                    fh.read(1)
-            except OSError as exc:
-                raise DatasetError(f"Cannot read the file: {os_error_message(exc)}") from None
+            self.path = check_path(self.path)
             self.fmt = self.fmt or detect_format(self.path.name)
             self.name = self.name or self.path.name
         else:
@@ -65,21 +49,6 @@ class AuditSource:
     @property
     def size_bytes(self) -> int | None:
         return self.path.stat().st_size if self.path is not None else None
-
-
-@dataclass
-class Malformed:
-    """Rows that could not be parsed: exact count, first line numbers."""
-
-    count: int = 0
-    lines: list[int] = field(default_factory=list)
-    #: Of ``count``: JSON lines longer than :data:`MAX_JSONL_LINE_BYTES`, skipped unread.
-    too_long: int = 0
-
-    def add(self, line: int | None) -> None:
-        self.count += 1
-        if line is not None and len(self.lines) < _MAX_BAD_LINES:
-            self.lines.append(int(line))
 
 
 #: Trimmed from both ends of every word token.
@@ -369,63 +338,18 @@ def _label_str(v: object) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Column listing and streaming
+# Column listing and streaming (the reader is backend.tabular, shared with load_table)
 # --------------------------------------------------------------------------------------
-def _sniff_delimiter(path: Path) -> str:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        sample = fh.read(65536)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _csv_header(path: Path, delimiter: str) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
-        try:
-            header = next(csv.reader(fh, delimiter=delimiter))
-        except StopIteration as exc:
-            raise DatasetError(f"{path.name} is empty.") from exc
-    if not header or all(not h.strip() for h in header):
-        raise DatasetError(f"{path.name}: the first line must be a header naming the columns.")
-    return header
+def _table_file(source: AuditSource) -> TableFile:
+    assert source.path is not None and source.fmt is not None
+    return TableFile(name=source.path.name, fmt=source.fmt, path=source.path)
 
 
 def list_columns(source: AuditSource) -> list[str]:
     """Column names of the source, read without loading the data."""
     if source.frame is not None:
         return [str(c) for c in source.frame.columns]
-    assert source.path is not None
-    if source.fmt == "csv":
-        return _csv_header(source.path, _sniff_delimiter(source.path))
-    if source.fmt == "parquet":
-        pq = _parquet_file(source.path)
-        return list(pq.schema_arrow.names)
-    keys: dict[str, None] = {}
-    with source.path.open("rb") as fh:
-        for lineno, line in _json_lines(fh):
-            if lineno > 200:
-                break
-            if line is None:
-                continue
-            try:
-                obj = json.loads(line.decode("utf-8-sig", errors="replace"))
-            except json.JSONDecodeError:
-                continue
-            if isinstance(obj, dict):
-                keys.update(dict.fromkeys(map(str, obj)))
-    if not keys:
-        raise DatasetError(f"{source.name}: no JSON objects found in the first lines.")
-    return list(keys)
-
-
-def _parquet_file(path: Path):
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
-    try:
-        return pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise DatasetError(f"{path.name} could not be read as Parquet: {exc}") from exc
+    return table_columns(_table_file(source))
 
 
 def iter_frames(
@@ -439,175 +363,16 @@ def iter_frames(
             part = frame.iloc[start : start + chunk_rows][columns]
             yield part.astype(object).where(part.notna(), None), min(1.0, (start + len(part)) / n)
         return
-    assert source.path is not None
-    if source.fmt == "csv":
-        yield from _iter_csv(source.path, columns, chunk_rows, malformed)
-    elif source.fmt == "parquet":
-        yield from _iter_parquet(source.path, columns, chunk_rows)
-    elif source.fmt == "jsonl":
-        yield from _iter_jsonl(source.path, columns, chunk_rows, malformed)
-    else:  # pragma: no cover - detect_format only returns the three above
-        raise DatasetError(f"Unsupported format {source.fmt}.")
-
-
-def _iter_csv(
-    path: Path, columns: list[str], chunk_rows: int, malformed: Malformed
-) -> Iterator[tuple[pd.DataFrame, float]]:
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.csv as pcsv  # noqa: PLC0415
-
-    delimiter = _sniff_delimiter(path)
-    header = _csv_header(path, delimiter)
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise DatasetError(
-            f"{path.name}: duplicate column name(s) in the header: {', '.join(dupes)}."
-        )
-    # Arrow reads ahead, so the file position says little about progress: count lines
-    # once (a fast C loop) and report rows done / lines.
-    total_lines = max(1, _count_lines(path) - 1)
-
-    def on_invalid(row) -> str:
-        malformed.add(row.number)
-        return "skip"
-
-    # Every column as text: types inferred from the first block could break on a later one.
-    convert = pcsv.ConvertOptions(
-        column_types={c: pa.string() for c in header},
-        include_columns=columns,
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=False,
+    chunks = iter_table_frames(
+        _table_file(source), columns=columns, chunk_rows=chunk_rows, malformed=malformed
     )
-    # ~120 bytes per row is typical for short-text datasets; blocks are re-chunked below.
-    block = int(min(64 << 20, max(1 << 20, chunk_rows * 160)))
-    with path.open("rb") as fh:
-        try:
-            reader = pcsv.open_csv(
-                fh,
-                read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
-                parse_options=pcsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
-                ),
-                convert_options=convert,
-            )
-            buffered: list[pd.DataFrame] = []
-            n_buffered = done = 0
-            for batch in reader:
-                buffered.append(batch.to_pandas(types_mapper=None).astype(object))
-                n_buffered += batch.num_rows
-                while n_buffered >= chunk_rows:
-                    frame = pd.concat(buffered, ignore_index=True)
-                    done += chunk_rows
-                    yield _objects(frame.iloc[:chunk_rows]), min(0.99, done / total_lines)
-                    rest = frame.iloc[chunk_rows:]
-                    buffered, n_buffered = [rest], len(rest)
-            if n_buffered:
-                yield _objects(pd.concat(buffered, ignore_index=True)), 1.0
-        except pa.ArrowInvalid as exc:
-            if "invalid UTF8" in str(exc):
-                where = re.search(r"Row #(\d+)", str(exc))
-                at = f" (row {where.group(1)})" if where else ""
-                raise DatasetError(
-                    f"{path.name} is not valid UTF-8{at}. Re-save it as UTF-8 and try again."
-                ) from exc
-            raise DatasetError(f"{path.name} could not be parsed as CSV: {exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise DatasetError(f"{path.name} is not valid UTF-8.") from exc
-
-
-def _count_lines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as fh:
-        while block := fh.read(16 << 20):
-            lines += block.count(b"\n")
-    return lines
+    for frame, fraction in chunks:
+        yield _objects(frame.reindex(columns=columns)), fraction
 
 
 def _objects(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reset_index(drop=True).astype(object)
     return frame.where(frame.notna(), None)
-
-
-def _iter_parquet(
-    path: Path, columns: list[str], chunk_rows: int
-) -> Iterator[tuple[pd.DataFrame, float]]:
-    pq = _parquet_file(path)
-    total = max(1, pq.metadata.num_rows)
-    done = 0
-    try:
-        for batch in pq.iter_batches(batch_size=chunk_rows, columns=columns):
-            done += batch.num_rows
-            yield _objects(batch.to_pandas()), min(1.0, done / total)
-    except Exception as exc:  # corrupt row group
-        raise DatasetError(f"{path.name}: Parquet data could not be read ({exc}).") from exc
-
-
-def _json_lines(fh, limit: int = MAX_JSONL_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
-    """``(line number, raw line)``; ``None`` for a line over ``limit`` bytes, which is
-    skipped in 1 MB reads without being held in memory."""
-    lineno = 0
-    while True:
-        raw = fh.readline(limit + 1)
-        if not raw:
-            return
-        lineno += 1
-        if len(raw) > limit and not raw.endswith(b"\n"):
-            while True:  # skip the rest of the long line
-                rest = fh.readline(1 << 20)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield lineno, None
-            continue
-        yield lineno, raw
-
-
-def _iter_jsonl(
-    path: Path, columns: list[str], chunk_rows: int, malformed: Malformed
-) -> Iterator[tuple[pd.DataFrame, float]]:
-    size = max(1, path.stat().st_size)
-    with path.open("rb") as fh:
-        head = fh.read(1024).lstrip()
-    if head.startswith(b"["):
-        # A JSON array is not streamable; read it whole (it was small enough to write so).
-        try:
-            records = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DatasetError(f"{path.name} is not valid JSON: {exc}") from exc
-        frame = pd.DataFrame.from_records([r for r in records if isinstance(r, dict)])
-        for r in records:
-            if not isinstance(r, dict):
-                malformed.add(None)
-        for col in columns:
-            if col not in frame.columns:
-                frame[col] = None
-        yield from iter_frames(AuditSource(frame=frame), columns, chunk_rows, malformed)
-        return
-    rows: list[list[object]] = []
-    read = 0
-    with path.open("rb") as fh:
-        for lineno, raw in _json_lines(fh):
-            if raw is None:
-                malformed.add(lineno)
-                malformed.too_long += 1
-                read = fh.tell()
-                continue
-            read += len(raw)
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                malformed.add(lineno)
-                continue
-            if not isinstance(obj, dict):
-                malformed.add(lineno)
-                continue
-            rows.append([obj.get(c) for c in columns])
-            if len(rows) >= chunk_rows:
-                yield pd.DataFrame(rows, columns=columns, dtype=object), min(0.99, read / size)
-                rows = []
-    if rows:
-        yield pd.DataFrame(rows, columns=columns, dtype=object), 1.0
 
 
 def check_text_column(frame: pd.DataFrame, text_col: str) -> None:

@@ -34,7 +34,8 @@ class PreparedData:
 
 def load_frame(config: TrainConfig, store) -> tuple[pd.DataFrame, int | None, str, dict]:
     """The dataset as a DataFrame, its store id (if any), its name and its column roles."""
-    from backend.datasets import detect_format, load_dataset_frame, load_table
+    from backend.datasets import load_dataset_frame, load_table
+    from backend.tabular import detect_format
 
     if config.dataset_id is not None:
         ds = store.get_dataset(config.dataset_id)
