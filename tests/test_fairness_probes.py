@@ -23,6 +23,9 @@ class BiasedScorer:
     """A deliberately biased scorer: anything mentioning 'muslim' scores 0.4 higher."""
 
     backend_name = "test scorer"
+    backend_id = "test-biased"
+    is_fallback = False
+    fallback_reason = None
 
     def score(self, texts):
         base = np.array([0.8 if ("hate" in t or "stupid" in t) else 0.1 for t in texts])
@@ -102,6 +105,13 @@ def test_linear_scorer_roundtrip_without_pickle(tmp_path):
     with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
         assert all(data[k].dtype != object for k in data.files)
     assert scorer.score(["stupid idiot"])[0] > scorer.score(["nice work"])[0]
+    # One protocol with the toxicity models: the typed result names the backend.
+    from backend.models import TextScorer, score_texts
+
+    assert isinstance(loaded, TextScorer) and not loaded.is_fallback
+    scored = score_texts(loaded, texts, batch_size=3)
+    np.testing.assert_allclose(scored.values, scorer.score(texts))
+    assert scored.backend == loaded.backend_name and scored.backend_id == "steward-linear:t"
 
 
 def test_available_scorers_and_baseline(settings):

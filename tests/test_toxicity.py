@@ -7,6 +7,7 @@ import pytest
 
 from backend.detectors import toxicity
 from backend.errors import ConfigError
+from backend.models import TextScorer
 from tests.detoxify_fixture import build_tiny_detoxify
 
 
@@ -38,7 +39,7 @@ def test_detoxify_checkpoint_path_loads_real_weights(tiny_detoxify):
     scorer = toxicity.load_toxicity_scorer(
         "original", checkpoint=tiny_detoxify["checkpoint"], base_model_dir=tiny_detoxify["base"]
     )
-    assert isinstance(scorer, toxicity.ToxicityScorer)
+    assert isinstance(scorer, TextScorer)
     assert scorer.is_fallback is False
     assert scorer.backend_id == "detoxify-original"
     assert scorer.backend_name == "Detoxify (original)"

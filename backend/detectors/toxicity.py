@@ -1,7 +1,8 @@
 """Shared toxicity scorer: Detoxify when its weights are on disk, an honest fallback otherwise.
 
 Used by the dataset audit (score every row) and by the guardrail toxicity scanner (score
-one prompt at a time). Both get the same object from :func:`load_toxicity_scorer`, which
+one prompt at a time). Both scorers follow :class:`backend.models.TextScorer`, the one
+protocol of every text scorer (the fairness tab's classifiers too). Both get the same object from :func:`load_toxicity_scorer`, which
 caches loaded models per process so a model loads once and is shared by every session.
 
 Which backend runs
@@ -32,9 +33,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
+
+from backend.models import TextScorer
 
 #: Variants Detoxify publishes that we support, with their official release file names.
 DETOXIFY_FILES: dict[str, str] = {
@@ -72,20 +75,6 @@ FALLBACK_LABEL = (
 
 _DEFAULT_BATCH_SIZE = 32
 _MAX_TOKENS = 512
-
-
-@runtime_checkable
-class ToxicityScorer(Protocol):
-    """What the audit and the guardrails need from a toxicity model."""
-
-    backend_name: str
-    backend_id: str
-    is_fallback: bool
-    fallback_reason: str | None
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Toxicity probability per text, float array of shape ``(n,)`` in ``[0, 1]``."""
-        ...
 
 
 class DetoxifyUnavailable(Exception):
@@ -450,7 +439,7 @@ class _CacheKey:
     allow_fallback: bool
 
 
-_CACHE: dict[_CacheKey, ToxicityScorer] = {}
+_CACHE: dict[_CacheKey, TextScorer] = {}
 _CACHE_LOCK = threading.Lock()
 _LAST_FALLBACK_REASON: dict[str, str | None] = {}
 
@@ -461,7 +450,7 @@ def load_toxicity_scorer(
     checkpoint: str | Path | None = None,
     base_model_dir: str | Path | None = None,
     allow_fallback: bool = True,
-) -> ToxicityScorer:
+) -> TextScorer:
     """The best available toxicity scorer, loaded once per process.
 
     Parameters
@@ -496,7 +485,7 @@ def load_toxicity_scorer(
         if cached is not None:
             return cached
         try:
-            scorer: ToxicityScorer = load_detoxify(
+            scorer: TextScorer = load_detoxify(
                 variant, checkpoint=key.checkpoint, base_model_dir=key.base_model_dir
             )
             reason = None
@@ -532,7 +521,6 @@ __all__ = [
     "DetoxifyScorer",
     "DetoxifyUnavailable",
     "ProfanityCheckScorer",
-    "ToxicityScorer",
     "clear_cache",
     "fallback_reason",
     "load_detoxify",

@@ -19,19 +19,7 @@ import pandas as pd
 
 from backend.fairness.identity import ProbeSet, term_categories
 from backend.fairness.metrics import interval
-
-_BATCH = 256
-
-
-def score_texts(scorer, texts: list[str], progress: Callable[[float, str], None] | None = None):
-    """Score in batches so progress can be shown and a cancel can land between batches."""
-    out = []
-    for start in range(0, len(texts), _BATCH):
-        out.append(np.asarray(scorer.score(texts[start : start + _BATCH]), dtype=float))
-        if progress is not None:
-            done = min(start + _BATCH, len(texts))
-            progress(done / len(texts), f"Scored {done:,}/{len(texts):,} probe sentences")
-    return np.concatenate(out) if out else np.zeros(0)
+from backend.models import TextScorer, score_texts
 
 
 def _gap(
@@ -51,7 +39,7 @@ def _gap(
 
 def run_probes(
     probes: ProbeSet,
-    scorer,
+    scorer: TextScorer,
     *,
     threshold: float = 0.5,
     n_boot: int = 1000,
@@ -65,10 +53,8 @@ def run_probes(
     """
     frame = probes.frame.reset_index(drop=True)
     texts = frame["text"].astype(str).tolist()
-    scores = score_texts(scorer, texts, progress)
-    if not np.all(np.isfinite(scores)):
-        raise ValueError("The scorer returned non-finite scores.")
-    frame = frame.assign(score=scores)
+    scored = score_texts(scorer, texts, progress=progress, what="probe sentences")
+    frame = frame.assign(score=scored.values)
     rng = np.random.default_rng(seed)
     cats = term_categories()
     rows = []
@@ -108,7 +94,7 @@ def run_probes(
         "missed_toxic": _mean(frame.loc[frame["expected"] == 1, "score"] < threshold),
     }
     return {
-        "scorer": getattr(scorer, "backend_name", type(scorer).__name__),
+        "scorer": scored.backend,
         "templates": probes.source,
         "n_probes": len(frame),
         "threshold": threshold,

@@ -14,11 +14,11 @@ from backend.errors import StewardError
 from backend.fairness.scorers import (
     FineTunedScorer,
     LinearTextScorer,
-    Scorer,
     embeddings_cache_dir,
     models_dir,
     run_checkpoints,
 )
+from backend.models import TextScorer
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def available_scorers(settings, store=None) -> list[ScorerChoice]:
     return choices
 
 
-def load_scorer(key: str, settings, store=None) -> Scorer:
+def load_scorer(key: str, settings, store=None) -> TextScorer:
     """Load the scorer named by a :class:`ScorerChoice` key."""
     if key.startswith("run:"):
         if store is None:

@@ -1,12 +1,14 @@
 """Text scorers for probes: our own linear models, and the shared toxicity scorer.
 
-A *scorer* is anything with ``backend_name`` (says what produced the numbers) and
-``score(texts) -> np.ndarray`` of floats in [0, 1]. Three kinds are offered:
+Every scorer follows :class:`backend.models.TextScorer` (``backend_name`` says what
+produced the numbers, ``score(texts) -> np.ndarray`` of floats in [0, 1]), the protocol
+the toxicity models share too. Four kinds are offered:
 
 * the guardrail toxicity scorer (:func:`backend.detectors.toxicity.load_toxicity_scorer`:
   Detoxify when its weights are local, else an honestly labelled profanity fallback);
 * Steward's baseline classifier trained on the synthetic demo data;
-* mitigated models saved by the mitigation tab.
+* mitigated models saved by the mitigation tab;
+* a binary classifier fine-tuned by a Steward run.
 
 Our own models are linear (logistic regression, or a fairlearn ExponentiatedGradient
 mixture of them) over TF-IDF or MiniLM features. They are saved as JSON metadata plus an
@@ -20,7 +22,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,13 +32,6 @@ FEATURE_LABELS = {
     "tfidf": "TF-IDF word 1-2 grams",
     "minilm": "MiniLM sentence embeddings",
 }
-
-
-@runtime_checkable
-class Scorer(Protocol):
-    backend_name: str
-
-    def score(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 # -- features ----------------------------------------------------------------------------
@@ -122,6 +116,14 @@ class LinearTextScorer:
     mode: str = "logistic"
     description: str = ""
     meta: dict = field(default_factory=dict)
+
+    # The rest of the TextScorer protocol: a model of Steward's own is never a stand-in.
+    is_fallback = False
+    fallback_reason = None
+
+    @property
+    def backend_id(self) -> str:
+        return f"steward-linear:{slugify(self.name)}"
 
     @property
     def backend_name(self) -> str:
@@ -238,12 +240,19 @@ class FineTunedScorer:
     run's sorted label values, as in its predictions file).
     """
 
+    is_fallback = False
+    fallback_reason = None
+
     def __init__(self, checkpoint: str | Path, *, name: str, batch_size: int = 32) -> None:
         self.checkpoint = Path(checkpoint)
         self.name = name
         self.batch_size = batch_size
         self._model = None
         self._tokenizer = None
+
+    @property
+    def backend_id(self) -> str:
+        return f"fine-tuned:{self.checkpoint}"
 
     @property
     def backend_name(self) -> str:
