@@ -99,11 +99,16 @@ def test_injection_scanner_with_the_jailbreak_head_explains_itself():
 
 def test_training_command_rejects_bad_options_in_one_line(capsys):
     from backend.guardrails.jailbreak_train import main
+    from backend.guardrails.train import main as harm_main
 
     assert main(["--max-fpr", "0.7"]) == 2
     assert main(["--limit", "5"]) == 2
+    # The harm trainer runs the same command skeleton (backend/guardrails/head_training.py).
+    assert harm_main(["--threads", "0", "--max-fpr", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
         "error: --max-fpr must be between 0 and 0.5",
         "error: --limit must be at least 50",
+        "error: --max-fpr must be between 0 and 0.5",
+        "error: --threads must be at least 1",
     ]

@@ -27,18 +27,20 @@ near-duplicate (cosine >= 0.95) of a training row's are not counted.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from backend.errors import StewardError
+from backend.guardrails.head_training import (
+    TrainingRun,
+    embedding_progress,
+    json_report,
+    seeded_sample,
+    training_main,
+)
 from backend.guardrails.jailbreak_head import (
     SHIPPED_JAILBREAK_HEAD,
     JailbreakHead,
@@ -83,17 +85,17 @@ def load_prompts(limit: int | None = None, seed: int = SEED) -> list[Prompt]:
     """Jailbreak, benign and harmful prompts of both corpus files (seeded sample with ``limit``)."""
     from backend.guardrails.train import CORPUS, load_corpus
 
-    rows = [
-        Prompt(r.source, r.label, r.text)
-        for path in (CORPUS, JAILBREAK_CORPUS)
-        if path.is_file()
-        for r in load_corpus(path)
-        if r.label in LABELS and r.source not in TEST_ONLY_SOURCES
-    ]
-    if limit and limit < len(rows):
-        keep = np.sort(np.random.default_rng(seed).permutation(len(rows))[:limit])
-        rows = [rows[i] for i in keep]
-    return rows
+    return seeded_sample(
+        [
+            Prompt(r.source, r.label, r.text)
+            for path in (CORPUS, JAILBREAK_CORPUS)
+            if path.is_file()
+            for r in load_corpus(path)
+            if r.label in LABELS and r.source not in TEST_ONLY_SOURCES
+        ],
+        limit,
+        seed,
+    )
 
 
 def windows_of(text: str) -> tuple[str, list[str]]:
@@ -320,36 +322,18 @@ def train(
     log=print,
 ) -> JailbreakHead:
     """Train (and by default evaluate) the jailbreak head; save it to ``out`` when given."""
-    started = time.perf_counter()
+    run = TrainingRun(seed=seed, max_fpr=max_fpr, limit=limit, out=out, log=log)
     prompts = load_prompts(limit, seed)
     log(f"prompts: {len(prompts)}")
     x, first, label = featurize(
         [p.text for p in prompts],
         encoder=encoder,
         cache_dir=cache_dir,
-        progress=lambda d, t: (
-            log(f"  embedded {d}/{t} windows") if d == t or d % 2048 == 0 else None
-        ),
+        progress=embedding_progress(log, 2048),
     )
     head = fit_with_threshold(x, prompts, np.arange(len(prompts)), seed=seed, max_fpr=max_fpr)
-    head.meta.update(
-        {
-            "corpus_sha256": corpus_hashes(),
-            "rows": len(prompts),
-            "limit": limit,
-            "seed": seed,
-            "C": C,
-            "embedding": label,
-            "features": "mean and max of the sentence-window MiniLM embeddings + structural markers",
-            "threshold_rule": (
-                f"lowest score with false-positive rate <= {max_fpr:.0%} on the validation "
-                "benign rows (20 % of every training source, seeded split)"
-            ),
-            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-    )
-    if evaluate:
-        log("cross-source evaluation (leave one source group out)...")
+
+    def evaluation() -> dict[str, Any]:
         cs = cross_source(
             x,
             first,
@@ -358,52 +342,40 @@ def train(
             max_fpr=max_fpr,
             progress=lambda k, t, g: log(f"  {k}/{t} {g}"),
         )
-        head.meta["cross_source"] = summarize(prompts, cs)
-    head.meta["train_seconds"] = round(time.perf_counter() - started, 1)
-    if out:
-        head.save(out)
-        log(f"saved {out}")
-    return head
+        return {"cross_source": summarize(prompts, cs)}
+
+    return run.finish(
+        head,
+        meta={
+            "corpus_sha256": corpus_hashes(),
+            "rows": len(prompts),
+            "C": C,
+            "embedding": label,
+            "features": "mean and max of the sentence-window MiniLM embeddings + structural markers",
+        },
+        evaluate=evaluation if evaluate else None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    return training_main(
+        argv,
         prog="python -m backend.guardrails.jailbreak_train",
         description="Train the jailbreak head on the guard and jailbreak corpora (fixed seed).",
-    )
-    parser.add_argument("--out", default=str(SHIPPED_JAILBREAK_HEAD), help="head JSON to write")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--max-fpr", type=float, default=MAX_FPR, help="validation FPR budget")
-    parser.add_argument("--limit", type=int, help="train on a seeded sample of N prompts")
-    parser.add_argument("--no-eval", action="store_true", help="skip the cross-source evaluation")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    args = parser.parse_args(argv)
-    if not 0.0 < args.max_fpr < 0.5:
-        print("error: --max-fpr must be between 0 and 0.5", file=sys.stderr)
-        return 2
-    if args.limit is not None and args.limit < 50:
-        print("error: --limit must be at least 50", file=sys.stderr)
-        return 2
-    try:
-        from backend.config import apply_offline_env
-
-        apply_offline_env()
-        from backend.models import set_torch_threads
-
-        set_torch_threads(args.threads)
-        head = train(
+        default_out=SHIPPED_JAILBREAK_HEAD,
+        seed=SEED,
+        max_fpr=MAX_FPR,
+        train=lambda args: train(
             out=args.out,
             seed=args.seed,
             max_fpr=args.max_fpr,
             limit=args.limit,
             evaluate=not args.no_eval,
-        )
-    except StewardError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps({k: head.meta.get(k) for k in ("validation", "cross_source")}, indent=1))
-    print(f"threshold: {head.threshold:.4f}")
-    return 0
+        ),
+        report=lambda head: (
+            json_report(head, ("validation", "cross_source")) + f"\nthreshold: {head.threshold:.4f}"
+        ),
+    )
 
 
 if __name__ == "__main__":

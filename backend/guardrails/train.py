@@ -24,19 +24,23 @@ What it does:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from backend.errors import ConfigError, StewardError
+from backend.errors import ConfigError
 from backend.guardrails.harm_head import SHIPPED_HEAD, HarmHead, fit_head, threshold_at_fpr
+from backend.guardrails.head_training import (
+    TrainingRun,
+    embedding_progress,
+    json_report,
+    seeded_sample,
+    training_main,
+)
 
 CORPUS = Path(__file__).resolve().parent / "data" / "guard_corpus.jsonl"
 SEED = 0
@@ -456,89 +460,67 @@ def train(
     log=print,
 ) -> HarmHead:
     """Train (and by default evaluate) the head; save it to ``out`` when given."""
-    started = time.perf_counter()
-    rows = load_corpus(corpus)
-    if limit:
-        rng = np.random.default_rng(seed)
-        keep = np.sort(rng.permutation(len(rows))[:limit])
-        rows = [rows[i] for i in keep]
+    run = TrainingRun(seed=seed, max_fpr=max_fpr, limit=limit, out=out, log=log)
+    rows = seeded_sample(load_corpus(corpus), limit, seed)
     log(f"corpus: {len(rows)} rows")
     x, encoder_label = embed(
         [r.text for r in rows],
         encoder=encoder,
         cache_dir=cache_dir,
-        progress=lambda d, t: log(f"  embedded {d}/{t}") if d == t or d % 1024 == 0 else None,
+        progress=embedding_progress(log, 1024),
     )
     head = fit_with_thresholds(x, rows, trainable(rows), seed=seed, max_fpr=max_fpr)
-    head.meta.update(
-        {
-            "corpus_sha256": corpus_hash(corpus),
-            "corpus_rows": len(rows),
-            "limit": limit,
-            "seed": seed,
-            "max_validation_fpr": max_fpr,
-            "embedding": encoder_label,
-            "features": "mean-pooled MiniLM embedding of the first window of the normalised text",
-            "threshold_rule": (
-                f"lowest score with false-positive rate <= {max_fpr:.0%} on the validation "
-                "benign rows (20 % of every training source, seeded split)"
-            ),
-            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-    )
-    if evaluate:
-        log("cross-source evaluation (leave one source group out)...")
+
+    def evaluation() -> dict[str, Any]:
         cs = cross_source(
             x, rows, seed=seed, max_fpr=max_fpr, progress=lambda k, t, g: log(f"  {k}/{t} {g}")
         )
-        head.meta["cross_source"] = summarize(rows, cs)
-        head.meta["lookalike_pairs"] = lookalike_pairs(head, x, rows)
-    head.meta["train_seconds"] = round(time.perf_counter() - started, 1)
-    if out:
-        head.save(out)
-        log(f"saved {out}")
-    return head
+        return {
+            "cross_source": summarize(rows, cs),
+            "lookalike_pairs": lookalike_pairs(head, x, rows),
+        }
+
+    return run.finish(
+        head,
+        meta={
+            "corpus_sha256": corpus_hash(corpus),
+            "corpus_rows": len(rows),
+            "max_validation_fpr": max_fpr,
+            "embedding": encoder_label,
+            "features": "mean-pooled MiniLM embedding of the first window of the normalised text",
+        },
+        evaluate=evaluation if evaluate else None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    def report(head: HarmHead) -> str:
+        keys = ("validation", "cross_source", "lookalike_pairs")
+        return (
+            json_report(head, keys, limit=6000)
+            + f"\nthresholds: harmful {head.threshold:.4f}, jailbreak {head.jailbreak_threshold:.4f}"
+        )
+
+    return training_main(
+        argv,
         prog="python -m backend.guardrails.train",
         description="Train the harm classifier head on the guard corpus (fixed seed).",
-    )
-    parser.add_argument("--corpus", help="corpus JSONL (default: the shipped corpus)")
-    parser.add_argument("--out", default=str(SHIPPED_HEAD), help="where to write the head JSON")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--max-fpr", type=float, default=MAX_FPR, help="validation FPR budget")
-    parser.add_argument("--limit", type=int, help="train on a seeded sample of N rows")
-    parser.add_argument("--no-eval", action="store_true", help="skip the cross-source evaluation")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    args = parser.parse_args(argv)
-    if not 0.0 < args.max_fpr < 0.5:
-        print("error: --max-fpr must be between 0 and 0.5", file=sys.stderr)
-        return 2
-    try:
-        from backend.models import set_torch_threads
-
-        set_torch_threads(args.threads)
-        head = train(
+        default_out=SHIPPED_HEAD,
+        seed=SEED,
+        max_fpr=MAX_FPR,
+        add_arguments=lambda parser: parser.add_argument(
+            "--corpus", help="corpus JSONL (default: the shipped corpus)"
+        ),
+        train=lambda args: train(
             corpus=args.corpus,
             out=args.out,
             seed=args.seed,
             max_fpr=args.max_fpr,
             limit=args.limit,
             evaluate=not args.no_eval,
-        )
-    except StewardError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(
-        json.dumps(
-            {k: head.meta.get(k) for k in ("validation", "cross_source", "lookalike_pairs")},
-            indent=1,
-        )[:6000]
+        ),
+        report=report,
     )
-    print(f"thresholds: harmful {head.threshold:.4f}, jailbreak {head.jailbreak_threshold:.4f}")
-    return 0
 
 
 if __name__ == "__main__":
