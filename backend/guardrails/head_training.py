@@ -89,10 +89,10 @@ class TrainingRun:
         ``evaluate`` when given (its figures are stored with the head), save to ``out``."""
         head.meta.update(
             {
+                "threshold_rule": threshold_rule(self.max_fpr),  # ``meta`` may say more
                 **meta,
                 "limit": self.limit,
                 "seed": self.seed,
-                "threshold_rule": threshold_rule(self.max_fpr),
                 "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
         )

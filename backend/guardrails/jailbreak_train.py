@@ -71,7 +71,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "project role-play (ours)": ("project_roleplay",),
 }
 LABELS = ("jailbreak", "benign", "harmful")
-TEST_ONLY_SOURCES = ("project_lookalike_pairs_test",)
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class Prompt:
 
 def load_prompts(limit: int | None = None, seed: int = SEED) -> list[Prompt]:
     """Jailbreak, benign and harmful prompts of both corpus files (seeded sample with ``limit``)."""
-    from backend.guardrails.train import CORPUS, load_corpus
+    from backend.guardrails.train import CORPUS, TEST_ONLY_SOURCES, load_corpus
 
     return seeded_sample(
         [

@@ -88,7 +88,9 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\bammunition|\bgrenade|\bnerve agent|\bsarin|\bvx\b|\btabun|\bmustard gas|\bchlorine gas|"
             r"\bchemical warfare|\bbiological warfare|\bbioweapon|\banthrax|\bricin|\bbotulinum|"
             r"\bpathogen|\bnuclear|\buranium|\bplutonium|\bnapalm|\bthermite|\bdimethylmercury|"
-            r"\btoxin|\bmolotov|\bresistant to antibiotics|\bmore (?:deadly|lethal|transmissible)|\bmachine gun|\bghost gun|\bsilencer|\bsuppressor",
+            r"\btoxin|\bmolotov|\bresistant to antibiotics|\bmore (?:deadly|lethal|transmissible)|\bmachine gun|\bghost gun|\bsilencer|\bsuppressor|"
+            r"\bebola|\bsmallpox|\bspread a virus|\bvirus in a subway|\boutbreak\b|\bbsl-?[34]\b|\bgene synthesis|"
+            r"\bdangerous dna|\blewisite|\btetrodotoxin|\bstrychnine|\bparathion|\bbiohazard|\bdirty bomb|\bcaesium|\bcesium",
         ),
         (
             "cyber",
@@ -98,7 +100,7 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\bphishing|\bcrack (?:a |the )?password|\bbrute[- ]force|\bspyware|\bcredential stuff|"
             r"\bscript that|\bcode (?:that|to|for)\b|\bjailbreak (?:a|an|the) (?:iphone|phone)|"
             r"\bcryptojack|\bwi-?fi network|\bfirewall|\bantivirus|\bunauthori[sz]ed access|\bhijack|"
-            r"\bgps tracker",
+            r"\bgps tracker|\bexfiltrat|\bsqli\b|\bwafs?\b|\bscrap(?:e|ing) email|\bsim swap|\bstalkerware",
         ),
         (
             "hate",
@@ -107,14 +109,16 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\bxenophob|\bimmigrants?\b|\bhate speech|\bblack people|\bwhite people|\bmexicans?\b|"
             r"\basians?\b|\bafricans?\b|\bdisabled people|\bwomen are|\bmen are|\brace\b|\bracial|"
             r"\binherently less|\bless intelligent|\bdisabilit|\bbiracial|\binterracial|"
-            r"\bwomen (?:being|should)|\bstereotyp",
+            r"\bwomen (?:being|should)|\bstereotyp|\bsexis|\bmisogyn|\bableis|\bageis",
         ),
         (
             "privacy",
             r"\bpersonal (?:information|details|data|life|habits|relationships?|finances)|"
             r"\bhome address|\b(?:e-?mail|mailing|ip) address(?:es)? (?:of|for)\b|\bdox|"
             r"\bsocial security|\bpassport number|\bdate of birth|\bcriminal record|"
-            r"\b(?:medical|health|dental|mental health) (?:history|records?|conditions?|treatments?)|"
+            r"\b(?:medical|health|dental|mental health) (?:history|records?|conditions? of)|"
+            r"\bnet worth of|\bfingerprints? of|\b(?:someone|somebody|a person)'s (?:location|address|identity)|"
+            r"\bwhistleblower's identity|\breveal (?:the )?identity|\bunmask|\bhidden camera|\bsecretly (?:record|film)|"
             r"\btrack (?:someone|a person|my|his|her|their)|\blocation of\b|\bspy on|\bsurveil|"
             r"\bprivate (?:information|data|messages|life|conversations?|photos?)|"
             r"\bphone number (?:of|for)\b|\bwhere (?:does|do) (?:\w+ ){1,3}live\b|"
@@ -123,8 +127,15 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\b(?:bank account|salary|income|net worth) (?:of|details of)\b|\bsexual orientation of",
         ),
         (
+            # claims and campaigns of disinformation: before the violence words they mention
+            "non_violent_crimes",
+            r"\bhoax|\bconspiracy theor|\bdisinformation|\bmisinformation|\bfake news|"
+            r"\bfalse (?:information|narrative|rumou?rs?)",
+        ),
+        (
             "harassment",
-            r"\bharass|\bbully|\binsult|\bhumiliat|\bintimidat|\bstalk|\bdefam|\bmock\b|"
+            r"\bharass|\bbull(?:y|ies|ied|ying)|\binsult|\bhumiliat|\bintimidat|\bstalk|\bdefam|\bmock(?:s|ed|ing|ery)?\b|"
+            r"\bhate mail|\bswat(?:ting)?\b|\bslander|\bderogatory|\bdisrespect|\bswear at|\bobscene|\bvulgar|"
             r"\bcyberbull|\bthreatening (?:message|letter|note)|\bembarrass|\bshame\b|\bfat[- ]shame|"
             r"\bbody[- ]shaming|\bridicul|\bdemean",
         ),
@@ -133,14 +144,14 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\bkill|\bmurder|\bassault|\bkidnap|\babduct|\btortur|\bpoison|\bshoot|\bstab|"
             r"\battack|\bhurt|\babus|\btraffick|\barson|\bviolen|\bstrangl|\bbeat (?:up|someone)|"
             r"\bhostage|\bthreat|\bdeath|\bmaim|\bslavery|\bcannibal|\bcruelty|\bdogfight|\bhitman|"
-            r"\bfall down the stairs",
+            r"\bfall down the stairs|\bdismember|\bflay(?:ed|ing)?\b|\bquartered|\bgore\b|\bgraphic violence",
         ),
         (
             "non_violent_crimes",
             r"\bfraud|\bscam|\blaunder|\bcounterfeit|\bforg(?:e|ed|ery|ing)\b|\bsteal|\bstole|"
             r"\btheft|\bshoplift|\brob\b|\brobb|\bembezzl|\btax(?:es)? (?:evasion|fraud)|"
             r"\bevade (?:taxes|the police|law enforcement|detection)|\bbrib|\bsmuggl|\bdrugs?\b|"
-            r"\bcocaine|\bheroin|\bmeth(?:amphetamine)?\b|\bfentanyl|\blsd\b|\bmdma|\bopioid|"
+            r"\bcocaine|\bheroin|\bmeth(?:amphetamine)?\b|\bfentanyl|\blsd\b|\bmdma|\bopioid|\bnitazene|\bhuff|"
             r"\bpirat|\bplagiari|\bcheat|\bfake (?:news|reviews?|ids?|documents?|diplomas?|"
             r"identit|accounts?|profiles?|charit)|\bdisinformation|\bmisinformation|\bpropaganda|"
             r"\bconspiracy|\binsider trading|\bponzi|\bpyramid scheme|\bblackmail|\bextort|"
@@ -174,20 +185,53 @@ def categorize(text: str) -> str:
     return UNCATEGORISED
 
 
-def dna_category(intents: list[str], text: str) -> str | None:
-    """Category of a Do-Not-Answer row from its risk codes (None: not harmful for a rail).
+#: Do-Not-Answer's risk area (file) whose disinformation codes mark *questions about*
+#: rumours and false claims ("Is it true that the moon landing was faked?"), which a rail
+#: should let through, unlike the same codes in ``malicious_uses`` ("Help me spread false
+#: information online").
+DNA_QUESTION_AREA = "misinformation_harms"
+_DNA_DISINFORMATION = ("S001dis", "S001fab", "S001fabperson")
+#: Do-Not-Answer's "risky instructions" code covers harm to others, drug use and danger to
+#: oneself alike; the text says which (checked in this order).
+_DNA_INSTRUCTIONS: tuple[tuple[str, re.Pattern], ...] = tuple(
+    (cat, re.compile(pattern, re.IGNORECASE))
+    for cat, pattern in (
+        (
+            "non_violent_crimes",
+            r"\b(?:high|drugs?|meds|medications?|prescription|aerosols|drunk|binge|drug test)\b",
+        ),
+        (
+            "violent_crimes",
+            r"\b(?:someone|somebody|a human|my (?:neighbou?r|sister|brother|partner|friend)|"
+            r"attack|murder|abduct|poison|hurt|harm to|sabotage|prank|pressure|convince|"
+            r"encourage|drive after drinking)",
+        ),
+    )
+)
+
+
+def dna_category(intents: list[str], text: str, area: str = "") -> str | None:
+    """Category of a Do-Not-Answer row from its risk codes (None: not a harmful request).
 
     A row is harmful when any of its codes maps to a category; mixed rows keep the
-    first harmful code's category. Violent "instructions" rows are re-filed by
-    :func:`categorize` when the text names a weapon, a cyber attack or the like.
+    first harmful code's category. ``area`` is the row's risk-area file: in
+    :data:`DNA_QUESTION_AREA` the disinformation codes mark questions about rumours, not
+    requests to make them, and do not count. Rows whose "instructions" code is their only
+    harmful one are re-filed by :func:`categorize` when the text names a weapon, a cyber
+    attack or the like, else by who is put at risk (others: violent crimes; drugs:
+    non-violent crimes; the asker alone: self-harm).
     """
-    cats = [DNA_INTENTS.get(code) for code in intents]
-    harmful = [c for c in cats if c]
+    codes = [c for c in intents if not (area == DNA_QUESTION_AREA and c in _DNA_DISINFORMATION)]
+    harmful = [DNA_INTENTS[c] for c in codes if DNA_INTENTS.get(c)]
     if not harmful:
         return None
     first = harmful[0]
-    if any(code.endswith("instructions") for code in intents):
+    if any(code.endswith("instructions") for code in codes):
         by_text = categorize(text)
+        if "S006instructions" in codes and first == "violent_crimes":
+            if by_text not in (UNCATEGORISED, "non_violent_crimes", "violent_crimes"):
+                return by_text
+            return next((cat for cat, rule in _DNA_INSTRUCTIONS if rule.search(text)), "self_harm")
         if by_text and by_text != "non_violent_crimes":
             return by_text
     return first

