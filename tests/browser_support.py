@@ -1,4 +1,5 @@
-"""Shared by the real-browser tests: a `streamlit run` server and Debian's Chromium."""
+"""Shared by the real-browser tests: a fresh workspace with the CLI on it, a `streamlit run`
+server, Debian's Chromium, and the reviewer sign-in form."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,65 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+@dataclass
+class BrowserWorkspace:
+    """A fresh ``STEWARD_HOME`` for a ``streamlit run`` server, and the real CLI on it."""
+
+    home: Path
+    env: dict[str, str]
+
+    def cli(
+        self, *args: str, check: bool = False, timeout: float = 300, **env: str
+    ) -> subprocess.CompletedProcess:
+        """``python -m backend ARGS`` on this workspace (``env``: extra variables);
+        ``check``: fail the test, with the command's stderr, unless it exits with 0."""
+        done = subprocess.run(
+            [sys.executable, "-m", "backend", *args],
+            cwd=ROOT,
+            env=dict(self.env, **env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            pytest.fail(
+                f"`python -m backend {' '.join(args)}` exited with {done.returncode}:\n"
+                + (done.stderr or done.stdout)[-3000:]
+            )
+        return done
+
+    def add_reviewer(self, name: str, display_name: str, password: str) -> None:
+        """A local reviewer account, made as a user makes one (``reviewer add``)."""
+        self.cli(
+            "reviewer",
+            "add",
+            name,
+            "--display-name",
+            display_name,
+            check=True,
+            STEWARD_REVIEWER_PASSWORD=password,
+        )
+
+
+def browser_workspace(tmp_path_factory, name: str, *, demo: bool = False) -> BrowserWorkspace:
+    """A new empty workspace (after checking Chromium is there); ``demo``: write the demo
+    workspace into it with ``python -m backend demo``."""
+    require_chromium()
+    home = tmp_path_factory.mktemp(name)
+    env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
+    ws = BrowserWorkspace(home, env)
+    if demo:
+        ws.cli("demo", check=True)
+    return ws
+
+
+def sign_in(page, name: str, password: str) -> None:
+    """Sign a reviewer in through the sign-in form on the page and wait until it says so."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Reviewer name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)

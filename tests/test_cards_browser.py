@@ -8,13 +8,12 @@ card, then checks with the real CLI that ``card verify`` passes.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+from tests.browser_support import ROOT, browser_workspace, chromium, sign_in, streamlit_server
 
 PASSWORD = "browser-test-passphrase"
 
@@ -23,28 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("cards-browser-home")
-    env = dict(
-        os.environ,
-        STEWARD_HOME=str(home),
-        STEWARD_SECRETS=str(home / "none.toml"),
-        STEWARD_REVIEWER_PASSWORD=PASSWORD,
-    )
-
-    def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "backend", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    assert cli("demo").returncode == 0
-    assert cli("reviewer", "add", "alice", "--display-name", "Alice Martin").returncode == 0
-    made = cli("card", "create", "--kind", "data", "--dataset", "1", "--json")
+    ws = browser_workspace(tmp_path_factory, "cards-browser-home", demo=True)
+    ws.add_reviewer("alice", "Alice Martin", PASSWORD)
+    made = ws.cli("card", "create", "--kind", "data", "--dataset", "1", "--json")
     assert made.returncode == 0, made.stderr
     card_id = json.loads(made.stdout)["id"]
     # fill the required fields the way a script would: load, edit, save a version
@@ -58,10 +38,10 @@ def workspace(tmp_path_factory):
         "        doc.set_value(skey, spec.key, 'cc-by-4.0' if spec.key == 'license' else 'Filled')\n"
         f"repo.save_version({card_id}, doc)\n"
     )
-    subprocess.run([sys.executable, "-c", fill], cwd=ROOT, env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", fill], cwd=ROOT, env=ws.env, check=True, timeout=120)
 
-    with streamlit_server(home, env) as base:
-        yield base, card_id, cli
+    with streamlit_server(ws.home, ws.env) as base:
+        yield base, card_id, ws.cli
 
 
 def test_reviewer_signs_off_in_the_browser(workspace):
@@ -89,9 +69,7 @@ def test_reviewer_signs_off_in_the_browser(workspace):
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_text("unknown reviewer or wrong password")).to_be_visible()
 
-            page.get_by_label("Password", exact=True).fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
+            sign_in(page, "alice", PASSWORD)
             # the tab stays where the reviewer was
             sign_off_tab = page.get_by_role("tab", name="Sign-off")
             expect(sign_off_tab).to_have_attribute("aria-selected", "true")

@@ -8,14 +8,11 @@ page shows a Streamlit exception block, and saves one screenshot per page under
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+from tests.browser_support import ROOT, browser_workspace, chromium, sign_in, streamlit_server
 
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 PAGES = {
@@ -35,18 +32,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("e2e-home")
-    env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
-    subprocess.run([sys.executable, "-m", "backend", "demo"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [sys.executable, "-m", "backend", "reviewer", "add", "ana", "--display-name", "Ana"],
-        env=dict(env, STEWARD_REVIEWER_PASSWORD=REVIEWER_PASSWORD),
-        check=True,
-        cwd=ROOT,
-    )
-    _HOME["path"] = home
-    with streamlit_server(home, env) as base:
+    ws = browser_workspace(tmp_path_factory, "e2e-home", demo=True)
+    ws.add_reviewer("ana", "Ana", REVIEWER_PASSWORD)
+    _HOME["path"] = ws.home
+    with streamlit_server(ws.home, ws.env) as base:
         yield base
 
 
@@ -85,6 +74,9 @@ def test_deep_link_on_a_fresh_server_gets_the_app_shell(server, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     try:
         page.goto(f"{server}/fairness", wait_until="domcontentloaded")
+        # the page's title, then quiet: on a loaded machine the first script run can start
+        # after the idle check's quiet window, while the bare pages-folder sidebar shows
+        page.locator("h1").first.wait_for(timeout=150_000)
         _wait_until_idle(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
         assert sidebar.get_by_text("Guardrail playground").count() == 1
@@ -188,10 +180,7 @@ def test_user_acknowledges_an_audit_alert_in_the_incident_log(server, browser):
         page.get_by_role("option", name=f"#{alert.id} ·").click()
         _wait_until_idle(page)
         # acting needs a signed-in reviewer: the incident log records the account
-        page.get_by_label("Reviewer name").fill("ana")
-        page.get_by_label("Password", exact=True).fill(REVIEWER_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_text("Signed in as").wait_for(timeout=30_000)
+        sign_in(page, "ana", REVIEWER_PASSWORD)
         _wait_until_idle(page)
         page.get_by_label("Note").fill("PII rows go to the anonymised export before training.")
         page.screenshot(path=str(SCREENS / "flow_alert_incident_log.png"), full_page=True)

@@ -8,14 +8,11 @@ with an insult at the end: blocked by toxicity, with the insult highlighted.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 
-from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+from tests.browser_support import browser_workspace, chromium, streamlit_server
 from tests.test_e2e_browser import SCREENS, _assert_no_exception, _open, _wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,11 +21,8 @@ PAD = "The weather is nice today. "
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("guard-browser-home")
-    env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
-    subprocess.run([sys.executable, "-m", "backend", "demo"], env=env, check=True, cwd=ROOT)
-    with streamlit_server(home, env) as base:
+    ws = browser_workspace(tmp_path_factory, "guard-browser-home", demo=True)
+    with streamlit_server(ws.home, ws.env) as base:
         yield base
 
 

@@ -9,26 +9,19 @@ result visible.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+from tests.browser_support import browser_workspace, chromium, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("tabs-home")
-    env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
-    run = [sys.executable, "-m", "backend"]
-    subprocess.run([*run, "demo"], env=env, check=True, cwd=ROOT, capture_output=True)
-    with streamlit_server(home, env) as base:
+    ws = browser_workspace(tmp_path_factory, "tabs-home", demo=True)
+    with streamlit_server(ws.home, ws.env) as base:
         yield base
 
 
