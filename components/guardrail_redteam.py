@@ -84,9 +84,15 @@ def render_redteam_tab(guard) -> None:
     if st.session_state.get("gr_suite"):
         run, suite_name = st.session_state.gr_suite
         labelled = run.frame["label"].notna().any()
+        own = (
+            " These figures are on **the project's own suite** (written by this project, so "
+            "not an independent test; the external sets above are prompts nobody here wrote)."
+            if suite_name == SHIPPED_PROMPTS.name
+            else ""
+        )
         st.caption(
             f"{len(run.frame)} prompts from **{suite_name}**, scanned once; the sliders re-score "
-            "the stored scores instantly."
+            f"the stored scores instantly.{own}"
         )
         st.markdown("**Thresholds** (flag when score ≥ threshold)")
         cols = st.columns(len(run.scanners))

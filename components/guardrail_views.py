@@ -156,18 +156,17 @@ def decision_banner(decision) -> None:
 def _details_lines(name: str, result) -> list[str]:
     d = result.details
     lines = []
-    if name == "injection" and "similarity_score" in d:
-        lines.append(
-            f"patterns/obfuscation {d.get('rule_score', 0):.2f} · similarity {d['similarity_score']:.2f} "
-            f"(nearest attack exemplar {d['attack_similarity']:.2f} vs benign {d['benign_similarity']:.2f})"
-        )
-        if d.get("decoded_views"):
-            lines.append("decoded views: " + ", ".join(d["decoded_views"]))
-    elif name == "injection" and "trained_score" in d:
-        lines.append(
-            f"patterns/obfuscation {d.get('rule_score', 0):.2f} · trained jailbreak classifier "
-            f"{d['trained_score']:.2f} (probability {d['jailbreak_probability']:.2f})"
-        )
+    if name == "injection" and ("similarity_score" in d or "trained_score" in d):
+        if "trained_score" in d:
+            lines.append(
+                f"patterns/obfuscation {d.get('rule_score', 0):.2f} · trained jailbreak classifier "
+                f"{d['trained_score']:.2f} (probability {d['jailbreak_probability']:.2f})"
+            )
+        if "similarity_score" in d:
+            lines.append(
+                f"patterns/obfuscation {d.get('rule_score', 0):.2f} · similarity {d['similarity_score']:.2f} "
+                f"(nearest attack exemplar {d['attack_similarity']:.2f} vs benign {d['benign_similarity']:.2f})"
+            )
         if d.get("jailbreak_markers"):
             pushed = ", ".join(
                 f"{name.replace(' per 1k chars', '')} +{push:.2f}"

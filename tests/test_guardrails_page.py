@@ -51,6 +51,7 @@ def test_red_team_tab_runs_and_sliders_update(app_test):
     markdown = " ".join(_texts(at.markdown))
     assert "Project suite (written by this project)" in markdown
     assert "External sets (public data, not written here)" in markdown
+    assert any("the project's own suite" in c for c in _texts(at.caption))
     assert metrics["Harmful caught (unseen sources)"].endswith("%")
     assert metrics["Everyday prompts blocked"].endswith("%")
     before = metrics["Policy false-positive rate"]

@@ -6,8 +6,7 @@ One command, fixed seed::
     python -m backend.guardrails.jailbreak_train --out /tmp/j.json --limit 600 --no-eval
 
 Data: the ``jailbreak`` and ``benign`` rows of ``guard_corpus.jsonl`` plus
-``jailbreak_corpus.jsonl`` (PyRIT templates, more in-the-wild prompts, long benign system
-prompts; see NOTICE.md). ``harmful`` rows are negatives too (a plain harmful request is the
+``jailbreak_corpus.jsonl`` (long benign FastChat system prompts; see NOTICE.md). ``harmful`` rows are negatives too (a plain harmful request is the
 harm scanner's, not a jailbreak), and the held-out look-alike pairs are never used.
 
 Every prompt is normalised and cut into the sentence windows the injection scanner embeds;
@@ -22,7 +21,9 @@ Cross-source evaluation (``--no-eval`` skips it): for every source group in
 :data:`GROUPS`, train on all the other groups with the same recipe (threshold from that
 fold's own validation split), and score the held-out group. Jailbreak groups report the
 share caught; benign groups the share flagged. Held-out rows whose first window is a
-near-duplicate (cosine >= 0.95) of a training row's are not counted.
+near-duplicate (cosine >= 0.95) of a training row's are not counted. The evaluation also
+scores the rail of ``signal: combined`` (the stronger of the head and the exemplar
+similarity; the exemplars are hand-written, so every source is unseen by them).
 """
 
 from __future__ import annotations
@@ -136,6 +137,34 @@ def featurize(
     return np.stack(feats), np.stack(first), encoder.label
 
 
+def exemplar_scores(texts: list[str], *, encoder=None, cache_dir: Path | None = None) -> np.ndarray:
+    """The exemplar signal of every text (strongest window), as ``signal: combined`` adds it.
+
+    The exemplars are hand-written and never trained, so every source is unseen by them
+    (their scale was set on the project's own suite, not on these sources).
+    """
+    from backend.guardrails.scanners.injection import InjectionScanner
+    from backend.guardrails.train import cached_encode
+
+    scanner = InjectionScanner(encoder=encoder)
+    attack, benign = scanner._exemplar_vectors()
+    split = [windows_of(t)[1] for t in texts]
+    known = cached_encode(
+        [w for ws in split for w in ws],
+        encoder=scanner.encoder,
+        cache_dir=cache_dir,
+        name="jailbreak-windows",
+    )
+    return np.array(
+        [
+            float(
+                scanner.exemplar_scores(np.stack([known[w] for w in ws]), attack, benign)[0].max()
+            )
+            for ws in split
+        ]
+    )
+
+
 def fit_with_threshold(
     x: np.ndarray,
     prompts: list[Prompt],
@@ -184,9 +213,13 @@ def cross_source(
     seed: int = SEED,
     max_fpr: float = MAX_FPR,
     c: float = C,
+    exemplars: np.ndarray | None = None,
     progress=None,
 ) -> dict[str, Any]:
-    """Leave one source group out for every group; scores of every held-out row."""
+    """Leave one source group out for every group; scores of every held-out row.
+
+    ``exemplars`` (the exemplar signal of every row) adds the ``signal: combined`` rail.
+    """
     n = len(prompts)
     groups = np.array([group_of(p.source) for p in prompts], dtype=object)
     probability = np.full(n, np.nan)
@@ -209,6 +242,7 @@ def cross_source(
         "threshold": threshold,
         "counted": counted,
         "rules": rule_scores(prompts),
+        "exemplars": exemplars,
     }
 
 
@@ -232,6 +266,13 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
         [rescale(p, t) for p, t in zip(cs["probability"], cs["threshold"], strict=True)]
     )
     rail = (1 - (1 - cs["rules"]) * (1 - head.ravel())) >= 0.5
+    # signal: combined, the stronger of the head and the exemplar similarity
+    exemplars = cs.get("exemplars")
+    combined = (
+        (1 - (1 - cs["rules"]) * (1 - np.maximum(head.ravel(), exemplars))) >= 0.5
+        if exemplars is not None
+        else None
+    )
     ok = cs["counted"]
     rows = []
     for name in GROUPS:
@@ -247,6 +288,7 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
                 "near_duplicates_dropped": int(((cs["group"] == name) & ~ok).sum()),
                 "flagged": float(flagged[m].mean()),
                 "rail_flagged": float(rail[m].mean()),
+                "combined_flagged": float(combined[m].mean()) if combined is not None else None,
             }
         )
     jail = ok & (labels == "jailbreak")
@@ -266,6 +308,12 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
             if (ok & (labels == "harmful")).any()
             else None,
             "auc_unseen": auc(cs["probability"][jail], cs["probability"][benign]),
+            "combined_jailbreak_recall_unseen": float(combined[jail].mean())
+            if combined is not None and jail.any()
+            else None,
+            "combined_benign_fpr_unseen": float(combined[benign].mean())
+            if combined is not None and benign.any()
+            else None,
             "n_jailbreak": int(jail.sum()),
             "n_benign": int(benign.sum()),
         },
@@ -276,17 +324,20 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
 def cross_source_markdown(summary: dict[str, Any]) -> str:
     """The stored cross-source summary as a Markdown table (for the benchmark)."""
     h = summary["headline"]
+    combined = h.get("combined_jailbreak_recall_unseen") is not None
     lines = [
         summary["protocol"] + ".",
         "",
         "| held-out source group | label | n | flagged by the head | flagged by the rail "
-        "(patterns + head) | near-dups dropped |",
-        "|---|---|---:|---:|---:|---:|",
+        "(patterns + head) | rail with `signal: combined` (+ exemplars) | near-dups dropped |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for g in summary["groups"]:
+        both = g.get("combined_flagged")
         lines.append(
             f"| {g['group']} | {g['label']} | {g['n']} | {g['flagged']:.1%} | "
-            f"{g['rail_flagged']:.1%} | {g['near_duplicates_dropped']} |"
+            f"{g['rail_flagged']:.1%} | {'–' if both is None else f'{both:.1%}'} | "
+            f"{g['near_duplicates_dropped']} |"
         )
     lines += [
         "",
@@ -296,6 +347,11 @@ def cross_source_markdown(summary: dict[str, Any]) -> str:
         f"(n={h['n_benign']}); head ROC AUC {h['auc_unseen']:.3f}. Harmful requests (not "
         f"jailbreaks) flagged by the rail: {h['rail_harmful_flagged_unseen']:.1%}.",
     ]
+    if combined:
+        lines.append(
+            f"With `signal: combined`: {h['combined_jailbreak_recall_unseen']:.1%} of unseen "
+            f"jailbreaks caught at {h['combined_benign_fpr_unseen']:.1%} of unseen benign flagged."
+        )
     return "\n".join(lines)
 
 
@@ -339,6 +395,9 @@ def train(
             prompts,
             seed=seed,
             max_fpr=max_fpr,
+            exemplars=exemplar_scores(
+                [p.text for p in prompts], encoder=encoder, cache_dir=cache_dir
+            ),
             progress=lambda k, t, g: log(f"  {k}/{t} {g}"),
         )
         return {"cross_source": summarize(prompts, cs)}

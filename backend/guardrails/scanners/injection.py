@@ -202,10 +202,15 @@ class InjectionScanner(SentenceWindowScanner):
         similarity_scale: float = 14.0,
         contrast_scale: float = 10.0,
         jailbreak_head=None,
+        use_exemplars: bool | None = None,
         **window_options: int,
     ) -> None:
         super().__init__(threshold, encoder=encoder, **window_options)
         self.jailbreak_head = jailbreak_head
+        #: Exemplar similarity too (the default without a head; with one, "combined").
+        self.use_exemplars = jailbreak_head is None if use_exemplars is None else use_exemplars
+        if jailbreak_head is None and not self.use_exemplars:
+            raise ValueError("the injection scanner needs exemplars or a jailbreak head")
         self.use_embeddings = use_embeddings
         self.attack_exemplars = tuple(attack_exemplars)
         self.benign_exemplars = tuple(benign_exemplars)
@@ -220,12 +225,14 @@ class InjectionScanner(SentenceWindowScanner):
         if not self.use_embeddings:
             return "rules (normalisation + patterns)"
         label = super().backend
+        if self.jailbreak_head is not None and self.use_exemplars:
+            return f"rules + trained jailbreak head + similarity ({label})"
         if self.jailbreak_head is not None:
             return f"rules + trained jailbreak head ({label})"
         return f"rules + similarity ({label})"
 
     def warm_up(self) -> None:
-        if self.use_embeddings and self.jailbreak_head is None:
+        if self.use_embeddings and self.use_exemplars:
             self._exemplar_vectors()
         self.scan("warm-up")
 
@@ -256,13 +263,13 @@ class InjectionScanner(SentenceWindowScanner):
         return share_latency(results, timer.ms)
 
     def _signals(self, normed: list[Normalized], windows: EmbeddingWindows) -> list[dict | None]:
-        """The embedding signal of every text: its strongest window, with the evidence."""
-        out: list[dict | None] = [None] * len(normed)
-        # Decoded payloads (base64, rot13, tag characters) are embedded as extra windows for
-        # the exemplar signal; the trained head reads only the text itself (see _whole_prompt).
+        """The embedding signal of every text: exemplars, the head, or the stronger of both."""
+        exemplar: list[dict | None] = [None] * len(normed)
+        trained: list[dict | None] = [None] * len(normed)
+        # Decoded payloads (base64, rot13, tag characters) are extra windows for the exemplars.
         extra_texts: list[str] = []
         extra_owners: list[tuple[int, int, int]] = []
-        if self.jailbreak_head is None:
+        if self.use_exemplars:
             for i, norm in enumerate(normed):
                 for view in norm.views:
                     if view.kind in ("base64", "unicode tags", "rot13") and view.text.strip():
@@ -270,40 +277,49 @@ class InjectionScanner(SentenceWindowScanner):
                         extra_texts.append(view.text[: self.window_chars])
         owners = windows.owners + extra_owners
         if not owners:
-            return out
+            return exemplar
         vecs = self.encoder.encode(windows.texts + extra_texts)
         with one_blas_thread():
+            if self.use_exemplars:
+                self._exemplars(vecs, owners, exemplar)
             if self.jailbreak_head is not None:
-                return self._whole_prompt(normed, vecs, owners, out)
-            return self._exemplars(vecs, owners, out)
+                self._whole_prompt(normed, vecs, windows.owners, trained)
+        return [_stronger(e, t) for e, t in zip(exemplar, trained, strict=True)]
 
-    def _exemplars(self, vecs, owners, out: list[dict | None]) -> list[dict | None]:
+    def exemplar_scores(
+        self, vecs: np.ndarray, attack: np.ndarray, benign: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per window: the exemplar score, the closest attack and benign similarities, and
+        the index of the closest attack exemplar (the jailbreak trainer measures it too)."""
+        s_attack = vecs @ attack.T
+        a = s_attack.max(axis=1)
+        b = (vecs @ benign.T).max(axis=1)
+        z = self.similarity_scale * (a - self.similarity_center) + self.contrast_scale * (a - b)
+        return 1.0 / (1.0 + np.exp(-z)), a, b, s_attack.argmax(axis=1)
+
+    def _exemplars(self, vecs, owners, out: list[dict | None]) -> None:
         """Closeness to attack exemplars minus closeness to benign look-alikes, per window."""
         attack, benign = self._exemplar_vectors()
-        s_attack = vecs @ attack.T
-        s_benign = vecs @ benign.T
-        a = s_attack.max(axis=1)
-        b = s_benign.max(axis=1)
-        z = self.similarity_scale * (a - self.similarity_center) + self.contrast_scale * (a - b)
-        scores = 1.0 / (1.0 + np.exp(-z))
+        scores, a, b, nearest = self.exemplar_scores(vecs, attack, benign)
         for row, (i, start, end) in enumerate(owners):
             best = out[i]
-            if best is None or scores[row] > best["score"]:
+            if best is None or scores[row] > best["similarity_score"]:
                 out[i] = {
                     "score": float(scores[row]),
+                    "similarity_score": float(scores[row]),
                     "attack_similarity": float(a[row]),
                     "benign_similarity": float(b[row]),
-                    "nearest_attack": self.attack_exemplars[int(s_attack[row].argmax())],
+                    "nearest_attack": self.attack_exemplars[int(nearest[row])],
                     "start": start,
                     "end": end,
                 }
-        return out
 
-    def _whole_prompt(self, normed, vecs, owners, out: list[dict | None]) -> list[dict | None]:
+    def _whole_prompt(self, normed, vecs, owners, out: list[dict | None]) -> None:
         """Jailbreak head over each prompt's windows together.
 
-        Decoded payloads are left to the obfuscation evidence: the head was trained on whole
-        prompts, and a decoded greeting scored on its own looked like a short jailbreak.
+        Decoded payloads are left to the obfuscation evidence and the exemplars: the head was
+        trained on whole prompts, and a decoded greeting read in place ("decode this for me:
+        Hello, how are you today?") still looked like a short jailbreak to it.
         """
         from backend.guardrails.jailbreak_head import prompt_features
         from backend.guardrails.scanners.harm import rescale
@@ -323,12 +339,12 @@ class InjectionScanner(SentenceWindowScanner):
             top = sorted(markers.items(), key=lambda kv: -kv[1])[:3]
             out[i] = {
                 "score": float(score),
+                "trained_score": float(score),
                 "jailbreak_probability": float(p),
                 "start": start,
                 "end": end,
                 "markers": {k: round(v, 2) for k, v in top if v > 0},
             }
-        return out
 
     def _result(
         self, text: str, notes: list[str], norm: Normalized, sim: dict | None
@@ -358,17 +374,23 @@ class InjectionScanner(SentenceWindowScanner):
         score = rule_score
         if sim is not None:
             if "jailbreak_probability" in sim:
-                details["trained_score"] = sim["score"]
+                details["trained_score"] = sim["trained_score"]
                 details["jailbreak_probability"] = sim["jailbreak_probability"]
                 if sim.get("markers"):
                     details["jailbreak_markers"] = sim["markers"]
-                label = "trained jailbreak classifier"
-            else:
-                details["similarity_score"] = sim["score"]
-                details["attack_similarity"] = sim["attack_similarity"]
-                details["benign_similarity"] = sim["benign_similarity"]
-                details["nearest_attack"] = sim["nearest_attack"]
-                label = "semantic match to known attacks"
+            if "similarity_score" in sim:
+                for key in (
+                    "similarity_score",
+                    "attack_similarity",
+                    "benign_similarity",
+                    "nearest_attack",
+                ):
+                    details[key] = sim[key]
+            label = (
+                "trained jailbreak classifier"
+                if sim.get("trained_score", -1.0) >= sim.get("similarity_score", -1.0)
+                else "semantic match to known attacks"
+            )
             score = 1.0 - (1.0 - rule_score) * (1.0 - sim["score"])
             if sim["score"] >= 0.5:
                 spans.append(Span(label, sim["start"], sim["end"], sim["score"]))
@@ -385,3 +407,17 @@ class InjectionScanner(SentenceWindowScanner):
             details=details,
             notes=notes,
         )
+
+
+def _stronger(exemplar: dict | None, trained: dict | None) -> dict | None:
+    """Both signals' evidence, scored and highlighted by the stronger one."""
+    if exemplar is None or trained is None:
+        return exemplar or trained
+    best = trained if trained["score"] >= exemplar["score"] else exemplar
+    return {
+        **exemplar,
+        **trained,
+        "score": best["score"],
+        "start": best["start"],
+        "end": best["end"],
+    }
