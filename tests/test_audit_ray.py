@@ -1,7 +1,8 @@
 """The audit on Ray Data gives the same report as the local engine, with a real Ray instance.
 
-One local Ray instance (2 CPUs, a small object store, no dashboard) serves the whole test
-session; the audit joins it instead of starting its own.
+One local Ray instance (2 CPUs, a small object store, no dashboard) serves this module's
+tests; the audit joins it instead of starting its own. It is shut down when the module ends,
+so its processes do not keep running (and using CPU) through the rest of the test session.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_instance():
-    """One local Ray instance for the session (the audit reuses a running instance)."""
+    """One local Ray instance for this module (the audit reuses a running instance)."""
     from backend.audit import ray_engine
 
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
