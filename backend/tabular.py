@@ -322,6 +322,39 @@ def _arrow_batches(
         yield from _csv_batches(file, columns, strict, malformed)
 
 
+def arrow_csv_options(
+    file: TableFile,
+    columns: list[str] | None,
+    on_invalid,
+    *,
+    delimiter: str | None = None,
+    header: list[str] | None = None,
+) -> dict:
+    """``read_options``, ``parse_options`` and ``convert_options`` for Arrow's CSV reader:
+    the ones this module reads with, also given to Ray Data's ``read_csv`` by the audit's
+    Ray engine so that its workers parse a file exactly alike. ``on_invalid(row)`` is
+    Arrow's invalid-row handler."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.csv as pcsv  # noqa: PLC0415
+
+    delimiter = delimiter or sniff_delimiter(file)
+    header = header if header is not None else csv_header(file, delimiter)
+    wanted = header if columns is None else [c for c in header if c in set(columns)]
+    return {
+        # One thread: Arrow then numbers the rows it hands to ``on_invalid``.
+        "read_options": pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, use_threads=False),
+        "parse_options": pcsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        "convert_options": pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in wanted},
+            include_columns=wanted,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
 def _csv_batches(
     file: TableFile, columns: list[str] | None, strict: bool, malformed: Malformed
 ) -> Iterator:
@@ -335,7 +368,6 @@ def _csv_batches(
             f"{file.name} has {len(header):,} columns (at most {MAX_COLUMNS:,} are read when no "
             "columns are named). Name the columns to use (text, label...) or drop the others."
         )
-    wanted = header if columns is None else [c for c in header if c in set(columns)]
     ragged: list = []
 
     def on_invalid(row) -> str:
@@ -345,23 +377,10 @@ def _csv_batches(
         malformed.add(row.number)
         return "skip"
 
-    convert = pcsv.ConvertOptions(
-        column_types={c: pa.string() for c in wanted},
-        include_columns=wanted,
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=False,
-    )
+    options = arrow_csv_options(file, columns, on_invalid, delimiter=delimiter, header=header)
     with file.open() as fh:
         try:
-            # One thread: Arrow then numbers the rows it hands to ``on_invalid``.
-            reader = pcsv.open_csv(
-                fh,
-                read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, use_threads=False),
-                parse_options=pcsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
-                ),
-                convert_options=convert,
-            )
+            reader = pcsv.open_csv(fh, **options)
             for batch in reader:
                 if batch.num_rows:
                     yield batch

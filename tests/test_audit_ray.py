@@ -69,11 +69,18 @@ def test_demo_workspace_reports_are_identical(ray_instance):
 def test_100k_row_file_reports_are_identical(ray_instance, tmp_path):
     """Unique rows with planted exact and near duplicates, PII and splits (leakage)."""
     import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
 
     from benchmarks.audit_scale import generate_chunk, vocabulary
 
     path = tmp_path / "comments_100k.csv"
-    pcsv.write_csv(generate_chunk(100_000, 0, 5, vocabulary(seed=5)), str(path))
+    table = generate_chunk(100_000, 0, 5, vocabulary(seed=5))
+    pcsv.write_csv(table, str(path))
+    # Two malformed lines: the workers' reader skips and counts them like the local one.
+    lines = path.read_text().splitlines(keepends=True)
+    lines[700:700] = ["only,two\n"]
+    lines[60_000:60_000] = ["1,2,3,4,5,6,7,8,9\n"]
+    path.write_text("".join(lines))
     config = AuditConfig(
         text_col="text",
         label_col="label",
@@ -84,7 +91,16 @@ def test_100k_row_file_reports_are_identical(ray_instance, tmp_path):
     local, on_ray = _both(AuditSource(path=path), config)
     assert local["rows"] == on_ray["rows"] == 100_000
     assert on_ray["engine"]["blocks"] >= 4
+    assert on_ray["engine"]["read_by"] == "workers (Ray Data read_csv)"
+    assert on_ray["malformed_rows"] == local["malformed_rows"] == 2
+    assert on_ray["malformed_lines"] == local["malformed_lines"] == [701, 60_001]
     assert report_differences(local, on_ray) == []
+    # Parquet is read by the workers too (a smaller file: the same code path after reading).
+    parquet = tmp_path / "comments_20k.parquet"
+    pq.write_table(table.slice(0, 20_000), str(parquet), row_group_size=5_000)
+    local_pq, ray_pq = _both(AuditSource(path=parquet), config)
+    assert ray_pq["engine"]["read_by"] == "workers (Ray Data read_parquet)"
+    assert ray_pq["rows"] == 20_000 and report_differences(local_pq, ray_pq) == []
     # The clusters compared above are not empty.
     duplicates = local["duplicates"]
     assert duplicates["exact_rows"] > 0 and duplicates["near_rows"] > 0

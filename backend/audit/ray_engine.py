@@ -3,11 +3,17 @@
 ``python -m backend audit ... --engine ray`` (and the engine choice on the audit page)
 runs every enabled check of the registry on a Ray cluster:
 
-1. **read**: the driver streams the file with the same reader as the local engine
-   (:func:`backend.audit.source.iter_frames`: delimiter sniffing, malformed rows skipped
-   and counted, the label mode decided on the first chunk) and puts each chunk, as the
-   canonical Arrow record batch with its global row numbers, in Ray's object store (which
-   spills to disk, so the driver's memory stays flat);
+1. **read**: a CSV or Parquet file is read **on the workers** by Ray Data's own readers
+   (``read_csv`` with the local reader's Arrow options: sniffed delimiter, every column
+   as text, malformed rows skipped and counted with their line numbers in a small actor;
+   ``read_parquet``), so a cluster reads in parallel and the file never passes through
+   the driver. Blocks arrive in file order, so the driver numbers the rows from the block
+   sizes alone and a task per slice turns the rows into the canonical Arrow batch with
+   their global row numbers. The driver reads only the first chunk, with the local
+   reader, to check the columns and decide the label mode and row estimate that every
+   block shares. A DataFrame and JSON Lines are read on the driver, chunk by chunk, and
+   put in Ray's object store (Arrow's JSON reader types a column from its values and
+   stops at a bad line, where the audit counts non-text values and skips bad lines);
 2. **map_batches**: Ray Data runs one task per block on the cluster's CPUs; each task
    builds the checks from the config, updates them with the block and returns their
    pickled **partial state** (plus its CPU seconds per check); a worker process keeps a
@@ -16,10 +22,9 @@ runs every enabled check of the registry on a Ray cluster:
    order-independent by the check protocol) and builds the report exactly as the local
    engine does. A test checks that both engines give identical reports.
 
-Why the driver reads: reports must be identical to the local engine's, and the reader's
-handling of odd CSV (sniffed delimiters, malformed rows, line numbers) is the part that
-would drift if it were written twice. Reading is a small share of an audit's work
-(about 10 % on the demo data); the checks' CPU work is what Ray spreads.
+Why the first chunk is read on the driver: the label mode (binarised or categorical) and
+the row estimate (the toxicity check's evenly spaced sample) must be the same for every
+block, and the same as the local engine's, for the reports to be identical.
 
 Where Ray runs: with ``RAY_ADDRESS`` set (``ray://head:10001`` or ``head:6379``) the audit
 joins that cluster and ships the ``backend`` package to it as a ``py_modules`` runtime
@@ -47,6 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from backend.audit.config import AuditConfig
     from backend.audit.protocol import AuditCheck, AuditPlan
+    from backend.audit.source import AuditSource
+    from backend.tabular import Malformed
 
 __all__ = [
     "ENGINES",
@@ -220,6 +227,77 @@ def _partial_states(
     )
 
 
+#: Formats the workers read themselves (Ray Data's ``read_csv`` / ``read_parquet``).
+#: JSON Lines stay with the driver's reader: Arrow's JSON reader types a column from the
+#: values it sees and stops at a bad line, where the audit counts non-text values and
+#: skips (and counts) bad lines.
+WORKER_READ_FORMATS = ("csv", "parquet")
+
+
+def workers_can_read(source: AuditSource) -> bool:
+    """Whether the Ray workers read ``source`` themselves (a CSV or Parquet file)."""
+    return source.path is not None and source.fmt in WORKER_READ_FORMATS
+
+
+def _canonical_slice(
+    table, start: int, length: int, start_row: int, columns: list[str], batch_of
+) -> pa.Table:
+    """Ray task: rows ``start...start + length`` of a block read by Ray Data, as the
+    canonical batch with global row numbers from ``start_row``."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    from backend.audit.source import arrow_frame  # noqa: PLC0415
+
+    frame = arrow_frame(table.slice(start, length), columns)
+    return pa.Table.from_batches([batch_of(frame, start_row=start_row)])
+
+
+def _num_rows(table) -> int:
+    return table.num_rows
+
+
+class _CountMalformed:
+    """Arrow's invalid-row handler on a worker: count the row in the actor, skip it.
+
+    Synchronous (``ray.get``), so every count has landed when the read ends; malformed
+    rows are rare, so the round trips cost nothing on a clean file.
+    """
+
+    def __init__(self, counter) -> None:
+        self.counter = counter
+
+    def __call__(self, row) -> str:
+        import ray  # noqa: PLC0415
+
+        ray.get(self.counter.add.remote(row.number))
+        return "skip"
+
+
+def _malformed_counter():
+    """A Ray actor class counting malformed rows: the count and the first line numbers."""
+    import ray  # noqa: PLC0415
+
+    from backend.tabular import MAX_BAD_LINES  # noqa: PLC0415
+
+    @ray.remote(num_cpus=0)
+    class MalformedCounter:
+        def __init__(self) -> None:
+            self.count = 0
+            self.lines: list[int] = []
+
+        def add(self, line: int | None) -> None:
+            self.count += 1
+            if line is not None:
+                self.lines.append(int(line))
+                if len(self.lines) > 4 * MAX_BAD_LINES:
+                    self.lines = sorted(self.lines)[:MAX_BAD_LINES]
+
+        def result(self) -> tuple[int, list[int]]:
+            return self.count, sorted(self.lines)[:MAX_BAD_LINES]
+
+    return MalformedCounter
+
+
 @dataclass
 class RayAuditSink:
     """Collects canonical batches on the driver, runs the checks on Ray, merges the states.
@@ -253,23 +331,89 @@ class RayAuditSink:
     blocks_done: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
     wall_s: float = 0.0
+    #: Who read the file: the driver, or the workers with Ray Data's reader.
+    read_by: str = "driver"
+
+    def _start(self, rows: int) -> None:
+        if self.info is None:
+            self.info = ensure_ray()
+        if self.block_rows == 0:
+            # About four blocks per CPU, so that every CPU stays busy to the end.
+            estimate = self.plan.estimated_rows or rows
+            per_block = math.ceil(estimate / (4 * max(1, self.info.cpus)))
+            self.block_rows = max(_MIN_BLOCK_ROWS, min(self.config.chunk_rows, per_block))
 
     def add(self, batch: pa.RecordBatch) -> None:
         """Put one canonical batch in the object store, as one or more blocks."""
         import pyarrow as pa  # noqa: PLC0415
         import ray  # noqa: PLC0415
 
-        if self.info is None:
-            self.info = ensure_ray()
-        if self.block_rows == 0:
-            # About four blocks per CPU, so that every CPU stays busy to the end.
-            estimate = self.plan.estimated_rows or batch.num_rows
-            per_block = math.ceil(estimate / (4 * max(1, self.info.cpus)))
-            self.block_rows = max(_MIN_BLOCK_ROWS, min(self.config.chunk_rows, per_block))
+        self._start(batch.num_rows)
         for start in range(0, batch.num_rows, self.block_rows):
             block = batch.slice(start, self.block_rows)
             self.refs.append(ray.put(pa.Table.from_batches([block])))
         self.rows += batch.num_rows
+
+    def read_file(
+        self,
+        source: AuditSource,
+        columns: list[str],
+        malformed: Malformed,
+        batch_of: Callable[..., pa.RecordBatch],
+    ) -> int:
+        """Read ``source`` on the workers with Ray Data's reader; returns the row count.
+
+        Blocks arrive in file order (``preserve_order``), so the driver numbers their rows
+        from the block sizes alone: each slice of :attr:`block_rows` rows becomes a task
+        that turns its rows into the canonical batch (``batch_of(frame, start_row=...)``)
+        on a worker. The driver handles references and sizes, never the rows. Malformed
+        CSV rows are skipped by the same Arrow options as the local reader and counted,
+        with their line numbers, in a small actor.
+        """
+        import ray  # noqa: PLC0415
+        import ray.data  # noqa: PLC0415
+
+        from backend.tabular import TableFile, arrow_csv_options  # noqa: PLC0415
+
+        self._start(self.plan.estimated_rows or self.config.chunk_rows)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        context.execution_options.preserve_order = True
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        assert source.path is not None
+        counter = None
+        if source.fmt == "csv":
+            counter = _malformed_counter().remote()
+            file = TableFile(name=source.name, fmt="csv", path=source.path)
+            options = arrow_csv_options(file, columns, _CountMalformed(counter))
+            dataset = ray.data.read_csv(str(source.path), file_extensions=None, **options)
+        else:
+            dataset = ray.data.read_parquet(str(source.path), columns=columns)
+        canonical = ray.remote(_canonical_slice)
+        rows = 0
+        low, high = 0.0, self.span[0]
+        estimate = max(1, self.plan.estimated_rows or 1)
+        for bundle in dataset.iter_internal_ref_bundles():
+            for entry in bundle.blocks:
+                n = entry.metadata.num_rows
+                if n is None:
+                    n = ray.get(ray.remote(_num_rows).remote(entry.ref))
+                for start in range(0, n, self.block_rows):
+                    length = min(self.block_rows, n - start)
+                    self.refs.append(
+                        canonical.remote(entry.ref, start, length, rows + start, columns, batch_of)
+                    )
+                rows += n
+            self.progress(
+                low + (high - low) * min(1.0, rows / estimate),
+                f"Ray workers read {rows:,} rows of {source.name}",
+            )
+        if counter is not None:
+            malformed.count, malformed.lines = ray.get(counter.result.remote())
+        self.rows += rows
+        self.read_by = f"workers (Ray Data read_{source.fmt})"
+        return rows
 
     def finish(self) -> dict[str, AuditCheck]:
         """Run ``map_batches`` over every block and merge the partial states into ``checks``."""
@@ -333,6 +477,7 @@ class RayAuditSink:
             "nodes": info.nodes if info else None,
             "cpus": info.cpus if info else None,
             "blocks": self.blocks_done,
+            "read_by": self.read_by,
             "ray_startup_s": round(info.startup_s, 3) if info else None,
             "ray_wall_s": round(self.wall_s, 3),
         }

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from backend.audit.config import AuditConfig
 from backend.audit.findings import build_findings
 from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext
-from backend.audit.ray_engine import ENGINES, RayAuditSink, ensure_ray
+from backend.audit.ray_engine import ENGINES, RayAuditSink, ensure_ray, workers_can_read
 from backend.audit.registry import check_classes, report_observations
 from backend.audit.source import (
     AuditSource,
@@ -126,6 +127,22 @@ def build_checks(config: AuditConfig, plan: AuditPlan) -> tuple[dict[str, AuditC
     return checks, notes
 
 
+def frame_batch(
+    frame, *, config: AuditConfig, start_row: int, label_mode: str, partition_constant: str | None
+):
+    """The canonical record batch of rows ``start_row...`` of the audited file, with their
+    split (the split column's value, or the file name when a second file is audited).
+    The Ray engine's workers call it on the blocks they read."""
+    if config.split_col:
+        partition = np.array(
+            [str(v) if v is not None else "(missing)" for v in frame[config.split_col].tolist()],
+            dtype=object,
+        )  # fmt: skip
+    else:
+        partition = partition_constant
+    return batch_for(frame, config, start_row=start_row, partition=partition, label_mode=label_mode)
+
+
 def batch_for(frame, config: AuditConfig, *, start_row: int, partition, label_mode: str):
     """The canonical record batch of one chunk of the audited file (see :func:`canonical_batch`)."""
     return canonical_batch(
@@ -206,7 +223,13 @@ def run_audit(
     weight = _PRIMARY_WEIGHT if second is not None else 0.97
     partition_constant = source.name if second is not None and not config.split_col else None
     report_progress(0.0, f"Reading {source.name}…")
-    frames = iter_frames(source, needed, config.chunk_rows, malformed)
+    # On Ray, the workers read a CSV or Parquet file themselves: the driver reads only the
+    # first chunk (to check the columns and decide the label mode), with its own count of
+    # malformed rows, so the workers' count is the only one in the report.
+    workers_read = engine == "ray" and workers_can_read(source)
+    frames = iter_frames(
+        source, needed, config.chunk_rows, Malformed() if workers_read else malformed
+    )
     checks: dict[str, AuditCheck] = {}
     notes: list[str] = []
     plan: AuditPlan | None = None
@@ -225,15 +248,12 @@ def run_audit(
                     plan = plan_audit(frame, config, fraction)
                     plan.scorer, plan.tick = scorer, tick
                     plan.note = lambda message: report_progress(0.0, message)
-                if config.split_col:
-                    partition = np.array(
-                        [str(v) if v is not None else "(missing)" for v in frame[config.split_col].tolist()],
-                        dtype=object,
-                    )  # fmt: skip
-                else:
-                    partition = partition_constant
-                batch = batch_for(
-                    frame, config, start_row=rows, partition=partition, label_mode=plan.label_mode
+                batch = frame_batch(
+                    frame,
+                    config=config,
+                    start_row=rows,
+                    label_mode=plan.label_mode,
+                    partition_constant=partition_constant,
                 )
             if not checks and not notes:
                 with clock.measure("setup"):
@@ -251,6 +271,22 @@ def run_audit(
                     ray_sink = RayAuditSink(
                         checks, config, plan, report_progress, build_checks, info=info
                     )
+                if workers_read:
+                    frames.close()
+                    report_progress(0.0, f"Ray workers are reading {source.name}…")
+                    with clock.measure("read"):
+                        rows = ray_sink.read_file(
+                            source,
+                            needed,
+                            malformed,
+                            partial(
+                                frame_batch,
+                                config=config,
+                                label_mode=plan.label_mode,
+                                partition_constant=partition_constant,
+                            ),
+                        )
+                    break
                 with clock.measure("read"):
                     ray_sink.add(batch)
                 report_progress(state["fraction"], f"Read {rows:,} rows of {source.name} for Ray")

@@ -370,6 +370,12 @@ def iter_frames(
         yield _objects(frame.reindex(columns=columns)), fraction
 
 
+def arrow_frame(table, columns: list[str]) -> pd.DataFrame:
+    """Rows read by Arrow elsewhere (the Ray engine's workers) as :func:`iter_frames`
+    yields them: only ``columns``, object values, ``None`` for missing."""
+    return _objects(table.to_pandas().reindex(columns=columns))
+
+
 def _objects(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reset_index(drop=True).astype(object)
     return frame.where(frame.notna(), None)
