@@ -622,16 +622,25 @@ class DuplicatesCheck(AuditCheck):
         return super().__getstate__()
 
     def _flush(self) -> None:
-        """Write the buffered state to its hash partitions and empty the buffers."""
+        """Write the buffered state to its hash partitions and empty the buffers.
+
+        One buffered batch at a time, each released once written (files receive the same
+        records in the same order as a write of everything at once), so a flush needs
+        little memory beyond the buffer itself.
+        """
+        import pyarrow as pa  # noqa: PLC0415
+
         if self._spill is None:
             self._spill = _Spill()
         spill = self._spill
-        if self._rows:
-            facts = np.concatenate(self._rows)
-            spill.append_partitioned("rows", facts, _partition_of(facts["h"]))
-        import pyarrow as pa  # noqa: PLC0415
-
-        for entries, texts in self._texts:
+        for kind, pieces, key in (
+            ("rows", self._rows, "h"), ("bands", self._bands, "key"), ("sigs", self._sigs, "h"),
+        ):  # fmt: skip
+            while pieces:
+                piece = pieces.pop(0)
+                spill.append_partitioned(kind, piece, _partition_of(piece[key]))
+        while self._texts:
+            entries, texts = self._texts.pop(0)
             # Texts ordered by partition (an Arrow take), so each partition's bytes are one
             # contiguous slice of the buffer.
             part = _partition_of(entries["h"])
@@ -644,13 +653,6 @@ class DuplicatesCheck(AuditCheck):
                 if hi > lo:
                     spill.append("texts", p, entries[lo:hi])
                     spill.append("text-bytes", p, data[offsets[lo] : offsets[hi]].tobytes())
-        if self._bands:
-            band = np.concatenate(self._bands)
-            spill.append_partitioned("bands", band, _partition_of(band["key"]))
-        if self._sigs:
-            sigs = np.concatenate(self._sigs)
-            spill.append_partitioned("sigs", sigs, _partition_of(sigs["h"]))
-        self._rows, self._texts, self._bands, self._sigs = [], [], [], []
         self._buffered = 0
 
     def _progress(self, activity: str) -> None:
