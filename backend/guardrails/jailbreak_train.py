@@ -65,6 +65,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "past/future-tense rephrasings (harmful, negatives)": ("past_tense", "future_tense"),
     "project look-alikes (ours)": ("project_lookalikes",),
     "ChatterBot corpus": ("chatterbot_corpus",),
+    "BYU chit-chat conversations": ("chitchat_dataset",),
     "MT-Bench questions": ("mt_bench",),
     "LLM prompt templates (NeMo, AlpacaEval, airoboros)": ("llm_prompt_templates",),
     "FastChat system prompts": ("fastchat_system_prompts",),
@@ -254,7 +255,9 @@ def rule_scores(prompts: list[Prompt]) -> np.ndarray:
     return np.array([r.score for r in rules.scan_batch([p.text for p in prompts])])
 
 
-def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
+def summarize(
+    prompts: list[Prompt], cs: dict[str, Any], *, max_fpr: float = MAX_FPR
+) -> dict[str, Any]:
     """Per held-out group: share flagged by the head alone (JSON-ready)."""
     from backend.guardrails.scanners.harm import rescale
     from backend.guardrails.train import auc
@@ -279,7 +282,7 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
         m = ok & (cs["group"] == name)
         if not m.any():
             continue
-        label = labels[m][0]
+        label = "/".join(sorted(set(labels[m])))  # a source may hold benign and harmful rows
         rows.append(
             {
                 "group": name,
@@ -296,7 +299,7 @@ def summarize(prompts: list[Prompt], cs: dict[str, Any]) -> dict[str, Any]:
     return {
         "protocol": (
             "leave one source group out: train on the others (80 %), threshold at validation "
-            f"FPR <= {MAX_FPR:.0%} (their 20 %), score the held-out group; near-duplicates "
+            f"FPR <= {max_fpr:.0%} (their 20 %), score the held-out group; near-duplicates "
             f"of training rows (first-window cosine >= {NEAR_DUPLICATE}) not counted"
         ),
         "headline": {
@@ -400,7 +403,7 @@ def train(
             ),
             progress=lambda k, t, g: log(f"  {k}/{t} {g}"),
         )
-        return {"cross_source": summarize(prompts, cs)}
+        return {"cross_source": summarize(prompts, cs, max_fpr=max_fpr)}
 
     return run.finish(
         head,
