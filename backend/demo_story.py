@@ -208,6 +208,7 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
     from backend.training.launch import submit_training
     from backend.training.preflight import preflight
     from backend.training.sanity import baseline_comparison, check_run
+    from backend.training.summary import RunSummary
 
     config = demo_train_config().model_copy(update={"dataset_id": state["dataset"].id})
     bar.report(0.0, "checking the data and the model")
@@ -229,16 +230,17 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
     if status != "succeeded":
         first = (job.error or job.message or status).strip().splitlines()[0]
         raise StewardError(f"{run_name} {status}: {first}")
-    summary = job.result or {}
-    warnings = check_run(summary)
-    ev = summary.get("eval") or {}
+    stored = job.result or {}
+    summary = RunSummary.load_readable(stored)[0]
+    warnings = check_run(stored)
+    ev = summary.eval or {}
     out.records = {"run": job_id}
-    if summary.get("artifact_id"):
-        out.records["run_artifact"] = int(summary["artifact_id"])
-    line = baseline_comparison(summary) or ""
+    if summary.artifact_id:
+        out.records["run_artifact"] = summary.artifact_id
+    line = baseline_comparison(stored) or ""
     out.summary = (
-        f"{run_name}: LoRA on {summary.get('train_rows', 0):,} rows, "
-        f"{summary.get('steps', 0)} steps; F1 {ev.get('f1', float('nan')):.3f}. {line}"
+        f"{run_name}: LoRA on {summary.train_rows or 0:,} rows, "
+        f"{summary.steps or 0} steps; F1 {ev.get('f1', float('nan')):.3f}. {line}"
     ).strip()
     if warnings:
         out.summary += " Warning: " + " ".join(w.as_text() for w in warnings)
@@ -273,20 +275,17 @@ def _fairness(store, settings, manager, bar, state, out: StepOutcome) -> None:
 
 def _worst_gap(report: dict) -> str:
     """The largest gap of an evaluation report, in words."""
-    worst = report.get("disparities") or {}
-    best_text, best_val = None, -1.0
-    if isinstance(worst, dict):
-        for metric, d in worst.items():
-            if not isinstance(d, dict) or d.get("difference") is None:
-                continue
-            diff = float(d["difference"])
-            if diff > best_val:
-                best_val = diff
-                best_text = f"largest gap {metric.replace('_', ' ')} {diff:.3f}" + (
-                    f" ({d['column']})" if d.get("column") else ""
-                )
-    overall = report.get("overall") or {}
-    auc = overall.get("roc_auc") if isinstance(overall, dict) else None
+    from backend.fairness.report import EvaluationReport
+
+    rep = EvaluationReport.load_readable(report)[0]
+    measured = [(m, d) for m, d in rep.disparities.items() if d.difference is not None]
+    best_text = None
+    if measured:
+        metric, d = max(measured, key=lambda md: float(md[1].difference))
+        best_text = f"largest gap {metric.replace('_', ' ')} {float(d.difference):.3f}" + (
+            f" ({d.column})" if d.column else ""
+        )
+    auc = rep.overall.get("roc_auc")
     parts = [p for p in (best_text, f"ROC AUC {auc:.3f}" if auc is not None else None) if p]
     return ", ".join(parts) or "evaluated"
 

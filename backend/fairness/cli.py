@@ -201,34 +201,35 @@ def _handle_probes(args: argparse.Namespace, settings) -> int:
 
 
 def _print_text(report: dict) -> None:
-    from backend.fairness.evaluation import gaps_above_threshold
     from backend.fairness.metrics import METRICS
+    from backend.fairness.report import EvaluationReport
 
-    print(f"Source: {report['source'].get('description')}")
-    print(f"Rows evaluated: {report['n_rows']:,}")
+    rep = EvaluationReport.load(report)
+    print(f"Source: {rep.source.description}")
+    print(f"Rows evaluated: {rep.n_rows:,}")
     print("\nFindings:")
-    for s in report["findings"]:
+    for s in rep.findings:
         print(f"  - {s}")
     print("\nOverall:")
     for m in (*METRICS, "count"):
-        v = report["overall"].get(m)
+        v = rep.overall.get(m)
         if v is not None:
             print(f"  {m:<15} {v:.3f}" if m != "count" else f"  {m:<15} {v:,}")
-    if report["disparities"]:
+    if rep.disparities:
         print("\nLargest disparity per metric (difference, ratio, column):")
-        for m, d in report["disparities"].items():
-            ratio = "n/a" if d["ratio"] is None else f"{d['ratio']:.2f}"
-            print(f"  {m:<20} {d['difference']:.3f}  {ratio:>5}  {d['column']}")
-    if report.get("final_bias_score") is not None:
-        print(f"\nFinal bias score: {report['final_bias_score']:.3f}")
-    gaps = gaps_above_threshold(report)
+        for m, d in rep.disparities.items():
+            ratio = "n/a" if d.ratio is None else f"{d.ratio:.2f}"
+            print(f"  {m:<20} {d.difference:.3f}  {ratio:>5}  {d.column}")
+    if rep.final_bias_score is not None:
+        print(f"\nFinal bias score: {rep.final_bias_score:.3f}")
+    gaps = rep.gaps_above_threshold()
     if gaps:
         print("\nAlerts:")
         for line in gaps:
             print(f"  ! {line}")
-    if report["warnings"]:
+    if rep.warnings:
         print("\nWarnings:")
-        for w in report["warnings"]:
+        for w in rep.warnings:
             print(f"  - {w}")
     if "display_name" in report:
         print(f"\nSaved as {report['display_name']}.")

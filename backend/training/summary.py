@@ -30,6 +30,8 @@ class RunSummary(StoredReport):
 
     run_name: str | None = None
     job_id: int | None = None
+    #: The ``run`` artifact saved for the run (in the job's result).
+    artifact_id: int | None = None
     status: str | None = None
     task: str | None = None
     model: str | None = None
