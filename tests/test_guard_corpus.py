@@ -37,6 +37,8 @@ PROJECT_KINDS = {
     "history",
     "unsafe_plain",
     "support",
+    "extremism",
+    "self_harm",
 }
 TEST2_KINDS = {
     "homonym",
