@@ -36,7 +36,7 @@ SENSITIVE = ["gender", "age_group", "ethnicity", "religion"]
 
 
 def _dataset(rows: int, seed: int) -> Path:
-    from backend.datasets import generate_demo_dataset  # noqa: PLC0415
+    from backend.demo_data import generate_demo_dataset  # noqa: PLC0415
 
     path = Path(tempfile.gettempdir()) / f"steward-audit-bench-{rows}-{seed}.csv"
     if not path.exists():

@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from backend.datasets import generate_demo_dataset  # noqa: PLC0415
+    from backend.demo_data import generate_demo_dataset  # noqa: PLC0415
     from backend.detectors.pii import PiiDetector  # noqa: PLC0415
 
     detector = PiiDetector()

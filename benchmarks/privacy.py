@@ -31,7 +31,7 @@ def _load() -> str:
 
 def hashing(rows: int) -> None:
     from backend.dataset_versions import fingerprint_file
-    from backend.datasets import generate_demo_dataset
+    from backend.demo_data import generate_demo_dataset
 
     base = generate_demo_dataset(4000)
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from backend.audit.findings import pii_summary
-from backend.datasets import label_name
+from backend.column_roles import label_name
 from components import audit_charts as charts
 from components import audit_tables as tables
 from components.formatting import show_table

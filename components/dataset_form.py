@@ -9,16 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from backend.datasets import (
-    ColumnRoles,
-    LoadedTable,
-    infer_roles,
-    load_hf_dataset,
-    load_table,
-    parse_label_names,
-    register_dataset,
-    save_upload,
-)
+from backend.column_roles import ColumnRoles, infer_roles, parse_label_names
+from backend.datasets import LoadedTable, load_hf_dataset, load_table, register_dataset, save_upload
 from backend.errors import StewardError
 from components import state
 from components.formatting import show_table

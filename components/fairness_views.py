@@ -472,7 +472,7 @@ def _render_mitigation_result(job) -> None:
 
 
 def render_reweighting() -> None:
-    from backend.datasets import ColumnRoles
+    from backend.column_roles import ColumnRoles
     from backend.fairness.mitigation import group_weights, save_reweighting
 
     store = state.store()

@@ -37,7 +37,8 @@ from backend.audit.protocol import ReportContext
 from backend.audit.representation import RepresentationCheck
 from backend.audit.source import canonical_batch, normalise_text
 from backend.audit.text_stats import TextStatsCheck
-from backend.datasets import ensure_demo_workspace, generate_demo_dataset
+from backend.datasets import ensure_demo_workspace
+from backend.demo_data import generate_demo_dataset
 from backend.errors import DatasetError
 from backend.jobs import JobManager
 

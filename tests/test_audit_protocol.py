@@ -17,7 +17,7 @@ from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext, Section
 from backend.audit.registry import check_classes, report_observations
 from backend.audit.runner import assemble_report, build_checks
 from backend.audit.source import canonical_batch
-from backend.datasets import generate_demo_dataset
+from backend.demo_data import generate_demo_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SENSITIVE = ["gender", "age_group", "ethnicity", "religion"]

@@ -15,7 +15,7 @@ import pytest
 from backend.audit import AuditConfig, AuditSource, run_audit
 from backend.audit.config import CHECKS
 from backend.audit.ray_engine import report_differences
-from backend.datasets import generate_demo_dataset
+from backend.demo_data import generate_demo_dataset
 from backend.errors import DatasetError, JobCancelled
 
 ray = pytest.importorskip("ray", reason="ray is pinned in requirements.txt")

@@ -11,7 +11,8 @@ import pytest
 from backend.audit import AuditConfig, audit_dataset
 from backend.audit.findings import pii_summary
 from backend.cli import main
-from backend.datasets import ColumnRoles, ensure_demo_workspace, label_name, parse_label_names
+from backend.column_roles import ColumnRoles, label_name, parse_label_names
+from backend.datasets import ensure_demo_workspace
 from backend.errors import DatasetError
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import backend.dataset_versions as dv
-from backend.datasets import ColumnRoles, register_dataset
+from backend.column_roles import ColumnRoles
+from backend.datasets import register_dataset
 from tests.test_training_models import demo_frame
 
 

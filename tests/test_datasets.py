@@ -5,16 +5,9 @@ import io
 import pandas as pd
 import pytest
 
-from backend.datasets import (
-    ColumnRoles,
-    ensure_demo_workspace,
-    generate_demo_dataset,
-    infer_roles,
-    load_hf_dataset,
-    load_table,
-    register_dataset,
-    validate_roles,
-)
+from backend.column_roles import ColumnRoles, infer_roles, validate_roles
+from backend.datasets import ensure_demo_workspace, load_hf_dataset, load_table, register_dataset
+from backend.demo_data import generate_demo_dataset
 from backend.errors import DatasetError
 
 

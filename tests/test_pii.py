@@ -8,7 +8,7 @@ from collections import Counter
 import pyarrow as pa
 import pytest
 
-from backend.datasets import generate_demo_dataset
+from backend.demo_data import generate_demo_dataset
 from backend.detectors.pii import ENTITY_TYPES, PiiDetector, PiiMatch, iban_valid, luhn_valid
 from benchmarks.pii_quality import RECORD_SHAPES, record_number_comments, score_gold_spans
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backend.datasets import ColumnRoles, register_dataset
+from backend.column_roles import ColumnRoles
+from backend.datasets import register_dataset
 from backend.privacy.membership import evaluate_attack, verdict
 from tests.test_training_models import build_tiny_bert, demo_frame, write_csv
 

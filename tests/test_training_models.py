@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from backend.datasets import generate_demo_dataset
+from backend.demo_data import generate_demo_dataset
 
 
 def demo_frame(n: int = 240) -> pd.DataFrame:

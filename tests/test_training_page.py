@@ -42,7 +42,8 @@ def test_bad_lora_targets_are_refused_before_the_run_starts(app_test, store, set
 
 
 def test_unknown_model_and_one_class_label_are_refused(app_test, store, settings, tmp_path):
-    from backend.datasets import ColumnRoles, register_dataset
+    from backend.column_roles import ColumnRoles
+    from backend.datasets import register_dataset
 
     ensure_demo_workspace(store, settings)
     frame = demo_frame(60).assign(label=1)

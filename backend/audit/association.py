@@ -390,7 +390,7 @@ class AssociationCheck(AuditCheck):
 
     @classmethod
     def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
-        from backend.datasets import label_name  # noqa: PLC0415
+        from backend.column_roles import label_name  # noqa: PLC0415
 
         assert isinstance(section, AssociationSection)
         skew = context.sections.get("label_skew")

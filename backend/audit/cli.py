@@ -71,8 +71,8 @@ def _handle(args: argparse.Namespace) -> int:
     from backend.audit.export import export_anonymised  # noqa: PLC0415
     from backend.audit.runner import dataset_observations, run_audit  # noqa: PLC0415
     from backend.audit.source import AuditSource  # noqa: PLC0415
+    from backend.column_roles import ColumnRoles, parse_label_names  # noqa: PLC0415
     from backend.config import get_settings  # noqa: PLC0415
-    from backend.datasets import ColumnRoles, parse_label_names  # noqa: PLC0415
     from backend.errors import DatasetError, check_output_file  # noqa: PLC0415
 
     settings = get_settings()

@@ -264,7 +264,7 @@ class LabelSkewCheck(AuditCheck):
     @classmethod
     def findings(cls, section: Section, context: ReportContext) -> list[Finding]:
         from backend.audit.findings import pct  # noqa: PLC0415
-        from backend.datasets import label_name  # noqa: PLC0415
+        from backend.column_roles import label_name  # noqa: PLC0415
 
         assert isinstance(section, LabelSkewSection)
 

@@ -450,7 +450,7 @@ def source_for_dataset(dataset) -> AuditSource:
 
 
 def dataset_meta(dataset) -> dict:
-    from backend.datasets import ColumnRoles  # noqa: PLC0415
+    from backend.column_roles import ColumnRoles  # noqa: PLC0415
 
     return {
         "id": dataset.id,

@@ -44,7 +44,7 @@ def demo_baseline(settings=None, *, features: str = "tfidf", progress=None) -> D
     with _lock:
         if features in _cache:
             return _cache[features]
-    from backend.datasets import generate_demo_dataset
+    from backend.demo_data import generate_demo_dataset
 
     frame = generate_demo_dataset()
     train = frame[frame["split"] == "train"].reset_index(drop=True)

@@ -120,7 +120,7 @@ def demo_request(
 
 def guess_columns(frame: pd.DataFrame) -> dict:
     """Best guesses for the column roles of an uploaded predictions table."""
-    from backend.datasets import infer_roles
+    from backend.column_roles import infer_roles
 
     lower = {c: str(c).lower() for c in frame.columns}
 

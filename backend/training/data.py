@@ -49,7 +49,7 @@ def load_frame(config: TrainConfig, store) -> tuple[pd.DataFrame, int | None, st
             raise DatasetError(f"Could not read dataset #{ds.id} '{ds.name}': {exc}") from None
         return frame, ds.id, ds.name, dict(ds.roles or {})
     if config.dataset_path:
-        from backend.datasets import infer_roles
+        from backend.column_roles import infer_roles
 
         fmt = detect_format(config.dataset_path)
         used = _columns_used(config)

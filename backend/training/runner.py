@@ -472,7 +472,7 @@ def _privacy_audit(model, tokenizer, data, config, plan, reporter, dp, notes, ca
 
 def _label_names(store: Store, dataset_id: int | None) -> dict[str, str]:
     """What each label value means, as registered with the dataset (empty when unknown)."""
-    from backend.datasets import ColumnRoles
+    from backend.column_roles import ColumnRoles
 
     dataset = store.get_dataset(dataset_id) if dataset_id is not None else None
     return ColumnRoles.from_dict(dataset.roles).label_names if dataset is not None else {}
