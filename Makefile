@@ -18,7 +18,7 @@ run: setup demo
 test: setup chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
 
 setup: $(STAMP)
 

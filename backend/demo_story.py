@@ -218,7 +218,7 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
     run_name = store.display_name(store.get_job(job_id))
     bar.report(0.0, f"{run_name} started")
     while True:
-        status = manager.wait(job_id, timeout=1.0)
+        manager.wait(job_id, timeout=1.0)
         job = store.get_job(job_id)
         if job.status not in ("queued", "running"):
             break
@@ -227,6 +227,10 @@ def _finetune(store, settings, manager, bar, state, out: StepOutcome) -> None:
         except JobCancelled:
             manager.cancel(job_id)
             raise
+    # The run ended after the timed wait above returned "running": wait for its supervisor
+    # to finish and take the final status (the story failed with "running: Done" otherwise).
+    status = manager.wait(job_id)
+    job = store.get_job(job_id)
     if status != "succeeded":
         first = (job.error or job.message or status).strip().splitlines()[0]
         raise StewardError(f"{run_name} {status}: {first}")

@@ -11,15 +11,12 @@ stays where the reviewer was after each action.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import ROOT, chromium, require_chromium, streamlit_server
+from tests.browser_support import ROOT, browser_workspace, chromium, sign_in, streamlit_server
 
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 PASSWORD = "story-browser-passphrase"
@@ -31,17 +28,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    require_chromium()
-    home = tmp_path_factory.mktemp("story-browser-home")
-    env = dict(
-        os.environ,
-        STEWARD_HOME=str(home),
-        STEWARD_SECRETS=str(home / "none.toml"),
-        STEWARD_REVIEWER_PASSWORD=PASSWORD,
-    )
-    _cli(env, "reviewer", "add", "alice", "--display-name", "Alice Martin")
-    with streamlit_server(home, env) as base:
-        yield base, home, env
+    ws = browser_workspace(tmp_path_factory, "story-browser-home")
+    ws.add_reviewer("alice", "Alice Martin", PASSWORD)
+    with streamlit_server(ws.home, ws.env) as base:
+        yield base, ws
 
 
 def _no_exception(page) -> None:
@@ -63,23 +53,10 @@ def _tab_selected(page, name: str) -> None:
     expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 
 
-def _cli(env, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "backend", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return out.stdout
-
-
 def test_guided_demo_from_home_and_every_step_on_its_page(server):
     from playwright.sync_api import expect
 
-    base, home, env = server
+    base, ws = server
     SCREENS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
@@ -135,7 +112,7 @@ def test_guided_demo_from_home_and_every_step_on_its_page(server):
             epochs.press("Enter")
             page.wait_for_timeout(3000)
             expect(page.get_by_text(re.compile(r"^Started Run #2"))).to_have_count(0)
-            jobs = _cli(env, "jobs", "--kind", "train", "--json")
+            jobs = ws.cli("jobs", "--kind", "train", "--json", check=True).stdout
             assert jobs.count('"kind": "train"') == 1, jobs
 
             # 3. the run's fairness evaluation is the one selected
@@ -169,11 +146,11 @@ def test_guided_demo_from_home_and_every_step_on_its_page(server):
             _no_exception(page)
             page.screenshot(path=str(SCREENS / "story_card.png"))
 
-            review_model_card(page, home)
+            review_model_card(page, ws.home)
         finally:
             page.close()
 
-    report = json.loads(_cli(env, "card", "verify", "--id", "1", "--json"))
+    report = json.loads(ws.cli("card", "verify", "--id", "1", "--json", check=True).stdout)
     assert report["decision"] == "approve" and report["reviewer"] == "alice"
     assert len(report["exceptions"]) >= 1
 
@@ -185,10 +162,7 @@ def review_model_card(page, home) -> None:
 
     # a reviewer signs in; the Sign-off tab stays open
     page.get_by_role("tab", name="Sign-off").click()
-    page.get_by_label("Reviewer name").fill("alice")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=30_000)
+    sign_in(page, "alice", PASSWORD)
     _tab_selected(page, "Sign-off")
     expect(page.get_by_text(re.compile(r"Approval is blocked by \d+ issue"))).to_be_visible()
 
