@@ -14,7 +14,7 @@ from backend.audit import AuditConfig, AuditSource, run_audit
 from backend.audit.config import CHECKS
 from backend.audit.duplicates import DuplicatesCheck
 from backend.audit.protocol import AuditCheck, AuditPlan, ReportContext, Section
-from backend.audit.registry import check_classes, report_observations
+from backend.audit.registry import check_classes, report_context, report_observations
 from backend.audit.runner import assemble_report, build_checks
 from backend.audit.source import canonical_batch
 from backend.demo_data import generate_demo_dataset
@@ -145,6 +145,47 @@ def test_stored_report_sections_load_back_typed(demo):
         assert cls.to_report(section) == {k: report[k] for k in cls.to_report(section)}
         assert cls.findings(section, context) or cls.name in ("association",)
     assert np.isclose(report["duplicates"]["candidate_probability"], 0.952, atol=0.001)
+    # Card lines come from the checks too, read from the stored report.
+    context = report_context(report)
+    cards = {
+        kind: {
+            (f.section, f.key): f.text
+            for cls, section in ((c, context.sections.get(c.name)) for c in check_classes())
+            if section is not None
+            for f in cls.card_fields(section, context, kind)
+        }
+        for kind in ("model", "data")
+    }
+    assert set(cards["model"]) == {
+        ("factors_and_training_data", "relevant_factors"),
+        ("ethical_considerations", "sensitive_data"),
+    }
+    data = cards["data"]
+    assert set(data) == {
+        ("demographic_coverage", "representation"),
+        ("demographic_coverage", "underrepresented"),
+        ("personal_and_sensitive_information", "pii_found"),
+        ("construction_and_sources", "duplicates"),
+        ("annotations", "label_rate"),
+    }
+    pii_rows = report["pii"]["rows_with_pii"]
+    assert (
+        f"found PII in {pii_rows:,} rows"
+        in data[("personal_and_sensitive_information", "pii_found")]
+    )
+    assert (
+        f"{report['duplicates']['exact_rows']:,} exact duplicate rows"
+        in data[("construction_and_sources", "duplicates")]
+    )
+    flagged = report["representation_summary"]["flagged"]
+    assert len(data[("demographic_coverage", "underrepresented")].splitlines()) == len(flagged)
+    checklist = {
+        s.item: s.status
+        for cls in check_classes()
+        if cls.name in context.sections
+        for s in cls.card_checklist(context.sections[cls.name], context)
+    }
+    assert checklist == {"pii_removed": "attention", "bias_assessment": "in_progress"}
 
 
 def test_cancelled_audit_leaves_no_spill_files(demo, tmp_path, monkeypatch):

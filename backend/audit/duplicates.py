@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
+from backend.audit.protocol import AuditCheck, CardField, Finding, Headline, ReportContext, Section
 from backend.audit.source import Chunk
 from backend.detectors.pii import PiiDetector
 
@@ -1161,6 +1161,18 @@ class DuplicatesCheck(AuditCheck):
                 text = f"No leakage between '{leak['from']}' and '{leak['to']}'."
                 out.append(Finding(check=cls.name, severity="ok", text=text))
         return out
+
+    @classmethod
+    def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        assert isinstance(section, DuplicatesSection)
+        if card_kind != "data":
+            return []
+        text = (
+            f"The audit found {section.exact_rows:,} exact duplicate rows, "
+            f"{section.near_rows:,} near-duplicate rows, "
+            f"{section.near_cluster_count:,} near-duplicate clusters."
+        )
+        return [CardField("construction_and_sources", "duplicates", text)]
 
     @classmethod
     def comparison(cls, section: Section) -> dict[str, float | None]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.audit.protocol import AuditCheck, Finding, ReportContext, Section
+from backend.audit.protocol import AuditCheck, CardField, Finding, ReportContext, Section
 from backend.audit.representation import OTHER, shown_groups
 from backend.audit.source import MISSING, Chunk, pair_counts, value_counts
 
@@ -309,6 +309,21 @@ class LabelSkewCheck(AuditCheck):
                 )
             out.append(Finding(check=cls.name, severity=severity, text=text))
         return out
+
+    @classmethod
+    def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+
+        assert isinstance(section, LabelSkewSection)
+        rows = [
+            [col, group, pct(rate)]
+            for col, groups in section.label_rate.items()
+            for group, rate in groups.items()
+        ]
+        if card_kind != "data" or not rows:
+            return []
+        table = markdown_table(["attribute", "group", "positive label rate"], rows)
+        return [CardField("annotations", "label_rate", table)]
 
     @classmethod
     def comparison(cls, section: Section) -> dict[str, float | None]:

@@ -7,12 +7,15 @@ Uses the shared :class:`backend.detectors.pii.PiiDetector`. Examples are stored
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
+from backend.audit.protocol import AuditCheck, CardField, Finding, Headline, ReportContext, Section
 from backend.audit.source import Chunk, value_counts
 from backend.detectors.pii import ENTITY_TYPES, PiiDetector, redact_with
 from backend.observations import Observation, finite_number
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend.audit.protocol import CardSuggestion
 
 #: Characters of context kept around the first match in an example.
 _CONTEXT = 90
@@ -154,6 +157,42 @@ class PiiCheck(AuditCheck):
         if not context.expect_no_pii or value is None:
             return []
         return [Observation("dataset_pii_rows", value)]
+
+    @classmethod
+    def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        from backend.audit.findings import markdown_table  # noqa: PLC0415
+
+        assert isinstance(section, PiiSection)
+        rows = section.rows_with_pii
+        share = f" ({rows / context.rows:.1%} of rows)" if context.rows else ""
+        text = f"The audit's PII scan found PII in {rows:,} rows{share}."
+        if section.detector:
+            text += f" Detector: {section.detector}."
+        kinds = [(k, int(v)) for k, v in (section.rows_by_type or section.counts_by_type).items()]
+        if kinds:
+            # Rows per type, with their total next to the rows with any PII (a row can hold
+            # several kinds), so the card's numbers add up like the audit page's.
+            text += (
+                f" {sum(v for _, v in kinds):,} findings of {len(kinds)} types (each type "
+                "counted once per row that holds it):\n\n"
+                + markdown_table(["PII type", "rows holding it"], [[k, f"{v:,}"] for k, v in kinds])
+            )
+        if card_kind == "model":
+            return [CardField("ethical_considerations", "sensitive_data", text)]
+        return [CardField("personal_and_sensitive_information", "pii_found", text)]
+
+    @classmethod
+    def card_checklist(cls, section: Section, context: ReportContext) -> list[CardSuggestion]:
+        from backend.audit.protocol import CardSuggestion  # noqa: PLC0415
+
+        assert isinstance(section, PiiSection)
+        if not section.rows_with_pii:
+            return [CardSuggestion("pii_removed", "complete", "The audit found no PII.")]
+        text = (
+            f"The audit found PII in {section.rows_with_pii:,} rows; record how it was removed "
+            "or masked before training."
+        )
+        return [CardSuggestion("pii_removed", "attention", text)]
 
     @classmethod
     def comparison(cls, section: Section) -> dict[str, float | None]:

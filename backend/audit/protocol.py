@@ -17,9 +17,10 @@ Life of a check
    rows, e.g. from a Ray worker). Merging in any order gives the same result: states are
    counts, histograms and per-row facts keyed by the global row number, never by arrival.
 4. :meth:`AuditCheck.result` turns the merged state into a typed pydantic section.
-5. :meth:`AuditCheck.findings`, :meth:`AuditCheck.observations` and
-   :meth:`AuditCheck.warnings` read a section (also one loaded back from a stored report) and
-   say, in plain words or in numbers for the alert thresholds, what it means.
+5. :meth:`AuditCheck.findings`, :meth:`AuditCheck.observations`,
+   :meth:`AuditCheck.warnings` and :meth:`AuditCheck.card_fields` read a section (also one
+   loaded back from a stored report) and say, in plain words, in numbers for the alert
+   thresholds or in a card's lines, what it means.
 
 Partial states are plain Python and numpy objects: they pickle (Ray ships them between
 processes) and hold no open files, models or compiled detectors (those are rebuilt on
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -73,6 +74,26 @@ class Section(BaseModel):
                 for name, field in cls.model_fields.items()
             }
             return cls.model_construct(**{**defaults, **dict(data)})
+
+
+CardKind = Literal["model", "data"]
+
+
+class CardField(NamedTuple):
+    """One line of a card a check fills: the card section, the field key and its Markdown."""
+
+    section: str
+    key: str
+    text: str
+
+
+class CardSuggestion(NamedTuple):
+    """A checklist item of a card a check's section speaks to: its key, the suggested
+    status (``complete``, ``in_progress``, ``attention``) and why."""
+
+    item: str
+    status: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -177,6 +198,19 @@ class AuditCheck:
     @classmethod
     def warnings(cls, section: Section, context: ReportContext) -> list[str]:
         """Limits of this run of the check (sampling, fallback models...), for the notes."""
+        return []
+
+    @classmethod
+    def card_fields(
+        cls, section: Section, context: ReportContext, card_kind: CardKind
+    ) -> list[CardField]:
+        """The lines of a model or data card this check fills from its section (the card
+        filler writes them, cited to the check's key of the report)."""
+        return []
+
+    @classmethod
+    def card_checklist(cls, section: Section, context: ReportContext) -> list[CardSuggestion]:
+        """Checklist items this section suggests a status for (a person's choice wins)."""
         return []
 
     @classmethod

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
+from backend.audit.protocol import AuditCheck, CardField, Finding, Headline, ReportContext, Section
 from backend.audit.source import MISSING, Chunk, pair_counts, value_counts
 from backend.observations import Observation, finite_number
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend.audit.protocol import CardSuggestion
 
 OTHER = "other"
 #: Distinct values tracked exactly per column before the long tail is folded into other.
@@ -247,6 +250,46 @@ class RepresentationCheck(AuditCheck):
     def to_report(cls, section: Section) -> dict[str, Any]:
         data = section.model_dump(mode="json")
         return {"representation": data.pop("by_column"), "representation_summary": data}
+
+    @classmethod
+    def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+
+        assert isinstance(section, RepresentationSection)
+        if not section.by_column:
+            return []
+        if card_kind == "model":
+            factors = ", ".join(str(c) for c in section.by_column)
+            text = f"Sensitive attributes audited: {factors}."
+            return [CardField("factors_and_training_data", "relevant_factors", text)]
+        rows, rare = [], []
+        for column, groups in section.by_column.items():
+            for group, stats in groups.items():
+                count, share = stats.get("count"), stats.get("share")
+                rows.append([column, group, f"{count:,}" if count is not None else "–", pct(share)])
+                if stats.get("flagged"):
+                    reason = f"; {stats['reason']}" if stats.get("reason") else ""
+                    rare.append(f"- {column} = {group} ({pct(share)} of rows{reason})")
+        fields = [
+            CardField(
+                "demographic_coverage",
+                "representation",
+                markdown_table(["attribute", "group", "rows", "share"], rows),
+            )
+        ]
+        if rare:
+            fields.append(CardField("demographic_coverage", "underrepresented", "\n".join(rare)))
+        return fields
+
+    @classmethod
+    def card_checklist(cls, section: Section, context: ReportContext) -> list[CardSuggestion]:
+        from backend.audit.protocol import CardSuggestion  # noqa: PLC0415
+
+        assert isinstance(section, RepresentationSection)
+        if not section.by_column:
+            return []
+        text = "Group representation was audited; fairness metrics by group are still needed."
+        return [CardSuggestion("bias_assessment", "in_progress", text)]
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> RepresentationSection | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.audit.protocol import AuditCheck, Finding, Headline, ReportContext, Section
+from backend.audit.protocol import AuditCheck, CardField, Finding, Headline, ReportContext, Section
 from backend.audit.representation import shown_groups
 from backend.audit.source import Chunk
 from backend.detectors.pii import PiiDetector
@@ -293,6 +293,32 @@ class ToxicityCheck(AuditCheck):
         assert isinstance(section, ToxicitySection)
         value = finite_number(section.share_above_threshold)
         return [] if value is None else [Observation("dataset_toxic_share", value)]
+
+    @classmethod
+    def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+
+        assert isinstance(section, ToxicitySection)
+        if card_kind != "data":
+            return []
+        lines = [f"Scored by: {section.backend}"] if section.backend else []
+        if section.fallback_reason:
+            lines.append(section.fallback_reason)
+        if section.mean is not None:
+            lines.append(f"Mean toxicity score: {section.mean:.4g}")
+        if section.share_above_threshold is not None:
+            lines.append(f"Rows above the threshold: {pct(section.share_above_threshold)}")
+        rows = [
+            [col, group, f"{stats.get('n', 0):,}", f"{stats.get('mean') or 0:.4g}",
+             pct(stats.get("share_above_threshold"))]
+            for col, groups in section.by_group.items()
+            for group, stats in groups.items()
+        ]  # fmt: skip
+        table = markdown_table(
+            ["attribute", "group", "rows", "mean score", "share above threshold"], rows
+        )
+        text = "\n".join(f"- {line}" for line in lines) + (f"\n\n{table}" if table else "")
+        return [CardField("known_biases", "toxicity", text.strip())]
 
     @classmethod
     def comparison(cls, section: Section) -> dict[str, float | None]:
