@@ -1164,13 +1164,15 @@ class DuplicatesCheck(AuditCheck):
 
     @classmethod
     def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
+        from backend.cards.formatting import fmt_num  # noqa: PLC0415
+
         assert isinstance(section, DuplicatesSection)
         if card_kind != "data":
             return []
         text = (
-            f"The audit found {section.exact_rows:,} exact duplicate rows, "
-            f"{section.near_rows:,} near-duplicate rows, "
-            f"{section.near_cluster_count:,} near-duplicate clusters."
+            f"The audit found {fmt_num(section.exact_rows)} exact duplicate rows, "
+            f"{fmt_num(section.near_rows)} near-duplicate rows, "
+            f"{fmt_num(section.near_cluster_count)} near-duplicate clusters."
         )
         return [CardField("construction_and_sources", "duplicates", text)]
 

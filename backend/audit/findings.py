@@ -40,15 +40,6 @@ def pct(x: float | None) -> str:
     return f"{x * 100:.1f} %"
 
 
-def markdown_table(header: list[str], rows: list[list[object]]) -> str:
-    """A Markdown table (empty string without rows), for the card lines checks write."""
-    if not rows:
-        return ""
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def plural(n: int, word: str, plural_form: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"
 

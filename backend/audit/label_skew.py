@@ -244,11 +244,13 @@ class LabelSkewCheck(AuditCheck):
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> LabelSkewSection | None:
         skew = report.get("label_skew")
-        if not isinstance(skew, Mapping):
-            return None
         rate = report.get("label_rate")
+        if not isinstance(skew, Mapping):
+            if rate is None:
+                return None
+            skew = {}  # label rates alone (a report written by hand or by an old version)
         return LabelSkewSection.load(
-            {**skew, "label_rate": dict(rate) if isinstance(rate, Mapping) else {}}
+            {**skew, "label_rate": dict(rate) if isinstance(rate, Mapping) else rate}
         )
 
     @classmethod
@@ -312,17 +314,18 @@ class LabelSkewCheck(AuditCheck):
 
     @classmethod
     def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
-        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+        from backend.cards.formatting import fmt_pct, nested_table  # noqa: PLC0415
 
         assert isinstance(section, LabelSkewSection)
-        rows = [
-            [col, group, pct(rate)]
-            for col, groups in section.label_rate.items()
-            for group, rate in groups.items()
-        ]
-        if card_kind != "data" or not rows:
+        if card_kind != "data" or not section.label_rate:
             return []
-        table = markdown_table(["attribute", "group", "positive label rate"], rows)
+        if not isinstance(section.label_rate, Mapping):  # one overall rate (old reports)
+            return [CardField("annotations", "label_rate", fmt_pct(section.label_rate))]
+        rates = {
+            col: {g: fmt_pct(v) for g, v in groups.items()}
+            for col, groups in section.label_rate.items()
+        }
+        table = nested_table(rates, ["attribute", "group", "positive label rate"])
         return [CardField("annotations", "label_rate", table)]
 
     @classmethod

@@ -160,22 +160,22 @@ class PiiCheck(AuditCheck):
 
     @classmethod
     def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
-        from backend.audit.findings import markdown_table  # noqa: PLC0415
+        from backend.cards.formatting import fmt_num, table  # noqa: PLC0415
 
         assert isinstance(section, PiiSection)
         rows = section.rows_with_pii
         share = f" ({rows / context.rows:.1%} of rows)" if context.rows else ""
-        text = f"The audit's PII scan found PII in {rows:,} rows{share}."
-        if section.detector:
+        text = f"The audit's PII scan found PII in {fmt_num(rows)} rows{share}."
+        if section.detector and "detector" in section.model_fields_set:
             text += f" Detector: {section.detector}."
-        kinds = [(k, int(v)) for k, v in (section.rows_by_type or section.counts_by_type).items()]
-        if kinds:
+        kinds = [(k, v) for k, v in (section.rows_by_type or section.counts_by_type).items() if v]
+        if section.counts_by_type:
             # Rows per type, with their total next to the rows with any PII (a row can hold
             # several kinds), so the card's numbers add up like the audit page's.
             text += (
-                f" {sum(v for _, v in kinds):,} findings of {len(kinds)} types (each type "
-                "counted once per row that holds it):\n\n"
-                + markdown_table(["PII type", "rows holding it"], [[k, f"{v:,}"] for k, v in kinds])
+                f" {fmt_num(sum(int(v) for _, v in kinds))} findings of {len(kinds)} types "
+                "(each type counted once per row that holds it):\n\n"
+                + table([[k, v] for k, v in kinds], ["PII type", "rows holding it"])
             )
         if card_kind == "model":
             return [CardField("ethical_considerations", "sensitive_data", text)]

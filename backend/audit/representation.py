@@ -253,7 +253,7 @@ class RepresentationCheck(AuditCheck):
 
     @classmethod
     def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
-        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+        from backend.cards.formatting import bullets, fmt_num, fmt_pct, table  # noqa: PLC0415
 
         assert isinstance(section, RepresentationSection)
         if not section.by_column:
@@ -266,19 +266,24 @@ class RepresentationCheck(AuditCheck):
         for column, groups in section.by_column.items():
             for group, stats in groups.items():
                 count, share = stats.get("count"), stats.get("share")
-                rows.append([column, group, f"{count:,}" if count is not None else "–", pct(share)])
-                if stats.get("flagged"):
-                    reason = f"; {stats['reason']}" if stats.get("reason") else ""
-                    rare.append(f"- {column} = {group} ({pct(share)} of rows{reason})")
+                rows.append(
+                    [column, group, "–" if count is None else fmt_num(count), fmt_pct(share)]
+                )
+                if stats.get("flagged") is True:  # the audit's own judgement
+                    reason = f"; {stats['reason']})" if stats.get("reason") else ")"
+                    rare.append(f"{column} = {group} ({fmt_pct(share)} of rows{reason}")
+                elif stats.get("flagged") is None and share is not None and share < 0.05:
+                    # A report without flags (written by hand or by an old version).
+                    rare.append(f"{column} = {group} ({fmt_pct(share)} of rows, under 5 %)")
         fields = [
             CardField(
                 "demographic_coverage",
                 "representation",
-                markdown_table(["attribute", "group", "rows", "share"], rows),
+                table(rows, ["attribute", "group", "rows", "share"]),
             )
         ]
         if rare:
-            fields.append(CardField("demographic_coverage", "underrepresented", "\n".join(rare)))
+            fields.append(CardField("demographic_coverage", "underrepresented", bullets(rare)))
         return fields
 
     @classmethod

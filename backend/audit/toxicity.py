@@ -296,7 +296,7 @@ class ToxicityCheck(AuditCheck):
 
     @classmethod
     def card_fields(cls, section: Section, context: ReportContext, card_kind) -> list[CardField]:
-        from backend.audit.findings import markdown_table, pct  # noqa: PLC0415
+        from backend.cards.formatting import fmt_num, fmt_pct, group_stats_table  # noqa: PLC0415
 
         assert isinstance(section, ToxicitySection)
         if card_kind != "data":
@@ -305,20 +305,21 @@ class ToxicityCheck(AuditCheck):
         if section.fallback_reason:
             lines.append(section.fallback_reason)
         if section.mean is not None:
-            lines.append(f"Mean toxicity score: {section.mean:.4g}")
+            lines.append(f"Mean toxicity score: {fmt_num(section.mean)}")
         if section.share_above_threshold is not None:
-            lines.append(f"Rows above the threshold: {pct(section.share_above_threshold)}")
-        rows = [
-            [col, group, f"{stats.get('n', 0):,}", f"{stats.get('mean') or 0:.4g}",
-             pct(stats.get("share_above_threshold"))]
-            for col, groups in section.by_group.items()
-            for group, stats in groups.items()
-        ]  # fmt: skip
-        table = markdown_table(
-            ["attribute", "group", "rows", "mean score", "share above threshold"], rows
+            lines.append(f"Rows above the threshold: {fmt_pct(section.share_above_threshold)}")
+        text = "\n".join(f"- {line}" for line in lines)
+        by_group = group_stats_table(
+            section.by_group,
+            [
+                ("n", "rows"),
+                ("mean", "mean score"),
+                ("share_above_threshold", "share above threshold"),
+            ],
         )
-        text = "\n".join(f"- {line}" for line in lines) + (f"\n\n{table}" if table else "")
-        return [CardField("known_biases", "toxicity", text.strip())]
+        if by_group:
+            text += "\n\n" + by_group
+        return [CardField("known_biases", "toxicity", text)]
 
     @classmethod
     def comparison(cls, section: Section) -> dict[str, float | None]:
