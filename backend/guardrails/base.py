@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -388,6 +389,7 @@ def share_latency(results: list[ScanResult], total_ms: float) -> list[ScanResult
 
 
 _BLAS: Any = None
+_BLAS_MODULES = -1  # len(sys.modules) when _BLAS was built
 _BLAS_LOCK = threading.Lock()
 
 
@@ -400,16 +402,21 @@ def one_blas_thread():
     threads wait for each other (measured under load: the harm head's ``predict`` on one
     prompt took 136 ms p50 with two OpenBLAS threads, 0.15 ms with one). The lock keeps
     concurrent scans from restoring each other's setting out of order.
+
+    The controller only knows the BLAS libraries loaded when it was built (building one
+    costs ~3 ms), so it is rebuilt when modules were imported since: a library that
+    arrived with, say, scipy afterwards would otherwise keep its threads.
     """
-    global _BLAS
+    global _BLAS, _BLAS_MODULES
     with _BLAS_LOCK:
-        if _BLAS is None:
+        if _BLAS is None or (_BLAS and len(sys.modules) != _BLAS_MODULES):
             try:
                 from threadpoolctl import ThreadpoolController
 
                 _BLAS = ThreadpoolController()
             except ImportError:  # scikit-learn brings it; without it, numpy's default
                 _BLAS = False
+            _BLAS_MODULES = len(sys.modules)
         if not _BLAS:
             yield
             return
