@@ -1,4 +1,8 @@
-"""The "new evaluation" form of the Fairness page: pick a source, map columns, evaluate."""
+"""The "new evaluation" form of the Fairness page: pick a source, map columns, evaluate.
+
+The evaluation runs as a background job (:func:`backend.fairness.tasks.submit_evaluation`)
+with a progress bar; the form picks its saved result up when the job is done.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,62 @@ from backend.errors import StewardError
 from components import state
 
 SOURCES = ("Demo baseline", "Fine-tune run", "Upload a file", "File on disk")
+#: The evaluation job this session started (its result is selected when it finishes).
+_PENDING = "fair_eval_job"
+#: Seconds between two looks at a running evaluation. Measured on a loaded 2-core machine:
+#: polling every 2 s starved the job's thread (the demo evaluation took over 6 minutes
+#: instead of under 2), so the bar moves in coarser steps.
+_POLL_SECONDS = 5.0
+
+
+def _evaluation_progress(job_id: int) -> None:
+    """The running evaluation's bar and Cancel; reruns the page once when it is done."""
+    store = state.store()
+    job = store.get_job(job_id)
+    if job is None:
+        return
+    if job.is_active:
+        st.progress(job.progress, text=f"{store.display_name(job)}: {job.message or job.status}")
+        if st.button("Cancel", key=f"fair_eval_cancel_{job.id}"):
+            state.job_manager().cancel(job.id)
+    else:
+        st.rerun()
+
+
+def _show_evaluation_job(job) -> None:
+    if job.is_active:
+        st.fragment(_evaluation_progress, run_every=_POLL_SECONDS)(job.id)
+    elif job.status == "failed":
+        st.error(f"The evaluation failed: {job.error or job.message}")
+    elif job.status in ("cancelled", "interrupted"):
+        st.warning(f"The evaluation was {job.status}.")
+
+
+def _pending_evaluation(store) -> tuple[int | None, bool]:
+    """``(artifact id, running)``: the id of the evaluation this session's job saved (once,
+    when it has just finished), and whether an evaluation job is still running."""
+    from backend.fairness.tasks import latest_results
+
+    running = [j for j in latest_results(store, "evaluation") if j.is_active]
+    job_id = st.session_state.get(_PENDING)
+    job = store.get_job(job_id) if job_id is not None else None
+    if job is None:
+        st.session_state.pop(_PENDING, None)
+        for active in running[:1]:  # started by another tab or before a reload
+            _show_evaluation_job(active)
+        return None, bool(running)
+    if job.is_active:
+        _show_evaluation_job(job)
+        return None, True
+    st.session_state.pop(_PENDING, None)
+    if job.status != "succeeded" or not job.result:
+        _show_evaluation_job(job)  # failed, cancelled or interrupted: says so
+        return None, bool(running)
+    new = job.result.get("new_alerts") or 0
+    st.session_state["fair_flash"] = f"Saved {job.result.get('name')}" + (
+        f"; {new} new disparity alert(s)." if new else "."
+    )
+    return int(job.result["artifact_id"]), bool(running)
 
 
 def _column_form(frame, *, key: str, source: dict):
@@ -59,17 +119,17 @@ def _column_form(frame, *, key: str, source: dict):
 
 
 def evaluation_form() -> int | None:
-    """Draw the form; on submit evaluate, save, alert. Returns the new artifact id."""
-    from backend.fairness.evaluation import (
-        alert_threshold,
-        demo_request,
-        evaluate,
-        list_run_sources,
-        run_request,
-        save_evaluation,
-    )
+    """Draw the form; on submit start the evaluation job and show its progress.
+
+    Returns the id of the evaluation this session's job saved, once, when it is done.
+    """
+    from backend.fairness.evaluation import alert_threshold, list_run_sources
+    from backend.fairness.tasks import submit_evaluation
 
     settings, store = state.settings(), state.store()
+    finished, running = _pending_evaluation(store)
+    if finished is not None:
+        return finished
     kind = st.radio("Evaluation source", SOURCES, horizontal=True, key="fair_src")
     req = None
     try:
@@ -164,34 +224,31 @@ def evaluation_form() -> int | None:
         )
         n_boot = c3.number_input("Bootstrap resamples", 100, 20_000, 1000, 100, key="fair_boot")
 
-    disabled = kind in ("Upload a file", "File on disk") and req is None
+    disabled = running or (kind in ("Upload a file", "File on disk") and req is None)
     if kind == "Fine-tune run" and not [r for r in list_run_sources(store) if r.available]:
         disabled = True
     if not st.button("Evaluate", type="primary", disabled=disabled, key="fair_go"):
         return None
+    source = {"Demo baseline": "demo", "Fine-tune run": "run"}.get(kind, "file")
+    run_job_id = st.session_state["fair_run"].job_id if source == "run" else None
+    if source == "demo":
+        title = "demo baseline"
+    elif source == "run":
+        title = store.display_name(store.get_job(run_job_id))
+    else:
+        title = req.source.get("title") or "a table"
     try:
-        with st.spinner(
-            "Training the baseline and measuring…" if kind == "Demo baseline" else "Measuring…"
-        ):
-            options = {
-                "min_group_size": int(min_size),
-                "n_boot": int(n_boot),
-            }
-            if kind == "Demo baseline":
-                req = demo_request(settings, **options)
-            elif kind == "Fine-tune run":
-                req = run_request(store, st.session_state["fair_run"].job_id, **options)
-            else:
-                for k, v in options.items():
-                    setattr(req, k, v)
-            report = evaluate(req)
-            artifact, alerts = save_evaluation(
-                store, report, job_id=req.job_id, dataset_id=req.dataset_id
-            )
+        st.session_state[_PENDING] = submit_evaluation(
+            state.job_manager(),
+            settings=settings,
+            source=source,
+            title=title,
+            run_job_id=run_job_id,
+            request=req if source == "file" else None,
+            min_group_size=int(min_size),
+            n_boot=int(n_boot),
+        )
     except StewardError as exc:
         st.error(str(exc))
         return None
-    st.session_state["fair_flash"] = f"Saved {store.display_name(artifact)}" + (
-        f"; {len(alerts)} new disparity alert(s)." if alerts else "."
-    )
-    return artifact.id
+    st.rerun()

@@ -12,6 +12,21 @@ def _texts(at) -> str:
     return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
 
 
+def _finish_evaluation(at, store):
+    """The Evaluate button started a background job: wait for it, then let the page pick
+    its result up."""
+    jobs = [j for j in store.list_jobs(kind="fairness") if j.params.get("task") == "evaluation"]
+    assert jobs, "Evaluate started no evaluation job"
+    deadline = time.time() + 120
+    while store.get_job(jobs[0].id).is_active and time.time() < deadline:
+        time.sleep(0.2)
+    job = store.get_job(jobs[0].id)
+    assert job.status == "succeeded", job.error
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return job
+
+
 def test_empty_state_then_demo_evaluation(app_test, store, settings):
     ensure_demo_workspace(store, settings)
     at = app_test("pages/fairness.py").run()
@@ -20,6 +35,9 @@ def test_empty_state_then_demo_evaluation(app_test, store, settings):
     evaluate_button = next(b for b in at.button if b.label == "Evaluate")
     evaluate_button.click().run()
     assert not at.exception, [e.value for e in at.exception]
+    job = _finish_evaluation(at, store)  # a background job, not work inside the form
+    assert job.params["source"] == "demo" and job.progress == 1.0
+    assert any(s.value.startswith("Saved Evaluation #1") for s in at.success)
     arts = store.list_artifacts("evaluation")
     assert len(arts) == 1 and arts[0].content["source"]["kind"] == "demo"
     text = _texts(at)
@@ -78,6 +96,8 @@ def test_file_on_disk_flow(app_test, store, tmp_path):
     at.multiselect(key="fair_disk_sens").set_value(["group"]).run()
     next(b for b in at.button if b.label == "Evaluate").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    job = _finish_evaluation(at, store)
+    assert job.params["path"] == str(path) and job.params["columns"]["sensitive"] == ["group"]
     art = store.list_artifacts("evaluation")[0]
     assert art.content["source"]["path"] == str(path)
     assert "FPR for group = b" in _texts(at)

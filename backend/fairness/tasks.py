@@ -2,7 +2,8 @@
 
 Each ``*_task`` function returns ``fn(ctx)`` for ``JobManager.submit``; the result dict is
 stored as the job result, so it survives page reloads and shows in every tab. Jobs have
-``kind="fairness"`` and ``params["task"]`` in {"probes", "mitigation"}.
+``kind="fairness"`` and ``params["task"]`` in {"evaluation", "probes", "mitigation"}; they
+are started by the ``submit_*`` functions at the end, never built by a page.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from backend.fairness.evaluation import (
     IDENTITY_COLUMN,
     EvaluationRequest,
     demo_request,
+    evaluate,
     run_request,
     with_identity_column,
 )
-from backend.fairness.report import EvaluationReport
+from backend.fairness.report import EvaluationReport, save_evaluation
 
 JOB_KIND = "fairness"
 
@@ -66,6 +68,54 @@ def request_from_report(report: EvaluationReport | dict, *, settings, store) -> 
         pos_label=report.positive_label if report.positive_label not in (None, "1") else None,
         source=source.model_dump(exclude_unset=True),
     )
+
+
+EVALUATION_SOURCES = ("demo", "run", "file")
+
+
+def evaluation_task(
+    *,
+    settings,
+    source: str,
+    run_job_id: int | None = None,
+    request: EvaluationRequest | None = None,
+    min_group_size: int = 30,
+    n_boot: int = 1000,
+):
+    """Measure and save a fairness evaluation of the demo baseline, a fine-tune run's saved
+    predictions, or a table already read and mapped (``request``)."""
+    if source not in EVALUATION_SOURCES:
+        raise StewardError(f"Unknown evaluation source '{source}'.")
+    if source == "file" and request is None:
+        raise StewardError("Evaluating a file needs its rows and columns.")
+    options = {"min_group_size": int(min_group_size), "n_boot": int(n_boot)}
+
+    def run(ctx) -> dict:
+        if source == "demo":
+            ctx.progress(0.02, "Training the baseline classifier on the demo data")
+            req = demo_request(
+                settings, progress=lambda f, m: ctx.progress(0.02 + 0.48 * f, m), **options
+            )
+        elif source == "run":
+            ctx.progress(0.02, "Reading the run's predictions")
+            req = run_request(ctx.store, run_job_id, **options)
+        else:
+            req = request
+            for name, value in options.items():
+                setattr(req, name, value)
+        start = 0.5 if source == "demo" else 0.05
+        report = evaluate(req, progress=lambda f, m: ctx.progress(start + (0.95 - start) * f, m))
+        artifact, alerts = save_evaluation(
+            ctx.store, report, job_id=req.job_id, dataset_id=req.dataset_id
+        )
+        ctx.progress(1.0, "Evaluation saved")
+        return {
+            "artifact_id": artifact.id,
+            "name": ctx.store.display_name(artifact),
+            "new_alerts": len(alerts),
+        }
+
+    return run
 
 
 def probe_task(
@@ -204,6 +254,50 @@ def latest_results(store, task: str, *, evaluation_id: int | None = None, limit:
 
 
 # -- submitting (the page and any other caller start jobs the same way) ----------------
+
+
+def submit_evaluation(
+    manager,
+    *,
+    settings,
+    source: str,
+    title: str,
+    run_job_id: int | None = None,
+    request: EvaluationRequest | None = None,
+    min_group_size: int = 30,
+    n_boot: int = 1000,
+) -> int:
+    """Start a fairness evaluation as a background job; returns the job id."""
+    columns = None
+    if request is not None:
+        columns = {
+            "y_true": request.y_true,
+            "y_pred": request.y_pred,
+            "y_score": request.y_score,
+            "text": request.text_col,
+            "sensitive": list(request.sensitive),
+        }
+    return manager.submit(
+        evaluation_task(
+            settings=settings,
+            source=source,
+            run_job_id=run_job_id,
+            request=request,
+            min_group_size=min_group_size,
+            n_boot=n_boot,
+        ),
+        kind=JOB_KIND,
+        name=f"Fairness evaluation: {title}"[:200],
+        params={
+            "task": "evaluation",
+            "source": source,
+            "run_job_id": run_job_id,
+            "path": (request.source or {}).get("path") if request is not None else None,
+            "columns": columns,
+            "min_group_size": int(min_group_size),
+            "n_boot": int(n_boot),
+        },
+    )
 
 
 def submit_probes(
