@@ -10,7 +10,11 @@ saved by earlier versions load unchanged:
 * keys the model does not know are kept (``extra="allow"``: newer reports, hand-written ones);
 * a value of the wrong type is a malformed report: :meth:`StoredReport.load` says so in one
   line (a :class:`~backend.errors.StewardError`), :meth:`StoredReport.load_readable` leaves
-  that part out and keeps the rest (the card auto-fill, which fills what it can).
+  that part out and keeps the rest (the card auto-fill, which fills what it can);
+* every report has a ``schema_version``: a stored report without the key is version 1 (all
+  reports saved so far). A producer that changes a report's layout writes the next version
+  and raises the model's :attr:`StoredReport.SCHEMA_VERSION`, with a reader for the old
+  one; :meth:`StoredReport.load` refuses a version newer than the code in one line.
 
 This module imports nothing from the rest of the backend except the error type.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from backend.errors import StewardError
 
@@ -38,6 +42,11 @@ class StoredReport(Part):
 
     #: What the report is, in the words of an error message ("This evaluation ...").
     what: ClassVar[str] = "report"
+    #: The newest layout this code reads (and its producer writes).
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    #: The layout the stored report was written in (absent: 1, the first one).
+    schema_version: int = Field(default=1, ge=1)
 
     @classmethod
     def load(cls, data: Any, *, name: str | None = None) -> Self:
@@ -54,9 +63,16 @@ class StoredReport(Part):
                 "not as a JSON object."
             )
         try:
-            return cls.model_validate(dict(data))
+            report = cls.model_validate(dict(data))
         except ValidationError as exc:
             raise StewardError(f"{subject} cannot be read: {_first_problem(exc)}.") from None
+        if report.schema_version > cls.SCHEMA_VERSION:
+            raise StewardError(
+                f"{subject} was saved by a newer Steward (schema version "
+                f"{report.schema_version}; this one reads up to {cls.SCHEMA_VERSION}): "
+                "update Steward to read it."
+            )
+        return report
 
     @classmethod
     def load_readable(cls, data: Any) -> tuple[Self, list[str]]:

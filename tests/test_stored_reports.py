@@ -41,6 +41,18 @@ def test_a_malformed_run_summary_or_red_team_result_is_one_clear_error():
     assert result.policy.n_attacks == 120 and result.suite == "builtin red-team suite"
 
 
+def test_every_typed_report_has_a_schema_version_and_refuses_a_newer_one():
+    from backend.fairness.report import EvaluationReport
+
+    for model in (RunSummary, RedTeamResult, EvaluationReport):
+        assert model.load({}).schema_version == 1  # saved before versions: the first layout
+        with pytest.raises(StewardError, match=r"^Run #2 was saved by a newer Steward"):
+            model.load({"schema_version": model.SCHEMA_VERSION + 1}, name="Run #2")
+        with pytest.raises(StewardError, match="schema_version"):
+            model.load({"schema_version": 0})
+    assert RedTeamResult.load(REDTEAM).to_dict() == REDTEAM  # the stored keys are unchanged
+
+
 def test_one_filler_per_record_kind_and_evidence_kinds_come_from_the_registry():
     assert list(FILLERS) == [
         "dataset",
