@@ -98,6 +98,25 @@ def test_dead_rank_is_named_from_the_launchers_failure_record(tmp_path):
     )
     rank, failure = root_cause({0: stopped, 1: killed})
     assert rank == 1
+    # Seen in CI: rank 0 then fails on gloo's "Connection reset by peer", exits with code 1,
+    # and its error file's timestamp is older than the launcher's record of the killed rank.
+    import json
+
+    error_file = tmp_path / "rank0.json"
+    error_file.write_text(
+        json.dumps(
+            {
+                "message": {
+                    "message": "RuntimeError: Connection reset by peer",
+                    "extraInfo": {"timestamp": "1"},
+                }
+            }
+        )
+    )
+    peer = ProcessFailure(local_rank=0, pid=4241, exitcode=1, error_file=str(error_file))
+    assert peer.timestamp < killed.timestamp
+    assert root_cause({0: peer, 1: killed})[0] == 1
+    assert root_cause({0: peer, 1: stopped})[0] == 0
     text = describe_failure(rank, failure, "node-a")
     assert text.startswith("Rank 1 (node 0, host node-a, local rank 1, pid 4242) died: ")
     assert "killed by SIGKILL" in text

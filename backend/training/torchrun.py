@@ -58,13 +58,23 @@ def describe_failure(rank: int, failure, hostname: str) -> str:
 
 
 def root_cause(failures: dict) -> tuple[int, object]:
-    """The first rank to fail (ranks stopped by the launcher's SIGTERM come after it)."""
+    """The rank that brought the run down.
+
+    A rank killed by a signal (SIGKILL, SIGSEGV, the OOM killer) comes first: its peers then
+    fail on their next collective ("Connection reset by peer") and exit with code 1, and
+    their error files carry a timestamp *earlier* than the launcher's record of the killed
+    rank (a killed process leaves no error file, so its failure is stamped when the launcher
+    notices it). Then ranks that exited on their own, earliest first; ranks stopped by the
+    launcher's own SIGTERM come last.
+    """
     terminated = -int(signal.SIGTERM)
-    ranked = sorted(
-        failures.items(),
-        key=lambda kv: (kv[1].exitcode == terminated, kv[1].timestamp or 0, kv[0]),
-    )
-    return ranked[0]
+
+    def order(kv):
+        rank, failure = kv
+        code = failure.exitcode
+        return (code == terminated, code >= 0, failure.timestamp or 0, rank)
+
+    return sorted(failures.items(), key=order)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
