@@ -72,6 +72,8 @@ def finite_number(value: Any, *, booleans: bool = False) -> float | None:
     ``booleans`` (a label column, where True/False mean 1/0). The one number-cleaning
     helper of the backend: reports, cards, alerts, telemetry and the audit's reader use it.
     """
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a 0-d numpy array, e.g. a rate computed from one count vector
     if isinstance(value, str):
         try:
             value = float(value.strip())

@@ -21,21 +21,37 @@ st.caption(
     "test guardrails, then document it all in cards a reviewer signs."
 )
 
+
+def _tiles() -> None:
+    counts = store.summary()
+    cols = st.columns(6)
+    for col, (label, value) in zip(
+        cols,
+        [
+            ("Datasets", counts.datasets),
+            ("Fine-tune runs", counts.runs),
+            ("Audits", counts.audits),
+            ("Evaluations", counts.evaluations),
+            ("Cards", counts.cards),
+            ("Open alerts", counts.open_alerts),
+        ],
+        strict=True,
+    ):
+        col.metric(label, value, border=True)
+
+
+@st.fragment(run_every=2)
+def _tiles_live() -> None:
+    # While jobs run (the guided demo above all), the counts move with the sidebar's; the
+    # jobs list below reruns the whole page once the last job ends, which stops this poll.
+    _tiles()
+
+
 summary = store.summary()
-cols = st.columns(6)
-for col, (label, value) in zip(
-    cols,
-    [
-        ("Datasets", summary.datasets),
-        ("Fine-tune runs", summary.runs),
-        ("Audits", summary.audits),
-        ("Evaluations", summary.evaluations),
-        ("Cards", summary.cards),
-        ("Open alerts", summary.open_alerts),
-    ],
-    strict=True,
-):
-    col.metric(label, value, border=True)
+if summary.active_jobs:
+    _tiles_live()
+else:
+    _tiles()
 
 st.subheader("Guided demo")
 guided_demo()

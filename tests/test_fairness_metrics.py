@@ -111,6 +111,14 @@ def test_evaluate_report_shape_and_findings():
         "fnr",
         "selection_rate",
     }
+    # Overall values are the plain rates over every row (they were None for a day: a 0-d
+    # array from rates_from_counts was not taken for a number), inside their intervals.
+    y, p = df["y"].to_numpy(), df["p"].to_numpy()
+    assert report["overall"]["accuracy"] == pytest.approx(float((y == p).mean()))
+    assert report["overall"]["recall"] == pytest.approx(float(p[y == 1].mean()))
+    for m in ("accuracy", "precision", "recall", "fpr", "fnr", "selection_rate"):
+        ci = report["overall_ci"][m]
+        assert ci["ci_low"] <= report["overall"][m] == ci["value"] <= ci["ci_high"], m
     cell = report["by_group"]["g"]["b"]["fpr"]
     assert set(cell) >= {"value", "ci_low", "ci_high", "n"}
     assert cell["ci_low"] <= cell["value"] <= cell["ci_high"]
