@@ -45,6 +45,9 @@ def _layout(
         # room under the x axis for the legend when there is one
         margin={"l": 10, "r": 10, "t": 40, "b": 60 if len(fig.data) > 1 else 10},
         xaxis_title="step",
+        # From step 0, so every chart of a run lines up with the loss chart, and one eval
+        # point sits at its step instead of alone on an axis from 37.5 to 38.5.
+        xaxis={"rangemode": "tozero"},
         yaxis_title=ytitle,
         yaxis={"exponentformat": "SI", "rangemode": "tozero" if tozero else "normal"},
         showlegend=len(fig.data) > 1,

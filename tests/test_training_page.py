@@ -160,6 +160,17 @@ def test_long_runs_are_downsampled_in_the_database(store):
     assert frame["value"].mean() == pytest.approx(4.5, abs=0.05)
     assert (frame["vmin"] == 0).all() and (frame["vmax"] == 9).all()
 
+    # A running total ends at the run's total, also when the final evaluation logs several
+    # samples at the last step (they were averaged, drawing less energy than was used).
+    energy = [
+        {"run_id": job.id, "step": 38, "name": "energy_kwh_cumulative", "value": v}
+        for v in (0.0012, 0.0015, 0.0018)
+    ]
+    with store.session() as s:
+        s.execute(insert(Metric), energy)
+    last = load_series(store, job.id, ["energy_kwh_cumulative"])
+    assert last["value"].tolist() == [pytest.approx(0.0018)]
+
 
 def test_external_run_whose_script_died_is_marked_interrupted(app_test, store):
     import subprocess

@@ -40,6 +40,8 @@ TELEMETRY_METRICS = (
     "co2_g_cumulative",
     "elapsed_s",
 )
+#: Running totals: a bucket of them is drawn at its last (largest) value.
+CUMULATIVE_METRICS = ("energy_kwh_cumulative", "co2_g_cumulative", "elapsed_s")
 FORECAST_METRICS = tuple(
     f"forecast_{m}{s}" for m in ("total_s", "energy_kwh", "co2_g") for s in ("", "_low", "_high")
 )
@@ -79,6 +81,13 @@ def load_series(
         )
         rows = s.execute(stmt).all()
     frame = pd.DataFrame(rows, columns=["name", "b", "step", "value", "vmin", "vmax", "n"])
+    # A running total (energy, CO2, elapsed time) is its last value in a bucket, not the
+    # mean: averaged, the samples logged at the final step while the model is evaluated
+    # ended the cumulative-energy line at 1.5 Wh on a run whose total is 1.85 Wh.
+    total = frame["name"].isin(CUMULATIVE_METRICS) | frame["name"].str.contains(
+        "_cumulative@", regex=False
+    )
+    frame.loc[total, "value"] = frame.loc[total, "vmax"]
     return frame.drop(columns="b")
 
 
