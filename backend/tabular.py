@@ -229,18 +229,23 @@ def iter_frames(
     chunk_rows: int = 50_000,
     strict: bool = False,
     malformed: Malformed | None = None,
+    block_bytes: int | None = None,
 ) -> Iterator[tuple[pd.DataFrame, float]]:
     """Yield ``(frame, fraction_done)`` chunks of at most ``chunk_rows`` rows.
 
     ``columns`` keeps only those columns (all when ``None``); a named column the file does
     not have is left out (callers say which one is missing). CSV values are text
     (missing: NaN), JSONL and Parquet values keep their JSON / Parquet types.
+    ``block_bytes`` is Arrow's CSV block (default :data:`_CSV_BLOCK_BYTES`): smaller blocks
+    hold less memory, but a row longer than a block cannot be parsed.
     """
     malformed = malformed if malformed is not None else Malformed()
     if file.fmt == "jsonl":
         yield from _iter_jsonl(file, columns, chunk_rows, strict, malformed)
         return
-    batches = _arrow_batches(file, columns, strict, malformed, block_rows=chunk_rows)
+    batches = _arrow_batches(
+        file, columns, strict, malformed, block_rows=chunk_rows, block_bytes=block_bytes
+    )
     total = _count_rows(file)
     pending: list = []
     n_pending = done = 0
@@ -315,11 +320,12 @@ def _arrow_batches(
     malformed: Malformed,
     *,
     block_rows: int,
+    block_bytes: int | None = None,
 ) -> Iterator:
     if file.fmt == "parquet":
         yield from _parquet_batches(file, columns, block_rows)
     else:
-        yield from _csv_batches(file, columns, strict, malformed)
+        yield from _csv_batches(file, columns, strict, malformed, block_bytes)
 
 
 def arrow_csv_options(
@@ -329,6 +335,7 @@ def arrow_csv_options(
     *,
     delimiter: str | None = None,
     header: list[str] | None = None,
+    block_bytes: int | None = None,
 ) -> dict:
     """``read_options``, ``parse_options`` and ``convert_options`` for Arrow's CSV reader:
     the ones this module reads with, also given to Ray Data's ``read_csv`` by the audit's
@@ -342,7 +349,9 @@ def arrow_csv_options(
     wanted = header if columns is None else [c for c in header if c in set(columns)]
     return {
         # One thread: Arrow then numbers the rows it hands to ``on_invalid``.
-        "read_options": pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, use_threads=False),
+        "read_options": pcsv.ReadOptions(
+            block_size=block_bytes or _CSV_BLOCK_BYTES, use_threads=False
+        ),
         "parse_options": pcsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
         ),
@@ -356,7 +365,11 @@ def arrow_csv_options(
 
 
 def _csv_batches(
-    file: TableFile, columns: list[str] | None, strict: bool, malformed: Malformed
+    file: TableFile,
+    columns: list[str] | None,
+    strict: bool,
+    malformed: Malformed,
+    block_bytes: int | None = None,
 ) -> Iterator:
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.csv as pcsv  # noqa: PLC0415
@@ -377,7 +390,9 @@ def _csv_batches(
         malformed.add(row.number)
         return "skip"
 
-    options = arrow_csv_options(file, columns, on_invalid, delimiter=delimiter, header=header)
+    options = arrow_csv_options(
+        file, columns, on_invalid, delimiter=delimiter, header=header, block_bytes=block_bytes
+    )
     with file.open() as fh:
         try:
             reader = pcsv.open_csv(fh, **options)

@@ -212,3 +212,88 @@ def test_cancelled_audit_leaves_no_spill_files(demo, tmp_path, monkeypatch):
             progress=progress,
         )
     assert not list(tmp_path.glob("steward-dups-*"))
+
+
+def test_concurrent_check_runs_on_a_second_thread_with_the_same_report(demo, monkeypatch):
+    """The local engine updates a ``concurrent`` check (duplicates) on a thread of its own
+    while the others update on the caller's: the report is the one of updating every check
+    in turn, and an error raised on that thread reaches the caller."""
+    import threading
+
+    from backend.audit.ray_engine import report_differences
+
+    config = AuditConfig(text_col="text", checks=("duplicates", "text_stats"), chunk_rows=700)
+    threads: set[str] = set()
+    update = DuplicatesCheck.update
+
+    def traced(self, batch):
+        threads.add(threading.current_thread().name)
+        return update(self, batch)
+
+    monkeypatch.setattr(DuplicatesCheck, "update", traced)
+    both = run_audit(AuditSource(frame=demo), config)
+    assert threads == {"audit-lane"}
+    monkeypatch.setattr(DuplicatesCheck, "concurrent", False)
+    threads.clear()
+    in_turn = run_audit(AuditSource(frame=demo), config)
+    assert threads == {threading.current_thread().name}
+    assert report_differences(both, in_turn) == []
+
+    def broken(self, batch):
+        if batch.column("__row")[0].as_py() >= 1400:
+            raise ValueError("update failed on the third chunk")
+        return update(self, batch)
+
+    monkeypatch.setattr(DuplicatesCheck, "concurrent", True)
+    monkeypatch.setattr(DuplicatesCheck, "update", broken)
+    with pytest.raises(ValueError, match="third chunk"):
+        run_audit(AuditSource(frame=demo), config)
+
+
+def test_read_ahead_keeps_order_and_raises_reading_errors_in_place():
+    """Chunks read on the read-ahead thread arrive in order with their row numbers; an error
+    while reading a later chunk is raised where that chunk would have been."""
+    from backend.audit.runner import _Clock, _read_ahead
+    from backend.errors import DatasetError
+
+    def frames(n_ok):
+        for i in range(n_ok):
+            yield pd.DataFrame({"x": range(10 * i, 10 * i + 10)}), (i + 1) / 5
+        raise DatasetError("line 31 could not be parsed")
+
+    def make_batch(frame, *, start_row):
+        return (start_row, frame["x"].tolist())
+
+    def read(n_ok):
+        gen = frames(n_ok)
+        return _read_ahead(gen, next(gen), make_batch, _Clock())
+
+    got = []
+    with pytest.raises(DatasetError, match="line 31"):
+        for rows, _fraction, (start, values) in read(3):
+            got.append((start, values[0], rows))
+    assert got == [(0, 0, 10), (10, 10, 10), (20, 20, 10)]
+    # Closing early (a cancelled job) stops the thread.
+    early = read(50)
+    next(early)
+    early.close()
+
+
+def test_row_longer_than_the_small_csv_block_is_read_with_the_default(tmp_path):
+    """The audit streams CSV in small Arrow blocks (bounded memory); a row longer than one
+    block makes it read the file again with the reader's default block, skipping the rows
+    it has audited, so every row is audited once and malformed rows are counted once."""
+    from backend.audit.source import CSV_BLOCK_BYTES
+
+    rows = [f"comment number {i} about the weather,{i % 2}" for i in range(3000)]
+    rows.insert(10, "short,row,with,too,many,fields")
+    rows.insert(2500, "x" * (CSV_BLOCK_BYTES + 100_000) + ",1")
+    path = tmp_path / "long_row.csv"
+    path.write_text("text,label\n" + "\n".join(rows) + "\n")
+    report = run_audit(
+        AuditSource(path=path),
+        AuditConfig(text_col="text", label_col="label", checks=("text_stats",), chunk_rows=400),
+    )
+    assert report["rows"] == 3001
+    assert report["malformed_rows"] == 1 and report["malformed_lines"] == [12]
+    assert report["text_stats"]["chars"]["max"] == CSV_BLOCK_BYTES + 100_000

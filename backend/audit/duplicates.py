@@ -73,8 +73,9 @@ CANDIDATE_PROBABILITY = 0.95
 SPILL_BYTES = 96 << 20
 #: Texts shingled at once (each shingle costs ~60 bytes of temporaries).
 _SIGNATURE_SLICE = 8192
-#: Candidate pairs verified at once (bounds the shingle sets held in memory).
-_VERIFY_PAIRS = 50_000
+#: Bytes of text (about one shingle each) of the candidate pairs verified at once: bounds
+#: the shingle sets in memory (~100 bytes of temporaries per shingle).
+_VERIFY_BYTES = 1 << 20
 #: Candidate pairs whose signatures are compared at once (bounds the temporaries).
 _COMPARE_PAIRS = 100_000
 #: Chance that the signature pre-filter drops a pair exactly at the threshold (see
@@ -90,6 +91,8 @@ ROW_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("part", "<u2")])
 TEXT_DTYPE = np.dtype([("h", "<u8"), ("row", "<i8"), ("len", "<u4")])
 BAND_DTYPE = np.dtype([("key", "<u8"), ("h", "<u8")])
 PAIR_DTYPE = np.dtype([("lo", "<u8"), ("hi", "<u8")])
+#: A candidate pair on its way to verification, with the byte length of its ``lo`` text.
+VPAIR_DTYPE = np.dtype([("lo", "<u8"), ("hi", "<u8"), ("len", "<u4")])
 
 
 def sig_dtype(num_perm: int) -> np.dtype:
@@ -140,13 +143,15 @@ def _sort_facts(facts: np.ndarray) -> np.ndarray:
 # -- hashing, shingles, signatures ----------------------------------------------------------
 def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser (a bijection that mixes every bit)."""
-    h = np.asarray(h, dtype=_U64).copy()
+    h = np.array(h, dtype=_U64)  # a copy
+    shifted = np.empty_like(h)  # one scratch array instead of a temporary per step
     with np.errstate(over="ignore"):
-        h ^= h >> _U64(33)
-        h *= _U64(0xFF51AFD7ED558CCD)
-        h ^= h >> _U64(33)
-        h *= _U64(0xC4CEB9FE1A85EC53)
-        h ^= h >> _U64(33)
+        for mult in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+            np.right_shift(h, _U64(33), out=shifted)
+            h ^= shifted
+            h *= _U64(mult)
+        np.right_shift(h, _U64(33), out=shifted)
+        h ^= shifted
     return h
 
 
@@ -313,12 +318,12 @@ def min_signature_matches(threshold: float, num_perm: int, miss: float = PREFILT
     rows this drops 93 % of the LSH candidates (unrelated short texts of common words)
     and none of the pairs the exact verification keeps.
     """
-    from scipy.stats import binom  # noqa: PLC0415
+    from scipy.special import bdtr  # noqa: PLC0415 - scipy.stats costs ~0.8 s to import
 
     draws = max(num_perm // 2, 1)
-    k = int(binom.ppf(miss, draws, threshold))
-    while k > 0 and binom.cdf(k - 1, draws, threshold) > miss:
-        k -= 1
+    # The miss quantile: the fewest matches k with P(X <= k) >= miss.
+    cdf = bdtr(np.arange(draws + 1), draws, threshold)
+    k = int(np.argmax(cdf >= miss))
     return max(int(np.floor(k * num_perm / draws)), 1)
 
 
@@ -410,9 +415,43 @@ def brute_force_pairs(
     return out
 
 
-def text_hashes(texts: np.ndarray) -> np.ndarray:
-    """64-bit hashes of normalised texts (pandas' stable hash)."""
-    return pd.util.hash_array(np.asarray(texts, dtype=object))
+def text_hashes(texts) -> np.ndarray:
+    """64-bit hashes of texts (an Arrow string array, or a sequence of ``str``).
+
+    Vectorised over the Arrow buffers, so it releases the GIL (the duplicate check runs on
+    a thread of its own): each text is read as 8-byte little-endian words, word ``j``
+    (the last one zero-padded) is mixed with its position by MurmurHash3's finaliser,
+    the mixed words are summed (mod 2**64), and the sum is mixed with the byte length.
+    Two different texts get the same hash with probability about 2**-64.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    if not isinstance(texts, pa.Array | pa.ChunkedArray):
+        texts = pa.array(np.asarray(texts, dtype=object), pa.large_string())
+    data, offsets = _string_buffers(pc.fill_null(texts, ""))
+    n = len(offsets) - 1
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    words = (lengths + 7) // 8
+    total = int(words.sum())
+    ends = np.cumsum(words)
+    # Byte position of every word, and its number within its text.
+    within = np.arange(total, dtype=np.int64) - np.repeat(ends - words, words)
+    pos = np.repeat(starts, words) + 8 * within
+    # Unaligned 8-byte loads: a uint64 view of the (padded) buffer at every byte offset.
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[: len(data)] = data
+    loads = np.ndarray((len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    value = loads[pos]
+    # Bytes past the end of the text are zeroed.
+    left = np.repeat(lengths, words) - 8 * within
+    short = left < 8
+    with np.errstate(over="ignore"):
+        value[short] &= (_U64(1) << (left[short].astype(_U64) * _U64(8))) - _U64(1)
+        mixed = fmix64(value ^ (within.astype(_U64) * _U64(0x9E3779B97F4A7C15) + _U64(1)))
+        csum = np.concatenate([np.zeros(1, _U64), np.cumsum(mixed, dtype=_U64)])
+        sums = csum[ends] - csum[ends - words]
+        return fmix64(sums ^ fmix64(lengths.astype(_U64) + _U64(0xC2B2AE3D27D4EB4F)))[:n]
 
 
 # -- the check --------------------------------------------------------------------------------
@@ -486,6 +525,28 @@ def _partition_of(h: np.ndarray) -> np.ndarray:
     return ((h >> _U64(58)) % _U64(PARTITIONS)).astype(np.uint8)
 
 
+def _strings_from(lengths: np.ndarray, data: bytes):
+    """An Arrow large-string array from the byte length of each string and their bytes."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    offsets = np.concatenate([[0], np.cumsum(lengths.astype(np.int64))]).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(
+        len(lengths), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)
+    )
+
+
+def _byte_slices(lo_h, hi_h, lo_texts, hi_texts):
+    """Consecutive slices of pairs holding about :data:`_VERIFY_BYTES` bytes of text each."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    sizes = pc.add(pc.binary_length(lo_texts), pc.binary_length(hi_texts))
+    total = np.cumsum(sizes.to_numpy(zero_copy_only=False).astype(np.int64))
+    cuts = np.searchsorted(total, np.arange(_VERIFY_BYTES, int(total[-1]), _VERIFY_BYTES))
+    bounds = np.unique(np.r_[0, cuts, len(total)])
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        yield lo_h[a:b], hi_h[a:b], lo_texts.slice(a, b - a), hi_texts.slice(a, b - a)
+
+
 class DuplicatesCheck(AuditCheck):
     """Streaming exact and near duplicate detection with bounded memory."""
 
@@ -495,6 +556,8 @@ class DuplicatesCheck(AuditCheck):
     #: Rows of a second file (e.g. the test split) are fed here too, for leakage.
     reads_second_file = True
     transient = ("tick",)
+    #: Hashing, shingling and MinHash are numpy and Arrow work: a thread of its own.
+    concurrent = True
 
     @classmethod
     def from_config(cls, config, plan) -> DuplicatesCheck:
@@ -550,7 +613,7 @@ class DuplicatesCheck(AuditCheck):
                 first = int(rows[mask].min())
                 parts[mask] = self._partition_code(str(value), first)
         taken = norm.take(pa.array(idx))
-        hashes = text_hashes(taken.to_numpy(zero_copy_only=False))
+        hashes = text_hashes(taken)
         facts = np.empty(len(idx), dtype=ROW_DTYPE)
         facts["h"], facts["row"], facts["part"] = hashes, rows, parts
         self._rows.append(facts)
@@ -706,12 +769,7 @@ class DuplicatesCheck(AuditCheck):
                 pa.concat_arrays([t.cast(pa.large_string()) for _, t in self._texts]),
             )
         entries = self._spill.read("texts", p, TEXT_DTYPE)
-        data = self._spill.read_bytes("text-bytes", p)
-        offsets = np.concatenate([[0], np.cumsum(entries["len"].astype(np.int64))])
-        texts = pa.LargeStringArray.from_buffers(
-            len(entries), pa.py_buffer(offsets.astype(np.int64).tobytes()), pa.py_buffer(data)
-        )
-        return entries, texts
+        return entries, _strings_from(entries["len"], self._spill.read_bytes("text-bytes", p))
 
     def _texts_of(self, wanted: np.ndarray) -> dict[int, str]:
         """The text of each wanted hash (from its first row)."""
@@ -861,33 +919,112 @@ class DuplicatesCheck(AuditCheck):
         """``(nodes, s, d)``: hashes of linked texts (sorted) and the verified pairs among
         them as positions in ``nodes`` (exact Jaccard of the shingle sets ≥ threshold).
 
-        The texts of the pre-filtered candidates are read in one pass over the partitions;
-        pairs are verified :data:`_VERIFY_PAIRS` at a time, so the shingle sets in memory
-        are bounded however many candidates a large corpus has.
+        Each pre-filtered candidate gets its two texts by a join on disk (:meth:`_pair_texts`)
+        and pairs are verified in slices of about :data:`_VERIFY_BYTES` bytes of text, so
+        neither the texts nor their shingle sets in memory grow with the corpus.
         """
-        import pyarrow as pa  # noqa: PLC0415
-
         pairs = self._candidate_pairs()
         self.prefiltered_count_ = len(pairs)
-        self._progress("Verifying near-duplicate candidates")
-        texts = self._texts_of(np.unique(pairs))
         kept = []
-        for lo in range(0, len(pairs), _VERIFY_PAIRS):
+        for lo_h, hi_h, lo_texts, hi_texts in self._pair_texts(pairs):
             self._progress("Verifying near-duplicate candidates")
-            chunk = pairs[lo : lo + _VERIFY_PAIRS]
-            nodes = np.unique(chunk)
-            values, starts, sizes = shingle_sets(
-                pa.array([texts.get(int(h), "") for h in nodes.tolist()], pa.large_string())
-            )
-            s = np.searchsorted(nodes, chunk[:, 0])
-            d = np.searchsorted(nodes, chunk[:, 1])
-            kept.append(chunk[exact_jaccard(s, d, values, starts, sizes) >= self.threshold])
-        del texts
+            kept.append(self._verify_slice(lo_h, hi_h, lo_texts, hi_texts))
         if not kept or not sum(len(k) for k in kept):
             return np.zeros(0, _U64), np.zeros(0, np.int64), np.zeros(0, np.int64)
         verified = np.concatenate(kept)
         nodes = np.unique(verified)
         return nodes, np.searchsorted(nodes, verified[:, 0]), np.searchsorted(nodes, verified[:, 1])
+
+    def _verify_slice(self, lo_h, hi_h, lo_texts, hi_texts) -> np.ndarray:
+        """The pairs ``(lo_h[i], hi_h[i])`` whose texts' exact Jaccard reaches the threshold,
+        as ``(n, 2)`` uint64 (each distinct text is shingled once)."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        hashes = np.concatenate([lo_h, hi_h])
+        nodes, first = np.unique(hashes, return_index=True)
+        texts = pa.concat_arrays([lo_texts, hi_texts]).take(pa.array(first))
+        values, starts, sizes = shingle_sets(texts)
+        s, d = np.searchsorted(nodes, lo_h), np.searchsorted(nodes, hi_h)
+        keep = exact_jaccard(s, d, values, starts, sizes) >= self.threshold
+        return np.stack([lo_h[keep], hi_h[keep]], axis=1)
+
+    def _pair_texts(self, pairs: np.ndarray):
+        """``(lo hashes, hi hashes, lo texts, hi texts)`` of the candidate pairs, in slices of
+        about :data:`_VERIFY_BYTES` bytes of text.
+
+        In a spilled state this is a join on disk in two passes over the hash partitions:
+        pairs grouped by their ``lo`` text get its text and are written out by their ``hi``
+        text, whose partition then supplies the other text. Only one partition's texts and
+        pairs are in memory at a time.
+        """
+        import pyarrow as pa  # noqa: PLC0415
+
+        if not len(pairs):
+            return
+        if self._spill is None:
+            hs, texts = self._first_texts(0)
+            lo_t = texts.take(pa.array(np.searchsorted(hs, pairs[:, 0])))
+            hi_t = texts.take(pa.array(np.searchsorted(hs, pairs[:, 1])))
+            yield from _byte_slices(pairs[:, 0], pairs[:, 1], lo_t, hi_t)
+            return
+        spill = self._spill
+        lo_part = _partition_of(pairs[:, 0])
+        order = np.argsort(lo_part, kind="stable")
+        pairs, lo_part = pairs[order], lo_part[order]
+        bounds = np.searchsorted(lo_part, np.arange(PARTITIONS + 1))
+        for p in range(PARTITIONS):
+            lo_i, hi_i = int(bounds[p]), int(bounds[p + 1])
+            if hi_i == lo_i:
+                continue
+            self._progress("Verifying near-duplicate candidates")
+            chunk = pairs[lo_i:hi_i]
+            hs, texts = self._first_texts(p)
+            lo_t = texts.take(pa.array(np.searchsorted(hs, chunk[:, 0])))
+            self._append_texts("vpairs", chunk[:, 0], chunk[:, 1], lo_t)
+        del pairs, lo_part, order
+        for q in range(PARTITIONS):
+            records = spill.read("vpairs", q, VPAIR_DTYPE)
+            if not len(records):
+                continue
+            data = spill.read_bytes("vpairs-bytes", q)
+            spill.remove("vpairs", q)
+            spill.remove("vpairs-bytes", q)
+            lo_t = _strings_from(records["len"], data)
+            del data
+            hs, texts = self._first_texts(q)
+            hi_t = texts.take(pa.array(np.searchsorted(hs, records["hi"])))
+            del hs, texts
+            yield from _byte_slices(records["lo"], records["hi"], lo_t, hi_t)
+
+    def _append_texts(self, kind: str, lo_h, hi_h, lo_texts) -> None:
+        """Spill pairs with their ``lo`` text, each to the partition of its ``hi`` text."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        assert self._spill is not None
+        part = _partition_of(hi_h)
+        order = np.argsort(part, kind="stable")
+        part = part[order]
+        records = np.empty(len(order), dtype=VPAIR_DTYPE)
+        records["lo"], records["hi"] = lo_h[order], hi_h[order]
+        lo_texts = lo_texts.take(pa.array(order))
+        data, offsets = _string_buffers(lo_texts)
+        records["len"] = np.diff(offsets)
+        bounds = np.searchsorted(part, np.arange(PARTITIONS + 1))
+        for q in range(PARTITIONS):
+            lo, hi = int(bounds[q]), int(bounds[q + 1])
+            if hi > lo:
+                self._spill.append(kind, q, records[lo:hi])
+                self._spill.append(kind + "-bytes", q, data[offsets[lo] : offsets[hi]].tobytes())
+
+    def _first_texts(self, p: int):
+        """``(hashes sorted, Arrow texts)`` of partition ``p``: one text per distinct hash."""
+        import pyarrow as pa  # noqa: PLC0415
+
+        entries, texts = self._part_texts(p)
+        hs = entries["h"]
+        order = np.argsort(hs)
+        first = order[np.r_[True, hs[order][1:] != hs[order][:-1]]] if len(hs) else order
+        return hs[first], texts.take(pa.array(first))
 
     def verified_pairs(self) -> list[tuple[int, int]]:
         """Pairs of distinct-text hashes the audit links (for benchmarks and tests)."""

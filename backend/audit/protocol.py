@@ -148,6 +148,11 @@ class AuditCheck:
     describes_bias: ClassVar[bool] = False
     #: Attributes rebuilt on demand, never pickled (detectors, models, callbacks).
     transient: ClassVar[tuple[str, ...]] = ()
+    #: Its ``update`` may run on a thread of its own, at the same time as the other
+    #: checks' updates of the same batch: it only reads the batch, keeps no state shared
+    #: with other checks and calls no callback, and most of its work releases the GIL
+    #: (numpy, Arrow). The local engine then works on two cores.
+    concurrent: ClassVar[bool] = False
 
     # -- building -----------------------------------------------------------------------
     @classmethod

@@ -11,11 +11,14 @@ and stores the report as an ``audit`` artifact of the dataset.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,7 @@ from backend.audit.ray_engine import ENGINES, RayAuditSink, ensure_ray, workers_
 from backend.audit.registry import check_classes, report_observations
 from backend.audit.source import (
     AuditSource,
+    Chunk,
     canonical_batch,
     check_text_column,
     iter_frames,
@@ -71,6 +75,128 @@ class _Clock:
             yield
         finally:
             self.stop(name)
+
+
+#: Chunks read (and turned into canonical batches) ahead of the checks, on a thread.
+READ_AHEAD = 1
+
+
+def _read_in_order(frames, first, make_batch):
+    """``(rows, fraction, batch)`` for ``first`` and every later chunk of ``frames``."""
+    rows = 0
+    for frame, fraction in chain([first], frames):
+        yield len(frame), fraction, make_batch(frame, start_row=rows)
+        rows += len(frame)
+
+
+def _read_ahead(frames, first, make_batch, clock: _Clock):
+    """:func:`_read_in_order`, but the later chunks are read and turned into canonical
+    batches on a thread, up to :data:`READ_AHEAD` chunk ahead, so that reading (Arrow's
+    CSV parser releases the GIL) overlaps with the checks. The thread owns ``frames``
+    from then on and closes it; its errors (an unreadable line...) are raised here, in
+    order. Closing this generator (the job was cancelled) stops the thread.
+    """
+    done = object()
+    out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        rows = len(first[0])
+        try:
+            while not stop.is_set():
+                with clock.measure("read"):
+                    item = next(frames, None)
+                    if item is None:
+                        break
+                    frame, fraction = item
+                    batch = make_batch(frame, start_row=rows)
+                if not put((len(frame), fraction, batch)):
+                    return
+                rows += len(frame)
+            put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            frames.close()
+
+    with clock.measure("read"):
+        batch = make_batch(first[0], start_row=0)
+    thread = threading.Thread(target=read, name="audit-read-ahead", daemon=True)
+    thread.start()
+    try:
+        yield len(first[0]), first[1], batch
+        while (item := out.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+class _Lanes:
+    """Updates the checks with each batch: those whose ``update`` may run concurrently
+    (:attr:`~backend.audit.protocol.AuditCheck.concurrent`) on a worker thread, the others
+    on the caller's, so that a 2-core machine works on both at once.
+
+    Each lane sees every batch in order; a worker's error is raised by the next
+    :meth:`update` or at the end. Leaving the block early (an error, a cancelled job) drops
+    the batches the worker has not started.
+    """
+
+    def __init__(self, checks: dict[str, AuditCheck], clock: _Clock) -> None:
+        self.clock = clock
+        self.here = {n: c for n, c in checks.items() if not type(c).concurrent}
+        self.there = {n: c for n, c in checks.items() if type(c).concurrent}
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self.thread: threading.Thread | None = None
+        if self.there:
+            self.thread = threading.Thread(target=self._work, name="audit-lane", daemon=True)
+            self.thread.start()
+
+    def _work(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None or self.cancelled:
+                continue
+            try:
+                self._run(self.there, batch)
+            except BaseException as exc:  # raised in the caller's thread
+                self.error = exc
+
+    def _run(self, checks: dict[str, AuditCheck], batch) -> None:
+        for name, check in checks.items():
+            with self.clock.measure(name):
+                check.update(batch)
+
+    def update(self, batch) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.thread is not None:
+            self.queue.put(batch)
+        self._run(self.here, batch)
+
+    def __enter__(self) -> _Lanes:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.thread is None:
+            return
+        self.cancelled = exc_type is not None
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc_type is None:
+            raise self.error
 
 
 def check_upload_size(n_bytes: int, max_upload_mb: int) -> None:
@@ -232,69 +358,59 @@ def run_audit(
     )
     checks: dict[str, AuditCheck] = {}
     notes: list[str] = []
-    plan: AuditPlan | None = None
     ray_sink: RayAuditSink | None = None
     if engine == "ray":
         weight = 0.3  # reading; the finished Ray blocks fill the bar up to 0.97
     try:
-        while True:
-            with clock.measure("read"):
-                try:
-                    frame, fraction = next(frames)
-                except StopIteration:
-                    break
-                if plan is None:
-                    check_text_column(frame, config.text_col)
-                    plan = plan_audit(frame, config, fraction)
-                    plan.scorer, plan.tick = scorer, tick
-                    plan.note = lambda message: report_progress(0.0, message)
-                batch = frame_batch(
-                    frame,
-                    config=config,
-                    start_row=rows,
-                    label_mode=plan.label_mode,
-                    partition_constant=partition_constant,
-                )
-            if not checks and not notes:
-                with clock.measure("setup"):
-                    checks, notes = build_checks(config, plan)
-                for name in checks:
-                    clock.reset(name)
-            rows += len(frame)
-            state["rows"] = rows
-            state["fraction"] = fraction * weight
+        with clock.measure("read"):
+            first = next(frames, None)
+        if first is not None:
+            frame, fraction = first
+            check_text_column(frame, config.text_col)
+            plan = plan_audit(frame, config, fraction)
+            plan.scorer, plan.tick = scorer, tick
+            plan.note = lambda message: report_progress(0.0, message)
+            make_batch = partial(
+                frame_batch,
+                config=config,
+                label_mode=plan.label_mode,
+                partition_constant=partition_constant,
+            )
+            with clock.measure("setup"):
+                checks, notes = build_checks(config, plan)
+            for name in checks:
+                clock.reset(name)
             if engine == "ray":
-                if ray_sink is None:
-                    report_progress(0.0, "Connecting to Ray…")
-                    with clock.measure("ray_start"):
-                        info = ensure_ray()
-                    ray_sink = RayAuditSink(
-                        checks, config, plan, report_progress, build_checks, info=info
-                    )
+                report_progress(0.0, "Connecting to Ray…")
+                with clock.measure("ray_start"):
+                    info = ensure_ray()
+                ray_sink = RayAuditSink(
+                    checks, config, plan, report_progress, build_checks, info=info
+                )
                 if workers_read:
                     frames.close()
                     report_progress(0.0, f"Ray workers are reading {source.name}…")
                     with clock.measure("read"):
-                        rows = ray_sink.read_file(
-                            source,
-                            needed,
-                            malformed,
-                            partial(
-                                frame_batch,
-                                config=config,
-                                label_mode=plan.label_mode,
-                                partition_constant=partition_constant,
-                            ),
-                        )
-                    break
-                with clock.measure("read"):
-                    ray_sink.add(batch)
-                report_progress(state["fraction"], f"Read {rows:,} rows of {source.name} for Ray")
-                continue
-            for name, check in checks.items():
-                with clock.measure(name):
-                    check.update(batch)
-            report_progress(state["fraction"], f"Audited {rows:,} rows of {source.name}")
+                        rows = ray_sink.read_file(source, needed, malformed, make_batch)
+                else:
+                    # The driver reads (a DataFrame, JSON Lines): in order, on this thread.
+                    for n, fraction, batch in _read_in_order(frames, first, make_batch):
+                        with clock.measure("read"):
+                            ray_sink.add(batch)
+                        rows += n
+                        report_progress(fraction * weight, f"Read {rows:,} rows of {source.name} for Ray")  # fmt: skip
+            else:
+                chunks = closing(_read_ahead(frames, first, make_batch, clock))
+                with chunks as read, _Lanes(checks, clock) as lanes:
+                    for n, fraction, batch in read:
+                        lanes.update(batch)
+                        rows += n
+                        state["rows"] = rows
+                        state["fraction"] = fraction * weight
+                        report_progress(state["fraction"], f"Audited {rows:,} rows of {source.name}")  # fmt: skip
+        else:
+            frames.close()
+        Chunk.forget()
         if rows == 0:
             raise DatasetError(f"{source.name} has no data rows.")
         if ray_sink is not None:
@@ -321,6 +437,7 @@ def run_audit(
         )
         report["engine"] = ray_sink.describe() if ray_sink else {"name": "local"}
     finally:
+        Chunk.forget()
         for check in checks.values():
             check.close()
     elapsed = time.perf_counter() - started

@@ -9,6 +9,7 @@ texts, word tokens, group labels) so that tokenising happens once per chunk.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,6 +25,13 @@ from backend.tabular import iter_frames as iter_table_frames
 from backend.tabular import list_columns as table_columns
 
 MISSING = "(missing)"
+#: Arrow's CSV block for the audit's stream (the reader's default is 8 MB): the reader's
+#: read-ahead buffers scale with it, and at 8 MB they made the peak memory swing by
+#: ~200 MB from run to run. A file with a longer row is read again with the default block.
+CSV_BLOCK_BYTES = 1 << 20
+#: Batches whose shared views :meth:`Chunk.of` keeps (the current one, one read ahead and
+#: one on a second thread).
+_RECENT_CHUNKS = 3
 
 
 @dataclass
@@ -164,7 +172,10 @@ class Chunk:
     :class:`Chunk` for the same batch object, so tokenising happens once per batch.
     """
 
-    _last: tuple[object, Chunk] | None = None
+    #: The views of the most recent batches, ``(batch, chunk)``: checks on two threads and
+    #: a batch read ahead must not evict each other's views.
+    _recent: list[tuple[object, Chunk]] = []
+    _recent_lock = threading.Lock()
 
     def __init__(self, batch) -> None:
         self.batch = batch
@@ -176,12 +187,20 @@ class Chunk:
     @classmethod
     def of(cls, batch) -> Chunk:
         """The views of ``batch`` (cached for the most recent batch)."""
-        last = cls._last
-        if last is not None and last[0] is batch:
-            return last[1]
-        chunk = cls(batch)
-        cls._last = (batch, chunk)  # holds the batch, so its id is not reused meanwhile
-        return chunk
+        with cls._recent_lock:
+            for seen, chunk in cls._recent:
+                if seen is batch:
+                    return chunk
+            chunk = cls(batch)
+            # Holding the batch keeps its identity from being reused meanwhile.
+            cls._recent = [(batch, chunk), *cls._recent[: _RECENT_CHUNKS - 1]]
+            return chunk
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop the kept views (the stream has ended: they would hold its last batches)."""
+        with cls._recent_lock:
+            cls._recent = []
 
     def __len__(self) -> int:
         return self.batch.num_rows
@@ -363,11 +382,36 @@ def iter_frames(
             part = frame.iloc[start : start + chunk_rows][columns]
             yield part.astype(object).where(part.notna(), None), min(1.0, (start + len(part)) / n)
         return
-    chunks = iter_table_frames(
-        _table_file(source), columns=columns, chunk_rows=chunk_rows, malformed=malformed
-    )
-    for frame, fraction in chunks:
-        yield _objects(frame.reindex(columns=columns)), fraction
+    done = 0  # rows yielded so far
+    for block in (CSV_BLOCK_BYTES, None):
+        attempt = Malformed()
+        chunks = iter_table_frames(
+            _table_file(source),
+            columns=columns,
+            chunk_rows=chunk_rows,
+            malformed=attempt,
+            block_bytes=block,
+        )
+        seen = 0  # rows read in this attempt
+        try:
+            for frame, fraction in chunks:
+                seen += len(frame)
+                if seen <= done:
+                    continue  # yielded by the first attempt
+                if seen - len(frame) < done:
+                    frame = frame.iloc[done - (seen - len(frame)) :]
+                done = seen
+                yield _objects(frame.reindex(columns=columns)), fraction
+        except DatasetError as exc:
+            # A row longer than the small block: read again with the reader's default
+            # block, skipping the rows already audited.
+            if block is None or "straddl" not in str(exc):
+                raise
+            continue
+        finally:
+            malformed.count, malformed.lines = attempt.count, attempt.lines
+            malformed.too_long = attempt.too_long
+        return
 
 
 def arrow_frame(table, columns: list[str]) -> pd.DataFrame:
