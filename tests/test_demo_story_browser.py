@@ -1,22 +1,32 @@
 """The guided demo in a real browser (headless Debian Chromium), from an empty workspace.
 
-A new user opens Home, presses "Run the demo story", watches one progress bar, then
-opens each step's result from Home: the audit, the fine-tune that learns, its fairness
-evaluation, the red-team result and the model card. On the way, Enter in a number field
-of the fine-tune form must not start a run. Then a reviewer signs in, approves the model
-card with a justified exception per open issue, verifies it and exports it; the tab
-stays where the reviewer was after each action.
+The story runs once in the suite (it takes most of a minute of both cores): ``python -m
+backend demo --story --json`` starts it on the server's workspace, and Home, opened while
+it runs, shows one progress bar until it finishes; the command's output and every record
+it made are then checked as tests/test_demo_story.py describes. The user opens each step's
+result from Home: the audit, the fine-tune that learns, its fairness evaluation, the
+red-team result and the model card. On the way, Enter in a number field of the fine-tune
+form must not start a run. Then a reviewer signs in, approves the model card with a
+justified exception per open issue, verifies it and exports it; the tab stays where the
+reviewer was after each action. Last, "Run the demo story" on Home starts a second story,
+whose progress bar shows until it is cancelled.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from backend.demo_story import STORY_KIND
 from tests.browser_support import ROOT, browser_workspace, chromium, sign_in, streamlit_server
+from tests.test_demo_story import check_story_from_the_cli
 
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 PASSWORD = "story-browser-passphrase"
@@ -53,26 +63,62 @@ def _tab_selected(page, name: str) -> None:
     expect(page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
 
 
+def _start_story_from_the_cli(ws, store) -> subprocess.Popen:
+    """``python -m backend demo --story --json`` on the workspace; returns once its story
+    job is running (the CLI's own output goes to files in the workspace)."""
+    argv = [sys.executable, "-m", "backend", "demo", "--story", "--json"]
+    with (ws.home / "story-cli.out").open("w") as out, (ws.home / "story-cli.err").open("w") as err:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=ws.env, stdout=out, stderr=err)
+    deadline = time.monotonic() + 300
+    while not [j for j in store.list_jobs(kind=STORY_KIND) if j.is_active]:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("the demo story did not start:\n" + _read(ws.home / "story-cli.err"))
+        time.sleep(0.2)
+    return proc
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Ctrl-C for a story CLI still running (a failed test): it cancels its story."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def test_guided_demo_from_home_and_every_step_on_its_page(server):
     from playwright.sync_api import expect
 
+    from backend.store import Store
+
     base, ws = server
     SCREENS.mkdir(parents=True, exist_ok=True)
+    # opened first, so the CLI and the server find the schema made
+    store = Store(f"sqlite:///{ws.home / 'steward.db'}")
+    story_cli = _start_story_from_the_cli(ws, store)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         try:
             page.goto(base, wait_until="domcontentloaded")
-            run = page.get_by_role("button", name="Run the demo story")
-            expect(run).to_be_visible(timeout=60_000)
-            run.click()
             # one progress bar, naming the step it is on
             main = page.get_by_test_id("stMainBlockContainer")
             expect(main.get_by_text(re.compile(r"^Step [1-5]/5: ")).first).to_be_visible(
                 timeout=60_000
             )
+            # one story at a time: no button while it runs
+            expect(page.get_by_role("button", name="Run the demo story")).to_have_count(0)
             expect(page.get_by_text("The demo story finished in")).to_be_visible(
                 timeout=STORY_TIMEOUT_MS
             )
+            code = story_cli.wait(timeout=STORY_TIMEOUT_MS / 1000)
+            out = json.loads((ws.home / "story-cli.out").read_text() or "{}")
+            check_story_from_the_cli(store, code, out)
             _no_exception(page)
             for n in range(1, 6):
                 expect(page.get_by_text(re.compile(rf"^{n}\. ")).first).to_be_visible()
@@ -147,8 +193,20 @@ def test_guided_demo_from_home_and_every_step_on_its_page(server):
             page.screenshot(path=str(SCREENS / "story_card.png"))
 
             review_model_card(page, ws.home)
+
+            # Home's button starts a story too; its bar shows until it is cancelled
+            _home(page)
+            page.get_by_role("button", name="Run the demo story").click()
+            expect(main.get_by_text(re.compile(r"^Step [1-5]/5: ")).first).to_be_visible(
+                timeout=60_000
+            )
+            (second,) = [j for j in store.list_jobs(kind=STORY_KIND) if j.id != out["job_id"]]
+            store.update_job(second.id, cancel_requested=True)  # as `Ctrl-C` on the CLI does
+            expect(page.get_by_text("The demo story was cancelled.")).to_be_visible(timeout=300_000)
+            _no_exception(page)
         finally:
             page.close()
+            _stop(story_cli)
 
     report = json.loads(ws.cli("card", "verify", "--id", "1", "--json", check=True).stdout)
     assert report["decision"] == "approve" and report["reviewer"] == "alice"
