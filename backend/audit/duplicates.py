@@ -44,8 +44,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import weakref
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -525,6 +528,36 @@ def _partition_of(h: np.ndarray) -> np.ndarray:
     return ((h >> _U64(58)) % _U64(PARTITIONS)).astype(np.uint8)
 
 
+#: Hash partitions worked on at once when the report is built (numpy sorts and Arrow
+#: takes release the GIL: a 2-core machine works on two partitions).
+_RESULT_THREADS = 2
+
+
+def _ahead(fn, items, cpu: list[float], threads: int = _RESULT_THREADS):
+    """``fn(item)`` for each item, in order, computed up to ``threads`` items ahead on a
+    thread pool; the caller keeps whatever must happen in order (writes, progress). The
+    pool's CPU seconds are added to ``cpu[0]``."""
+
+    def timed(item):
+        started = time.thread_time()
+        out = fn(item)
+        return out, time.thread_time() - started
+
+    def done(future):
+        out, seconds = future.result()
+        cpu[0] += seconds
+        return out
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="audit-dups") as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(timed, item))
+            if len(pending) >= threads:
+                yield done(pending.popleft())
+        while pending:
+            yield done(pending.popleft())
+
+
 def _strings_from(lengths: np.ndarray, data: bytes):
     """An Arrow large-string array from the byte length of each string and their bytes."""
     import pyarrow as pa  # noqa: PLC0415
@@ -582,6 +615,7 @@ class DuplicatesCheck(AuditCheck):
         self._sigs: list[np.ndarray] = []  # sig_dtype(num_perm): the signature index
         self._buffered = 0
         self._spill: _Spill | None = None
+        self._pool_cpu = [0.0]  # CPU seconds of the threads that build the result
 
     # -- streaming -------------------------------------------------------------------------
     def _partition_code(self, name: str, first_row: int) -> int:
@@ -723,6 +757,10 @@ class DuplicatesCheck(AuditCheck):
         tick = getattr(self, "tick", None)
         if tick is not None:
             tick(activity)
+
+    @property
+    def helper_cpu_s(self) -> float:
+        return self._pool_cpu[0]
 
     def close(self) -> None:
         if self._spill is not None:
@@ -875,60 +913,80 @@ class DuplicatesCheck(AuditCheck):
             lo_at, hi_at = np.searchsorted(hs, pairs[:, 0]), np.searchsorted(hs, pairs[:, 1])
             return self._signature_filter(pairs, (sigs, lo_at), (sigs, hi_at))
         spill = self._spill
-        for p in range(PARTITIONS):
+        for pairs in _ahead(self._bucket_pairs, range(PARTITIONS), self._pool_cpu):
             self._progress("Looking for near duplicates")
-            pairs = self._bucket_pairs(p)
             if len(pairs):
                 records = np.empty(len(pairs), dtype=PAIR_DTYPE)
                 records["lo"], records["hi"] = pairs[:, 0], pairs[:, 1]
                 spill.append_partitioned("cand", records, _partition_of(pairs[:, 0]))
-        # Pass 1, by the lo text: distinct pairs (a pair can share several bands), and the
-        # lo text's signature.
         paired = pair_sig_dtype(self.bands * self.rows_per_band)
-        for records, (hs, sigs) in self._consume("cand", PAIR_DTYPE):
+
+        def by_lo(p: int) -> np.ndarray | None:
+            # Pass 1, by the lo text: distinct pairs (a pair can share several bands), and
+            # the lo text's signature.
+            records = self._take("cand", p, PAIR_DTYPE)
+            if not len(records):
+                return None
+            hs, sigs = self._part_sigs(p)
             lo_h, hi_h = _unique_rows(records["lo"], records["hi"])
-            del records
-            self.candidate_count_ += len(lo_h)
             out = np.empty(len(lo_h), dtype=paired)
             out["lo"], out["hi"] = lo_h, hi_h
             out["sig"] = sigs[np.searchsorted(hs, lo_h)]
-            spill.append_partitioned("cand-sig", out, _partition_of(hi_h))
-        # Pass 2, by the hi text: compare with its signature.
-        kept = []
-        for records, (hs, sigs) in self._consume("cand-sig", paired):
+            return out
+
+        def by_hi(p: int) -> np.ndarray | None:
+            # Pass 2, by the hi text: compare with its signature.
+            records = self._take("cand-sig", p, paired)
+            if not len(records):
+                return None
+            hs, sigs = self._part_sigs(p)
             at = np.searchsorted(hs, records["hi"])
             pairs = np.stack([records["lo"], records["hi"]], axis=1)
-            kept.append(self._signature_filter(pairs, (records["sig"], None), (sigs, at)))
+            return self._signature_filter(pairs, (records["sig"], None), (sigs, at))
+
+        for out in _ahead(by_lo, range(PARTITIONS), self._pool_cpu):
+            self._progress("Comparing near-duplicate signatures")
+            if out is not None:
+                self.candidate_count_ += len(out)
+                spill.append_partitioned("cand-sig", out, _partition_of(out["hi"]))
+        kept = []
+        for out in _ahead(by_hi, range(PARTITIONS), self._pool_cpu):
+            self._progress("Comparing near-duplicate signatures")
+            if out is not None:
+                kept.append(out)
         if not kept:
             return np.zeros((0, 2), _U64)
         both = np.concatenate(kept)
         return np.stack(_unique_rows(both[:, 0], both[:, 1]), axis=1)
 
-    def _consume(self, kind: str, dtype):
-        """``(spilled records, signature index)`` of each partition
-        that has records of ``kind``; each file is removed once read."""
+    def _take(self, kind: str, p: int, dtype) -> np.ndarray:
+        """The spilled records of ``kind`` in partition ``p``; the file is removed."""
         assert self._spill is not None
-        for p in range(PARTITIONS):
-            self._progress("Comparing near-duplicate signatures")
-            records = self._spill.read(kind, p, dtype)
-            self._spill.remove(kind, p)
-            if len(records):
-                yield records, self._part_sigs(p)
+        records = self._spill.read(kind, p, dtype)
+        self._spill.remove(kind, p)
+        return records
+
+    def _take_bytes(self, kind: str, p: int) -> bytes:
+        """The spilled bytes of ``kind`` in partition ``p``; the file is removed."""
+        assert self._spill is not None
+        data = self._spill.read_bytes(kind, p)
+        self._spill.remove(kind, p)
+        return data
 
     def _verified(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(nodes, s, d)``: hashes of linked texts (sorted) and the verified pairs among
         them as positions in ``nodes`` (exact Jaccard of the shingle sets ≥ threshold).
 
-        Each pre-filtered candidate gets its two texts by a join on disk (:meth:`_pair_texts`)
+        Each pre-filtered candidate gets its two texts by a join on disk (:meth:`_verify_jobs`)
         and pairs are verified in slices of about :data:`_VERIFY_BYTES` bytes of text, so
         neither the texts nor their shingle sets in memory grow with the corpus.
         """
         pairs = self._candidate_pairs()
         self.prefiltered_count_ = len(pairs)
         kept = []
-        for lo_h, hi_h, lo_texts, hi_texts in self._pair_texts(pairs):
+        for verified in _ahead(lambda job: job(), self._verify_jobs(pairs), self._pool_cpu):
             self._progress("Verifying near-duplicate candidates")
-            kept.append(self._verify_slice(lo_h, hi_h, lo_texts, hi_texts))
+            kept.append(verified)
         if not kept or not sum(len(k) for k in kept):
             return np.zeros(0, _U64), np.zeros(0, np.int64), np.zeros(0, np.int64)
         verified = np.concatenate(kept)
@@ -948,53 +1006,61 @@ class DuplicatesCheck(AuditCheck):
         keep = exact_jaccard(s, d, values, starts, sizes) >= self.threshold
         return np.stack([lo_h[keep], hi_h[keep]], axis=1)
 
-    def _pair_texts(self, pairs: np.ndarray):
-        """``(lo hashes, hi hashes, lo texts, hi texts)`` of the candidate pairs, in slices of
-        about :data:`_VERIFY_BYTES` bytes of text.
+    def _verify_jobs(self, pairs: np.ndarray):
+        """Jobs that each verify some of the candidate ``pairs`` and return those kept
+        (``(n, 2)`` uint64), verifying slices of about :data:`_VERIFY_BYTES` bytes of text.
 
-        In a spilled state this is a join on disk in two passes over the hash partitions:
-        pairs grouped by their ``lo`` text get its text and are written out by their ``hi``
-        text, whose partition then supplies the other text. Only one partition's texts and
-        pairs are in memory at a time.
+        A pair needs both its texts. In a spilled state they come from a join on disk in two
+        passes over the hash partitions: pairs grouped by their ``lo`` text get its text and
+        are written out by their ``hi`` text (done here), then each job reads one partition
+        of those and its texts supply the other text. Only a partition's texts and pairs
+        are in memory at a time (two when two jobs run at once).
         """
         import pyarrow as pa  # noqa: PLC0415
 
         if not len(pairs):
             return
+
+        def verify(lo_h, hi_h, lo_t, hi_t) -> np.ndarray:
+            slices = _byte_slices(lo_h, hi_h, lo_t, hi_t)
+            return np.concatenate([self._verify_slice(*sl) for sl in slices])
+
         if self._spill is None:
             hs, texts = self._first_texts(0)
             lo_t = texts.take(pa.array(np.searchsorted(hs, pairs[:, 0])))
             hi_t = texts.take(pa.array(np.searchsorted(hs, pairs[:, 1])))
-            yield from _byte_slices(pairs[:, 0], pairs[:, 1], lo_t, hi_t)
+            yield partial(verify, pairs[:, 0], pairs[:, 1], lo_t, hi_t)
             return
-        spill = self._spill
         lo_part = _partition_of(pairs[:, 0])
         order = np.argsort(lo_part, kind="stable")
         pairs, lo_part = pairs[order], lo_part[order]
         bounds = np.searchsorted(lo_part, np.arange(PARTITIONS + 1))
-        for p in range(PARTITIONS):
-            lo_i, hi_i = int(bounds[p]), int(bounds[p + 1])
-            if hi_i == lo_i:
-                continue
-            self._progress("Verifying near-duplicate candidates")
-            chunk = pairs[lo_i:hi_i]
+
+        def with_lo_texts(p: int):
+            chunk = pairs[int(bounds[p]) : int(bounds[p + 1])]
+            if not len(chunk):
+                return None
             hs, texts = self._first_texts(p)
-            lo_t = texts.take(pa.array(np.searchsorted(hs, chunk[:, 0])))
-            self._append_texts("vpairs", chunk[:, 0], chunk[:, 1], lo_t)
-        del pairs, lo_part, order
-        for q in range(PARTITIONS):
-            records = spill.read("vpairs", q, VPAIR_DTYPE)
+            return chunk, texts.take(pa.array(np.searchsorted(hs, chunk[:, 0])))
+
+        for done in _ahead(with_lo_texts, range(PARTITIONS), self._pool_cpu):
+            self._progress("Verifying near-duplicate candidates")
+            if done is not None:
+                chunk, lo_t = done
+                self._append_texts("vpairs", chunk[:, 0], chunk[:, 1], lo_t)
+
+        def by_hi(q: int) -> np.ndarray:
+            records = self._take("vpairs", q, VPAIR_DTYPE)
             if not len(records):
-                continue
-            data = spill.read_bytes("vpairs-bytes", q)
-            spill.remove("vpairs", q)
-            spill.remove("vpairs-bytes", q)
-            lo_t = _strings_from(records["len"], data)
-            del data
+                return np.zeros((0, 2), _U64)
+            lo_t = _strings_from(records["len"], self._take_bytes("vpairs-bytes", q))
             hs, texts = self._first_texts(q)
             hi_t = texts.take(pa.array(np.searchsorted(hs, records["hi"])))
             del hs, texts
-            yield from _byte_slices(records["lo"], records["hi"], lo_t, hi_t)
+            return verify(records["lo"], records["hi"], lo_t, hi_t)
+
+        for q in range(PARTITIONS):
+            yield partial(by_hi, q)
 
     def _append_texts(self, kind: str, lo_h, hi_h, lo_texts) -> None:
         """Spill pairs with their ``lo`` text, each to the partition of its ``hi`` text."""

@@ -174,6 +174,12 @@ class AuditCheck:
     def result(self, context: ReportContext) -> Section:
         raise TypeError(f"{type(self).__name__} must define result")
 
+    @property
+    def helper_cpu_s(self) -> float:
+        """CPU seconds spent for this check on threads other than the caller's (a pool
+        that builds the result): the runner adds them to the check's measured CPU time."""
+        return 0.0
+
     def close(self) -> None:
         """Release what the state holds outside memory (spill files); idempotent."""
 

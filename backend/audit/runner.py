@@ -495,9 +495,11 @@ def assemble_report(
     for name, check in checks.items():
         if clock is not None:
             clock.start(name)
+            helpers = check.helper_cpu_s
         section = check.result(context)
         if clock is not None:
             clock.stop(name)
+            clock.cpu[name] += check.helper_cpu_s - helpers
         context.sections[name] = section
         report.update(type(check).to_report(section))
         notes.extend(type(check).warnings(section, context))
