@@ -3,12 +3,22 @@
 Starts ``streamlit run app.py`` on a free port against a fresh workspace with the demo
 data, waits for ``/_stcore/health``, opens every page through Playwright, fails if a
 page shows a Streamlit exception block, and saves one screenshot per page under
-``tests/artifacts/screens/`` (git-ignored) for a person to look at.
+``tests/artifacts/screens/`` (git-ignored) for a person to look at. Then the user flows on
+the same server and browser (one server start, one demo workspace, one model load for the
+module): an audit, a fairness evaluation with its probes, guardrail checks including a pasted
+1 MB prompt, and an alert acknowledged in the incident log.
+
+Tabs stay where the user was: after an audit (or an evaluation) a one-off message appears
+above the report; the user opens the PII tab and presses "Prepare anonymised CSV" (or the
+probes tab and "Run probes"); the rerun drops the message, which used to move the tabs and
+send the user back to the first one. The tab the user opened must still be the one shown,
+with the result visible.
 """
 
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pytest
 
@@ -26,6 +36,7 @@ PAGES = {
 }
 _HOME: dict = {}
 REVIEWER_PASSWORD = "e2e-reviewer-passphrase"
+PAD = "The weather is nice today. "
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -116,8 +127,13 @@ def _assert_no_exception(page) -> None:
     assert exceptions.count() == 0, exceptions.first.inner_text()[:2000]
 
 
+def _selected(page, name: str) -> bool:
+    return page.get_by_role("tab", name=name, exact=True).get_attribute("aria-selected") == "true"
+
+
 def test_user_audits_the_demo_dataset_in_the_browser(server, browser):
-    """Press Run audit: the background job runs, the progress ends, findings appear."""
+    """Press Run audit: the background job runs, the progress ends, findings appear. Then
+    the PII tab stays open after "Prepare anonymised CSV"."""
     page = _open(browser, f"{server}/dataset_audit")
     try:
         page.get_by_role("button", name="Run audit").click()
@@ -126,17 +142,40 @@ def test_user_audits_the_demo_dataset_in_the_browser(server, browser):
         page.get_by_text("under-represented").first.wait_for(timeout=30_000)
         page.screenshot(path=str(SCREENS / "flow_audit_findings.png"))
         _assert_no_exception(page)
+
+        page.get_by_role("tab", name="PII", exact=True).click()
+        _wait_until_idle(page)
+        assert _selected(page, "PII")
+        page.get_by_role("button", name="Prepare anonymised CSV").click()
+        page.get_by_text("rows redacted").first.wait_for(timeout=60_000)
+        _wait_until_idle(page)
+        assert _selected(page, "PII") and not _selected(page, "Representation")
+        assert page.get_by_text("rows redacted").first.is_visible()
+        _assert_no_exception(page)
     finally:
         page.close()
 
 
 def test_user_evaluates_fairness_in_the_browser(server, browser):
+    """Press Evaluate: the evaluation is saved and shown with its CIs. Then the probes tab
+    stays open while probes run and finish."""
     page = _open(browser, f"{server}/fairness")
     try:
         page.get_by_role("button", name="Evaluate").click()
-        page.get_by_text("95 % CI").first.wait_for(timeout=180_000)
+        page.get_by_text("Saved Evaluation #1").first.wait_for(timeout=180_000)
+        page.get_by_text("95 % CI").first.wait_for(timeout=60_000)
         _wait_until_idle(page)
         page.screenshot(path=str(SCREENS / "flow_fairness_findings.png"))
+        _assert_no_exception(page)
+
+        page.get_by_role("tab", name="Identity-term probes", exact=True).click()
+        _wait_until_idle(page)
+        page.get_by_role("button", name="Run probes").click()
+        page.get_by_text("Probe result #1").first.wait_for(timeout=180_000)
+        _wait_until_idle(page)
+        assert _selected(page, "Identity-term probes")
+        assert not _selected(page, "Per-group metrics")
+        assert page.get_by_text("Probe result #1").first.is_visible()
         _assert_no_exception(page)
     finally:
         page.close()
@@ -150,6 +189,42 @@ def test_user_checks_a_prompt_in_the_guardrail_playground(server, browser):
         _wait_until_idle(page)
         page.screenshot(path=str(SCREENS / "flow_guardrail_check.png"))
         _assert_no_exception(page)
+    finally:
+        page.close()
+
+
+def _check(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Prompt", exact=True)
+    box.fill(text)
+    page.get_by_role("button", name="Check").first.click()
+
+
+def test_playground_survives_a_pasted_one_megabyte_prompt(server, browser):
+    """Issue 12 #7, issue 15 #8: 1,000,000 pasted characters and Check: the page answers
+    (blocked, with the truncation reason shown), shows no exception, and the server keeps
+    serving. Then a 35,000-character prompt with an insult at the end: blocked by toxicity,
+    with the insult highlighted."""
+    page = _open(browser, f"{server}/guardrails")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        _check(page, (PAD * 40_000)[:1_000_000])
+        page.get_by_text("input truncated: blocked").first.wait_for(timeout=300_000)
+        _wait_until_idle(page, 300)
+        page.screenshot(path=str(SCREENS / "flow_guardrail_1mb.png"))
+        _assert_no_exception(page)
+        assert page.get_by_text("only the first 100,000 of 1,000,000").count() >= 1
+        with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as resp:
+            assert resp.status == 200  # the server is still up for everyone
+
+        _check(page, PAD * 1300 + "You are a fucking stupid idiot.")
+        page.get_by_text("input toxicity: blocked").first.wait_for(timeout=300_000)
+        _wait_until_idle(page, 300)
+        marks = page.locator("mark").all_inner_texts()
+        assert "idiot" in marks, marks
+        page.screenshot(path=str(SCREENS / "flow_guardrail_long_insult.png"))
+        _assert_no_exception(page)
+        assert not errors, errors
     finally:
         page.close()
 

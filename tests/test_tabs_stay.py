@@ -1,6 +1,7 @@
 """Tabs stay where the user was after an action inside them (AppTest side).
 
-The real-browser side of the same promise is ``tests/test_tabs_browser.py``.
+The real-browser side of the same promise is in ``tests/test_e2e_browser.py`` (the audit and
+fairness flows).
 """
 
 from __future__ import annotations
