@@ -9,7 +9,9 @@ duplicates, PII and splits, cached under the temp dir) with the non-neural check
 fresh process, so the Ray run pays its own start-up
 (``ray.init`` with this machine's cores, or joining ``RAY_ADDRESS``). Printed: wall time,
 rows/s over the whole audit, rows/s after Ray is up, the Ray start-up seconds, the blocks,
-and whether the two reports have the same counts, groups and duplicate clusters.
+the CPU seconds the report measured in reading and in the checks (on Ray: the workers'
+tasks plus the driver's merge and report), the load average, and whether the two reports
+have the same counts, groups and duplicate clusters.
 
 Numbers are wall-clock on this machine and depend on load: say so when you quote them.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,7 @@ def _worker(path: str, engine: str, out: str) -> None:
 def _run(path: Path, engine: str) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         out = fh.name
+    load_before = os.getloadavg()[0]
     subprocess.run(
         [sys.executable, "-m", "benchmarks.audit_ray", "--worker", str(path), engine, out],
         check=True,
@@ -56,7 +60,20 @@ def _run(path: Path, engine: str) -> dict:
     )
     report = json.loads(Path(out).read_text())
     Path(out).unlink()
+    report["bench_load"] = (load_before, os.getloadavg()[0])
     return report
+
+
+def _row(name: str, report: dict, rows: int, startup: float | None, blocks) -> str:
+    wall = report["bench_wall_s"]
+    after = f"{rows / (wall - startup):,.0f}" if startup is not None else "–"
+    cpu = sum(v for k, v in report["cpu_timings"].items() if k != "ray_start")
+    load = report["bench_load"]
+    return (
+        f"| {name} | {wall:.1f} | {rows / wall:,.0f} | {after} | "
+        f"{'–' if startup is None else f'{startup:.1f}'} | {blocks} | {cpu:.1f} | "
+        f"{load[0]:.1f} → {load[1]:.1f} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,24 +92,21 @@ def main(argv: list[str] | None = None) -> int:
     on_ray = _run(path, "ray")
     engine = on_ray["engine"]
     startup = engine["ray_startup_s"]
-    after_start = on_ray["bench_wall_s"] - startup
     print(f"measured on this machine: {args.rows:,} rows, checks {', '.join(CHECKS)}")
     print(f"Ray: {engine['description']}\n")
-    print("| engine | wall s | rows/s | rows/s after start-up | Ray start-up s | blocks |")
-    print("|---|---|---|---|---|---|")
     print(
-        f"| local | {local['bench_wall_s']:.1f} | {args.rows / local['bench_wall_s']:,.0f} "
-        "| – | – | – |"
+        "| engine | wall s | rows/s | rows/s after start-up | Ray start-up s | blocks "
+        "| CPU s in reading and checks (all processes) | load average (before → after) |"
     )
-    print(
-        f"| ray | {on_ray['bench_wall_s']:.1f} | {args.rows / on_ray['bench_wall_s']:,.0f} "
-        f"| {args.rows / after_start:,.0f} | {startup:.1f} | {engine['blocks']} |"
-    )
+    print("|---|---|---|---|---|---|---|---|")
+    print(_row("local", local, args.rows, None, "–"))
+    print(_row("ray", on_ray, args.rows, startup, engine["blocks"]))
     from backend.audit.ray_engine import report_differences  # noqa: PLC0415
 
+    bench_keys = ("bench_wall_s", "bench_load")
     differences = report_differences(
-        {k: v for k, v in local.items() if k != "bench_wall_s"},
-        {k: v for k, v in on_ray.items() if k != "bench_wall_s"},
+        {k: v for k, v in local.items() if k not in bench_keys},
+        {k: v for k, v in on_ray.items() if k not in bench_keys},
     )
     print(f"\nreports identical (counts, groups, clusters, findings): {not differences}")
     for line in differences[:10]:
