@@ -5,8 +5,9 @@ data, waits for ``/_stcore/health``, opens every page through Playwright, fails 
 page shows a Streamlit exception block, and saves one screenshot per page under
 ``tests/artifacts/screens/`` (git-ignored) for a person to look at. Then the user flows on
 the same server and browser (one server start, one demo workspace, one model load for the
-module): an audit, a fairness evaluation with its probes, guardrail checks including a pasted
-1 MB prompt, and an alert acknowledged in the incident log.
+module): a reviewer signs a card off, an audit, a fairness evaluation with its probes,
+guardrail checks including a pasted 1 MB prompt, and an alert acknowledged in the incident
+log.
 
 Tabs stay where the user was: after an audit (or an evaluation) a one-off message appears
 above the report; the user opens the PII tab and presses "Prepare anonymised CSV" (or the
@@ -17,6 +18,10 @@ with the result visible.
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
 import time
 import urllib.request
 
@@ -36,6 +41,7 @@ PAGES = {
 }
 _HOME: dict = {}
 REVIEWER_PASSWORD = "e2e-reviewer-passphrase"
+SIGNER_PASSWORD = "browser-test-passphrase"
 PAD = "The weather is nice today. "
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,7 +51,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def server(tmp_path_factory):
     ws = browser_workspace(tmp_path_factory, "e2e-home", demo=True)
     ws.add_reviewer("ana", "Ana", REVIEWER_PASSWORD)
+    ws.add_reviewer("alice", "Alice Martin", SIGNER_PASSWORD)
     _HOME["path"] = ws.home
+    _HOME["ws"] = ws
     with streamlit_server(ws.home, ws.env) as base:
         yield base
 
@@ -113,6 +121,91 @@ def test_page_in_real_browser(server, browser, name):
         assert not errors, errors
     finally:
         page.close()
+
+
+def _card_to_sign(ws) -> int:
+    """One data card of the demo dataset with every required field filled (version 2), made
+    as a user would: ``card create``, then a script that edits and saves a version."""
+    made = ws.cli("card", "create", "--kind", "data", "--dataset", "1", "--json")
+    assert made.returncode == 0, made.stderr
+    card_id = json.loads(made.stdout)["id"]
+    fill = (
+        "from backend.cards import CardRepository\n"
+        "from backend.store import get_store\n"
+        "repo = CardRepository(get_store())\n"
+        f"doc = repo.load({card_id})\n"
+        "for skey, _, spec, fld in doc.iter_fields():\n"
+        "    if spec.required and not fld.value:\n"
+        "        doc.set_value(skey, spec.key, 'cc-by-4.0' if spec.key == 'license' else 'Filled')\n"
+        f"repo.save_version({card_id}, doc)\n"
+    )
+    subprocess.run([sys.executable, "-c", fill], cwd=ROOT, env=ws.env, check=True, timeout=120)
+    return card_id
+
+
+def test_reviewer_signs_off_in_the_browser(server, browser):
+    """A reviewer signs a card off: sign in, be refused by the gate, keep the comment, approve
+    with exceptions, verify; then the real CLI's ``card verify`` passes. Runs before the
+    audit flow, so the card's gate lists its checklist items only (no alert yet)."""
+    from playwright.sync_api import expect
+
+    ws = _HOME["ws"]
+    card_id = _card_to_sign(ws)
+    gate = json.loads(ws.cli("card", "gate", "--id", str(card_id), "--json").stdout)
+    assert gate and all(i["kind"] == "not_started" for i in gate)
+    comment = "Checked in the browser: data and audit match."
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    try:
+        page.goto(f"{server}/cards", wait_until="domcontentloaded")
+        expect(page.get_by_role("tab", name="Sign-off")).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Sign-off").click()
+        expect(page.get_by_text("Only a signed-in reviewer can sign")).to_be_visible(timeout=30_000)
+
+        page.get_by_label("Reviewer name").fill("alice")
+        page.get_by_label("Password", exact=True).fill("wrong password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("unknown reviewer or wrong password")).to_be_visible()
+
+        sign_in(page, "alice", SIGNER_PASSWORD)
+        # the tab stays where the reviewer was
+        sign_off_tab = page.get_by_role("tab", name="Sign-off")
+        expect(sign_off_tab).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_text(f"Approval is blocked by {len(gate)} issue")).to_be_visible()
+
+        # a plain approval is refused with the list; the typed comment survives
+        page.get_by_label("Comment (required)").fill(comment)
+        page.get_by_role("button", name="Sign version 2").click()
+        expect(page.get_by_text("Approval refused")).to_be_visible(timeout=30_000)
+        expect(page.get_by_label("Comment (required)")).to_have_value(comment)
+        expect(sign_off_tab).to_have_attribute("aria-selected", "true")
+
+        page.get_by_test_id("stRadioGroup").get_by_text("Approve with exceptions").click()
+        expect(page.get_by_label("Comment (required)")).to_have_value(comment)
+        form = page.locator('[data-testid="stForm"]', has=page.get_by_label("Comment (required)"))
+        boxes = form.get_by_label(re.compile("^Checklist item"))
+        expect(boxes).to_have_count(len(gate))
+        for i in range(len(gate)):
+            boxes.nth(i).fill(f"Justified in the browser, item {i + 1}.")
+        page.get_by_role("button", name="Sign version 2").click()
+        expect(page.get_by_text("Sign-off #1 recorded")).to_be_visible(timeout=30_000)
+        expect(
+            page.get_by_text(f"Approved with {len(gate)} exceptions by alice on version 2").first
+        ).to_be_visible()
+
+        expect(sign_off_tab).to_have_attribute("aria-selected", "true")
+        page.get_by_role("button", name="Verify integrity").click()
+        expect(page.get_by_text("Intact: version 2")).to_be_visible(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()
+
+    verify = ws.cli("card", "verify", "--id", str(card_id), "--json")
+    assert verify.returncode == 0, verify.stdout
+    report = json.loads(verify.stdout)
+    assert report["reviewer"] == "alice" and report["decision"] == "approve"
+    assert [e["key"] for e in report["exceptions"]] == [i["key"] for i in gate]
+    md = ws.cli("card", "render", "--id", str(card_id), "--format", "md").stdout
+    assert "Justified in the browser, item 1." in md
 
 
 def _open(browser, url: str):
