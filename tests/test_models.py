@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import numpy as np
@@ -71,11 +72,72 @@ def test_grouped_batches_give_the_same_embeddings_as_one_at_a_time(torch_encoder
 
 
 def test_int8_onnx_export_is_checked_and_labelled(tmp_path, torch_encoder):
-    pytest.importorskip("onnxruntime.quantization")
-    enc = SentenceEncoder(runtime="onnxruntime", quantize=True, cache_dir=tmp_path, threads=1)
-    assert enc.label.endswith("int8")
-    assert 0.95 <= enc.agreement < 1.0
-    assert (enc.encode(TEXTS) * torch_encoder.encode(TEXTS)).sum(1).min() > 0.9
+    pytest.importorskip("onnxruntime")
+    if models.bf16_matmul_in_hardware():
+        enc = SentenceEncoder(runtime="onnxruntime", quantize=True, cache_dir=tmp_path, threads=1)
+    else:
+        enc = get_encoder()  # without AMX the default policy's encoder is this int8 model
+    assert enc.label.endswith(
+        "ONNX Runtime " + enc.runtime.split()[2] + " int8 (calibrated, per-token)"
+    )
+    assert 0.98 <= enc.agreement < 1.0
+    assert (enc.encode(TEXTS) * torch_encoder.encode(TEXTS)).sum(1).min() > 0.98
+    meta = json.loads(enc._runner.path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["int8"]["products"] == 36  # every weight product of the 6 layers is int8
+    assert 1 <= len(meta["int8"]["blockwise"]) < 36
+    assert meta["int8"]["calibration_texts"] == len(models.calibration_texts()) > 100
+
+
+def _tiny_graph(w: np.ndarray, path):
+    """input x [batch, tokens, k] -> x @ w: the shape of one transformer weight product."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    k, n = w.shape
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"], name="dense/MatMul")],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", "t", n])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return model
+
+
+def test_int8_recipe_smoothing_is_exact_and_quantised_products_stay_close(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    import onnx
+
+    from backend import onnx_int8
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(64, 48)).astype(np.float32)
+    x = rng.normal(size=(2, 5, 64)).astype(np.float32)
+    x[:, 0, 3] *= 40  # an outlier channel on one token, like MiniLM's [CLS] rows
+    exact = x @ w
+
+    def run(model):
+        session = ort.InferenceSession(
+            model.SerializeToString(), providers=["CPUExecutionProvider"]
+        )
+        return session.run(None, {"x": x})[0]
+
+    model = _tiny_graph(w, tmp_path / "tiny.onnx")
+    maxima = {"x": np.abs(x).reshape(-1, 64).max(0)}
+    onnx_int8.smooth(model, maxima)
+    assert np.allclose(run(model), exact, atol=1e-3)  # SmoothQuant is exact in fp32
+    for how in ("token", "block"):
+        quantised = onnx.ModelProto()
+        quantised.CopyFrom(model)
+        onnx_int8._rewrite(quantised, lambda node, how=how: how)
+        ops = {n.op_type for n in quantised.graph.node}
+        assert ("MatMulInteger" if how == "token" else "MatMulNBits") in ops
+        got = run(quantised)
+        rel = np.linalg.norm(got - exact) / np.linalg.norm(exact)
+        assert rel < 0.02, (how, rel)
 
 
 def test_missing_onnxruntime_falls_back_to_torch_and_says_why(monkeypatch, tmp_path):
@@ -94,7 +156,7 @@ def test_bad_export_is_refused(monkeypatch, tmp_path):
     # must not be used or cached.
     monkeypatch.setitem(models._MIN_AGREEMENT, False, 1.01)
     monkeypatch.setattr(models, "bf16_matmul_in_hardware", lambda: False)
-    enc = SentenceEncoder(runtime="auto", cache_dir=tmp_path)
+    enc = SentenceEncoder(runtime="auto", quantize=False, cache_dir=tmp_path)
     assert enc.label.endswith("torch fp32")
     assert "disagrees with torch" in enc.fallback_reason
     assert not any(p.suffix == ".onnx" for p in tmp_path.iterdir())
@@ -111,6 +173,8 @@ def test_auto_runtime_is_named_and_bf16_only_with_hardware_support(torch_encoder
         assert enc.label.endswith("torch bf16")
         # bf16 stays within 1e-3 of fp32 in cosine on real sentences
         assert (enc.encode(TEXTS) * torch_encoder.encode(TEXTS)).sum(1).min() > 0.999
+    elif enc.fallback_reason is None:
+        assert enc.label.endswith("int8 (calibrated, per-token)")  # ONNX Runtime int8
     else:
         assert enc.label.endswith("fp32")  # ONNX Runtime fp32, or torch fp32 without it
 
