@@ -7,7 +7,7 @@ Prints Markdown tables (and saves ``benchmarks/results/guard_quality.json``):
 1. **Cross-source** (harm and jailbreak heads): leave one source group of
    ``backend/guardrails/data/guard_corpus.jsonl`` out, train on the rest with the shipped
    recipe (seed 0; thresholds chosen on the fold's own 20 % validation split at
-   false-positive rate <= 3 %), score the held-out group. Per source group and per hazard
+   false-positive rate <= ``backend.guardrails.train.MAX_FPR``, 1.5 %), score the held-out group. Per source group and per hazard
    category: precision, recall, false-positive rate, ROC AUC. Near-duplicates of training
    rows (cosine >= 0.95) are not counted.
 2. **Injection rail on unseen jailbreak sources**: the same folds' jailbreak heads combined

@@ -49,10 +49,15 @@ def seeded_sample(rows: Sequence[T], limit: int | None, seed: int) -> list[T]:
     return rows
 
 
+def percent(share: float) -> str:
+    """A share as people write it: 0.015 -> "1.5 %", 0.02 -> "2 %"."""
+    return f"{share * 100:.4g} %"
+
+
 def threshold_rule(max_fpr: float) -> str:
     """How the shipped threshold was chosen, in the words the metadata stores."""
     return (
-        f"lowest score with false-positive rate <= {max_fpr:.0%} on the validation "
+        f"lowest score with false-positive rate <= {percent(max_fpr)} on the validation "
         "benign rows (20 % of every training source, seeded split)"
     )
 

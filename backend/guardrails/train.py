@@ -13,7 +13,7 @@ What it does:
    fp32 (the window the scanners embed first; cached under ``$STEWARD_HOME/cache``).
 3. Splits every (source, label) group 80/20 with the seed: the heads learn on 80 %, and the
    thresholds are chosen on the other 20 %: the lowest score whose false-positive rate on
-   the validation benign rows is at most ``--max-fpr`` (3 % by default), for the harmful and
+   the validation benign rows is at most ``--max-fpr`` (1.5 % by default), for the harmful and
    the jailbreak head separately (the project's look-alikes, written as hard negatives, are
    left out of this choice: see ``HARD_NEGATIVES``).
 4. Cross-source evaluation (``--no-eval`` skips it): leave one *source group* out, train on
@@ -39,6 +39,7 @@ from backend.guardrails.head_training import (
     TrainingRun,
     embedding_progress,
     json_report,
+    percent,
     seeded_sample,
     threshold_rule,
     training_main,
@@ -46,7 +47,13 @@ from backend.guardrails.head_training import (
 
 CORPUS = Path(__file__).resolve().parent / "data" / "guard_corpus.jsonl"
 SEED = 0
-MAX_FPR = 0.01
+#: Validation false-positive budget of the default threshold. Validation benign rows come from
+#: sources the head trained on, so everyday prompts from unseen sources are blocked about
+#: three times as often (measured, leave one source group out, corpus of 2026-11-27):
+#: 1 % -> 3.0 % of unseen everyday prompts blocked, 64 % of unseen harmful requests caught;
+#: 1.5 % -> 4.7 % and 74 %; 2 % -> 5.5 % and 77 %. 1.5 % is the largest budget that keeps
+#: the issue's "FPR <= 5 % on unseen everyday prompts" (docs/guardrails.md).
+MAX_FPR = 0.015
 VAL_FRACTION = 0.2
 NEAR_DUPLICATE = 0.95
 #: Our own look-alike test sets (``scripts/guard_project_prompts.py``): never trained on.
@@ -252,7 +259,7 @@ def _validation_summary(head, scores, labels, max_fpr) -> dict[str, Any]:
     harm = labels == "harmful"
     jail = labels == "jailbreak"
     return {
-        "rule": f"lowest threshold with false-positive rate <= {max_fpr:.0%} on validation benign rows",
+        "rule": f"lowest threshold with false-positive rate <= {percent(max_fpr)} on validation benign rows",
         "harmful_recall": _mean(scores.harmful[harm] >= head.threshold),
         "harmful_fpr": _mean(scores.harmful[benign] >= head.threshold),
         "jailbreak_recall": _mean(scores.jailbreak[jail] >= head.jailbreak_threshold),
@@ -424,7 +431,7 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
     return {
         "protocol": (
             "leave one source group out: train on the other groups (80 %), pick thresholds on "
-            f"their validation split (20 %, FPR <= {MAX_FPR:.0%}), score the held-out group; "
+            f"their validation split (20 %, FPR <= {percent(MAX_FPR)}), score the held-out group; "
             f"near-duplicates of training rows (cosine >= {NEAR_DUPLICATE}) not counted"
         ),
         "headline": {
