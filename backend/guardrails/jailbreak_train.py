@@ -119,7 +119,7 @@ def featurize(
     if encoder is None:
         from backend.models import get_encoder
 
-        encoder = get_encoder()
+        encoder = get_encoder(quantize=False)  # heads learn on exact fp32 embeddings
     from backend.guardrails.train import cached_encode
 
     split = [windows_of(t) for t in texts]
