@@ -81,11 +81,18 @@ class _Clock:
 READ_AHEAD = 1
 
 
-def _read_in_order(frames, first, make_batch):
+def _read_in_order(frames, first, make_batch, clock: _Clock):
     """``(rows, fraction, batch)`` for ``first`` and every later chunk of ``frames``."""
     rows = 0
-    for frame, fraction in chain([first], frames):
-        yield len(frame), fraction, make_batch(frame, start_row=rows)
+    chunks = chain([first], frames)
+    while True:
+        with clock.measure("read"):
+            item = next(chunks, None)
+            if item is None:
+                return
+            frame, fraction = item
+            batch = make_batch(frame, start_row=rows)
+        yield len(frame), fraction, batch
         rows += len(frame)
 
 
@@ -394,7 +401,7 @@ def run_audit(
                         rows = ray_sink.read_file(source, needed, malformed, make_batch)
                 else:
                     # The driver reads (a DataFrame, JSON Lines): in order, on this thread.
-                    for n, fraction, batch in _read_in_order(frames, first, make_batch):
+                    for n, fraction, batch in _read_in_order(frames, first, make_batch, clock):
                         with clock.measure("read"):
                             ray_sink.add(batch)
                         rows += n
