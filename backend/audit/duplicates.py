@@ -48,7 +48,7 @@ import time
 import weakref
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -240,10 +240,15 @@ def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.
     if not len(values):
         return sig
     hv = fmix64(values)
-    bins = ((hv >> _U64(32)) * _U64(num_perm)) >> _U64(32)
-    low = (hv & _U64(0xFFFFFFFF)).astype(_U32)
-    row = np.repeat(np.arange(n, dtype=np.int64), counts)
-    np.minimum.at(sig.reshape(-1), row * num_perm + bins.astype(np.int64), low)
+    low = hv.astype(_U32)  # the low 32 bits
+    # Flat index row * num_perm + bin, worked in place (bin: the high 32 bits scaled).
+    index = hv >> _U64(32)
+    del hv
+    index *= _U64(num_perm)
+    index >>= _U64(32)
+    index = index.view(np.int64)
+    index += np.repeat(np.arange(0, n * num_perm, num_perm, dtype=np.int64), counts)
+    np.minimum.at(sig.reshape(-1), index, low)
     valid = counts > 0
     have = (sig != _MAX32) | ~valid[:, None]
     if have.all():
@@ -258,7 +263,8 @@ def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.
     filled = sig.copy()
     flat_filled = filled.reshape(-1)
     empty = np.flatnonzero(~flat_have)
-    base, col = empty - empty % num_perm, empty % num_perm
+    row_of, col = np.divmod(empty, num_perm)
+    base = row_of * num_perm
     for probes in _probe_table(num_perm):
         src = base + probes[col]
         take = flat_have[src]
@@ -282,12 +288,15 @@ def oph_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int) -> np.
     return filled
 
 
+@cache
 def _probe_table(num_perm: int, attempts: int = 12) -> np.ndarray:
     """``(attempts, num_perm)`` bins probed by each empty bin, fixed by a seeded hash."""
     j = np.arange(num_perm, dtype=_U64)[None, :]
     a = np.arange(attempts, dtype=_U64)[:, None]
     h = fmix64((j << _U64(32)) | (a + _U64(1)))
-    return ((h >> _U64(32)) * _U64(num_perm) >> _U64(32)).astype(np.int64)
+    table = ((h >> _U64(32)) * _U64(num_perm) >> _U64(32)).astype(np.int64)
+    table.flags.writeable = False  # cached: shared by every call
+    return table
 
 
 def lsh_params(
