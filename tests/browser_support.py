@@ -128,12 +128,22 @@ class BrowserWorkspace:
         )
 
 
+def session_onnx_cache(tmp_path_factory) -> Path:
+    """The session's one ONNX export cache (``STEWARD_ONNX_CACHE``): each process that first
+    runs the guardrails in a new workspace would export MiniLM again otherwise."""
+    path = tmp_path_factory.getbasetemp() / "onnx-cache"
+    path.mkdir(exist_ok=True)
+    return path
+
+
 def browser_workspace(tmp_path_factory, name: str, *, demo: bool = False) -> BrowserWorkspace:
     """A new empty workspace (after checking Chromium is there); ``demo``: write the demo
-    workspace into it with ``python -m backend demo``."""
+    workspace into it with ``python -m backend demo``. Its server and CLI use the session's
+    ONNX cache (module fixtures start before the test's own environment is set)."""
     require_chromium()
     home = tmp_path_factory.mktemp(name)
     env = dict(os.environ, STEWARD_HOME=str(home), STEWARD_SECRETS=str(home / "none.toml"))
+    env["STEWARD_ONNX_CACHE"] = str(session_onnx_cache(tmp_path_factory))
     ws = BrowserWorkspace(home, env)
     if demo:
         ws.cli("demo", check=True)

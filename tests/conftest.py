@@ -20,6 +20,7 @@ import pytest
 
 from backend.config import apply_offline_env, get_settings
 from backend.store import get_store, reset_stores
+from tests.browser_support import session_onnx_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("STEWARD_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -141,8 +142,9 @@ class SessionPostgres:
 
 @pytest.fixture(scope="session")
 def onnx_cache(tmp_path_factory):
-    """One ONNX export cache for the session (MiniLM's int8 export takes ~10 s per workspace)."""
-    return tmp_path_factory.mktemp("onnx-cache")
+    """One ONNX export cache for the session (MiniLM's int8 export takes ~10 s per workspace);
+    the browser tests' servers use the same folder."""
+    return session_onnx_cache(tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)
