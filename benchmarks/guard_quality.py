@@ -9,7 +9,8 @@ Prints Markdown tables (and saves ``benchmarks/results/guard_quality.json``):
    recipe (seed 0; thresholds chosen on the fold's own 20 % validation split at
    false-positive rate <= ``backend.guardrails.train.MAX_FPR``, 1.5 %), score the held-out group. Per source group and per hazard
    category: precision, recall, false-positive rate, ROC AUC. Near-duplicates of training
-   rows (cosine >= 0.95) are not counted.
+   rows (cosine >= 0.95) are not counted. Then the operating points: the same folds with
+   each fold's threshold set at other validation budgets (recall against everyday FPR).
 2. **Injection rail on unseen jailbreak sources**: the same folds' jailbreak heads combined
    with the injection scanner's patterns and unicode normalisation, as the rail runs them.
 3. **Shipped policy on sets it never trained on**: the project's own red-team suite and
@@ -135,6 +136,26 @@ def cross_source_tables(report: dict) -> None:
                     _f(h["category_accuracy_human_coded"], True),
                     h["n_human_coded"],
                 ],
+            ],
+        )
+    )
+    from backend.guardrails.train import MAX_FPR
+
+    print(
+        "\nOperating point: the same folds' heads with each fold's threshold set at another "
+        "validation FPR budget (shipped: the one marked):\n"
+    )
+    print(
+        _table(
+            ["validation FPR budget", "harmful caught (external)", "everyday benign blocked"],
+            [
+                [
+                    f"{p['validation_fpr_budget']:.1%}"
+                    + (" (shipped)" if p["validation_fpr_budget"] == MAX_FPR else ""),
+                    _f(p["harmful_recall_external"], True),
+                    _f(p["everyday_benign_fpr"], True),
+                ]
+                for p in summary["operating_points"]
             ],
         )
     )

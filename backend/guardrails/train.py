@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -237,9 +237,7 @@ def fit_with_thresholds(
         sources=[rows[i].source for i in train],
         seed=seed,
     )
-    benign_val = np.array(
-        [i for i in val if rows[i].label == "benign" and rows[i].source not in HARD_NEGATIVES]
-    )
+    benign_val = benign_validation(rows, val)
     if benign_val.size:
         scores = head.predict(x[benign_val])
         head.threshold = threshold_at_fpr(scores.harmful, max_fpr)
@@ -250,6 +248,14 @@ def fit_with_thresholds(
     head.meta["train_rows"] = int(train.size)
     head.meta["validation_rows"] = int(val.size)
     return head
+
+
+def benign_validation(rows: list[CorpusRow], val: np.ndarray) -> np.ndarray:
+    """The validation rows that set the thresholds: benign, the project's look-alikes left out."""
+    return np.array(
+        [i for i in val if rows[i].label == "benign" and rows[i].source not in HARD_NEGATIVES],
+        dtype=int,
+    )
 
 
 def _validation_summary(head, scores, labels, max_fpr) -> dict[str, Any]:
@@ -308,6 +314,8 @@ class CrossSourceScores:
     group: list[str]
     counted: np.ndarray  # False for near-duplicates of a fold's training rows
     thresholds: dict[str, tuple[float, float]]
+    #: Harmful scores of each fold's validation benign rows (what its threshold was set on).
+    validation_benign: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def cross_source(
@@ -328,6 +336,7 @@ def cross_source(
     group_of = [""] * n
     counted = np.zeros(n, bool)
     thresholds = {}
+    validation_benign: dict[str, np.ndarray] = {}
     source_group = {s: g for g, sources in SOURCE_GROUPS.items() for s in sources}
     pool = trainable(rows)
     for k, (group, _sources) in enumerate(SOURCE_GROUPS.items()):
@@ -337,6 +346,8 @@ def cross_source(
             continue
         train_pool = np.array([i for i in pool if source_group.get(rows[i].source) != group])
         head = fit_with_thresholds(x, rows, train_pool, seed=seed, max_fpr=max_fpr)
+        benign_val = benign_validation(rows, stratified_split(rows, train_pool, seed=seed)[1])
+        validation_benign[group] = head.predict(x[benign_val]).harmful
         scores = head.predict(x[held])
         harmful[held] = scores.harmful
         jailbreak[held] = scores.jailbreak
@@ -361,7 +372,47 @@ def cross_source(
         group_of,
         counted,
         thresholds,
+        validation_benign,
     )
+
+
+#: Validation FPR budgets the benchmark compares (the shipped one is :data:`MAX_FPR`).
+OPERATING_POINTS = (0.01, 0.015, 0.02, 0.03, 0.05)
+
+
+def _headline_masks(rows: list[CorpusRow], cs: CrossSourceScores) -> tuple[np.ndarray, ...]:
+    """Counted rows of: external harmful sources, everyday benign groups, all benign groups."""
+    labels = np.array([r.label for r in rows])
+    group = np.array(cs.group, dtype=object)
+    ok = cs.counted
+    external = ok & (labels == "harmful") & ~np.isin(group, ["project look-alikes (ours)", ""])
+    everyday = ok & (labels == "benign") & np.isin(group, EVERYDAY_GROUPS)
+    return external, everyday, ok & (labels == "benign") & (group != "")
+
+
+def operating_points(
+    rows: list[CorpusRow], cs: CrossSourceScores, budgets=OPERATING_POINTS
+) -> list[dict[str, Any]]:
+    """Headline recall and everyday FPR had each fold's threshold used another budget.
+
+    Same folds, same heads: only the validation FPR budget that sets each fold's threshold
+    changes, so this is the trade-off the ``--max-fpr`` choice makes on unseen sources.
+    """
+    external, everyday, _ = _headline_masks(rows, cs)
+    out = []
+    for budget in budgets:
+        cut = {g: threshold_at_fpr(s, budget) for g, s in cs.validation_benign.items()}
+        flagged = np.array(
+            [g in cut and h >= cut[g] for g, h in zip(cs.group, cs.harmful, strict=True)]
+        )
+        out.append(
+            {
+                "validation_fpr_budget": budget,
+                "harmful_recall_external": _mean(flagged[external]),
+                "everyday_benign_fpr": _mean(flagged[everyday]),
+            }
+        )
+    return out
 
 
 def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
@@ -369,8 +420,7 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
     labels = np.array([r.label for r in rows])
     group = np.array(cs.group, dtype=object)
     ok = cs.counted
-    everyday = ok & (labels == "benign") & np.isin(group, EVERYDAY_GROUPS)
-    all_benign = ok & (labels == "benign") & (group != "")
+    external_harm, everyday, all_benign = _headline_masks(rows, cs)
     per_group = []
     for name in SOURCE_GROUPS:
         m = ok & (group == name)
@@ -407,7 +457,6 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
                 "auc_vs_benign": auc(cs.jailbreak[jail], cs.jailbreak[all_benign]),
             }
         per_group.append(entry)
-    external_harm = ok & (labels == "harmful") & ~np.isin(group, ["project look-alikes (ours)", ""])
     external_jail = ok & (labels == "jailbreak")
     categories = []
     cats = np.array([r.category for r in rows])
@@ -451,6 +500,7 @@ def summarize(rows: list[CorpusRow], cs: CrossSourceScores) -> dict[str, Any]:
         },
         "groups": per_group,
         "categories": categories,
+        "operating_points": operating_points(rows, cs) if cs.validation_benign else [],
     }
 
 
