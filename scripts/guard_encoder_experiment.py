@@ -22,7 +22,7 @@ Run (niced), as measured for docs/guardrails.md::
     nice -n 10 .venv/bin/python -m scripts.guard_encoder_experiment --threads 2 --k-top 1 --max-steps 150
     nice -n 10 .venv/bin/python -m scripts.guard_encoder_experiment --threads 2 --k-top 2 --max-steps 300
 
-(the second stops at one epoch, 167-190 steps per fold). Two grouped folds instead of seven
+(the second stops at one epoch: 167-244 steps per fit). Two grouped folds instead of seven
 single-group ones keep the CPU cost sane; the frozen baseline is measured on the same folds.
 """
 
