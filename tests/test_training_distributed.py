@@ -117,6 +117,10 @@ def test_dead_rank_is_named_from_the_launchers_failure_record(tmp_path):
     assert peer.timestamp < killed.timestamp
     assert root_cause({0: peer, 1: killed})[0] == 1
     assert root_cause({0: peer, 1: stopped})[0] == 0
+    aborted = ProcessFailure(
+        local_rank=0, pid=4241, exitcode=-6, error_file=str(tmp_path / "none.json")
+    )
+    assert root_cause({0: aborted, 1: killed})[0] == 1  # SIGKILL before a same-second abort
     text = describe_failure(rank, failure, "node-a")
     assert text.startswith("Rank 1 (node 0, host node-a, local rank 1, pid 4242) died: ")
     assert "killed by SIGKILL" in text

@@ -60,7 +60,7 @@ def describe_failure(rank: int, failure, hostname: str) -> str:
 def root_cause(failures: dict) -> tuple[int, object]:
     """The rank that brought the run down.
 
-    A rank killed by a signal (SIGKILL, SIGSEGV, the OOM killer) comes first: its peers then
+    A rank killed by a signal (SIGKILL first, then SIGSEGV and the like) comes first: its peers then
     fail on their next collective ("Connection reset by peer") and exit with code 1, and
     their error files carry a timestamp *earlier* than the launcher's record of the killed
     rank (a killed process leaves no error file, so its failure is stamped when the launcher
@@ -72,7 +72,10 @@ def root_cause(failures: dict) -> tuple[int, object]:
     def order(kv):
         rank, failure = kv
         code = failure.exitcode
-        return (code == terminated, code >= 0, failure.timestamp or 0, rank)
+        # SIGKILL comes from outside (the OOM killer, a user); another signal (SIGABRT,
+        # SIGSEGV) may be a rank aborting after it lost its peer, within the same second.
+        how = 0 if code == -int(signal.SIGKILL) else 1 if code < 0 else 2
+        return (code == terminated, how, failure.timestamp or 0, rank)
 
     return sorted(failures.items(), key=order)[0]
 
