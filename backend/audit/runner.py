@@ -81,11 +81,11 @@ class _Clock:
 READ_AHEAD = 1
 
 
-def _read_in_order(frames, first, make_batch, clock: _Clock):
-    """``(rows, fraction, batch)`` for ``first`` and every later chunk of ``frames``."""
-    rows = 0
-    chunks = chain([first], frames)
-    while True:
+def _batches(chunks, make_batch, clock: _Clock, rows: int, keep_going=lambda: True):
+    """``(rows, fraction, batch)`` for each chunk of ``chunks``, the first starting at row
+    ``rows``; reading and conversion are timed as "read". Stops when ``keep_going()`` is
+    false before a chunk is read."""
+    while keep_going():
         with clock.measure("read"):
             item = next(chunks, None)
             if item is None:
@@ -94,6 +94,11 @@ def _read_in_order(frames, first, make_batch, clock: _Clock):
             batch = make_batch(frame, start_row=rows)
         yield len(frame), fraction, batch
         rows += len(frame)
+
+
+def _read_in_order(frames, first, make_batch, clock: _Clock):
+    """``(rows, fraction, batch)`` for ``first`` and every later chunk of ``frames``."""
+    yield from _batches(chain([first], frames), make_batch, clock, 0)
 
 
 def _read_ahead(frames, first, make_batch, clock: _Clock):
@@ -117,18 +122,11 @@ def _read_ahead(frames, first, make_batch, clock: _Clock):
         return False
 
     def read() -> None:
-        rows = len(first[0])
         try:
-            while not stop.is_set():
-                with clock.measure("read"):
-                    item = next(frames, None)
-                    if item is None:
-                        break
-                    frame, fraction = item
-                    batch = make_batch(frame, start_row=rows)
-                if not put((len(frame), fraction, batch)):
+            later = _batches(frames, make_batch, clock, len(first[0]), lambda: not stop.is_set())
+            for item in later:
+                if not put(item):
                     return
-                rows += len(frame)
             put(done)
         except BaseException as exc:  # handed to the consumer, raised there
             put(exc)
