@@ -22,8 +22,7 @@ st.caption(
 )
 
 
-def _tiles() -> None:
-    counts = store.summary()
+def _tiles(counts) -> None:
     cols = st.columns(6)
     for col, (label, value) in zip(
         cols,
@@ -44,14 +43,14 @@ def _tiles() -> None:
 def _tiles_live() -> None:
     # While jobs run (the guided demo above all), the counts move with the sidebar's; the
     # jobs list below reruns the whole page once the last job ends, which stops this poll.
-    _tiles()
+    _tiles(store.summary())
 
 
 summary = store.summary()
 if summary.active_jobs:
     _tiles_live()
 else:
-    _tiles()
+    _tiles(summary)
 
 st.subheader("Guided demo")
 guided_demo()
