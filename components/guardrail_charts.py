@@ -136,10 +136,14 @@ def category_figure(per_category: pd.DataFrame) -> go.Figure:
                 text=[
                     f"{r:.0%} of {n}" for r, n in zip(part["blocked_rate"], part["n"], strict=True)
                 ],
-                textposition="auto",
+                # Short bars (a 0 % benign category included) keep their label outside.
+                textposition=["outside" if r < 0.3 else "inside" for r in part["blocked_rate"]],
+                insidetextanchor="end",
+                cliponaxis=False,
             )
         )
     fig.update_layout(
+        uniformtext={"minsize": 11, "mode": "show"},
         height=80 + 30 * len(df),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis={"title": "share blocked by the policy", "range": [0, 1], "tickformat": ".0%"},

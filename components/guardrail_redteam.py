@@ -19,18 +19,22 @@ from backend.guardrails.redteam import (
 from components import state
 from components.formatting import show_table
 from components.guardrail_charts import category_figure, roc_figure
-from components.guardrail_views import external_results
+from components.guardrail_views import external_results, jailbreak_rail_figures
 
 
 def render_redteam_tab(guard) -> None:
     """Draw the tab for ``guard`` (the session's warmed-up Guard)."""
-    col_project, col_external = st.columns(2, gap="large")
+    # The external figures get the wider half: three metrics side by side need ~200 px each.
+    col_project, col_external = st.columns([2, 3], gap="large")
     with col_external:
         st.markdown("##### External sets (public data, not written here)")
         try:
             from backend.guardrails.harm_head import get_head
+            from backend.guardrails.jailbreak_head import get_jailbreak_head
 
-            external_results(get_head().meta)
+            signal = guard.policy.settings("injection").signal
+            rail = jailbreak_rail_figures(get_jailbreak_head().meta, signal)
+            external_results(get_head().meta, rail, signal)
         except StewardError as exc:
             st.warning(f"No harm head to report on: {exc}")
     with col_project:

@@ -234,8 +234,40 @@ def _num(value) -> str:
     return format_number(value, ".3f")
 
 
-def external_results(meta: dict) -> None:
-    """Cross-source figures stored with the harm head when it was trained (measured then)."""
+# How the jailbreak head's stored cross-source evaluation names each injection signal's figures
+# (``python -m backend.guardrails.jailbreak_train``): "rail" = patterns + the trained head.
+_SIGNAL_KEY = {"trained": "rail"}
+
+
+def jailbreak_rail_figures(meta: dict, signal: str) -> dict | None:
+    """The injection rail's figures on jailbreak sources its head never saw, for ``signal``.
+
+    Read from the jailbreak head's stored cross-source evaluation; ``None`` when that signal
+    was not measured there.
+    """
+    cs = meta.get("cross_source") or {}
+    head = cs.get("headline") or {}
+    key = _SIGNAL_KEY.get(signal, signal)
+    recall = head.get(f"{key}_jailbreak_recall_unseen")
+    if recall is None:
+        return None
+    return {
+        "recall": recall,
+        "fpr": head.get(f"{key}_benign_fpr_unseen"),
+        "n_jailbreak": head.get("n_jailbreak"),
+        "n_benign": head.get("n_benign"),
+        "groups": [
+            (g["group"], g.get("n"), g[f"{key}_flagged"])
+            for g in cs.get("groups", [])
+            if g.get("label") == "jailbreak" and f"{key}_flagged" in g
+        ],
+        "trained_at": meta.get("trained_at"),
+    }
+
+
+def external_results(meta: dict, rail: dict | None = None, signal: str = "") -> None:
+    """Cross-source figures stored with the harm head (and, as ``rail``, the injection rail's
+    from :func:`jailbreak_rail_figures`) when they were trained (measured then)."""
     cs = meta.get("cross_source") or {}
     head = cs.get("headline") or {}
     if not head:
@@ -252,50 +284,63 @@ def external_results(meta: dict) -> None:
     )
     c1, c2, c3 = st.columns(3)
     c1.metric(
-        "Harmful caught (unseen sources)",
+        "Harmful caught",
         _pct(head.get("harmful_recall_external")),
         help=f"{head.get('n_harmful_external')} harmful requests from Do-Not-Answer, HarmBench "
         "and the tense rephrasings, each scored by a head trained without its source.",
         border=True,
     )
     c2.metric(
-        "Everyday prompts blocked",
+        "Everyday blocked",
         _pct(head.get("everyday_benign_fpr")),
         help=f"{head.get('n_everyday_benign')} benign prompts (ChatterBot, MT-Bench, our "
         "everyday set), each scored by a head trained without its source.",
         border=True,
     )
-    c3.metric(
-        "Jailbreaks caught (unseen sources)",
-        _pct(head.get("jailbreak_recall_external")),
-        help="Jailbreak head alone; the injection rail adds its patterns on top. "
-        f"False positives on all benign groups: {_pct(head.get('jailbreak_fpr_all_benign'))}.",
-        border=True,
-    )
+    if rail is not None:
+        c3.metric(
+            "Jailbreaks caught",
+            _pct(rail["recall"]),
+            help=f"The injection rail as configured (patterns + `{signal}` signal) on "
+            f"{rail['n_jailbreak']} jailbreak prompts from sources its head never saw; "
+            f"{_pct(rail['fpr'])} of {rail['n_benign']} unseen benign prompts flagged. Measured "
+            f"by `python -m backend.guardrails.jailbreak_train` on {rail['trained_at']}.",
+            border=True,
+        )
+    else:
+        c3.metric(
+            "Jailbreaks caught",
+            "–",
+            help=f"The injection rail's `{signal}` signal has no stored cross-source figures "
+            "(`python -m backend.guardrails.jailbreak_train` measures the signals it names in "
+            "docs/guardrails.md).",
+            border=True,
+        )
     rows = []
     for g in cs.get("groups", []):
-        kind, rate, auc_ = "", None, None
+        result, auc_ = "–", None
         if "harmful" in g:
-            kind, rate, auc_ = (
-                "harmful: caught",
-                g["harmful"]["recall"],
-                g["harmful"]["auc_vs_everyday"],
-            )
+            result = f"{_pct(g['harmful']['recall'])} caught"
+            auc_ = g["harmful"]["auc_vs_everyday"]
         elif "jailbreak" in g:
-            kind, rate, auc_ = (
-                "jailbreak: caught",
-                g["jailbreak"]["recall"],
-                g["jailbreak"]["auc_vs_benign"],
-            )
+            continue  # the injection rail's own rows below
         elif "benign" in g:
-            kind, rate = "benign: blocked by harm head", g["benign"]["harm_fpr"]
+            result = f"{_pct(g['benign']['harm_fpr'])} blocked"
         rows.append(
             {
-                "source group (held out)": g["group"],
+                "held-out source": g["group"],
                 "prompts": g["n"],
-                "what": kind,
-                "rate": _pct(rate),
+                "result": result,
                 "ROC AUC": _num(auc_),
+            }
+        )
+    for group, n, flagged in rail["groups"] if rail else []:
+        rows.append(
+            {
+                "held-out source": group,
+                "prompts": n,
+                "result": f"{_pct(flagged)} caught (injection rail)",
+                "ROC AUC": "–",
             }
         )
     if rows:
