@@ -179,8 +179,10 @@ def _details_lines(name: str, result) -> list[str]:
         lines.append(f"patterns/obfuscation {d.get('rule_score', 0):.2f} (rules only)")
     if name == "harm" and d.get("category"):
         shares = " · ".join(f"{k} {v:.0%}" for k, v in d.get("top_categories", {}).items())
+        # A prompt that passes still has a likeliest category; say so instead of filing it.
+        lead = "category" if result.flagged else "not harmful; closest category"
         lines.append(
-            f"category **{d['category']}** (score {d['category_score']:.2f}) · "
+            f"{lead} **{d['category']}** (score {d['category_score']:.2f}) · "
             f"harmful probability {d['probability']:.2f} "
             f"(validated threshold {d['validated_threshold']:.2f} shown as 0.50)"
         )
