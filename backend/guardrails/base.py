@@ -8,6 +8,7 @@ backend produced the number. Scanners never decide what happens next; the policy
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import threading
@@ -252,26 +253,40 @@ def embedding_windows(
 ) -> EmbeddingWindows:
     """Bound, normalise (look-alike letters and hidden characters cannot dodge a model)
     and cut every text into :func:`sentence_windows`, mapping windows back to the
-    caller's offsets. Scanners that embed the same windows share the encoder's cache."""
-    from backend.guardrails.normalize import normalize
-
+    caller's offsets. Scanners that embed the same windows share the encoder's cache
+    (and this cut: the harm scanner reads the windows the injection scanner made)."""
     out = EmbeddingWindows([], [], [])
     for i, raw in enumerate(texts):
-        body, notes = bounded(raw or "", max_chars)
-        norm = normalize(body).base
-        spans = sentence_windows(norm.text, window_chars, max_windows)
-        if len(spans) == max_windows and len(norm.text) > window_chars * max_windows:
-            notes = [
-                *notes,
-                f"long text: sentences were grouped into {max_windows} windows, "
-                "so one harmful sentence can be diluted by its neighbours",
-            ]
-        out.notes.append(notes)
-        for start, end in spans:
-            if norm.text[start:end].strip():
-                out.owners.append((i, *norm.original_span(start, end)))
-                out.texts.append(norm.text[start:end])
+        notes, windows = _text_windows(raw or "", max_chars, window_chars, max_windows)
+        out.notes.append(list(notes))
+        for start, end, window in windows:
+            out.owners.append((i, start, end))
+            out.texts.append(window)
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _text_windows(
+    raw: str, max_chars: int, window_chars: int, max_windows: int
+) -> tuple[tuple[str, ...], tuple[tuple[int, int, str], ...]]:
+    """One text's notes and ``(start, end, window text)`` windows (immutable, so shared)."""
+    from backend.guardrails.normalize import normalize
+
+    body, notes = bounded(raw, max_chars)
+    norm = normalize(body).base
+    spans = sentence_windows(norm.text, window_chars, max_windows)
+    if len(spans) == max_windows and len(norm.text) > window_chars * max_windows:
+        notes = [
+            *notes,
+            f"long text: sentences were grouped into {max_windows} windows, "
+            "so one harmful sentence can be diluted by its neighbours",
+        ]
+    windows = tuple(
+        (*norm.original_span(start, end), norm.text[start:end])
+        for start, end in spans
+        if norm.text[start:end].strip()
+    )
+    return tuple(notes), windows
 
 
 class SentenceWindowScanner:
@@ -390,7 +405,8 @@ def share_latency(results: list[ScanResult], total_ms: float) -> list[ScanResult
 
 _BLAS: Any = None
 _BLAS_MODULES = -1  # len(sys.modules) when _BLAS was built
-_BLAS_LOCK = threading.Lock()
+_BLAS_LOCK = threading.RLock()
+_BLAS_DEPTH = threading.local()
 
 
 @contextlib.contextmanager
@@ -406,9 +422,16 @@ def one_blas_thread():
     The controller only knows the BLAS libraries loaded when it was built (building one
     costs ~3 ms), so it is rebuilt when modules were imported since: a library that
     arrived with, say, scipy afterwards would otherwise keep its threads.
+
+    Re-entrant: inside an outer ``one_blas_thread()`` of the same thread, it only runs the
+    body (the limit is already in place).
     """
     global _BLAS, _BLAS_MODULES
     with _BLAS_LOCK:
+        depth = getattr(_BLAS_DEPTH, "n", 0)
+        if depth:
+            yield
+            return
         if _BLAS is None or (_BLAS and len(sys.modules) != _BLAS_MODULES):
             try:
                 from threadpoolctl import ThreadpoolController
@@ -420,5 +443,9 @@ def one_blas_thread():
         if not _BLAS:
             yield
             return
-        with _BLAS.limit(limits=1, user_api="blas"):
-            yield
+        _BLAS_DEPTH.n = 1
+        try:
+            with _BLAS.limit(limits=1, user_api="blas"):
+                yield
+        finally:
+            _BLAS_DEPTH.n = 0

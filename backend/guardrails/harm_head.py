@@ -13,8 +13,9 @@ Three heads share one 384-dimensional embedding:
 * ``category``: which hazard category (:data:`backend.guardrails.taxonomy.CATEGORIES`),
   given that it is harmful (a softmax over the categories).
 
-Scoring is a few small matrix products (the neighbour memory is ~4,000 int8 rows), so it
-adds well under a millisecond to an embedding that is already there. The weights live in
+Scoring is a few small matrix products and an exact nearest-neighbour search over the
+memory (~7,800 int8 rows; :mod:`backend.guardrails.neighbours`), so it adds under a
+millisecond to an embedding that is already there. The weights live in
 a JSON file and the memory in an ``.npz`` beside it (no pickle) with their metadata: the
 corpus hash, the seed, the embedding runtime they were trained on, the thresholds and how
 they were chosen, and the cross-source evaluation measured when the head was trained.
@@ -46,6 +47,9 @@ KNN_SCALE = 20.0
 #: ROC AUC (0.874 against 0.852) but lowers it on the held-out look-alike pairs (0.864
 #: against 0.887); the sum of the two is flat from 0.3 to 0.5, so the even mean stays.
 KNN_WEIGHT = 0.5
+#: Up to this many embeddings, the logistic heads' product (n x 384 x 13) is under
+#: OpenBLAS's own single-thread threshold, so limiting its threads (~0.05 ms) is skipped.
+SMALL_BATCH = 32
 
 
 def memory_path(path: str | Path) -> Path:
@@ -91,24 +95,17 @@ class HarmHead:
     def dim(self) -> int:
         return int(self.harmful_w.shape[0])
 
-    def _topk_mean(self, sims: np.ndarray) -> np.ndarray:
-        k = min(self.knn_k, sims.shape[1])
-        return np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
-
     def neighbour_probability(self, x: np.ndarray) -> np.ndarray | None:
         """The nearest-neighbour contrast part of the harmful score (None without memory)."""
         if self.memory_harmful is None or self.memory_benign is None:
             return None
-        if getattr(self, "_memory_t", None) is None:
-            # contiguous (d, m) copies, made once: no transpose work per call
-            self._memory_t = (
-                np.ascontiguousarray(self.memory_harmful.T),
-                np.ascontiguousarray(self.memory_benign.T),
-            )
-        pos_t, neg_t = self._memory_t
-        a = self._topk_mean(x @ pos_t)
-        b = self._topk_mean(x @ neg_t)
-        return _sigmoid(self.knn_scale * (a - b))
+        if getattr(self, "_search", None) is None:
+            # exact top-k means through an int8 candidate search (backend.guardrails.neighbours)
+            from backend.guardrails.neighbours import TopKMean
+
+            self._search = TopKMean([self.memory_harmful, self.memory_benign], self.knn_k)
+        means = self._search(x)
+        return _sigmoid(self.knn_scale * (means[:, 0] - means[:, 1]))
 
     def predict(self, vectors: np.ndarray) -> HeadScores:
         """Scores of embeddings ``(n, dim)``."""
@@ -117,11 +114,25 @@ class HarmHead:
             raise ConfigError(
                 f"harm head expects {self.dim}-dimensional embeddings, got shape {x.shape}"
             )
-        with one_blas_thread():
-            harmful = _sigmoid(x @ self.harmful_w + self.harmful_b)
-            neighbours = self.neighbour_probability(x)
-            jailbreak = _sigmoid(x @ self.jailbreak_w + self.jailbreak_b)
-            logits = x @ self.category_w.T + self.category_b
+        neighbours = self.neighbour_probability(x)  # keeps its products on one thread
+        if getattr(self, "_linear", None) is None:
+            # the three logistic heads as one (d, 2 + k) product, stacked once
+            self._linear = (
+                np.ascontiguousarray(
+                    np.column_stack([self.harmful_w, self.jailbreak_w, self.category_w.T]),
+                    dtype=np.float32,
+                ),
+                np.concatenate([[self.harmful_b, self.jailbreak_b], self.category_b]).astype(
+                    np.float32
+                ),
+            )
+        w, b = self._linear
+        if len(x) > SMALL_BATCH:
+            with one_blas_thread():
+                z = x @ w + b
+        else:  # OpenBLAS runs products this small on one thread anyway
+            z = x @ w + b
+        harmful, jailbreak, logits = _sigmoid(z[:, 0]), _sigmoid(z[:, 1]), z[:, 2:]
         if neighbours is not None:
             harmful = (1.0 - self.knn_weight) * harmful + self.knn_weight * neighbours
         logits -= logits.max(axis=1, keepdims=True)
