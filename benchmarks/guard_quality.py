@@ -207,7 +207,8 @@ def jailbreak_head_table(report: dict) -> None:
 
     meta = get_jailbreak_head().meta
     print(
-        "\n## 2b. Jailbreak head over the whole prompt (`signal: trained`), measured when it was "
+        "\n## 2b. Injection rail per signal (`trained`, `exemplars`, `combined`, `by_length`; "
+        "`exemplars` is the default) on unseen jailbreak sources, measured when the jailbreak head was "
         f"trained ({meta.get('trained_at', '?')}; re-measure: python -m "
         "backend.guardrails.jailbreak_train)\n"
     )

@@ -121,6 +121,13 @@ def prompt_features(text: str, window_vectors: np.ndarray) -> np.ndarray:
     return np.concatenate([v.mean(axis=0), v.max(axis=0), structural_features(text, len(v))])
 
 
+def several_windows(features: np.ndarray) -> np.ndarray:
+    """Which feature rows (:func:`prompt_features`) belong to prompts of several windows."""
+    x = np.atleast_2d(np.asarray(features))
+    column = x.shape[1] - len(FEATURE_NAMES) + FEATURE_NAMES.index("windows")
+    return x[:, column] > 1.5 / 8.0  # the feature is min(windows, 8) / 8
+
+
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
 
@@ -133,6 +140,16 @@ class JailbreakHead:
     bias: float
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Cut-off for prompts of several windows under ``signal: by_length`` (the head does not
+    #: count on one-window prompts there, so it is chosen on the validation benign prompts
+    #: of several windows); ``None`` (heads trained before) falls back to :attr:`threshold`.
+    long_threshold: float | None = None
+
+    def operating_point(self, *, long_prompts_only: bool = False) -> float:
+        """The probability that maps to 0.5: :attr:`long_threshold` for ``by_length``."""
+        if long_prompts_only and self.long_threshold is not None:
+            return self.long_threshold
+        return self.threshold
 
     @property
     def dim(self) -> int:
@@ -167,6 +184,11 @@ class JailbreakHead:
             "weights": [round(float(w), 7) for w in self.weights],
             "bias": float(self.bias),
             "threshold": float(self.threshold),
+            **(
+                {}
+                if self.long_threshold is None
+                else {"long_threshold": float(self.long_threshold)}
+            ),
             "meta": self.meta,
         }
 
@@ -200,7 +222,14 @@ class JailbreakHead:
         weights = np.asarray(data["weights"], dtype=np.float32)
         if weights.ndim != 1 or (weights.shape[0] - len(FEATURE_NAMES)) % 2:
             raise ConfigError(f"{path}: weights have the wrong shape {weights.shape}")
-        return cls(weights, float(data["bias"]), float(data["threshold"]), data.get("meta", {}))
+        long_threshold = data.get("long_threshold")
+        return cls(
+            weights,
+            float(data["bias"]),
+            float(data["threshold"]),
+            data.get("meta", {}),
+            None if long_threshold is None else float(long_threshold),
+        )
 
 
 @functools.lru_cache(maxsize=8)

@@ -15,15 +15,19 @@ its features are the mean and maximum of the window embeddings plus structural f
 
 Threshold: the head learns on 80 % of every (source, label) group; the threshold is the
 lowest score whose false-positive rate on the other 20 % of the benign rows is at most
-``--max-fpr``.
+``--max-fpr``; ``long_threshold`` (``signal: by_length``, where the head reads prompts of
+several windows only) is the lowest score whose false-positive rate on the validation benign
+rows *of several windows* is at most :data:`LONG_MAX_FPR` (5 %).
 
 Cross-source evaluation (``--no-eval`` skips it): for every source group in
 :data:`GROUPS`, train on all the other groups with the same recipe (threshold from that
 fold's own validation split), and score the held-out group. Jailbreak groups report the
 share caught; benign groups the share flagged. Held-out rows whose first window is a
-near-duplicate (cosine >= 0.95) of a training row's are not counted. The evaluation also
-scores the rail of ``signal: combined`` (the stronger of the head and the exemplar
-similarity; the exemplars are hand-written, so every source is unseen by them).
+near-duplicate (cosine >= 0.95) of a training row's are not counted. The evaluation scores
+the injection rail of every signal (:data:`RAILS`: ``trained``, ``exemplars``, ``combined``,
+``by_length``), patterns and signal combined as the scanner does (the exemplars read the
+windows, not decoded payloads); the exemplars are hand-written, so every source is
+unseen by them.
 """
 
 from __future__ import annotations
@@ -47,12 +51,17 @@ from backend.guardrails.jailbreak_head import (
     JailbreakHead,
     fit_jailbreak_head,
     prompt_features,
+    several_windows,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
 JAILBREAK_CORPUS = DATA / "jailbreak_corpus.jsonl"
 SEED = 0
 MAX_FPR = 0.02
+#: Validation budget of the head's cut-off under ``signal: by_length``, where it counts only
+#: on prompts of several windows (one-window prompts are left to the exemplars): the
+#: false-positive rate on the validation benign prompts of several windows.
+LONG_MAX_FPR = 0.05
 C = 0.1
 NEAR_DUPLICATE = 0.95
 
@@ -69,6 +78,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "MT-Bench questions": ("mt_bench",),
     "LLM prompt templates (NeMo, AlpacaEval, airoboros)": ("llm_prompt_templates",),
     "FastChat system prompts": ("fastchat_system_prompts",),
+    "Python docs pasted with a request": ("python_docs_requests",),
+    "package READMEs pasted with a request": ("package_readme_requests",),
     "project everyday (ours)": ("project_everyday", "garak_normal_instructions"),
     "project role-play (ours)": ("project_roleplay",),
 }
@@ -139,7 +150,7 @@ def featurize(
 
 
 def exemplar_scores(texts: list[str], *, encoder=None, cache_dir: Path | None = None) -> np.ndarray:
-    """The exemplar signal of every text (strongest window), as ``signal: combined`` adds it.
+    """The exemplar signal of every text (strongest window), as the scanner computes it.
 
     The exemplars are hand-written and never trained, so every source is unseen by them
     (their scale was set on the project's own suite, not on these sources).
@@ -185,11 +196,22 @@ def fit_with_threshold(
     head = fit_jailbreak_head(x[train], y[train], sources=sources[train], seed=seed, c=c)
     benign_val = np.array([i for i in val if prompts[i].label == "benign"], dtype=int)
     if benign_val.size:
-        head.threshold = threshold_at_fpr(head.predict(x[benign_val]), max_fpr)
+        p_benign = head.predict(x[benign_val])
+        head.threshold = threshold_at_fpr(p_benign, max_fpr)
+        long = several_windows(x[benign_val])
+        head.long_threshold = (
+            threshold_at_fpr(p_benign[long], LONG_MAX_FPR) if long.any() else head.threshold
+        )
     jail_val = np.array([i for i in val if prompts[i].label == "jailbreak"], dtype=int)
     p_val = head.predict(x[val]) if val.size else np.array([])
     head.meta["validation"] = {
         "rule": f"lowest threshold with false-positive rate <= {max_fpr:.0%} on validation benign rows",
+        "long_threshold_rule": (
+            f"lowest threshold with false-positive rate <= {LONG_MAX_FPR:.0%} on the validation "
+            "benign rows of several windows (signal: by_length, which reads the head on such "
+            "prompts only)"
+        ),
+        "n_validation_benign_several_windows": int(long.sum()) if benign_val.size else 0,
         "jailbreak_recall": float((head.predict(x[jail_val]) >= head.threshold).mean())
         if jail_val.size
         else None,
@@ -219,12 +241,14 @@ def cross_source(
 ) -> dict[str, Any]:
     """Leave one source group out for every group; scores of every held-out row.
 
-    ``exemplars`` (the exemplar signal of every row) adds the ``signal: combined`` rail.
+    ``exemplars`` (the exemplar signal of every row) adds the rails of ``signal: exemplars``,
+    ``combined`` and ``by_length``.
     """
     n = len(prompts)
     groups = np.array([group_of(p.source) for p in prompts], dtype=object)
     probability = np.full(n, np.nan)
     threshold = np.full(n, np.nan)
+    long_threshold = np.full(n, np.nan)
     counted = np.zeros(n, bool)
     for k, name in enumerate(GROUPS):
         held = np.flatnonzero(groups == name)
@@ -234,6 +258,7 @@ def cross_source(
         head = fit_with_threshold(x, prompts, train, seed=seed, max_fpr=max_fpr, c=c)
         probability[held] = head.predict(x[held])
         threshold[held] = head.threshold
+        long_threshold[held] = head.operating_point(long_prompts_only=True)
         counted[held] = (first[held] @ first[train].T).max(axis=1) < NEAR_DUPLICATE
         if progress:
             progress(k + 1, len(GROUPS), name)
@@ -241,6 +266,8 @@ def cross_source(
         "group": groups,
         "probability": probability,
         "threshold": threshold,
+        "long_threshold": long_threshold,
+        "several_windows": several_windows(x),
         "counted": counted,
         "rules": rule_scores(prompts),
         "exemplars": exemplars,
@@ -255,27 +282,52 @@ def rule_scores(prompts: list[Prompt]) -> np.ndarray:
     return np.array([r.score for r in rules.scan_batch([p.text for p in prompts])])
 
 
+#: The rails measured by :func:`summarize`: key prefix, and what the signal reads.
+RAILS: dict[str, str] = {
+    "rail": "`trained`: patterns + head",
+    "exemplars": "`exemplars`: patterns + exemplar similarity",
+    "combined": "`combined`: patterns + the stronger of head and exemplars",
+    "by_length": "`by_length`: as `exemplars` on one-window prompts, as `combined` (head at its "
+    "by_length cut-off) on longer ones",
+}
+
+
+def rail_decisions(cs: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Every rail's decision on every held-out row (see :data:`RAILS`), as the scanner runs it:
+    patterns and the signal combined as independent evidence, flagged at 0.5."""
+    from backend.guardrails.scanners.harm import rescale
+
+    def flagged(signal: np.ndarray) -> np.ndarray:
+        return (1 - (1 - cs["rules"]) * (1 - signal)) >= 0.5
+
+    # the head rescaled so each fold's validated threshold sits at 0.5
+    head = np.array(
+        [rescale(p, t) for p, t in zip(cs["probability"], cs["threshold"], strict=True)]
+    ).ravel()
+    out = {"rail": flagged(head)}
+    exemplars = cs.get("exemplars")
+    if exemplars is None:
+        return out
+    long_head = np.array(
+        [rescale(p, t) for p, t in zip(cs["probability"], cs["long_threshold"], strict=True)]
+    ).ravel()
+    out["exemplars"] = flagged(exemplars)
+    out["combined"] = flagged(np.maximum(head, exemplars))
+    out["by_length"] = flagged(
+        np.where(cs["several_windows"], np.maximum(long_head, exemplars), exemplars)
+    )
+    return out
+
+
 def summarize(
     prompts: list[Prompt], cs: dict[str, Any], *, max_fpr: float = MAX_FPR
 ) -> dict[str, Any]:
-    """Per held-out group: share flagged by the head alone (JSON-ready)."""
-    from backend.guardrails.scanners.harm import rescale
+    """Per held-out group: share flagged by the head alone and by every rail (JSON-ready)."""
     from backend.guardrails.train import auc
 
     labels = np.array([p.label for p in prompts])
     flagged = cs["probability"] >= cs["threshold"]
-    # The rail as it runs: patterns and the head (rescaled so its threshold is 0.5) combined.
-    head = np.array(
-        [rescale(p, t) for p, t in zip(cs["probability"], cs["threshold"], strict=True)]
-    )
-    rail = (1 - (1 - cs["rules"]) * (1 - head.ravel())) >= 0.5
-    # signal: combined, the stronger of the head and the exemplar similarity
-    exemplars = cs.get("exemplars")
-    combined = (
-        (1 - (1 - cs["rules"]) * (1 - np.maximum(head.ravel(), exemplars))) >= 0.5
-        if exemplars is not None
-        else None
-    )
+    rails = rail_decisions(cs)
     ok = cs["counted"]
     rows = []
     for name in GROUPS:
@@ -290,36 +342,43 @@ def summarize(
                 "n": int(m.sum()),
                 "near_duplicates_dropped": int(((cs["group"] == name) & ~ok).sum()),
                 "flagged": float(flagged[m].mean()),
-                "rail_flagged": float(rail[m].mean()),
-                "combined_flagged": float(combined[m].mean()) if combined is not None else None,
+                **{f"{key}_flagged": float(r[m].mean()) for key, r in rails.items()},
             }
         )
     jail = ok & (labels == "jailbreak")
     benign = ok & (labels == "benign")
+    harmful = ok & (labels == "harmful")
+    long_benign = benign & cs["several_windows"]
+    headline: dict[str, Any] = {
+        "jailbreak_recall_unseen": float(flagged[jail].mean()) if jail.any() else None,
+        "benign_fpr_unseen": float(flagged[benign].mean()) if benign.any() else None,
+        "auc_unseen": auc(cs["probability"][jail], cs["probability"][benign]),
+    }
+    for key, r in rails.items():
+        headline[f"{key}_jailbreak_recall_unseen"] = float(r[jail].mean()) if jail.any() else None
+        headline[f"{key}_benign_fpr_unseen"] = float(r[benign].mean()) if benign.any() else None
+        # benign prompts of several windows (system prompts, templates) are the hard ones
+        headline[f"{key}_long_benign_fpr_unseen"] = (
+            float(r[long_benign].mean()) if long_benign.any() else None
+        )
+        headline[f"{key}_harmful_flagged_unseen"] = (
+            float(r[harmful].mean()) if harmful.any() else None
+        )
+    headline |= {
+        "n_jailbreak": int(jail.sum()),
+        "n_benign": int(benign.sum()),
+        "n_long_benign": int(long_benign.sum()),
+    }
     return {
         "protocol": (
             "leave one source group out: train on the others (80 %), threshold at validation "
-            f"FPR <= {max_fpr:.0%} (their 20 %), score the held-out group; near-duplicates "
-            f"of training rows (first-window cosine >= {NEAR_DUPLICATE}) not counted"
+            f"FPR <= {max_fpr:.0%} (their 20 %; for the head of `by_length`, FPR <= "
+            f"{LONG_MAX_FPR:.0%} on their benign rows of several windows), score the held-out "
+            f"group; near-duplicates of training rows (first-window cosine >= {NEAR_DUPLICATE}) "
+            "not counted"
         ),
-        "headline": {
-            "jailbreak_recall_unseen": float(flagged[jail].mean()) if jail.any() else None,
-            "benign_fpr_unseen": float(flagged[benign].mean()) if benign.any() else None,
-            "rail_jailbreak_recall_unseen": float(rail[jail].mean()) if jail.any() else None,
-            "rail_benign_fpr_unseen": float(rail[benign].mean()) if benign.any() else None,
-            "rail_harmful_flagged_unseen": float(rail[ok & (labels == "harmful")].mean())
-            if (ok & (labels == "harmful")).any()
-            else None,
-            "auc_unseen": auc(cs["probability"][jail], cs["probability"][benign]),
-            "combined_jailbreak_recall_unseen": float(combined[jail].mean())
-            if combined is not None and jail.any()
-            else None,
-            "combined_benign_fpr_unseen": float(combined[benign].mean())
-            if combined is not None and benign.any()
-            else None,
-            "n_jailbreak": int(jail.sum()),
-            "n_benign": int(benign.sum()),
-        },
+        "rails": {key: RAILS[key] for key in rails},
+        "headline": headline,
         "groups": rows,
     }
 
@@ -327,35 +386,49 @@ def summarize(
 def cross_source_markdown(summary: dict[str, Any]) -> str:
     """The stored cross-source summary as a Markdown table (for the benchmark)."""
     h = summary["headline"]
-    combined = h.get("combined_jailbreak_recall_unseen") is not None
+    rails = [k for k in RAILS if f"{k}_jailbreak_recall_unseen" in h]
+    names = {"rail": "`trained`", "exemplars": "`exemplars`", "combined": "`combined`"}
+    names["by_length"] = "`by_length`"
     lines = [
         summary["protocol"] + ".",
         "",
-        "| held-out source group | label | n | flagged by the head | flagged by the rail "
-        "(patterns + head) | rail with `signal: combined` (+ exemplars) | near-dups dropped |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| held-out source group | label | n | head alone | "
+        + " | ".join(f"rail, {names[k]}" for k in rails)
+        + " | near-dups dropped |",
+        "|---|---|---:|---:|" + "---:|" * len(rails) + "---:|",
     ]
     for g in summary["groups"]:
-        both = g.get("combined_flagged")
+        cells = [f"{g[f'{k}_flagged']:.1%}" if f"{k}_flagged" in g else "–" for k in rails]
         lines.append(
             f"| {g['group']} | {g['label']} | {g['n']} | {g['flagged']:.1%} | "
-            f"{g['rail_flagged']:.1%} | {'–' if both is None else f'{both:.1%}'} | "
-            f"{g['near_duplicates_dropped']} |"
+            + " | ".join(cells)
+            + f" | {g['near_duplicates_dropped']} |"
         )
     lines += [
         "",
-        f"Unseen jailbreaks caught: head {h['jailbreak_recall_unseen']:.1%}, rail "
-        f"{h['rail_jailbreak_recall_unseen']:.1%} (n={h['n_jailbreak']}); unseen benign "
-        f"flagged: head {h['benign_fpr_unseen']:.1%}, rail {h['rail_benign_fpr_unseen']:.1%} "
-        f"(n={h['n_benign']}); head ROC AUC {h['auc_unseen']:.3f}. Harmful requests (not "
-        f"jailbreaks) flagged by the rail: {h['rail_harmful_flagged_unseen']:.1%}.",
+        "| rail (patterns + signal) | unseen jailbreaks caught | unseen benign flagged "
+        "| of them with several windows | harmful requests flagged |",
+        "|---|---:|---:|---:|---:|",
     ]
-    if combined:
+    for k in rails:
         lines.append(
-            f"With `signal: combined`: {h['combined_jailbreak_recall_unseen']:.1%} of unseen "
-            f"jailbreaks caught at {h['combined_benign_fpr_unseen']:.1%} of unseen benign flagged."
+            f"| {RAILS[k]} | {h[f'{k}_jailbreak_recall_unseen']:.1%} | "
+            f"{h[f'{k}_benign_fpr_unseen']:.1%} | "
+            f"{_pct(h.get(f'{k}_long_benign_fpr_unseen'))} | "
+            f"{_pct(h.get(f'{k}_harmful_flagged_unseen'))} |"
         )
+    lines += [
+        "",
+        f"n = {h['n_jailbreak']} unseen jailbreaks, {h['n_benign']} unseen benign prompts "
+        f"({h.get('n_long_benign', '?')} of several windows). Head alone: "
+        f"{h['jailbreak_recall_unseen']:.1%} caught at {h['benign_fpr_unseen']:.1%}, "
+        f"ROC AUC {h['auc_unseen']:.3f}.",
+    ]
     return "\n".join(lines)
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.1%}"
 
 
 def corpus_hashes() -> dict[str, str]:

@@ -122,7 +122,7 @@ def build_scanner(
         from backend.guardrails.jailbreak_head import get_jailbreak_head
         from backend.guardrails.scanners.injection import InjectionScanner
 
-        trained = settings.use_embeddings and settings.signal in ("trained", "combined")
+        trained = settings.use_embeddings and settings.signal != "exemplars"
         return InjectionScanner(
             settings.threshold,
             use_embeddings=settings.use_embeddings,
@@ -131,6 +131,7 @@ def build_scanner(
             max_windows=embeddings.max_windows,
             jailbreak_head=get_jailbreak_head(settings.head) if trained else None,
             use_exemplars=settings.signal != "trained",
+            head_min_windows=2 if settings.signal == "by_length" else 1,
         )
     if name == "harm":
         from backend.guardrails.harm_head import get_head

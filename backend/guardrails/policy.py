@@ -53,8 +53,9 @@ class InjectionSettings(ScannerSettings):
     use_embeddings: bool = True
     # trained: the jailbreak head over the whole prompt (backend/guardrails/jailbreak_head.py,
     # trained on public jailbreak sets); exemplars: similarity to the hand-written exemplars
-    # in backend/guardrails/exemplars.py; combined: both, the stronger one counts
-    signal: Literal["trained", "exemplars", "combined"] = "exemplars"
+    # in backend/guardrails/exemplars.py; combined: both, the stronger one counts; by_length:
+    # exemplars on every prompt, the head as well on prompts of several windows (> ~300 chars)
+    signal: Literal["trained", "exemplars", "combined", "by_length"] = "exemplars"
     head: str | None = None  # a jailbreak head JSON (default: the shipped one)
 
 

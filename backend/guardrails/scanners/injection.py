@@ -19,6 +19,10 @@ Three signals, combined as independent evidence (``1 - prod(1 - p_i)``):
      jailbreak probability is still accepted, for heads trained before.)
    * exemplars: closeness to attack exemplars minus closeness to benign look-alikes,
      squashed by a logistic.
+   * ``combined``: both, the stronger counts; ``by_length``: the exemplars on
+     every prompt, and the head too on prompts of several windows only (it is strong on
+     long, structured jailbreaks and raises false alarms on short second-person requests),
+     at the cut-off stored for that use (:attr:`JailbreakHead.long_threshold`).
 
    Either catches paraphrases no pattern lists.
 """
@@ -181,7 +185,10 @@ class InjectionScanner(SentenceWindowScanner):
         :mod:`backend.guardrails.exemplars`.
     jailbreak_head
         A :class:`~backend.guardrails.jailbreak_head.JailbreakHead`: the trained signal
-        instead of the exemplars.
+        instead of the exemplars (with ``use_exemplars=True``, besides them).
+    head_min_windows
+        The head counts only on prompts with at least this many sentence windows (2 for
+        ``signal: by_length``, which also reads the head's ``long_threshold``).
     window_options
         ``max_chars``, ``window_chars``, ``max_windows`` of
         :class:`~backend.guardrails.base.SentenceWindowScanner` (the windows the harm and
@@ -203,10 +210,12 @@ class InjectionScanner(SentenceWindowScanner):
         contrast_scale: float = 10.0,
         jailbreak_head=None,
         use_exemplars: bool | None = None,
+        head_min_windows: int = 1,
         **window_options: int,
     ) -> None:
         super().__init__(threshold, encoder=encoder, **window_options)
         self.jailbreak_head = jailbreak_head
+        self.head_min_windows = max(1, int(head_min_windows))
         #: Exemplar similarity too (the default without a head; with one, "combined").
         self.use_exemplars = jailbreak_head is None if use_exemplars is None else use_exemplars
         if jailbreak_head is None and not self.use_exemplars:
@@ -225,6 +234,11 @@ class InjectionScanner(SentenceWindowScanner):
         if not self.use_embeddings:
             return "rules (normalisation + patterns)"
         label = super().backend
+        if self.jailbreak_head is not None and self.head_min_windows > 1:
+            return (
+                f"rules + similarity + trained jailbreak head on prompts of "
+                f"{self.head_min_windows}+ windows ({label})"
+            )
         if self.jailbreak_head is not None and self.use_exemplars:
             return f"rules + trained jailbreak head + similarity ({label})"
         if self.jailbreak_head is not None:
@@ -328,10 +342,15 @@ class InjectionScanner(SentenceWindowScanner):
         rows_of: dict[int, list[int]] = {}
         for row, (i, _, _) in enumerate(owners):
             rows_of.setdefault(i, []).append(row)
-        whose = list(rows_of.items())
+        # by_length: shorter prompts are left to the exemplars (no head score at all)
+        whose = [(i, rows) for i, rows in rows_of.items() if len(rows) >= self.head_min_windows]
+        if not whose:
+            return
         features = np.stack([prompt_features(normed[i].base.text, vecs[rows]) for i, rows in whose])
         probability = head.predict(features)
-        scores = rescale(probability, head.threshold)
+        scores = rescale(
+            probability, head.operating_point(long_prompts_only=self.head_min_windows > 1)
+        )
         for (i, rows), p, score in zip(whose, probability, scores, strict=True):
             strongest = rows[int(np.argmax(head.window_evidence(vecs[rows])))]
             _, start, end = owners[strongest]
