@@ -140,6 +140,12 @@ def test_injection_scanner_with_the_jailbreak_head_explains_itself():
     assert "trained_score" not in r.details and "similarity_score" in r.details
     assert r.score == pytest.approx(exemplars_only.scan(one_window).score)
     assert gated.scan(disguised).flagged  # normalised first here too
+    # highlighted evidence with this signal too: the stronger signal's window on a long
+    # prompt (outside the friendly first sentence), the nearest exemplar's on a short attack
+    strongest = {"trained jailbreak classifier", "semantic match to known attacks"}
+    spans = [s for s in gated.scan(text).spans if s.label in strongest]
+    assert spans and "essay" not in text[spans[0].start : spans[0].end]
+    assert any(s.label == "semantic match to known attacks" for s in gated.scan(short).spans)
     for benign in (*benign_prompts, typos):
         assert not gated.scan(benign).flagged, benign
 
