@@ -524,7 +524,9 @@ class SentenceEncoder:
 
     # -- encoding ------------------------------------------------------------------
     def _tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        # encode_batch_fast: the same ids without character offsets (~20 % less tokenising)
+        encode = getattr(self._tokenizer, "encode_batch_fast", self._tokenizer.encode_batch)
+        encodings = encode([t or " " for t in texts])
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)

@@ -55,6 +55,10 @@ _SPACED = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][ .\-_*]){3,}[A-Za-z](?![A-Za-z])
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
 _ROT13_CUE = re.compile(r"(?i)\brot[- ]?13\b")
 _TAG_START, _TAG_END = 0xE0000, 0xE007F
+#: Every hidden, folded or look-alike character is outside ASCII: ASCII runs pass as they are.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LEET_CHARS = frozenset(LEET)
+_HOMOGLYPH_CHARS = frozenset(HOMOGLYPHS)
 
 
 @dataclass
@@ -116,7 +120,19 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
     tag_chars: list[str] = []
     tag_offsets: list[int] = []
     hidden_run_start = None
-    for i, ch in enumerate(text):
+    pos = 0  # text[:pos] is done
+    for m in _NON_ASCII.finditer(text):
+        i, ch = m.start(), m.group(0)
+        if pos < i:
+            # A run of ASCII characters: kept as they are (nothing to fold, nothing hidden),
+            # in one piece instead of character by character.
+            if hidden_run_start is not None:
+                if _suspicious_hidden_run(text, hidden_run_start, pos):
+                    tricks.append(("hidden characters", hidden_run_start, pos))
+                hidden_run_start = None
+            out.append(text[pos:i])
+            offsets.extend(range(pos, i))
+        pos = i + 1
         code = ord(ch)
         if ch in ZERO_WIDTH or ch in BIDI or _TAG_START <= code <= _TAG_END:
             if _TAG_START <= code <= _TAG_END and 0xE0020 <= code <= 0xE007E:
@@ -132,9 +148,15 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
         folded = _fold_char(ch) if code > 127 else ch
         if folded != ch and ch not in HOMOGLYPHS and folded.isascii() and folded.isalnum():
             tricks.append(("styled letters", i, i + 1))  # full-width, mathematical bold...
-        for c in folded:
-            out.append(c)
-            offsets.append(i)
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    if pos < len(text):
+        if hidden_run_start is not None:
+            if _suspicious_hidden_run(text, hidden_run_start, pos):
+                tricks.append(("hidden characters", hidden_run_start, pos))
+            hidden_run_start = None
+        out.append(text[pos:])
+        offsets.extend(range(pos, len(text)))
     if hidden_run_start is not None and _suspicious_hidden_run(text, hidden_run_start, len(text)):
         tricks.append(("hidden characters", hidden_run_start, len(text)))
     for start, end in mixed_script_words(text):
@@ -145,6 +167,8 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
 
 
 def _leet_view(base: View) -> View | None:
+    if _LEET_CHARS.isdisjoint(base.text):
+        return None
     chars = list(base.text)
     changed = False
     for m in _LEET_WORD.finditer(base.text):
@@ -250,6 +274,8 @@ def mixed_script_words(text: str) -> list[tuple[int, int]]:
 
     A word written entirely in Cyrillic or Greek is ordinary text and is not reported.
     """
+    if _HOMOGLYPH_CHARS.isdisjoint(text):
+        return []
     spans = []
     for m in re.finditer(r"\w{2,}", text):
         word = m.group(0)
