@@ -263,8 +263,10 @@ def _onnx_cache_key(path: Path, quantize: bool) -> str:
 
     parts = [ONNX_EXPORT_VERSION, str(path.resolve()), "int8" if quantize else "fp32"]
     if quantize:
+        from backend.onnx_int8 import RECIPE_VERSION
+
         digest = hashlib.sha256("\n".join(calibration_texts()).encode()).hexdigest()[:16]
-        parts.append(f"calibration={digest}")
+        parts += [f"calibration={digest}", f"int8-recipe={RECIPE_VERSION}"]
     for package in ("torch", "onnx", "onnxruntime"):
         try:
             parts.append(f"{package}={version(package)}")

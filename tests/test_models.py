@@ -134,7 +134,7 @@ def test_int8_recipe_smoothing_is_exact_and_quantised_products_stay_close(tmp_pa
         quantised.CopyFrom(model)
         onnx_int8._rewrite(quantised, lambda node, how=how: how)
         ops = {n.op_type for n in quantised.graph.node}
-        assert ("MatMulInteger" if how == "token" else "MatMulNBits") in ops
+        assert ("MatMulIntegerToFloat" if how == "token" else "MatMulNBits") in ops
         got = run(quantised)
         rel = np.linalg.norm(got - exact) / np.linalg.norm(exact)
         assert rel < 0.02, (how, rel)
