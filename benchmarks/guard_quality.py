@@ -320,6 +320,10 @@ PAIR_SETS = {
         "Project look-alike set 2 (written before any model output was seen)",
         "lookalike_pairs2_harm",
     ),
+    "project_lookalike_pairs_test3": (
+        "Project look-alike set 3 (new kinds, written before any model output was seen)",
+        "lookalike_pairs3_harm",
+    ),
 }
 
 

@@ -195,6 +195,7 @@ def project_rows() -> list[dict]:
     rows += [{"source": "project_lookalikes", **r} for r in project.lookalikes_train()]
     rows += [{"source": "project_lookalike_pairs_test", **r} for r in project.lookalikes_test()]
     rows += [{"source": "project_lookalike_pairs_test2", **r} for r in project.lookalikes_test2()]
+    rows += [{"source": "project_lookalike_pairs_test3", **r} for r in project.lookalikes_test3()]
     rows += [{"source": "project_roleplay", **r} for r in project.roleplay()]
     return rows
 

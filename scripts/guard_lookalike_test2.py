@@ -973,9 +973,14 @@ PAIRS: list[tuple[str, str, str, str]] = [
 
 def rows() -> list[dict]:
     """Two rows per pair (benign, harmful) sharing a ``pair`` id; ids start at 1000."""
+    return pair_rows(PAIRS, first_id=1000)
+
+
+def pair_rows(pairs: list[tuple[str, str, str, str]], *, first_id: int) -> list[dict]:
+    """Corpus rows of ``(kind, safe, unsafe, category)`` pairs: the twins share a ``pair`` id."""
     out = []
-    for i, (kind, safe, unsafe, category) in enumerate(PAIRS):
-        pair = 1000 + i
+    for i, (kind, safe, unsafe, category) in enumerate(pairs):
+        pair = first_id + i
         out.append({"label": "benign", "category": "", "text": safe, "pair": pair, "kind": kind})
         out.append(
             {"label": "harmful", "category": category, "text": unsafe, "pair": pair, "kind": kind}

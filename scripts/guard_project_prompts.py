@@ -20,6 +20,7 @@ import itertools
 import random
 
 import guard_lookalike_test2 as lookalike_test2
+import guard_lookalike_test3 as lookalike_test3
 import guard_lookalike_train as lookalike_train
 
 EVERYDAY_TASKS = [
@@ -915,6 +916,11 @@ def lookalikes_test() -> list[dict]:
 def lookalikes_test2() -> list[dict]:
     """The second, larger held-out set of pairs (see ``guard_lookalike_test2``)."""
     return lookalike_test2.rows()
+
+
+def lookalikes_test3() -> list[dict]:
+    """The third held-out set of pairs, new kinds (see ``guard_lookalike_test3``)."""
+    return lookalike_test3.rows()
 
 
 def roleplay() -> list[dict]:

@@ -25,7 +25,11 @@ DATA = ROOT / "backend" / "guardrails" / "data"
 HELDOUT = Path(__file__).resolve().parents[2] / "shared" / "hooks" / "heldout.sha1"
 LABELS = {"harmful", "jailbreak", "benign", "toxic"}
 RULE_FILED = {"harmbench", "past_tense", "future_tense"}
-TEST_SETS = ("project_lookalike_pairs_test", "project_lookalike_pairs_test2")
+TEST_SETS = (
+    "project_lookalike_pairs_test",
+    "project_lookalike_pairs_test2",
+    "project_lookalike_pairs_test3",
+)
 PROJECT_KINDS = {
     "privacy",
     "discrimination",
@@ -123,7 +127,7 @@ def test_no_row_is_a_held_out_benchmark_prompt(rows):
 
 
 def test_lookalike_test_pairs_are_complete_twins(rows):
-    for source, at_least in zip(TEST_SETS, (50, 150), strict=True):
+    for source, at_least in zip(TEST_SETS, (50, 150, 60), strict=True):
         pairs = collections.defaultdict(list)
         for r in rows:
             if r["source"] == source:
@@ -192,6 +196,7 @@ def test_project_rows_match_the_generators(rows, project):
         ("project_lookalikes", project.lookalikes_train),
         ("project_lookalike_pairs_test", project.lookalikes_test),
         ("project_lookalike_pairs_test2", project.lookalikes_test2),
+        ("project_lookalike_pairs_test3", project.lookalikes_test3),
         ("project_roleplay", project.roleplay),
     ):
         generated += [(source, r["label"], r["category"], _norm(r["text"])) for r in fn()]

@@ -57,7 +57,11 @@ MAX_FPR = 0.015
 VAL_FRACTION = 0.2
 NEAR_DUPLICATE = 0.95
 #: Our own look-alike test sets (``scripts/guard_project_prompts.py``): never trained on.
-TEST_ONLY_SOURCES = ("project_lookalike_pairs_test", "project_lookalike_pairs_test2")
+TEST_ONLY_SOURCES = (
+    "project_lookalike_pairs_test",
+    "project_lookalike_pairs_test2",
+    "project_lookalike_pairs_test3",
+)
 TRAIN_LABELS = ("harmful", "jailbreak", "benign")
 #: Benign sources written to be hard (safe look-alikes of harmful requests): they train the
 #: heads but do not set the thresholds, so "FPR <= max_fpr on validation benign rows" stays
