@@ -89,10 +89,15 @@ def build_prompts(n: int, lengths: str, seed: int = 0) -> list[str]:
 
 
 def _clear_cache(guard) -> None:
-    for name in ("injection", "topics"):
+    """Forget every per-text cache (embeddings, normalisation, window cuts) between passes."""
+    from backend.guardrails import base, normalize
+
+    for name in ("injection", "harm", "topics"):
         enc = getattr(guard.scanners.get(name), "_encoder", None)
         if enc is not None:
             enc._cache.clear()
+    normalize.normalize.cache_clear()
+    base._text_windows.cache_clear()
 
 
 #: Thread CPU time of the last one-at-a-time pass. With one torch thread all the work runs

@@ -127,3 +127,35 @@ def test_normalisation_maps_every_character_back_around_ascii_runs():
     start, end = base.original_span(base.text.index("Ignore"), base.text.index("Ignore") + 6)
     assert text[start:end] == "Ig\u200bnore"
     assert normalize("plain ascii, nothing hidden").tricks == []
+
+
+def test_long_prompts_are_embedded_once_for_injection_and_harm(monkeypatch):
+    from backend.guardrails.pipeline import get_guard
+    from backend.guardrails.policy import default_policy
+
+    guard = get_guard(default_policy())
+    injection, harm = guard.scanners["injection"], guard.scanners["harm"]
+    assert injection.encoder is harm.encoder
+    embedded: dict[str, int] = {}
+    current = [""]
+    encode = injection.encoder._encode_uncached
+
+    def counting(texts):
+        embedded[current[0]] = embedded.get(current[0], 0) + len(texts)
+        return encode(texts)
+
+    monkeypatch.setattr(injection.encoder, "_encode_uncached", counting)
+    for scanner in (injection, harm):
+        scan = scanner.scan_batch
+
+        def tagged(texts, scanner=scanner, scan=scan):
+            current[0] = scanner.name
+            return scan(texts)
+
+        monkeypatch.setattr(scanner, "scan_batch", tagged)
+    # unique sentences, long enough to be cut into overlapping pieces by the pipeline
+    text = " ".join(f"Sentence number {i} talks about topic {i * 7 % 13}." for i in range(160))
+    results = guard.scan([text], "input")
+    assert "overlapping pieces" in results["harm"][0].notes[0]
+    assert embedded.get("injection", 0) > 16  # many windows, all embedded by injection...
+    assert embedded.get("harm", 0) == 0  # ...and found in the shared cache by harm
