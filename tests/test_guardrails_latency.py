@@ -66,7 +66,13 @@ def test_small_memories_use_the_float32_product():
     x = _unit(rng.standard_normal((2, 384)))
     sims = np.sort(x @ small.T, axis=1)[:, -3:].mean(axis=1)
     np.testing.assert_allclose(search(x)[:, 0], sims, atol=1e-6)
-    assert search.fallback_reason == "memory too small to bother"
+    assert search.fallback_reason.startswith("memory too small")
+    # k as large as the candidate list: the float32 product too, same means
+    big = _unit(rng.standard_normal((200, 384)))
+    wide = TopKMean([big], CANDIDATES)
+    want = np.sort(x @ big.T, axis=1)[:, -CANDIDATES:].mean(axis=1)
+    np.testing.assert_allclose(wide(x)[:, 0], want, atol=1e-6)
+    assert wide.fallback_reason is not None
 
 
 def test_shipped_harm_head_scores_are_unchanged_by_the_int8_search():

@@ -77,12 +77,16 @@ class TopKMean:
     def __init__(self, memories: Sequence[np.ndarray], k: int, *, int8: bool = True) -> None:
         self.memories = [np.ascontiguousarray(m, dtype=np.float32) for m in memories]
         self.k = int(k)
-        self._int8 = int8 and min(len(m) for m in self.memories) > CANDIDATES
+        # the candidates must outnumber k, and the memory the candidates
+        small = min(len(m) for m in self.memories) <= CANDIDATES or self.k >= CANDIDATES - 1
+        self._int8 = int8 and not small
         self._float_t: list[np.ndarray] | None = None
         self._session = None
         self._lock = threading.Lock()
         #: Why the float32 product runs instead of the int8 search (None when it does not).
-        self.fallback_reason: str | None = None if self._int8 else "memory too small to bother"
+        self.fallback_reason: str | None = (
+            None if self._int8 or not int8 else "memory too small (or k too large) to bother"
+        )
         #: Query rows the int8 search could not prove complete (recomputed in float32).
         self.recomputed_rows = 0
 
