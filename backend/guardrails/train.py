@@ -516,7 +516,10 @@ def lookalike_pairs(head: HarmHead, x: np.ndarray, rows: list[CorpusRow]) -> dic
     s = head.predict(x[idx]).harmful
     y = np.array([rows[i].label == "harmful" for i in idx])
     return {
-        "source": "project look-alike pairs (our own test set, never trained on)",
+        "source": (
+            f"project look-alike pairs, sets 1-{len(TEST_ONLY_SOURCES)} pooled "
+            "(our own test sets, never trained on)"
+        ),
         "n_pairs": int(y.sum()),
         "recall": float((s[y] >= head.threshold).mean()),
         "fpr": float((s[~y] >= head.threshold).mean()),
