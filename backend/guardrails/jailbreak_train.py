@@ -153,11 +153,17 @@ def exemplar_scores(texts: list[str], *, encoder=None, cache_dir: Path | None = 
     """The exemplar signal of every text (strongest window), as the scanner computes it.
 
     The exemplars are hand-written and never trained, so every source is unseen by them
-    (their scale was set on the project's own suite, not on these sources).
+    (their scale was set on the project's own suite, not on these sources). Embedded with
+    the exact fp32 encoder the head learns on (as :func:`featurize`), so the stored figures
+    do not move with the run-time int8 kernels and reuse the same window cache.
     """
     from backend.guardrails.scanners.injection import InjectionScanner
     from backend.guardrails.train import cached_encode
 
+    if encoder is None:
+        from backend.models import get_encoder
+
+        encoder = get_encoder(quantize=False)
     scanner = InjectionScanner(encoder=encoder)
     attack, benign = scanner._exemplar_vectors()
     split = [windows_of(t)[1] for t in texts]
