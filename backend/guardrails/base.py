@@ -257,8 +257,15 @@ def embedding_windows(
     (and this cut: the harm scanner reads the windows the injection scanner made)."""
     out = EmbeddingWindows([], [], [])
     for i, raw in enumerate(texts):
-        notes, windows = _text_windows(raw or "", max_chars, window_chars, max_windows)
-        out.notes.append(list(notes))
+        body, notes = bounded(raw or "", max_chars)
+        grouped, windows = _text_windows(body, window_chars, max_windows)
+        if grouped:
+            notes = [
+                *notes,
+                f"long text: sentences were grouped into {max_windows} windows, "
+                "so one harmful sentence can be diluted by its neighbours",
+            ]
+        out.notes.append(notes)
         for start, end, window in windows:
             out.owners.append((i, start, end))
             out.texts.append(window)
@@ -267,26 +274,21 @@ def embedding_windows(
 
 @functools.lru_cache(maxsize=256)
 def _text_windows(
-    raw: str, max_chars: int, window_chars: int, max_windows: int
-) -> tuple[tuple[str, ...], tuple[tuple[int, int, str], ...]]:
-    """One text's notes and ``(start, end, window text)`` windows (immutable, so shared)."""
+    body: str, window_chars: int, max_windows: int
+) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+    """Whether sentences were grouped, and the ``(start, end, window text)`` windows of one
+    (already bounded) text; immutable, so scanners share them."""
     from backend.guardrails.normalize import normalize
 
-    body, notes = bounded(raw, max_chars)
     norm = normalize(body).base
     spans = sentence_windows(norm.text, window_chars, max_windows)
-    if len(spans) == max_windows and len(norm.text) > window_chars * max_windows:
-        notes = [
-            *notes,
-            f"long text: sentences were grouped into {max_windows} windows, "
-            "so one harmful sentence can be diluted by its neighbours",
-        ]
+    grouped = len(spans) == max_windows and len(norm.text) > window_chars * max_windows
     windows = tuple(
         (*norm.original_span(start, end), norm.text[start:end])
         for start, end in spans
         if norm.text[start:end].strip()
     )
-    return tuple(notes), windows
+    return grouped, windows
 
 
 class SentenceWindowScanner:
