@@ -280,8 +280,11 @@ def _onnx_cache_key(path: Path, quantize: bool) -> str:
 
 
 def _pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    weights = mask[..., None].astype(np.float32)
-    pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+    weights = mask.astype(np.float32)
+    # masked sum over tokens without a (batch, tokens, dim) temporary (same result, ~2x faster)
+    pooled = np.einsum("btd,bt->bd", hidden, weights) / np.maximum(
+        weights.sum(1, keepdims=True), 1e-9
+    )
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
