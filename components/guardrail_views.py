@@ -346,7 +346,8 @@ def external_results(meta: dict, rail: dict | None = None, signal: str = "") -> 
             }
         )
     if rows:
-        show_table(rows, hide_index=True, width="stretch")
+        # Tall enough for every group: the jailbreak rows come last and were scrolled away.
+        show_table(rows, hide_index=True, width="stretch", height=36 * (len(rows) + 1) + 3)
     pairs = meta.get("lookalike_pairs") or {}
     if pairs:
         st.caption(
