@@ -55,7 +55,9 @@ class InjectionSettings(ScannerSettings):
     # trained on public jailbreak sets); exemplars: similarity to the hand-written exemplars
     # in backend/guardrails/exemplars.py; combined: both, the stronger one counts; by_length:
     # exemplars on every prompt, the head as well on prompts of several windows (> ~300 chars)
-    signal: Literal["trained", "exemplars", "combined", "by_length"] = "exemplars"
+    signal: Literal["trained", "exemplars", "combined", "by_length"] = (
+        "by_length"  # the shipped default (data/default_policy.yaml)
+    )
     head: str | None = None  # a jailbreak head JSON (default: the shipped one)
 
 
