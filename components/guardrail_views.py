@@ -157,16 +157,19 @@ def _details_lines(name: str, result) -> list[str]:
     d = result.details
     lines = []
     if name == "injection" and ("similarity_score" in d or "trained_score" in d):
+        # One line per signal, the pattern score once (by_length and combined have both)
+        parts = [f"patterns/obfuscation {d.get('rule_score', 0):.2f}"]
         if "trained_score" in d:
-            lines.append(
-                f"patterns/obfuscation {d.get('rule_score', 0):.2f} · trained jailbreak classifier "
-                f"{d['trained_score']:.2f} (probability {d['jailbreak_probability']:.2f})"
+            parts.append(
+                f"trained jailbreak classifier {d['trained_score']:.2f} "
+                f"(probability {d['jailbreak_probability']:.2f})"
             )
         if "similarity_score" in d:
-            lines.append(
-                f"patterns/obfuscation {d.get('rule_score', 0):.2f} · similarity {d['similarity_score']:.2f} "
-                f"(nearest attack exemplar {d['attack_similarity']:.2f} vs benign {d['benign_similarity']:.2f})"
+            parts.append(
+                f"similarity {d['similarity_score']:.2f} (nearest attack exemplar "
+                f"{d['attack_similarity']:.2f} vs benign {d['benign_similarity']:.2f})"
             )
+        lines.append(" · ".join(parts))
         if d.get("jailbreak_markers"):
             pushed = ", ".join(
                 f"{name.replace(' per 1k chars', '')} +{push:.2f}"
