@@ -170,6 +170,8 @@ def _details_lines(name: str, result) -> list[str]:
                 f"{d['attack_similarity']:.2f} vs benign {d['benign_similarity']:.2f})"
             )
         lines.append(" · ".join(parts))
+        if d.get("head_not_read"):
+            lines.append(f"trained jailbreak head not read ({d['head_not_read']})")
         if d.get("jailbreak_markers"):
             pushed = ", ".join(
                 f"{name.replace(' per 1k chars', '')} +{push:.2f}"
@@ -307,7 +309,8 @@ def external_results(meta: dict, rail: dict | None = None, signal: str = "") -> 
             "Jailbreaks caught",
             _pct(rail["recall"]),
             help=f"The injection rail as configured (patterns + `{signal}` signal) on "
-            f"{rail['n_jailbreak']} jailbreak prompts from sources its head never saw; "
+            f"{rail['n_jailbreak']} jailbreak prompts from sources its trained head never saw "
+            "(the exemplars are hand-written, never trained); "
             f"{_pct(rail['fpr'])} of {rail['n_benign']} unseen benign prompts flagged. Measured "
             f"by `python -m backend.guardrails.jailbreak_train` on {rail['trained_at']}.",
             border=True,

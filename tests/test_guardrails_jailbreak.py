@@ -139,6 +139,9 @@ def test_injection_scanner_with_the_jailbreak_head_explains_itself():
     r = gated.scan(one_window)  # ...by_length leaves a one-window prompt to the exemplars
     assert "trained_score" not in r.details and "similarity_score" in r.details
     assert r.score == pytest.approx(exemplars_only.scan(one_window).score)
+    assert "exemplars alone" in r.details["head_not_read"]  # the card says why, not "0"
+    assert "head_not_read" not in gated.scan(text).details
+    assert "head_not_read" not in exemplars_only.scan(one_window).details
     assert gated.scan(disguised).flagged  # normalised first here too
     # highlighted evidence with this signal too: the stronger signal's window on a long
     # prompt (outside the friendly first sentence), the nearest exemplar's on a short attack

@@ -24,6 +24,8 @@ def test_playground_presets_and_decisions(app_test):
     assert any("Allowed" in s for s in _texts(at.success))
     assert not at.error
     assert any(c.startswith("not harmful; closest category **") for c in _texts(at.caption))
+    # by_length (the default) on a one-window prompt: the card says the head was not read
+    assert any(c.startswith("trained jailbreak head not read") for c in _texts(at.caption))
 
     at.selectbox(key="gr_preset").set_value("Harmful: kill my neighbour").run()
     assert any("Blocked" in e for e in _texts(at.error))

@@ -413,6 +413,11 @@ class InjectionScanner(SentenceWindowScanner):
             score = 1.0 - (1.0 - rule_score) * (1.0 - sim["score"])
             if sim["score"] >= 0.5:
                 spans.append(Span(label, sim["start"], sim["end"], sim["score"]))
+        if sim is not None and self.head_min_windows > 1 and "trained_score" not in details:
+            # by_length on a short prompt: say the head was not read, not that it said 0
+            details["head_not_read"] = (
+                f"shorter than {self.head_min_windows} windows: the exemplars alone decide"
+            )
         views = [v.kind for v in norm.views]
         if views:
             details["decoded_views"] = views
