@@ -19,7 +19,7 @@ from backend.guardrails.redteam import (
 from components import state
 from components.formatting import show_table
 from components.guardrail_charts import category_figure, roc_figure
-from components.guardrail_views import external_results, jailbreak_rail_figures
+from components.guardrail_views import external_results
 
 
 def render_redteam_tab(guard) -> None:
@@ -31,9 +31,10 @@ def render_redteam_tab(guard) -> None:
         try:
             from backend.guardrails.harm_head import get_head
             from backend.guardrails.jailbreak_head import get_jailbreak_head
+            from backend.guardrails.jailbreak_train import stored_rail_figures
 
             signal = guard.policy.settings("injection").signal
-            rail = jailbreak_rail_figures(get_jailbreak_head().meta, signal)
+            rail = stored_rail_figures(get_jailbreak_head().meta, signal)
             external_results(get_head().meta, rail, signal)
         except StewardError as exc:
             st.warning(f"No harm head to report on: {exc}")

@@ -241,40 +241,10 @@ def _num(value) -> str:
     return format_number(value, ".3f")
 
 
-# How the jailbreak head's stored cross-source evaluation names each injection signal's figures
-# (``python -m backend.guardrails.jailbreak_train``): "rail" = patterns + the trained head.
-_SIGNAL_KEY = {"trained": "rail"}
-
-
-def jailbreak_rail_figures(meta: dict, signal: str) -> dict | None:
-    """The injection rail's figures on jailbreak sources its head never saw, for ``signal``.
-
-    Read from the jailbreak head's stored cross-source evaluation; ``None`` when that signal
-    was not measured there.
-    """
-    cs = meta.get("cross_source") or {}
-    head = cs.get("headline") or {}
-    key = _SIGNAL_KEY.get(signal, signal)
-    recall = head.get(f"{key}_jailbreak_recall_unseen")
-    if recall is None:
-        return None
-    return {
-        "recall": recall,
-        "fpr": head.get(f"{key}_benign_fpr_unseen"),
-        "n_jailbreak": head.get("n_jailbreak"),
-        "n_benign": head.get("n_benign"),
-        "groups": [
-            (g["group"], g.get("n"), g[f"{key}_flagged"])
-            for g in cs.get("groups", [])
-            if g.get("label") == "jailbreak" and f"{key}_flagged" in g
-        ],
-        "trained_at": meta.get("trained_at"),
-    }
-
-
 def external_results(meta: dict, rail: dict | None = None, signal: str = "") -> None:
     """Cross-source figures stored with the harm head (and, as ``rail``, the injection rail's
-    from :func:`jailbreak_rail_figures`) when they were trained (measured then)."""
+    from :func:`backend.guardrails.jailbreak_train.stored_rail_figures`) when they were
+    trained (measured then)."""
     cs = meta.get("cross_source") or {}
     head = cs.get("headline") or {}
     if not head:
@@ -305,25 +275,22 @@ def external_results(meta: dict, rail: dict | None = None, signal: str = "") -> 
         border=True,
     )
     if rail is not None:
-        c3.metric(
-            "Jailbreaks caught",
-            _pct(rail["recall"]),
-            help=f"The injection rail as configured (patterns + `{signal}` signal) on "
+        jailbreaks = _pct(rail["recall"])
+        jailbreaks_help = (
+            f"The injection rail as configured (patterns + `{signal}` signal) on "
             f"{rail['n_jailbreak']} jailbreak prompts from sources its trained head never saw "
             "(the exemplars are hand-written, never trained); "
             f"{_pct(rail['fpr'])} of {rail['n_benign']} unseen benign prompts flagged. Measured "
-            f"by `python -m backend.guardrails.jailbreak_train` on {rail['trained_at']}.",
-            border=True,
+            f"by `python -m backend.guardrails.jailbreak_train` on {rail['trained_at']}."
         )
     else:
-        c3.metric(
-            "Jailbreaks caught",
-            "–",
-            help=f"The injection rail's `{signal}` signal has no stored cross-source figures "
+        jailbreaks = "–"
+        jailbreaks_help = (
+            f"The injection rail's `{signal}` signal has no stored cross-source figures "
             "(`python -m backend.guardrails.jailbreak_train` measures the signals it names in "
-            "docs/guardrails.md).",
-            border=True,
+            "docs/guardrails.md)."
         )
+    c3.metric("Jailbreaks caught", jailbreaks, help=jailbreaks_help, border=True)
     rows = []
     for g in cs.get("groups", []):
         result, auc_ = "–", None

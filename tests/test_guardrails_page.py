@@ -59,11 +59,11 @@ def test_red_team_tab_runs_and_sliders_update(app_test):
     assert metrics["Everyday blocked"].endswith("%")
     # The jailbreak figure is the injection rail's, for the signal the policy uses (or "–").
     from backend.guardrails.jailbreak_head import get_jailbreak_head
+    from backend.guardrails.jailbreak_train import stored_rail_figures
     from backend.guardrails.policy import default_policy
-    from components.guardrail_views import jailbreak_rail_figures
 
     signal = default_policy().settings("injection").signal
-    rail = jailbreak_rail_figures(get_jailbreak_head().meta, signal)
+    rail = stored_rail_figures(get_jailbreak_head().meta, signal)
     assert metrics["Jailbreaks caught"] == (f"{rail['recall']:.0%}" if rail else "–")
     tables = " ".join(str(df.value.to_dict()) for df in at.dataframe)
     assert "caught (injection rail)" in tables or rail is None
@@ -111,15 +111,15 @@ def test_quick_policy_edit_applies(app_test):
 
 def test_jailbreak_rail_figures_follow_the_policy_signal():
     from backend.guardrails.jailbreak_head import get_jailbreak_head
-    from components.guardrail_views import jailbreak_rail_figures
+    from backend.guardrails.jailbreak_train import stored_rail_figures
 
     meta = get_jailbreak_head().meta
     headline = meta["cross_source"]["headline"]
-    trained = jailbreak_rail_figures(meta, "trained")
+    trained = stored_rail_figures(meta, "trained")
     assert trained["recall"] == headline["rail_jailbreak_recall_unseen"]
     assert trained["fpr"] == headline["rail_benign_fpr_unseen"]
     assert trained["groups"] and all(0 <= f <= 1 for _, _, f in trained["groups"])
-    combined = jailbreak_rail_figures(meta, "combined")
+    combined = stored_rail_figures(meta, "combined")
     assert combined["recall"] == headline["combined_jailbreak_recall_unseen"]
-    assert jailbreak_rail_figures(meta, "no-such-signal") is None
-    assert jailbreak_rail_figures({}, "trained") is None
+    assert stored_rail_figures(meta, "no-such-signal") is None
+    assert stored_rail_figures({}, "trained") is None

@@ -298,6 +298,36 @@ RAILS: dict[str, str] = {
 }
 
 
+def rail_key(signal: str) -> str:
+    """The key prefix under which :func:`summarize` stores ``signal``'s rail (see :data:`RAILS`;
+    ``trained`` is stored as ``rail``, the first rail measured)."""
+    return "rail" if signal == "trained" else signal
+
+
+def stored_rail_figures(meta: dict[str, Any], signal: str) -> dict[str, Any] | None:
+    """The injection rail's figures for ``signal`` on jailbreak sources its head never saw,
+    read from a head's stored cross-source evaluation (``meta``); ``None`` when that signal
+    was not measured there."""
+    cs = meta.get("cross_source") or {}
+    head = cs.get("headline") or {}
+    key = rail_key(signal)
+    recall = head.get(f"{key}_jailbreak_recall_unseen")
+    if recall is None:
+        return None
+    return {
+        "recall": recall,
+        "fpr": head.get(f"{key}_benign_fpr_unseen"),
+        "n_jailbreak": head.get("n_jailbreak"),
+        "n_benign": head.get("n_benign"),
+        "groups": [
+            (g["group"], g.get("n"), g[f"{key}_flagged"])
+            for g in cs.get("groups", [])
+            if g.get("label") == "jailbreak" and f"{key}_flagged" in g
+        ],
+        "trained_at": meta.get("trained_at"),
+    }
+
+
 def rail_decisions(cs: dict[str, Any]) -> dict[str, np.ndarray]:
     """Every rail's decision on every held-out row (see :data:`RAILS`), as the scanner runs it:
     patterns and the signal combined as independent evidence, flagged at 0.5."""
@@ -393,8 +423,7 @@ def cross_source_markdown(summary: dict[str, Any]) -> str:
     """The stored cross-source summary as a Markdown table (for the benchmark)."""
     h = summary["headline"]
     rails = [k for k in RAILS if f"{k}_jailbreak_recall_unseen" in h]
-    names = {"rail": "`trained`", "exemplars": "`exemplars`", "combined": "`combined`"}
-    names["by_length"] = "`by_length`"
+    names = {rail_key(s): f"`{s}`" for s in ("trained", "exemplars", "combined", "by_length")}
     lines = [
         summary["protocol"] + ".",
         "",
