@@ -120,18 +120,26 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
     tag_chars: list[str] = []
     tag_offsets: list[int] = []
     hidden_run_start = None
+
+    def end_hidden_run(at: int) -> None:
+        nonlocal hidden_run_start
+        if _suspicious_hidden_run(text, hidden_run_start, at):
+            tricks.append(("hidden characters", hidden_run_start, at))
+        hidden_run_start = None
+
+    def ascii_run(start: int, end: int) -> None:
+        # A run of ASCII characters: kept as they are (nothing to fold, nothing hidden), in
+        # one piece instead of character by character.
+        if start < end:
+            if hidden_run_start is not None:
+                end_hidden_run(start)
+            out.append(text[start:end])
+            offsets.extend(range(start, end))
+
     pos = 0  # text[:pos] is done
     for m in _NON_ASCII.finditer(text):
         i, ch = m.start(), m.group(0)
-        if pos < i:
-            # A run of ASCII characters: kept as they are (nothing to fold, nothing hidden),
-            # in one piece instead of character by character.
-            if hidden_run_start is not None:
-                if _suspicious_hidden_run(text, hidden_run_start, pos):
-                    tricks.append(("hidden characters", hidden_run_start, pos))
-                hidden_run_start = None
-            out.append(text[pos:i])
-            offsets.extend(range(pos, i))
+        ascii_run(pos, i)
         pos = i + 1
         code = ord(ch)
         if ch in ZERO_WIDTH or ch in BIDI or _TAG_START <= code <= _TAG_END:
@@ -142,23 +150,15 @@ def _base_view(text: str, tricks: list[tuple[str, int, int]]) -> tuple[View, Vie
                 hidden_run_start = i
             continue
         if hidden_run_start is not None:
-            if _suspicious_hidden_run(text, hidden_run_start, i):
-                tricks.append(("hidden characters", hidden_run_start, i))
-            hidden_run_start = None
+            end_hidden_run(i)
         folded = _fold_char(ch) if code > 127 else ch
         if folded != ch and ch not in HOMOGLYPHS and folded.isascii() and folded.isalnum():
             tricks.append(("styled letters", i, i + 1))  # full-width, mathematical bold...
         out.append(folded)
         offsets.extend([i] * len(folded))
-    if pos < len(text):
-        if hidden_run_start is not None:
-            if _suspicious_hidden_run(text, hidden_run_start, pos):
-                tricks.append(("hidden characters", hidden_run_start, pos))
-            hidden_run_start = None
-        out.append(text[pos:])
-        offsets.extend(range(pos, len(text)))
-    if hidden_run_start is not None and _suspicious_hidden_run(text, hidden_run_start, len(text)):
-        tricks.append(("hidden characters", hidden_run_start, len(text)))
+    ascii_run(pos, len(text))
+    if hidden_run_start is not None:
+        end_hidden_run(len(text))
     for start, end in mixed_script_words(text):
         tricks.append(("look-alike letters", start, end))
     base = View("normalized", "".join(out), offsets)
